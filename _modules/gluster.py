@@ -1,0 +1,605 @@
+"""Execution module for GlusterFS: read and change a trusted storage pool and its volumes.
+
+Configuration (minion config, falling back to pillar), all optional::
+
+    gluster:
+      binary: gluster                  # the gluster CLI
+      socket: /var/run/glusterd.socket # glusterd socket of the node to talk to
+      remote_host: null                # or talk to a remote glusterd (--remote-host)
+      timeout: 120                     # seconds per gluster call
+      lock_retries: 5                  # retries on "Another transaction is in progress"
+      lock_backoff: 0.5                # first back-off in seconds, doubled per retry
+
+Every call goes through one runner (``_utils/gluster_cli.py``): argv lists, ``--mode=script``,
+``--xml``, gluster's ``opRet`` checked. Reads are cached in ``__context__`` for the run and the
+cache is dropped by every write, so a read after a write always sees the write.
+"""
+
+import importlib.util
+import logging
+import os
+import socket
+import sys
+
+import salt.utils.path
+from salt.exceptions import CommandExecutionError
+from salt.exceptions import SaltInvocationError
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "gluster"
+
+CACHE_KEY = "gluster.reads"
+STATS_KEY = "gluster.stats"
+
+
+def _load_util(name):
+    """Import one of this project's ``_utils`` modules in both install modes.
+
+    pip install / repo checkout: ``<root>/_modules/gluster.py`` next to ``<root>/_utils/``;
+    ``saltutil.sync_all``: ``<extmods>/modules/gluster.py`` next to ``<extmods>/utils/``.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    for folder in ("_utils", "utils"):
+        path = os.path.normpath(os.path.join(here, "..", folder, name + ".py"))
+        if os.path.isfile(path):
+            break
+    else:
+        raise ImportError(f"saltext-gluster: cannot find {name}.py beside {here}")
+    module_name = f"saltext_gluster_utils.{name}"
+    module = sys.modules.get(module_name)
+    if module is not None and getattr(module, "__file__", None) == path:
+        return module
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+cli = _load_util("gluster_cli")
+parse = _load_util("gluster_xml")
+validate = _load_util("gluster_validate")
+
+
+def __virtual__():
+    binary = _config()["binary"]
+    if salt.utils.path.which(binary):
+        return __virtualname__
+    return (
+        False,
+        f"gluster execution module: the gluster CLI '{binary}' was not found; install "
+        "glusterfs-server (or glusterfs-cli), or set gluster:binary in the minion config",
+    )
+
+
+def _config():
+    minion = __opts__.get("gluster") if isinstance(__opts__.get("gluster"), dict) else None
+    pillar = globals().get("__pillar__") or {}
+    pillar_config = pillar.get("gluster") if isinstance(pillar.get("gluster"), dict) else None
+    return cli.make_config(minion, pillar_config)
+
+
+def _stats():
+    return __context__.setdefault(STATS_KEY, {"calls": 0, "lock_retries": 0})
+
+
+def _parsed(function, root):
+    try:
+        return function(root)
+    except parse.GlusterParseError as exc:
+        raise CommandExecutionError(f"could not read gluster's answer: {exc}") from exc
+
+
+def _read(*args):
+    """Run a read-only gluster command, cached for the rest of this run."""
+    cache = __context__.setdefault(CACHE_KEY, {})
+    if args not in cache:
+        cache[args] = cli.run(_config(), args, counter=_stats())
+    return cache[args]
+
+
+def _write(*args):
+    """Run a changing gluster command and drop every cached read."""
+    __context__.pop(CACHE_KEY, None)
+    try:
+        return cli.run(_config(), args, counter=_stats())
+    finally:
+        __context__.pop(CACHE_KEY, None)
+
+
+def _check(problems, what):
+    validate.raise_if_problems(problems, what)
+
+
+def clear_cache():
+    """
+    Forget the gluster reads cached for this run (the next read asks glusterd again).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' gluster.clear_cache
+    """
+    __context__.pop(CACHE_KEY, None)
+    return True
+
+
+def call_stats():
+    """
+    How many gluster processes this run has started, and how many lock retries it made.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' gluster.call_stats
+    """
+    return dict(_stats())
+
+
+def version():
+    """
+    The installed GlusterFS version.
+
+    Returns ``{"version": "10.3", "major": 10, "minor": 3}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' gluster.version
+    """
+    cache = __context__.setdefault("gluster.version", {})
+    if "text" not in cache:
+        config = dict(_config(), socket=None, remote_host=None)
+        cache["text"] = cli.run(config, ["--version"], xml=False, counter=_stats())
+    try:
+        return parse.parse_version(cache["text"])
+    except parse.GlusterParseError as exc:
+        raise CommandExecutionError(str(exc)) from exc
+
+
+def op_version():
+    """
+    The cluster operating version in force and the highest the pool supports.
+
+    Returns ``{"current": 100000, "max": 100000}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' gluster.op_version
+    """
+    return _parsed(parse.parse_op_version, _read("volume", "get", "all", "all"))
+
+
+def op_version_set(version="max"):
+    """
+    Raise the cluster op-version to ``version`` (a number, or ``max`` for the highest the pool
+    supports). Setting the version already in force changes nothing; gluster cannot lower it.
+
+    Returns ``{"old": int, "new": int, "changed": bool}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt 'gfs1' gluster.op_version_set max
+        salt 'gfs1' gluster.op_version_set 100000
+    """
+    versions = op_version()
+    if str(version).lower() == "max":
+        target = versions["max"]
+    else:
+        try:
+            target = int(version)
+        except (TypeError, ValueError) as exc:
+            raise SaltInvocationError(f"op-version must be a number or 'max', got {version!r}") from exc
+    if target == versions["current"]:
+        return {"old": versions["current"], "new": target, "changed": False}
+    if target < versions["current"]:
+        raise SaltInvocationError(
+            f"op-version {target} is lower than the cluster's {versions['current']}; "
+            "gluster cannot lower the op-version"
+        )
+    _write("volume", "set", "all", "cluster.op-version", str(target))
+    return {"old": versions["current"], "new": op_version()["current"], "changed": True}
+
+
+def peer_status():
+    """
+    The other nodes of the trusted pool as this node sees them.
+
+    Each peer: ``uuid``, ``hostname``, ``hostnames`` (every name it is known by), ``connected``
+    (bool), ``state`` (3 is "Peer in Cluster"), ``state_str``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' gluster.peer_status
+    """
+    peers = _parsed(parse.parse_peer_status, _read("peer", "status"))
+    for peer in peers:
+        peer.pop("self", None)
+    return peers
+
+
+def pool_list():
+    """
+    Every node of the trusted pool including this one (``self: True``, with its own UUID).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' gluster.pool_list
+    """
+    return _parsed(parse.parse_peer_status, _read("pool", "list"))
+
+
+def _addresses(host):
+    try:
+        return {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return set()
+
+
+def peer_find(host):
+    """
+    The pool member that ``host`` names, matched by any of its names or, failing that, by
+    resolved address, so ``gfs2``, ``gfs2.example.com`` and its IP find the same peer.
+    Returns the peer (as in ``pool_list``) or ``None``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt 'gfs1' gluster.peer_find gfs2.example.com
+    """
+    _check(validate.hostname_problems(host), "peer_find")
+    pool = pool_list()
+    for peer in pool:
+        if not peer["self"] and host in peer["hostnames"]:
+            return peer
+    wanted = _addresses(host)
+    if not wanted:
+        return None
+    for peer in pool:
+        if peer["self"]:
+            continue
+        for name in peer["hostnames"]:
+            if _addresses(name) & wanted:
+                return peer
+    return None
+
+
+def peer_probe(host):
+    """
+    Add ``host`` to the trusted pool (run it on one node only: concurrent probes from several
+    nodes can split a pool).
+
+    Returns ``{"host": host, "uuid": <peer uuid or None while the handshake runs>,
+    "already_in_pool": bool}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt 'gfs1' gluster.peer_probe gfs2.example.com
+    """
+    _check(validate.hostname_problems(host), "peer_probe")
+    root = _write("peer", "probe", host)
+    already = parse.parse_op_errno(root) == 2 or "already in peer list" in parse.parse_output_text(root)
+    peer = peer_find(host)
+    return {"host": host, "uuid": peer["uuid"] if peer else None, "already_in_pool": already}
+
+
+def peer_detach(host, force=False):
+    """
+    Remove ``host`` from the trusted pool.
+
+    Refused while the peer hosts a brick of any volume, naming those volumes. (gluster 10
+    itself lets a peer go when it holds *every* brick of a volume, and that volume then vanishes
+    from the pool; this function does not.) ``force=True`` is gluster's ``detach force``, for a
+    peer that is unreachable; it does not lift the brick check.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt 'gfs1' gluster.peer_detach gfs3.example.com
+    """
+    _check(validate.hostname_problems(host), "peer_detach")
+    peer = peer_find(host)
+    if peer is not None:
+        using = sorted(
+            name
+            for name, volume in _all_volume_info().items()
+            if any(brick["host_uuid"] == peer["uuid"] for brick in volume["bricks"])
+        )
+        if using:
+            raise CommandExecutionError(
+                f"refusing to detach peer {host} (uuid {peer['uuid']}): it hosts bricks of "
+                f"volume(s) {', '.join(using)}; move or remove those bricks first"
+            )
+    args = ["peer", "detach", host]
+    if force:
+        args.append("force")
+    _write(*args)
+    return {"host": host, "detached": True}
+
+
+def volume_list():
+    """
+    The names of all volumes.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' gluster.volume_list
+    """
+    return _parsed(parse.parse_volume_list, _read("volume", "list"))
+
+
+def _all_volume_info():
+    return _parsed(parse.parse_volume_info, _read("volume", "info"))
+
+
+def volume_info(name=None):
+    """
+    Volume definitions: all as ``{name: volume}``, or one volume when ``name`` is given.
+
+    A volume holds ``name``, ``id``, ``status``, ``started``, ``type``, the counts
+    (``brick_count``, ``distribute_count``, ``replica_count``, ``arbiter_count``,
+    ``disperse_count``, ``redundancy_count``), ``transport``, ``bricks`` (each with ``name``,
+    ``host``, ``path``, ``host_uuid`` and ``arbiter``) and ``options`` (the ones set).
+    All volumes come from one cached ``volume info`` call.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' gluster.volume_info
+        salt '*' gluster.volume_info myvol
+    """
+    volumes = _all_volume_info()
+    if name is None:
+        return volumes
+    _check(validate.volume_name_problems(name), "volume_info")
+    if name not in volumes:
+        raise CommandExecutionError(f"Volume {name} does not exist", info={"errno": 30806})
+    return volumes[name]
+
+
+def volume_exists(name):
+    """
+    Whether a volume called ``name`` exists.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' gluster.volume_exists myvol
+    """
+    _check(validate.volume_name_problems(name), "volume_exists")
+    return name in _all_volume_info()
+
+
+def volume_status(name=None, detail=False):
+    """
+    Runtime status of started volumes: ``{name: {"bricks": [...], "daemons": [...]}}``.
+
+    Bricks carry ``name``, ``host``, ``path``, ``peer_uuid``, ``online``, ``port`` and ``pid``
+    (with ``detail=True`` also size, free space, inodes, device, filesystem, mount options).
+    Daemons (self-heal, NFS, quota...) are listed apart with ``name``, ``host``, ``online``,
+    ``port`` and ``pid``. Stopped volumes are not in the answer for ``name=None``; naming a
+    stopped volume is an error ("Volume X is not started").
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' gluster.volume_status
+        salt '*' gluster.volume_status myvol detail=True
+    """
+    args = ["volume", "status", "all" if name is None else name]
+    if name is not None:
+        _check(validate.volume_name_problems(name), "volume_status")
+    if detail:
+        args.append("detail")
+    volumes = _parsed(parse.parse_volume_status, _read(*args))
+    if name is None:
+        return volumes
+    return volumes.get(name, {"bricks": [], "daemons": []})
+
+
+def volume_get(name, option="all", include_defaults=True):
+    """
+    Effective option values of a volume (``gluster volume get``): ``{option: value}``.
+
+    With ``include_defaults=False`` only options changed from gluster's defaults are returned.
+    ``name`` may be ``all`` for the cluster-wide options.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' gluster.volume_get myvol
+        salt '*' gluster.volume_get myvol performance.cache-size
+        salt '*' gluster.volume_get myvol include_defaults=False
+    """
+    if name != "all":
+        _check(validate.volume_name_problems(name), "volume_get")
+    if option != "all":
+        _check(validate.option_key_problems(option), "volume_get")
+    options = _parsed(parse.parse_volume_get, _read("volume", "get", name, option))
+    return {
+        key: entry["value"]
+        for key, entry in options.items()
+        if include_defaults or not entry["default"]
+    }
+
+
+def _bricks_list(bricks):
+    if isinstance(bricks, str):
+        bricks = [b for b in bricks.replace(",", " ").split() if b]
+    return list(bricks or [])
+
+
+def volume_create(
+    name,
+    bricks,
+    replica=None,
+    arbiter=None,
+    disperse=None,
+    redundancy=None,
+    transport="tcp",
+    force=False,
+    start=False,
+):
+    """
+    Create a volume. The type follows from the counts:
+
+    - distribute: no counts;
+    - replicate / distributed-replicate: ``replica`` (bricks a multiple of it);
+    - arbiter: ``replica=3 arbiter=1`` (every third brick is the arbiter);
+    - disperse / distributed-disperse: ``disperse`` and optionally ``redundancy``.
+
+    ``bricks`` is a list (or comma/space separated string) of ``host:/path``. ``force`` lets
+    bricks sit on the root filesystem. ``start=True`` starts the volume afterwards.
+    Everything is validated before gluster is called, and every problem is reported at once.
+
+    Returns ``{"name": name, "id": <volume uuid>, "started": bool}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt 'gfs1' gluster.volume_create myvol bricks='[gfs1:/bricks/b1, gfs2:/bricks/b1, gfs3:/bricks/b1]' replica=3
+        salt 'gfs1' gluster.volume_create ec bricks=gfs1:/b/e,gfs2:/b/e,gfs3:/b/e disperse=3 redundancy=1 start=True
+    """
+    bricks = _bricks_list(bricks)
+    problems = validate.volume_name_problems(name) + validate.layout_problems(
+        bricks, replica, arbiter, disperse, redundancy, transport, where=f"volume {name}"
+    )
+    _check(problems, f"cannot create volume {name!r}")
+    args = ["volume", "create", name]
+    if replica:
+        args += ["replica", str(int(replica))]
+        if arbiter:
+            args += ["arbiter", str(int(arbiter))]
+    if disperse:
+        args += ["disperse", str(int(disperse))]
+        if redundancy:
+            args += ["redundancy", str(int(redundancy))]
+    if transport and transport != "tcp":
+        args += ["transport", transport]
+    args += bricks
+    if force:
+        args.append("force")
+    created = _parsed(parse.parse_volume_created, _write(*args))
+    result = {"name": name, "id": created.get("id", ""), "started": False}
+    if start:
+        volume_start(name)
+        result["started"] = True
+    return result
+
+
+def volume_start(name, force=False):
+    """
+    Start a volume. ``force=True`` also restarts bricks that are down on a started volume.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt 'gfs1' gluster.volume_start myvol
+    """
+    _check(validate.volume_name_problems(name), "volume_start")
+    args = ["volume", "start", name] + (["force"] if force else [])
+    _write(*args)
+    return {"name": name, "started": True}
+
+
+def volume_stop(name, force=False):
+    """
+    Stop a volume (clients lose access until it is started again).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt 'gfs1' gluster.volume_stop myvol
+    """
+    _check(validate.volume_name_problems(name), "volume_stop")
+    args = ["volume", "stop", name] + (["force"] if force else [])
+    _write(*args)
+    return {"name": name, "started": False}
+
+
+def volume_delete(name):
+    """
+    Delete a stopped volume. The data on its bricks stays on disk; gluster refuses to delete a
+    started volume.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt 'gfs1' gluster.volume_delete myvol
+    """
+    _check(validate.volume_name_problems(name), "volume_delete")
+    _write("volume", "delete", name)
+    return {"name": name, "deleted": True}
+
+
+def volume_set(name, options=None, **kwargs):
+    """
+    Set several volume options in one gluster call. Options come as a mapping in ``options``
+    (or as keyword arguments, for option names that are valid Python identifiers); booleans
+    become ``on``/``off``. ``name`` may be ``all`` for cluster-wide options.
+
+    Returns ``{"name": name, "set": {option: value}}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt 'gfs1' gluster.volume_set myvol '{performance.cache-size: 256MB, features.read-only: off}'
+    """
+    options = dict(options or {})
+    options.update({k: v for k, v in kwargs.items() if not k.startswith("__")})
+    problems = [] if name == "all" else validate.volume_name_problems(name)
+    problems += validate.options_problems(options, where=f"volume {name} option")
+    _check(problems, f"cannot set options on volume {name!r}")
+    values = {key: validate.option_value(value) for key, value in options.items()}
+    args = ["volume", "set", name]
+    for key, value in values.items():
+        args += [key, value]
+    _write(*args)
+    return {"name": name, "set": values}
+
+
+def volume_reset(name, option=None, force=False):
+    """
+    Reset one option (or, with no ``option``, every option) of a volume to gluster's default.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt 'gfs1' gluster.volume_reset myvol performance.cache-size
+        salt 'gfs1' gluster.volume_reset myvol
+    """
+    problems = validate.volume_name_problems(name)
+    if option is not None:
+        problems += validate.option_key_problems(option)
+    _check(problems, f"cannot reset options on volume {name!r}")
+    args = ["volume", "reset", name] + ([option] if option else []) + (["force"] if force else [])
+    _write(*args)
+    return {"name": name, "reset": option or "all"}

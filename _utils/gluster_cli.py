@@ -1,0 +1,208 @@
+"""The one way this project runs the gluster CLI.
+
+* argv lists only, never a shell, never the interactive prompt: every call gets ``--mode=script``;
+* ``--xml`` wherever gluster supports it; gluster exits 0 on failure in that mode, so the
+  ``opRet`` of the answer is checked and a failure becomes a ``CommandExecutionError`` carrying
+  gluster's own ``opErrstr`` and ``opErrno``;
+* transient cluster-lock failures ("Another transaction is in progress", "Locking failed on ...")
+  are retried a bounded number of times with exponential back-off;
+* "glusterd is not running" and other plain-text failures become one error that names the
+  socket or remote host that was tried.
+
+This module is plain Python (standard library plus ``salt.exceptions``) so that it travels both
+in the pip package and through ``saltutil.sync_utils``.
+"""
+
+import logging
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+
+from salt.exceptions import CommandExecutionError
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "binary": "gluster",
+    "socket": None,  # gluster's default: /var/run/glusterd.socket
+    "remote_host": None,  # gluster's default: the local glusterd
+    "timeout": 120,
+    "lock_retries": 5,
+    "lock_backoff": 0.5,
+}
+
+LOCK_ERRORS = (
+    "Another transaction is in progress",
+    "Locking failed on",
+    "Unlocking failed on",
+    "another transaction could be in progress",
+)
+
+CONNECTION_ERRORS = (
+    "Connection failed",
+    "Please check if gluster daemon is operational",
+)
+
+
+class GlusterLockError(CommandExecutionError):
+    """Gluster refused a write because another transaction held the cluster lock."""
+
+
+def make_config(minion_config=None, pillar_config=None):
+    """Merge the ``gluster:`` minion config over the ``gluster:`` pillar over the defaults."""
+    config = dict(DEFAULTS)
+    for source in (pillar_config, minion_config):
+        if isinstance(source, dict):
+            for key in DEFAULTS:
+                if source.get(key) is not None:
+                    config[key] = source[key]
+    return config
+
+
+def target_description(config):
+    """Say which glusterd a command went to, for error messages."""
+    if config.get("remote_host"):
+        return f"glusterd on remote host {config['remote_host']}"
+    socket = config.get("socket") or "/var/run/glusterd.socket (gluster's default)"
+    return f"glusterd socket {socket}"
+
+
+def build_argv(config, args, xml=True):
+    """The full argv for ``gluster <args>``: script mode, our socket or host, ``--xml``."""
+    argv = [str(config.get("binary") or "gluster"), "--mode=script"]
+    if config.get("remote_host"):
+        argv.append(f"--remote-host={config['remote_host']}")
+    elif config.get("socket"):
+        argv.append(f"--glusterd-sock={config['socket']}")
+    if xml:
+        argv.append("--xml")
+    argv.extend(str(arg) for arg in args)
+    return argv
+
+
+def _describe(args):
+    return "gluster " + " ".join(str(arg) for arg in args)
+
+
+def _execute(argv, timeout):
+    log.debug("gluster: running %s", argv)
+    try:
+        return subprocess.run(
+            argv,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise CommandExecutionError(
+            f"the gluster CLI '{argv[0]}' was not found; install glusterfs-server (or "
+            "glusterfs-cli) or set gluster:binary in the minion config"
+        ) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise CommandExecutionError(
+            f"'{' '.join(argv[argv.index('--mode=script') + 1:])}' did not answer within "
+            f"{timeout}s"
+        ) from exc
+
+
+def check_xml(text, args, config):
+    """Parse gluster's ``--xml`` answer; return the ``cliOutput`` root or raise.
+
+    Raises ``GlusterLockError`` for cluster-lock failures, ``CommandExecutionError`` for every
+    other failure, always with gluster's own error text, errno and the command that failed.
+    """
+    what = _describe(args)
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        snippet = " ".join(text.split())[:300] or "nothing"
+        raise CommandExecutionError(
+            f"{what}: expected XML from gluster but got: {snippet}",
+            info={"command": what, "output": text},
+        ) from exc
+    if root.tag != "cliOutput" or root.find("opRet") is None:
+        raise CommandExecutionError(
+            f"{what}: unexpected XML from gluster (root <{root.tag}>, no <opRet>)",
+            info={"command": what, "output": text},
+        )
+    try:
+        op_ret = int(root.findtext("opRet", "0").strip() or 0)
+        op_errno = int(root.findtext("opErrno", "0").strip() or 0)
+    except ValueError as exc:
+        raise CommandExecutionError(
+            f"{what}: unreadable opRet/opErrno in gluster's answer",
+            info={"command": what, "output": text},
+        ) from exc
+    if op_ret == 0:
+        return root
+    errstr = (root.findtext("opErrstr") or "").strip()
+    if not errstr:
+        errstr = (root.findtext("output") or "").strip() or "gluster reported a failure"
+    info = {"command": what, "errno": op_errno, "opRet": op_ret, "opErrstr": errstr}
+    message = f"{what} failed on {target_description(config)}: {errstr} (errno {op_errno})"
+    if any(marker.lower() in errstr.lower() for marker in LOCK_ERRORS):
+        raise GlusterLockError(message, info=info)
+    raise CommandExecutionError(message, info=info)
+
+
+def _check_plain(proc, args, config):
+    output = ((proc.stdout or "") + (proc.stderr or "")).strip()
+    what = _describe(args)
+    if any(marker in output for marker in CONNECTION_ERRORS):
+        raise CommandExecutionError(
+            f"{what}: cannot reach {target_description(config)}: is glusterd running there? "
+            f"(gluster said: {' '.join(output.split())[:200]})",
+            info={"command": what, "returncode": proc.returncode},
+        )
+    if proc.returncode != 0:
+        raise CommandExecutionError(
+            f"{what} failed (exit {proc.returncode}) on {target_description(config)}: "
+            f"{' '.join(output.split())[:500]}",
+            info={"command": what, "returncode": proc.returncode, "output": output},
+        )
+
+
+def run(config, args, xml=True, counter=None):
+    """Run ``gluster <args>`` with the given config.
+
+    Returns the ``cliOutput`` XML element when ``xml`` is true, else the stripped stdout.
+    ``counter`` (a dict) gets ``calls`` and ``lock_retries`` incremented, for the callers that
+    keep statistics in ``__context__``.
+    """
+    argv = build_argv(config, args, xml=xml)
+    retries = max(0, int(config.get("lock_retries", 0)))
+    delay = float(config.get("lock_backoff", 0.5))
+    attempt = 0
+    while True:
+        if counter is not None:
+            counter["calls"] = counter.get("calls", 0) + 1
+        proc = _execute(argv, float(config.get("timeout", 120)))
+        if not xml:
+            _check_plain(proc, args, config)
+            return proc.stdout.strip()
+        if not proc.stdout.lstrip().startswith("<"):
+            _check_plain(proc, args, config)
+        try:
+            return check_xml(proc.stdout, args, config)
+        except GlusterLockError as exc:
+            if attempt >= retries:
+                if attempt:
+                    raise GlusterLockError(
+                        f"{exc} -- the cluster lock was still held after {attempt} retries",
+                        info=dict(exc.info or {}, retries=attempt),
+                    ) from exc
+                raise
+            attempt += 1
+            if counter is not None:
+                counter["lock_retries"] = counter.get("lock_retries", 0) + 1
+            log.info(
+                "gluster: %s hit a cluster lock; retry %d/%d in %.1fs",
+                _describe(args),
+                attempt,
+                retries,
+                delay,
+            )
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)

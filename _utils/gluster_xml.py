@@ -1,0 +1,292 @@
+"""Parsers: gluster ``--xml`` answers to plain Python data.
+
+Every function takes the ``cliOutput`` element (or the XML text) of one successful gluster call
+and returns dicts, lists, booleans and integers. They do no I/O and keep no state, and are tested
+on output captured from real gluster 10.3 (``tests/data/``). Malformed input raises
+``GlusterParseError`` (a ``ValueError``) naming what was missing, never a bare ``AttributeError``.
+"""
+
+import re
+import xml.etree.ElementTree as ET
+
+TRANSPORTS = {"0": "tcp", "1": "rdma", "2": "tcp,rdma"}
+
+# ``volume info`` typeStr -> the names users write in pillar
+VOLUME_TYPES = {
+    "distribute": "distribute",
+    "replicate": "replicate",
+    "distributed-replicate": "distributed-replicate",
+    "disperse": "disperse",
+    "distributed-disperse": "distributed-disperse",
+}
+
+
+class GlusterParseError(ValueError):
+    """gluster's XML did not have the shape this parser expects."""
+
+
+def _root(xml):
+    if isinstance(xml, ET.Element):
+        return xml
+    try:
+        return ET.fromstring(xml)
+    except ET.ParseError as exc:
+        raise GlusterParseError(f"not XML: {exc}") from exc
+
+
+def _find(element, path):
+    found = element.find(path)
+    if found is None:
+        raise GlusterParseError(f"gluster's XML has no <{path}> in <{element.tag}>")
+    return found
+
+
+def _text(element, tag, default=""):
+    value = element.findtext(tag)
+    return default if value is None else value.strip()
+
+
+def _int(element, tag, default=None):
+    value = _text(element, tag)
+    if value in ("", "N/A"):
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise GlusterParseError(f"<{tag}> is not a number: {value!r}") from exc
+
+
+def _bool(element, tag):
+    return _text(element, tag) == "1"
+
+
+def split_brick(spec):
+    """``host:/path`` -> (host, path); the host may itself hold colons (IPv6)."""
+    host, sep, path = spec.rpartition(":")
+    if not sep or not host or not path.startswith("/"):
+        raise GlusterParseError(f"brick {spec!r} is not host:/path")
+    return host, path
+
+
+def parse_peer_status(xml):
+    """``peer status`` / ``pool list`` -> list of peers.
+
+    Each peer: ``uuid``, ``hostname`` (the name gluster knows it by), ``hostnames`` (all
+    names), ``connected`` (bool), ``state`` (int), ``state_str``, ``self`` (bool: the local
+    node, present only in ``pool list``).
+    """
+    peers = []
+    for peer in _find(_root(xml), "peerStatus").findall("peer"):
+        hostname = _text(peer, "hostname")
+        names = [h.text.strip() for h in peer.findall("hostnames/hostname") if h.text]
+        is_self = peer.find("stateStr") is None and hostname == "localhost"
+        peers.append(
+            {
+                "uuid": _text(peer, "uuid"),
+                "hostname": hostname,
+                "hostnames": names or [hostname],
+                "connected": _bool(peer, "connected"),
+                "state": _int(peer, "state", 3 if is_self else None),
+                "state_str": _text(peer, "stateStr", "Local node" if is_self else ""),
+                "self": is_self,
+            }
+        )
+    return peers
+
+
+def parse_volume_list(xml):
+    """``volume list`` -> sorted list of volume names."""
+    return sorted(v.text.strip() for v in _find(_root(xml), "volList").findall("volume") if v.text)
+
+
+def _parse_brick(brick):
+    spec = (brick.findtext("name") or "").strip()
+    if not spec:
+        # very old gluster put the spec only in the element's leading text
+        spec = (brick.text or "").strip()
+    host, path = split_brick(spec)
+    return {
+        "name": spec,
+        "host": host,
+        "path": path,
+        "host_uuid": _text(brick, "hostUuid") or brick.get("uuid", ""),
+        "arbiter": _bool(brick, "isArbiter"),
+    }
+
+
+def _parse_volume(volume):
+    status = _int(volume, "status", 0)
+    type_str = _text(volume, "typeStr")
+    options = {}
+    for option in volume.findall("options/option"):
+        options[_text(option, "name")] = _text(option, "value")
+    return {
+        "name": _text(volume, "name"),
+        "id": _text(volume, "id"),
+        "status": _text(volume, "statusStr"),
+        "started": status == 1,
+        "type": VOLUME_TYPES.get(type_str.lower(), type_str.lower()),
+        "type_str": type_str,
+        "brick_count": _int(volume, "brickCount", 0),
+        "distribute_count": _int(volume, "distCount", 1),
+        "replica_count": _int(volume, "replicaCount", 1),
+        "arbiter_count": _int(volume, "arbiterCount", 0),
+        "disperse_count": _int(volume, "disperseCount", 0),
+        "redundancy_count": _int(volume, "redundancyCount", 0),
+        "transport": TRANSPORTS.get(_text(volume, "transport"), _text(volume, "transport")),
+        "snapshot_count": _int(volume, "snapshotCount", 0),
+        "bricks": [_parse_brick(b) for b in volume.findall("bricks/brick")],
+        "options": options,
+    }
+
+
+def parse_volume_info(xml):
+    """``volume info [NAME]`` -> ``{name: volume}``.
+
+    A volume: ``name``, ``id``, ``status`` (Created/Started/Stopped), ``started`` (bool),
+    ``type`` (distribute, replicate, distributed-replicate, disperse, distributed-disperse),
+    counts (``brick_count``, ``distribute_count``, ``replica_count``, ``arbiter_count``,
+    ``disperse_count``, ``redundancy_count``), ``transport``, ``bricks`` (each ``name``,
+    ``host``, ``path``, ``host_uuid``, ``arbiter``) and ``options`` (the reconfigured ones).
+    """
+    volumes = {}
+    info = _find(_root(xml), "volInfo")
+    for volume in info.findall("volumes/volume"):
+        parsed = _parse_volume(volume)
+        volumes[parsed["name"]] = parsed
+    return volumes
+
+
+DAEMON_NAMES = (
+    "Self-heal Daemon",
+    "NFS Server",
+    "Quota Daemon",
+    "Bitrot Daemon",
+    "Scrubber Daemon",
+    "Snapshot Daemon",
+    "Tier Daemon",
+    "Gluster Block",
+)
+
+
+def _parse_status_node(node):
+    entry = {
+        "host": _text(node, "hostname"),
+        "path": _text(node, "path"),
+        "peer_uuid": _text(node, "peerid"),
+        "online": _bool(node, "status"),
+        "port": _int(node, "ports/tcp", None) if node.find("ports") is not None else None,
+        "pid": _int(node, "pid", None),
+    }
+    if entry["port"] is None:
+        entry["port"] = _int(node, "port", None)
+    if entry["pid"] is not None and entry["pid"] <= 0:
+        entry["pid"] = None
+    for tag, key in (
+        ("sizeTotal", "size_total"),
+        ("sizeFree", "size_free"),
+        ("inodesTotal", "inodes_total"),
+        ("inodesFree", "inodes_free"),
+        ("blockSize", "block_size"),
+    ):
+        if node.find(tag) is not None:
+            entry[key] = _int(node, tag, None)
+    for tag, key in (("device", "device"), ("fsName", "filesystem"), ("mntOptions", "mount_options")):
+        if node.find(tag) is not None:
+            entry[key] = _text(node, tag)
+    return entry
+
+
+def parse_volume_status(xml):
+    """``volume status [NAME|all] [detail]`` -> ``{name: {"bricks": [...], "daemons": [...]}}``.
+
+    Bricks (``host``, ``path``, ``peer_uuid``, ``online``, ``port``, ``pid``, plus size, inode
+    and mount facts with ``detail``) are kept apart from the volume's daemons (self-heal, NFS,
+    quota, ...: ``name``, ``host``, ``peer_uuid``, ``online``, ``port``, ``pid``).
+    """
+    volumes = {}
+    status = _find(_root(xml), "volStatus")
+    for volume in status.findall("volumes/volume"):
+        bricks, daemons = [], []
+        for node in volume.findall("node"):
+            entry = _parse_status_node(node)
+            if entry["host"] in DAEMON_NAMES or not entry["path"].startswith("/"):
+                host = entry.pop("path")
+                entry["name"] = entry.pop("host")
+                entry["host"] = host
+                daemons.append(entry)
+            else:
+                entry["name"] = f"{entry['host']}:{entry['path']}"
+                bricks.append(entry)
+        volumes[_text(volume, "volName")] = {"bricks": bricks, "daemons": daemons}
+    return volumes
+
+
+DEFAULT_SUFFIX = " (DEFAULT)"
+
+
+def parse_volume_get(xml):
+    """``volume get NAME|all OPTION|all`` -> ``{option: {"value": str, "default": bool}}``.
+
+    gluster marks values still at their default with ``(DEFAULT)``; the marker is removed from
+    the value and reported as ``default``.
+    """
+    options = {}
+    for opt in _find(_root(xml), "volGetopts").findall("Opt"):
+        name = _text(opt, "Option")
+        value = _text(opt, "Value")
+        default = value.endswith(DEFAULT_SUFFIX) or value == "(DEFAULT)"
+        if default:
+            value = value[: -len(DEFAULT_SUFFIX)] if value.endswith(DEFAULT_SUFFIX) else ""
+        options[name] = {"value": value, "default": default}
+    return options
+
+
+def parse_op_version(xml):
+    """``volume get all all`` (or one op-version key) -> ``{"current": int, "max": int|None}``."""
+    options = parse_volume_get(xml)
+    result = {}
+    for key, name in (("current", "cluster.op-version"), ("max", "cluster.max-op-version")):
+        if name in options:
+            try:
+                result[key] = int(options[name]["value"])
+            except ValueError as exc:
+                raise GlusterParseError(f"{name} is not a number: {options[name]['value']!r}") from exc
+    if "current" not in result and "max" not in result:
+        raise GlusterParseError("gluster's answer holds neither cluster.op-version nor cluster.max-op-version")
+    return result
+
+
+def parse_volume_created(xml):
+    """``volume create|start|stop`` -> ``{"name": str, "id": str}`` of the volume acted on."""
+    root = _root(xml)
+    for tag in ("volCreate", "volStart", "volStop", "volDelete"):
+        volume = root.find(f"{tag}/volume")
+        if volume is not None:
+            return {"name": _text(volume, "name"), "id": _text(volume, "id")}
+    return {}
+
+
+def parse_output_text(xml):
+    """The free-text ``<output>`` of answers such as ``peer probe`` (``""`` when absent)."""
+    return _text(_root(xml), "output")
+
+
+def parse_op_errno(xml):
+    """``opErrno`` of a successful answer (``peer probe`` says 2 for "already in peer list")."""
+    return _int(_root(xml), "opErrno", 0)
+
+
+def parse_version(text):
+    """``gluster --version`` text -> ``{"version": "10.3", "major": 10, "minor": 3}``."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    parts = first.split()
+    if len(parts) < 2 or parts[0] != "glusterfs":
+        raise GlusterParseError(f"unexpected 'gluster --version' output: {first!r}")
+    version = parts[1]
+    numbers = []
+    for piece in version.split("."):
+        digits = re.match(r"\d*", piece).group()
+        numbers.append(int(digits) if digits else 0)
+    numbers += [0, 0]
+    return {"version": version, "major": numbers[0], "minor": numbers[1]}

@@ -1,0 +1,67 @@
+"""The execution module loaded through Salt's own loader, bound to node 1 of the test cluster."""
+
+import copy
+import os
+
+import pytest
+from saltfactories.utils.functional import Loaders
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def loader_overrides(socket):
+    return {
+        "file_client": "local",
+        "module_dirs": [os.path.join(REPO, "_modules")],
+        "states_dirs": [os.path.join(REPO, "_states")],
+        "utils_dirs": [os.path.join(REPO, "_utils")],
+        "gluster": {"socket": socket, "lock_retries": 5, "lock_backoff": 0.2},
+    }
+
+
+@pytest.fixture(scope="package")
+def minion_opts(salt_factories, gluster_cluster):
+    factory = salt_factories.salt_minion_daemon(
+        "functional-gfs1", overrides=loader_overrides(gluster_cluster[0].socket)
+    )
+    return factory.config.copy()
+
+
+@pytest.fixture(scope="package")
+def loaders(minion_opts):
+    return Loaders(minion_opts, loaded_base_name=f"{__name__}.loaded")
+
+
+@pytest.fixture(autouse=True)
+def reset_loaders_state(loaders):
+    try:
+        yield
+    finally:
+        loaders.reset_state()
+
+
+@pytest.fixture
+def gluster(loaders):
+    """``__salt__["gluster.*"]`` as the minion on node 1 sees it."""
+    return loaders.modules.gluster
+
+
+@pytest.fixture
+def gluster_with(minion_opts, request):
+    """Build the execution module with a changed ``gluster:`` minion config.
+
+    ``gluster_with(socket=..., lock_retries=0)`` returns a freshly loaded ``gluster`` module
+    whose config differs from node 1's only in the given keys.
+    """
+    built = []
+
+    def build(**config):
+        opts = copy.deepcopy(minion_opts)
+        opts["gluster"] = dict(opts["gluster"], **config)
+        loaders = Loaders(opts, loaded_base_name=f"{__name__}.loaded{len(built)}")
+        built.append(loaders)
+        return loaders.modules.gluster
+
+    yield build
+    for loaders in built:
+        loaders.reset_state()
