@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Set up (scripts/setup.sh) and run the whole test suite: unit, functional, integration.
+# Extra arguments go to pytest, e.g. scripts/test.sh tests/unit -x
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV="${VENV:-$PWD/.venv}"
+bash scripts/setup.sh
+if [ "$#" -eq 0 ]; then
+    set -- tests
+fi
+# pytest exits 5 when it ran no test: that is a failure here like any other non-zero code
+exec "$VENV/bin/python" -m pytest -p no:cacheprovider -ra "$@"
