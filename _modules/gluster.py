@@ -15,11 +15,11 @@ Every call goes through one runner (``_utils/gluster_cli.py``): argv lists, ``--
 cache is dropped by every write, so a read after a write always sees the write.
 """
 
-import importlib.util
 import logging
 import os
 import socket
 import sys
+import types
 
 import salt.utils.path
 from salt.exceptions import CommandExecutionError
@@ -33,33 +33,34 @@ CACHE_KEY = "gluster.reads"
 STATS_KEY = "gluster.stats"
 
 
-def _load_util(name):
-    """Import one of this project's ``_utils`` modules in both install modes.
+UTILS_PACKAGE = "saltext_gluster_utils"
 
-    pip install / repo checkout: ``<root>/_modules/gluster.py`` next to ``<root>/_utils/``;
-    ``saltutil.sync_all``: ``<extmods>/modules/gluster.py`` next to ``<extmods>/utils/``.
+
+def _register_utils_package():
+    """Make this project's ``_utils`` folder importable as the package ``saltext_gluster_utils``.
+
+    pip install / checkout: ``<root>/_modules/gluster.py`` beside ``<root>/_utils/``;
+    ``saltutil.sync_all``: ``<extmods>/modules/gluster.py`` beside ``<extmods>/utils/``.
+    (The same few lines open ``_states/gluster.py``: a Salt loader module cannot import another.)
     """
     here = os.path.dirname(os.path.abspath(__file__))
-    for folder in ("_utils", "utils"):
-        path = os.path.normpath(os.path.join(here, "..", folder, name + ".py"))
-        if os.path.isfile(path):
-            break
-    else:
-        raise ImportError(f"saltext-gluster: cannot find {name}.py beside {here}")
-    module_name = f"saltext_gluster_utils.{name}"
-    module = sys.modules.get(module_name)
-    if module is not None and getattr(module, "__file__", None) == path:
-        return module
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+    paths = [os.path.normpath(os.path.join(here, "..", d)) for d in ("_utils", "utils")]
+    path = next((p for p in paths if os.path.isfile(os.path.join(p, "gluster_cli.py"))), None)
+    if path is None:
+        raise ImportError(f"saltext-gluster: no _utils/gluster_cli.py beside {here}")
+    package = sys.modules.get(UTILS_PACKAGE)
+    if package is None or list(package.__path__) != [path]:
+        package = types.ModuleType(UTILS_PACKAGE)
+        package.__path__ = [path]
+        sys.modules[UTILS_PACKAGE] = package
 
 
-cli = _load_util("gluster_cli")
-parse = _load_util("gluster_xml")
-validate = _load_util("gluster_validate")
+_register_utils_package()
+
+# pylint: disable=wrong-import-position
+from saltext_gluster_utils import gluster_cli as cli  # noqa: E402
+from saltext_gluster_utils import gluster_validate as validate  # noqa: E402
+from saltext_gluster_utils import gluster_xml as parse  # noqa: E402
 
 
 def __virtual__():

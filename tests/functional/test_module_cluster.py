@@ -1,6 +1,5 @@
 """Version, op-version, peers, error paths and lock retries against real glusterd."""
 
-import os
 import subprocess
 import threading
 import time
@@ -11,14 +10,6 @@ from salt.exceptions import CommandExecutionError
 from salt.exceptions import SaltInvocationError
 
 pytestmark = pytest.mark.cluster
-
-
-def node_uuid(node):
-    with open(os.path.join(node.workdir, "glusterd.info"), encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("UUID="):
-                return line.strip().split("=", 1)[1]
-    raise AssertionError(f"no UUID in {node.workdir}/glusterd.info")
 
 
 def test_version(gluster):
@@ -57,17 +48,17 @@ def test_peer_status_and_pool_list(gluster, gluster_cluster):
     peers = gluster.peer_status()
     n1, n2, n3 = gluster_cluster.nodes
     assert sorted(p["hostname"] for p in peers) == [n2.address, n3.address]
-    assert {p["uuid"] for p in peers} == {node_uuid(n2), node_uuid(n3)}
+    assert {p["uuid"] for p in peers} == {n2.uuid, n3.uuid}
     assert all(p["connected"] is True and p["state"] == 3 for p in peers)
     assert all(p["state_str"] == "Peer in Cluster" for p in peers)
 
     pool = gluster.pool_list()
     own = [p for p in pool if p["self"]]
-    assert len(own) == 1 and own[0]["uuid"] == node_uuid(n1)
-    assert {p["uuid"] for p in pool} == {node_uuid(n) for n in gluster_cluster.nodes}
+    assert len(own) == 1 and own[0]["uuid"] == n1.uuid
+    assert {p["uuid"] for p in pool} == {n.uuid for n in gluster_cluster.nodes}
 
     found = gluster.peer_find(n3.address)
-    assert found["uuid"] == node_uuid(n3)
+    assert found["uuid"] == n3.uuid
     assert gluster.peer_find("127.1.1.99") is None
 
 
@@ -85,7 +76,7 @@ def spare_node(gluster_cluster):
 def test_peer_probe_and_detach(gluster, spare_node):
     result = gluster.peer_probe(spare_node.address)
     assert result["already_in_pool"] is False
-    assert result["uuid"] == node_uuid(spare_node), "the peer is identified by its UUID"
+    assert result["uuid"] == spare_node.uuid, "the peer is identified by its UUID"
 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -97,7 +88,7 @@ def test_peer_probe_and_detach(gluster, spare_node):
     assert peer["connected"] and peer["state_str"] == "Peer in Cluster"
 
     again = gluster.peer_probe(spare_node.address)
-    assert again == {"host": spare_node.address, "uuid": node_uuid(spare_node), "already_in_pool": True}
+    assert again == {"host": spare_node.address, "uuid": spare_node.uuid, "already_in_pool": True}
 
     assert gluster.peer_detach(spare_node.address) == {"host": spare_node.address, "detached": True}
     assert spare_node.address not in [p["hostname"] for p in gluster.peer_status()]

@@ -65,7 +65,7 @@ def test_volume_create_each_type(gluster, clean_volumes, label, count, kwargs, v
     for key, value in counts.items():
         assert info[key] == value, key
     assert [b["name"] for b in info["bricks"]] == bricks
-    uuids = {node.address: _node_uuid(node) for node in cluster.nodes}
+    uuids = {node.address: node.uuid for node in cluster.nodes}
     assert [b["host_uuid"] for b in info["bricks"]] == [uuids[b["host"]] for b in info["bricks"]]
     arbiters = [b["arbiter"] for b in info["bricks"]]
     if kwargs.get("arbiter"):
@@ -74,14 +74,6 @@ def test_volume_create_each_type(gluster, clean_volumes, label, count, kwargs, v
         assert not any(arbiters)
     # the volume is also seen by the other nodes of the pool
     assert name in cluster[2].cli("volume", "list").stdout.split()
-
-
-def _node_uuid(node):
-    with open(f"{node.workdir}/glusterd.info", encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("UUID="):
-                return line.strip().split("=", 1)[1]
-    raise AssertionError("no UUID in glusterd.info")
 
 
 def test_start_status_stop_delete(gluster, clean_volumes):

@@ -1,19 +1,9 @@
 """Through a real salt-master: the module reaches the minions by saltutil.sync_all and each
 minion answers with its own node's view of the pool."""
 
-import os
-
 import pytest
 
 pytestmark = pytest.mark.cluster
-
-
-def node_uuid(node):
-    with open(os.path.join(node.workdir, "glusterd.info"), encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("UUID="):
-                return line.strip().split("=", 1)[1]
-    raise AssertionError("no UUID")
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +27,13 @@ def test_peer_status_every_node_own_view(salt_cli, synced, gluster_minions, glus
     ret = salt_cli.run("gluster.peer_status", minion_tgt="gfs*")
     assert ret.returncode == 0, ret
     assert set(ret.data) == set(gluster_minions)
-    all_uuids = {node_uuid(node) for node in gluster_cluster.nodes}
+    all_uuids = {node.uuid for node in gluster_cluster.nodes}
     for minion_id, (_factory, node) in gluster_minions.items():
         peers = ret.data[minion_id]
         assert isinstance(peers, list) and len(peers) == 2, (minion_id, peers)
         seen = {peer["uuid"] for peer in peers}
         # every node sees the two others, never itself
-        assert seen == all_uuids - {node_uuid(node)}, minion_id
+        assert seen == all_uuids - {node.uuid}, minion_id
         assert all(peer["connected"] is True for peer in peers)
         assert node.address not in {peer["hostname"] for peer in peers}
 
@@ -53,7 +43,7 @@ def test_pool_list_self_is_the_minions_node(salt_cli, synced, gluster_minions):
     assert ret.returncode == 0, ret
     for minion_id, (_factory, node) in gluster_minions.items():
         own = [peer for peer in ret.data[minion_id] if peer["self"]]
-        assert [peer["uuid"] for peer in own] == [node_uuid(node)], minion_id
+        assert [peer["uuid"] for peer in own] == [node.uuid], minion_id
 
 
 def test_bad_input_reaches_the_caller_as_a_clear_error(salt_cli, synced):

@@ -68,6 +68,15 @@ class GlusterNode:
         pid = self.pid
         return bool(pid) and _pid_alive(pid)
 
+    @property
+    def uuid(self):
+        """This glusterd's UUID, from its own glusterd.info."""
+        with open(os.path.join(self.workdir, "glusterd.info"), encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("UUID="):
+                    return line.strip().split("=", 1)[1]
+        raise RuntimeError(f"no UUID in {self.workdir}/glusterd.info")
+
     def minion_config(self):
         """The ``gluster:`` minion config that points the execution module at this node."""
         return {"socket": self.socket}

@@ -1,12 +1,10 @@
 """Shared set-up for the unit tests.
 
-The ``_utils`` modules are plain files (no package), loaded by path the same way
-``_modules/gluster.py`` loads them, under ``saltext_gluster_utils.<name>`` in ``sys.modules``.
+The ``_utils`` modules are plain files (no package), imported as the package ``saltext_gluster_utils``
+(the ``_utils`` folder), the way ``_modules/gluster.py`` registers it.
 Test files then simply ``import saltext_gluster_utils.gluster_xml as gx`` and so on.
 """
 
-import importlib.util
-import os
 import sys
 import types
 from pathlib import Path
@@ -15,27 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 UTILS = ROOT / "_utils"
 PACKAGE = "saltext_gluster_utils"
 
-
-def _load_util(name):
-    path = os.path.normpath(str(UTILS / f"{name}.py"))
-    module_name = f"{PACKAGE}.{name}"
-    module = sys.modules.get(module_name)
-    if module is not None and getattr(module, "__file__", None) == path:
-        return module
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    setattr(sys.modules[PACKAGE], name, module)
-    return module
-
-
+# the same package the loader modules register: the _utils folder as ``saltext_gluster_utils``
 if PACKAGE not in sys.modules:
     _package = types.ModuleType(PACKAGE)
-    _package.__path__ = []  # a namespace-like parent so ``import a.b`` finds the children
+    _package.__path__ = [str(UTILS)]
     sys.modules[PACKAGE] = _package
 
-gluster_xml = _load_util("gluster_xml")
-gluster_validate = _load_util("gluster_validate")
-gluster_cli = _load_util("gluster_cli")
-
+# pylint: disable=wrong-import-position
+from saltext_gluster_utils import gluster_cli  # noqa: E402,F401
+from saltext_gluster_utils import gluster_validate  # noqa: E402,F401
+from saltext_gluster_utils import gluster_xml  # noqa: E402,F401
