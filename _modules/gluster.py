@@ -19,6 +19,7 @@ import logging
 import os
 import socket
 import sys
+import time
 import types
 
 import salt.utils.path
@@ -59,6 +60,8 @@ _register_utils_package()
 
 # pylint: disable=wrong-import-position
 from saltext_gluster_utils import gluster_cli as cli  # noqa: E402
+from saltext_gluster_utils import gluster_options as options_diff  # noqa: E402
+from saltext_gluster_utils import gluster_pillar as pillar_model  # noqa: E402
 from saltext_gluster_utils import gluster_validate as validate  # noqa: E402
 from saltext_gluster_utils import gluster_xml as parse  # noqa: E402
 
@@ -604,3 +607,187 @@ def volume_reset(name, option=None, force=False):
     args = ["volume", "reset", name] + ([option] if option else []) + (["force"] if force else [])
     _write(*args)
     return {"name": name, "reset": option or "all"}
+
+
+def cluster_model(minion_id=None):
+    """
+    The ``gluster`` pillar validated and turned into the desired cluster: nodes and addresses,
+    leader, volumes with their computed brick lists, clients and mounts, and what this minion
+    (or ``minion_id``) has to do. The formula renders from it.
+
+    Every problem in the pillar is reported at once, each with its pillar path, and nothing is
+    changed (the error stops the run at render time).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' gluster.cluster_model
+    """
+    model, problems = pillar_model.build_model(__pillar__.get("gluster"), minion_id or __opts__["id"])
+    if problems:
+        raise SaltInvocationError(
+            f"the gluster pillar has {len(problems)} problem(s); nothing was changed:\n- "
+            + "\n- ".join(problems)
+        )
+    return model
+
+
+def brick_layout(nodes, brick_path, bricks_per_node=1, set_size=1, layout="simple"):
+    """
+    The brick list for ``nodes`` (addresses, in order) so that every set of ``set_size``
+    (replica or disperse count) spans distinct hosts. ``layout`` is ``simple`` or ``chained``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call gluster.brick_layout '[gfs1, gfs2, gfs3]' /data/gv0/brick{n} bricks_per_node=2 set_size=3
+    """
+    layout_module = pillar_model.layout
+    try:
+        return layout_module.automatic_bricks(list(nodes), brick_path, int(bricks_per_node), int(set_size), layout)
+    except ValueError as exc:
+        raise SaltInvocationError(str(exc)) from exc
+
+
+def _host_uuids():
+    """name -> peer UUID for every name the pool knows, plus ``None`` -> our own UUID."""
+    mapping = {}
+    for peer in pool_list():
+        if peer["self"]:
+            mapping[None] = peer["uuid"]
+        else:
+            for name in peer["hostnames"]:
+                mapping[name] = peer["uuid"]
+    return mapping
+
+
+def _brick_uuid(host, uuids):
+    if host in uuids:
+        return uuids[host]
+    peer = peer_find(host)
+    if peer is not None:
+        return peer["uuid"]
+    # not a name of any other peer: a brick host of this pool can then only be this node
+    return uuids.get(None)
+
+
+def volume_layout_differences(
+    name, bricks, replica=None, arbiter=None, disperse=None, redundancy=None, transport="tcp"
+):
+    """
+    How the existing volume ``name`` differs in layout from the one described: a list of
+    sentences (empty when they match), or ``None`` when the volume does not exist. Bricks are
+    compared by host UUID and path, so ``gfs2:/b`` and ``10.0.0.2:/b`` are the same brick.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.volume_layout_differences gv0 '[gfs1:/b/gv0, gfs2:/b/gv0, gfs3:/b/gv0]' replica=3
+    """
+    bricks = _bricks_list(bricks)
+    _check(validate.volume_name_problems(name), "volume_layout_differences")
+    volumes = _all_volume_info()
+    if name not in volumes:
+        return None
+    current = volumes[name]
+    differences = []
+    wanted = {
+        "replica_count": int(replica or 1),
+        "arbiter_count": int(arbiter or 0),
+        "disperse_count": int(disperse or 0),
+        "redundancy_count": int(redundancy or 0) if disperse else 0,
+    }
+    if disperse and not redundancy:
+        wanted.pop("redundancy_count")  # gluster picks the default redundancy
+    for key, value in wanted.items():
+        if current[key] != value:
+            differences.append(f"{key.replace('_', ' ')} is {current[key]}, the pillar says {value}")
+    if (transport or "tcp") != current["transport"]:
+        differences.append(f"transport is {current['transport']}, the pillar says {transport}")
+    uuids = _host_uuids()
+    have = [(b["host_uuid"], b["path"]) for b in current["bricks"]]
+    want = []
+    for spec in bricks:
+        host, _sep, path = spec.rpartition(":")
+        want.append((_brick_uuid(host, uuids), path))
+    if have != want:
+        by_key = {(b["host_uuid"], b["path"]): b["name"] for b in current["bricks"]}
+        missing = [spec for spec, key in zip(bricks, want, strict=True) if key not in by_key]
+        extra = [by_key[key] for key in have if key not in want]
+        if missing:
+            differences.append(f"bricks in the pillar but not in the volume: {', '.join(missing)}")
+        if extra:
+            differences.append(f"bricks in the volume but not in the pillar: {', '.join(extra)}")
+        if not missing and not extra:
+            differences.append(
+                "the same bricks in another order (order decides the replica/disperse sets): "
+                f"volume has {', '.join(b['name'] for b in current['bricks'])}"
+            )
+    return differences
+
+
+def volume_options_plan(name, options, reset_unmanaged=False):
+    """
+    What ``volume_options`` would change on volume ``name``: ``{"set": {option: value},
+    "reset": [option], "current": {option: value}}``. Values are compared after normalisation
+    (``on``/``enable``/``true`` are one value; ``64MB`` equals ``67108864``). ``reset`` lists
+    options set on the volume but not in ``options`` (only with ``reset_unmanaged``; gluster's
+    own creation defaults are never reset). A volume that does not exist yet has no options.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.volume_options_plan gv0 '{performance.cache-size: 64MB}' reset_unmanaged=True
+    """
+    problems = validate.volume_name_problems(name)
+    if options:
+        problems += validate.options_problems(options, where=f"volume {name} option")
+    _check(problems, f"cannot plan options of volume {name!r}")
+    volumes = _all_volume_info()
+    current = dict(volumes[name]["options"]) if name in volumes else {}
+    desired = {key: validate.option_value(value) for key, value in (options or {}).items()}
+    to_set, to_reset = options_diff.diff(desired, current, reset_unmanaged)
+    return {"set": to_set, "reset": to_reset, "current": current}
+
+
+def peer_wait(hosts, timeout=120):
+    """
+    Wait until every host in ``hosts`` is a connected member of the pool ("Peer in Cluster"),
+    polling with back-off for at most ``timeout`` seconds. Returns ``{host: uuid}``; on timeout
+    raises an error naming the hosts still missing or disconnected.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.peer_wait '[gfs2, gfs3]' timeout=60
+    """
+    hosts = [hosts] if isinstance(hosts, str) else list(hosts)
+    _check([p for host in hosts for p in validate.hostname_problems(host)], "peer_wait")
+    deadline = time.monotonic() + float(timeout)
+    delay = 0.25
+    while True:
+        found, waiting = {}, []
+        for host in hosts:
+            peer = peer_find(host)
+            if peer and peer["connected"] and peer["state"] == 3:
+                found[host] = peer["uuid"]
+            elif peer:
+                waiting.append(f"{host} ({peer['state_str'] or 'state ' + str(peer['state'])}, "
+                               f"{'connected' if peer['connected'] else 'disconnected'})")  # fmt: skip
+            else:
+                waiting.append(f"{host} (not in the pool)")
+        if not waiting:
+            return found
+        if time.monotonic() >= deadline:
+            raise CommandExecutionError(
+                f"peers not ready after {timeout}s: {', '.join(waiting)}",
+                info={"waiting": waiting},
+            )
+        time.sleep(min(delay, max(0.05, deadline - time.monotonic())))
+        delay = min(delay * 2, 2.0)
+        clear_cache()

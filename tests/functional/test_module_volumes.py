@@ -48,7 +48,7 @@ LAYOUTS = [
 ]
 
 
-@pytest.mark.parametrize("label,count,kwargs,vtype,counts", LAYOUTS, ids=[l[0] for l in LAYOUTS])
+@pytest.mark.parametrize("label,count,kwargs,vtype,counts", LAYOUTS, ids=[layout[0] for layout in LAYOUTS])
 def test_volume_create_each_type(gluster, clean_volumes, label, count, kwargs, vtype, counts):
     cluster = clean_volumes
     name = label.replace("-", "_")

@@ -1,0 +1,408 @@
+"""The ``gluster`` pillar -> the desired cluster model, validated in one pass.
+
+:func:`build_model` reads the whole pillar, reports every problem at once (each with its pillar
+path and what is allowed) and, when there is none, returns the model the formula and the states
+work from: nodes and their addresses, the leader, every volume with its computed brick list,
+clients and their mounts, and what the given minion has to do. Pure: no I/O.
+"""
+
+import re
+
+try:
+    from saltext_gluster_utils import gluster_layout as layout
+    from saltext_gluster_utils import gluster_validate as validate
+except ImportError:  # pragma: no cover - only when Salt's own utils loader imports this file alone
+    layout = validate = None
+
+VOLUME_TYPES = (
+    "distribute",
+    "replicate",
+    "arbiter",
+    "distributed-replicate",
+    "disperse",
+    "distributed-disperse",
+)
+VOLUME_KEYS = {
+    "type": "distribute, replicate, arbiter, distributed-replicate, disperse or distributed-disperse",
+    "replica": "replica set size (>= 2)",
+    "arbiter": "1 for one arbiter per replica-3 set",
+    "disperse": "disperse set size (>= 3)",
+    "redundancy": "bricks per disperse set that may fail",
+    "transport": "tcp (default), rdma or tcp,rdma",
+    "brick_path": "brick directory on every node (with {n} when bricks_per_node > 1)",
+    "bricks_per_node": "bricks per node for brick_path (default 1)",
+    "nodes": "the nodes (minion ids) that carry bricks (default: all)",
+    "layout": "simple (default) or chained",
+    "bricks": "explicit brick list, node:/path (node = minion id or its address)",
+    "force": "allow bricks on the root filesystem / several set members on one host",
+    "started": "true (default) or false",
+    "options": "mapping of volume option -> value",
+    "reset_unmanaged": "reset options set on the volume but not named here",
+    "ensure": "present (default) or absent (stops and deletes; brick data stays)",
+}
+TOP_KEYS = {
+    # runner settings (see _utils/gluster_cli.py)
+    "binary", "socket", "remote_host", "timeout", "lock_retries", "lock_backoff",
+    # cluster
+    "nodes", "leader", "peer_timeout", "op_version", "volumes", "clients", "server", "lookup",
+}  # fmt: skip
+SERVER_KEYS = {"manage_packages", "manage_service", "glusterd_options"}
+MOUNT_KEYS = {"volume", "server", "options", "persist", "mounted"}
+MOUNT_OPTION_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:=,-]*$")
+
+
+def _is_bool(value):
+    return isinstance(value, bool)
+
+
+def _int_at_least(value, minimum):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+class _Problems(list):
+    def add(self, path, message):
+        self.append(f"{path}: {message}")
+
+
+def _nodes(pillar, problems):
+    raw = pillar.get("nodes")
+    nodes = {}
+    if raw is None:
+        if pillar.get("volumes"):
+            problems.add("gluster:nodes", "required when volumes are defined: minion id -> address")
+        return nodes
+    if not isinstance(raw, dict) or not raw:
+        problems.add("gluster:nodes", "must be a mapping of minion id -> address the cluster uses")
+        return nodes
+    seen = {}
+    for minion_id, value in raw.items():
+        path = f"gluster:nodes:{minion_id}"
+        address = value.get("address") if isinstance(value, dict) else value
+        if address is None:
+            address = minion_id
+        found = validate.hostname_problems(address, "address")
+        if found:
+            problems.add(path, "; ".join(found))
+            continue
+        if address in seen:
+            problems.add(path, f"address {address} is already used by node {seen[address]}")
+            continue
+        seen[address] = minion_id
+        nodes[str(minion_id)] = address
+    return nodes
+
+
+def _volume_type(name, spec, problems, brick_count):
+    """Check the counts against the type (given or inferred); returns the normalised counts."""
+    path = f"gluster:volumes:{name}"
+    vtype = spec.get("type")
+    replica, arbiter = spec.get("replica"), spec.get("arbiter")
+    disperse, redundancy = spec.get("disperse"), spec.get("redundancy")
+    if vtype == "arbiter":
+        replica = 3 if replica is None else replica
+        arbiter = 1 if arbiter is None else arbiter
+    if vtype is not None and vtype not in VOLUME_TYPES:
+        problems.add(f"{path}:type", f"{vtype!r} is not a volume type; use one of {', '.join(VOLUME_TYPES)}")
+        return replica, arbiter, disperse, redundancy
+    if vtype in ("replicate", "distributed-replicate", "arbiter"):
+        if not _int_at_least(replica, 2):
+            problems.add(f"{path}:replica", f"{replica!r} is not allowed for type {vtype} (needs >= 2)")
+        if disperse is not None:
+            problems.add(f"{path}:disperse", f"not allowed for type {vtype}")
+    if vtype == "arbiter" and (replica != 3 or arbiter != 1):
+        problems.add(path, "type arbiter means replica: 3 with arbiter: 1")
+    if vtype in ("disperse", "distributed-disperse"):
+        if not _int_at_least(disperse, 3):
+            problems.add(f"{path}:disperse", f"{disperse!r} is not allowed for type {vtype} (needs >= 3)")
+        if replica is not None:
+            problems.add(f"{path}:replica", f"not allowed for type {vtype}")
+    if vtype == "distribute":
+        for key in ("replica", "arbiter", "disperse", "redundancy"):
+            if spec.get(key) is not None:
+                problems.add(f"{path}:{key}", "not allowed for type distribute")
+    set_size = replica if _int_at_least(replica, 2) else disperse if _int_at_least(disperse, 3) else 1
+    if vtype in ("replicate", "disperse", "arbiter") and brick_count and brick_count != set_size:
+        problems.add(
+            path,
+            f"type {vtype} has exactly one set of {set_size} bricks, but {brick_count} bricks are "
+            f"laid out; use type distributed-{'disperse' if vtype == 'disperse' else 'replicate'}",
+        )
+    if vtype in ("distributed-replicate", "distributed-disperse") and brick_count and brick_count <= set_size:
+        problems.add(path, f"type {vtype} needs more than one set of {set_size} bricks, got {brick_count}")
+    return replica, arbiter, disperse, redundancy
+
+
+def _bricks(name, spec, nodes, problems):
+    path = f"gluster:volumes:{name}"
+    explicit, brick_path = spec.get("bricks"), spec.get("brick_path")
+    if (explicit is None) == (brick_path is None):
+        problems.add(path, "set exactly one of brick_path (automatic layout) or bricks (explicit list)")
+        return []
+    if explicit is not None:
+        if not isinstance(explicit, list) or not explicit:
+            problems.add(f"{path}:bricks", "must be a non-empty list of node:/path")
+            return []
+        bricks = []
+        for index, entry in enumerate(explicit):
+            if not isinstance(entry, str) or ":" not in entry:
+                problems.add(f"{path}:bricks:{index}", f"{entry!r} must be written node:/path")
+                continue
+            host, _sep, brick_dir = entry.rpartition(":")
+            address = nodes.get(host, host)
+            if address not in nodes.values():
+                problems.add(
+                    f"{path}:bricks:{index}",
+                    f"host {host!r} is not in gluster:nodes (by minion id or address)",
+                )
+                continue
+            found = validate.brick_path_problems(brick_dir, "path")
+            if found:
+                problems.add(f"{path}:bricks:{index}", "; ".join(found))
+                continue
+            bricks.append(f"{address}:{brick_dir}")
+        return bricks
+    per_node = spec.get("bricks_per_node", 1)
+    if not _int_at_least(per_node, 1):
+        problems.add(f"{path}:bricks_per_node", f"{per_node!r} must be a whole number >= 1")
+        return []
+    if not isinstance(brick_path, str):
+        problems.add(f"{path}:brick_path", f"{brick_path!r} must be an absolute path")
+        return []
+    if per_node > 1 and "{n}" not in brick_path:
+        problems.add(
+            f"{path}:brick_path",
+            f"with bricks_per_node: {per_node} it must hold {{n}} (numbered 1..{per_node}), "
+            "e.g. /data/glusterfs/gv0/brick{n}",
+        )
+        return []
+    found = validate.brick_path_problems(brick_path.replace("{n}", "1"), "path")
+    if found:
+        problems.add(f"{path}:brick_path", "; ".join(found))
+        return []
+    members = spec.get("nodes", list(nodes))
+    if not isinstance(members, list) or not members:
+        problems.add(f"{path}:nodes", "must be a non-empty list of minion ids from gluster:nodes")
+        return []
+    unknown = [m for m in members if m not in nodes]
+    if unknown:
+        problems.add(f"{path}:nodes", f"{', '.join(map(str, unknown))} not in gluster:nodes")
+        return []
+    chosen = spec.get("layout", "simple")
+    if chosen not in layout.LAYOUTS:
+        problems.add(f"{path}:layout", f"{chosen!r} is not a layout; use one of {', '.join(layout.LAYOUTS)}")
+        return []
+    replica, disperse = spec.get("replica"), spec.get("disperse")
+    if spec.get("type") == "arbiter" and replica is None:
+        replica = 3
+    set_size = replica if _int_at_least(replica, 2) else disperse if _int_at_least(disperse, 3) else 1
+    if set_size > len(members):
+        problems.add(
+            path,
+            f"sets of {set_size} bricks need at least {set_size} nodes to span distinct hosts, "
+            f"but {len(members)} node(s) carry bricks",
+        )
+        return []
+    try:
+        return layout.automatic_bricks(
+            [nodes[m] for m in members], brick_path, per_node, set_size, chosen
+        )
+    except ValueError as exc:
+        problems.add(f"{path}:layout", str(exc))
+        return []
+
+
+def _volume(name, spec, nodes, problems):
+    path = f"gluster:volumes:{name}"
+    found = validate.volume_name_problems(name, "volume name")
+    if found:
+        problems.add(path, "; ".join(found))
+        return None
+    if not isinstance(spec, dict):
+        problems.add(path, "must be a mapping (type, replica, brick_path or bricks, options, ...)")
+        return None
+    for key in spec:
+        if key not in VOLUME_KEYS:
+            problems.add(f"{path}:{key}", f"unknown key; allowed: {', '.join(sorted(VOLUME_KEYS))}")
+    ensure = spec.get("ensure", "present")
+    if ensure not in ("present", "absent"):
+        problems.add(f"{path}:ensure", f"{ensure!r} must be present or absent")
+        return None
+    for key in ("force", "started", "reset_unmanaged"):
+        if key in spec and not _is_bool(spec[key]):
+            problems.add(f"{path}:{key}", f"{spec[key]!r} must be true or false")
+    if ensure == "absent":
+        return {"name": name, "ensure": "absent"}
+    bricks = _bricks(name, spec, nodes, problems)
+    replica, arbiter, disperse, redundancy = _volume_type(name, spec, problems, len(bricks))
+    transport = spec.get("transport", "tcp")
+    force = spec.get("force", False) is True
+    if bricks:
+        for found in validate.layout_problems(
+            bricks, replica, arbiter, disperse, redundancy, transport, where=path
+        ):
+            problems.append(found)
+        set_size = replica or disperse or 1
+        if not force and isinstance(set_size, int):
+            for number, host in layout.sets_on_one_host(bricks, set_size):
+                problems.add(
+                    f"{path}:bricks",
+                    f"set {number} has more than one brick on {host}: losing that host loses the "
+                    "set's redundancy; spread the set over distinct nodes or set force: true",
+                )
+    options = spec.get("options") or {}
+    if options:
+        problems.extend(validate.options_problems(options, where=f"{path}:options"))
+    return {
+        "name": name,
+        "ensure": "present",
+        "bricks": bricks,
+        "replica": replica,
+        "arbiter": arbiter,
+        "disperse": disperse,
+        "redundancy": redundancy,
+        "transport": transport,
+        "force": force,
+        "started": spec.get("started", True) is not False,
+        "options": {k: validate.option_value(v) for k, v in options.items()} if isinstance(options, dict) else {},
+        "reset_unmanaged": spec.get("reset_unmanaged", False) is True,
+    }
+
+
+def _clients(pillar, volumes, problems):
+    raw = pillar.get("clients") or {}
+    clients = {}
+    if not isinstance(raw, dict):
+        problems.add("gluster:clients", "must be a mapping of minion id -> {mounts: {...}}")
+        return clients
+    for minion_id, spec in raw.items():
+        path = f"gluster:clients:{minion_id}"
+        mounts = spec.get("mounts") if isinstance(spec, dict) else None
+        if not isinstance(mounts, dict) or not mounts:
+            problems.add(f"{path}:mounts", "must be a mapping of mount point -> {volume: ...}")
+            continue
+        result = {}
+        for mountpoint, mount in mounts.items():
+            mpath = f"{path}:mounts:{mountpoint}"
+            found = validate.brick_path_problems(mountpoint, "mount point")
+            if found:
+                problems.add(mpath, "; ".join(found))
+                continue
+            if not isinstance(mount, dict):
+                problems.add(mpath, "must be a mapping with at least volume")
+                continue
+            for key in mount:
+                if key not in MOUNT_KEYS:
+                    problems.add(f"{mpath}:{key}", f"unknown key; allowed: {', '.join(sorted(MOUNT_KEYS))}")
+            volume = mount.get("volume")
+            if volume not in volumes or volumes[volume]["ensure"] != "present":
+                problems.add(f"{mpath}:volume", f"{volume!r} is not a volume present in gluster:volumes")
+                continue
+            options = mount.get("options", [])
+            if isinstance(options, str):
+                options = [o for o in options.split(",") if o]
+            bad = [o for o in options if not isinstance(o, str) or not MOUNT_OPTION_RE.fullmatch(o)]
+            if bad:
+                problems.add(f"{mpath}:options", f"{bad!r}: mount options are words like noatime or key=value")
+                continue
+            hosts = list(dict.fromkeys(b.rpartition(":")[0] for b in volumes[volume]["bricks"]))
+            server = mount.get("server", hosts[0] if hosts else None)
+            found = validate.hostname_problems(server, "server")
+            if found:
+                problems.add(f"{mpath}:server", "; ".join(found))
+                continue
+            backups = [h for h in hosts if h != server]
+            all_options = ["_netdev"] + [o for o in options if o != "_netdev"]
+            if backups:
+                all_options.append("backup-volfile-servers=" + ":".join(backups))
+            for key in ("persist", "mounted"):
+                if key in mount and not _is_bool(mount[key]):
+                    problems.add(f"{mpath}:{key}", f"{mount[key]!r} must be true or false")
+            result[mountpoint] = {
+                "volume": volume,
+                "device": f"{server}:/{volume}",
+                "server": server,
+                "backup_servers": backups,
+                "options": all_options,
+                "persist": mount.get("persist", True) is not False,
+                "mounted": mount.get("mounted", True) is not False,
+            }
+        clients[str(minion_id)] = {"mounts": result}
+    return clients
+
+
+def build_model(pillar, minion_id=None):
+    """``(model, problems)`` for the ``gluster`` pillar as seen by ``minion_id``.
+
+    ``problems`` lists every problem found (pillar path first); the model is only meaningful
+    when it is empty.
+    """
+    problems = _Problems()
+    if pillar is None:
+        pillar = {}
+    if not isinstance(pillar, dict):
+        problems.add("gluster", "must be a mapping")
+        return {}, problems
+    for key in pillar:
+        if key not in TOP_KEYS:
+            problems.add(f"gluster:{key}", f"unknown key; allowed: {', '.join(sorted(TOP_KEYS))}")
+    nodes = _nodes(pillar, problems)
+    raw_nodes = pillar.get("nodes") if isinstance(pillar.get("nodes"), dict) else {}
+    leader = pillar.get("leader", next(iter(raw_nodes), None))
+    if (raw_nodes or "leader" in pillar) and leader not in raw_nodes:
+        problems.add("gluster:leader", f"{leader!r} is not a minion id in gluster:nodes")
+    peer_timeout = pillar.get("peer_timeout", 120)
+    if not _int_at_least(peer_timeout, 1):
+        problems.add("gluster:peer_timeout", f"{peer_timeout!r} must be a whole number of seconds >= 1")
+    op_version = pillar.get("op_version")
+    if op_version is not None and op_version != "max" and not _int_at_least(op_version, 1):
+        problems.add("gluster:op_version", f"{op_version!r} must be max or a number")
+    server = pillar.get("server") or {}
+    if not isinstance(server, dict):
+        problems.add("gluster:server", "must be a mapping")
+        server = {}
+    for key, value in server.items():
+        if key not in SERVER_KEYS:
+            problems.add(f"gluster:server:{key}", f"unknown key; allowed: {', '.join(sorted(SERVER_KEYS))}")
+        elif key != "glusterd_options" and not _is_bool(value):
+            problems.add(f"gluster:server:{key}", f"{value!r} must be true or false")
+    volumes = {}
+    raw_volumes = pillar.get("volumes") or {}
+    if not isinstance(raw_volumes, dict):
+        problems.add("gluster:volumes", "must be a mapping of volume name -> definition")
+        raw_volumes = {}
+    for name, spec in raw_volumes.items():
+        volume = _volume(str(name), spec, nodes, problems)
+        if volume is not None:
+            volumes[str(name)] = volume
+    clients = _clients(pillar, volumes, problems)
+    address = nodes.get(minion_id)
+    model = {
+        "nodes": nodes,
+        "leader": leader,
+        "leader_address": nodes.get(leader),
+        "peer_timeout": peer_timeout,
+        "op_version": op_version,
+        "server": {
+            "manage_packages": server.get("manage_packages", True) is not False,
+            "manage_service": server.get("manage_service", True) is not False,
+            "glusterd_options": server.get("glusterd_options") or {},
+        },
+        "volumes": volumes,
+        "clients": clients,
+        "minion": {
+            "id": minion_id,
+            "is_node": address is not None,
+            "is_leader": minion_id is not None and minion_id == leader,
+            "is_client": minion_id in clients,
+            "address": address,
+            "brick_dirs": sorted(
+                {
+                    brick.rpartition(":")[2]
+                    for volume in volumes.values()
+                    for brick in volume.get("bricks", [])
+                    if address and brick.rpartition(":")[0] == address
+                }
+            ),
+        },
+    }
+    return model, list(problems)
