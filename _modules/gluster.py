@@ -22,7 +22,6 @@ import sys
 import time
 import types
 
-import salt.utils.path
 from salt.exceptions import CommandExecutionError
 from salt.exceptions import SaltInvocationError
 
@@ -67,14 +66,9 @@ from saltext_gluster_utils import gluster_xml as parse  # noqa: E402
 
 
 def __virtual__():
-    binary = _config()["binary"]
-    if salt.utils.path.which(binary):
-        return __virtualname__
-    return (
-        False,
-        f"gluster execution module: the gluster CLI '{binary}' was not found; install "
-        "glusterfs-server (or glusterfs-cli), or set gluster:binary in the minion config",
-    )
+    # Always loaded: cluster_model and brick_layout serve the formula on minions without the
+    # gluster CLI (clients); gluster calls there fail with a clear "CLI not found" error.
+    return __virtualname__
 
 
 def _config():

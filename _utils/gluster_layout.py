@@ -13,22 +13,31 @@ Pure functions, no I/O. Two automatic layouts (after puppet-gluster's):
 LAYOUTS = ("simple", "chained")
 
 
-def brick_paths(brick_path, bricks_per_node):
-    """The brick directories on one node: ``brick_path`` itself, or its ``{n}`` numbered."""
+def brick_paths(brick_path, bricks_per_node, node_name=None):
+    """The brick directories on one node: ``brick_path`` itself, or its ``{n}`` numbered;
+    ``{node}`` becomes the node's name (minion id)."""
+    if node_name is not None:
+        brick_path = brick_path.replace("{node}", node_name)
     if bricks_per_node == 1:
         return [brick_path.replace("{n}", "1")]
     return [brick_path.replace("{n}", str(index)) for index in range(1, bricks_per_node + 1)]
 
 
-def automatic_bricks(addresses, brick_path, bricks_per_node=1, set_size=1, layout="simple"):
+def automatic_bricks(addresses, brick_path, bricks_per_node=1, set_size=1, layout="simple", names=None):
     """The ordered brick list (``address:/path``) for ``addresses`` (in pillar order).
 
+    ``names`` (the nodes' minion ids, same order) fill ``{node}`` in ``brick_path``.
     Raises ``ValueError`` when the chained layout cannot give every node the same number of
     bricks.
     """
-    paths = brick_paths(brick_path, bricks_per_node)
+    names = list(names) if names is not None else [None] * len(addresses)
+    paths = [brick_paths(brick_path, bricks_per_node, name) for name in names]
     if layout == "simple" or set_size <= 1:
-        return [f"{address}:{path}" for path in paths for address in addresses]
+        return [
+            f"{address}:{paths[node][index]}"
+            for index in range(bricks_per_node)
+            for node, address in enumerate(addresses)
+        ]
     if layout != "chained":
         raise ValueError(f"unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}")
     count = len(addresses)
@@ -45,7 +54,7 @@ def automatic_bricks(addresses, brick_path, bricks_per_node=1, set_size=1, layou
                     f"the chained layout cannot place {total // set_size} sets of {set_size} on "
                     f"{count} nodes with {bricks_per_node} bricks each; use layout: simple"
                 )
-            bricks.append(f"{addresses[node]}:{paths[next_index[node]]}")
+            bricks.append(f"{addresses[node]}:{paths[node][next_index[node]]}")
             next_index[node] += 1
     return bricks
 

@@ -7,6 +7,7 @@ units are binary).
 """
 
 import re
+from fractions import Fraction
 
 TRUE_WORDS = {"on", "enable", "enabled", "true", "yes"}
 FALSE_WORDS = {"off", "disable", "disabled", "false", "no"}
@@ -36,9 +37,9 @@ def normalise(value):
         return "off"
     match = SIZE_RE.match(text)
     if match and (match.group(2) or match.group(3) or "." not in match.group(1)):
-        number = float(match.group(1)) * UNITS[match.group(2).lower()]
-        if number == int(number):
-            return str(int(number))
+        number = Fraction(match.group(1)) * UNITS[match.group(2).lower()]
+        if number.denominator == 1:
+            return str(number.numerator)
     return text
 
 

@@ -29,7 +29,7 @@ VOLUME_KEYS = {
     "disperse": "disperse set size (>= 3)",
     "redundancy": "bricks per disperse set that may fail",
     "transport": "tcp (default), rdma or tcp,rdma",
-    "brick_path": "brick directory on every node (with {n} when bricks_per_node > 1)",
+    "brick_path": "brick directory on every node ({n}: brick number when bricks_per_node > 1, {node}: minion id)",
     "bricks_per_node": "bricks per node for brick_path (default 1)",
     "nodes": "the nodes (minion ids) that carry bricks (default: all)",
     "layout": "simple (default) or chained",
@@ -44,10 +44,12 @@ TOP_KEYS = {
     # runner settings (see _utils/gluster_cli.py)
     "binary", "socket", "remote_host", "timeout", "lock_retries", "lock_backoff",
     # cluster
-    "nodes", "leader", "peer_timeout", "op_version", "volumes", "clients", "server", "lookup",
+    "nodes", "leader", "peer_timeout", "members_wait", "op_version", "volumes", "clients",
+    "server", "lookup",
 }  # fmt: skip
 SERVER_KEYS = {"manage_packages", "manage_service", "glusterd_options"}
-MOUNT_KEYS = {"volume", "server", "options", "persist", "mounted"}
+MOUNT_KEYS = {"volume", "server", "options", "persist", "mounted", "fstab"}
+MOUNT_RETRY_INTERVAL = 5
 MOUNT_OPTION_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:=,-]*$")
 
 
@@ -95,13 +97,14 @@ def _nodes(pillar, problems):
 def _volume_type(name, spec, problems, brick_count):
     """Check the counts against the type (given or inferred); returns the normalised counts."""
     path = f"gluster:volumes:{name}"
+    before = len(problems)
     vtype = spec.get("type")
     replica, arbiter = spec.get("replica"), spec.get("arbiter")
     disperse, redundancy = spec.get("disperse"), spec.get("redundancy")
     if vtype == "arbiter":
         replica = 3 if replica is None else replica
         arbiter = 1 if arbiter is None else arbiter
-    if vtype is not None and vtype not in VOLUME_TYPES:
+    if vtype is not None and (not isinstance(vtype, str) or vtype not in VOLUME_TYPES):
         problems.add(f"{path}:type", f"{vtype!r} is not a volume type; use one of {', '.join(VOLUME_TYPES)}")
         return replica, arbiter, disperse, redundancy
     if vtype in ("replicate", "distributed-replicate", "arbiter"):
@@ -120,6 +123,8 @@ def _volume_type(name, spec, problems, brick_count):
         for key in ("replica", "arbiter", "disperse", "redundancy"):
             if spec.get(key) is not None:
                 problems.add(f"{path}:{key}", "not allowed for type distribute")
+    if len(problems) > before:
+        return replica, arbiter, disperse, redundancy
     set_size = replica if _int_at_least(replica, 2) else disperse if _int_at_least(disperse, 3) else 1
     if vtype in ("replicate", "disperse", "arbiter") and brick_count and brick_count != set_size:
         problems.add(
@@ -175,7 +180,7 @@ def _bricks(name, spec, nodes, problems):
             "e.g. /data/glusterfs/gv0/brick{n}",
         )
         return []
-    found = validate.brick_path_problems(brick_path.replace("{n}", "1"), "path")
+    found = validate.brick_path_problems(brick_path.replace("{n}", "1").replace("{node}", "node"), "path")
     if found:
         problems.add(f"{path}:brick_path", "; ".join(found))
         return []
@@ -183,7 +188,7 @@ def _bricks(name, spec, nodes, problems):
     if not isinstance(members, list) or not members:
         problems.add(f"{path}:nodes", "must be a non-empty list of minion ids from gluster:nodes")
         return []
-    unknown = [m for m in members if m not in nodes]
+    unknown = [m for m in members if not isinstance(m, str) or m not in nodes]
     if unknown:
         problems.add(f"{path}:nodes", f"{', '.join(map(str, unknown))} not in gluster:nodes")
         return []
@@ -204,7 +209,7 @@ def _bricks(name, spec, nodes, problems):
         return []
     try:
         return layout.automatic_bricks(
-            [nodes[m] for m in members], brick_path, per_node, set_size, chosen
+            [nodes[m] for m in members], brick_path, per_node, set_size, chosen, names=members
         )
     except ValueError as exc:
         problems.add(f"{path}:layout", str(exc))
@@ -232,11 +237,16 @@ def _volume(name, spec, nodes, problems):
             problems.add(f"{path}:{key}", f"{spec[key]!r} must be true or false")
     if ensure == "absent":
         return {"name": name, "ensure": "absent"}
+    spec = dict(spec)
+    for key in ("replica", "arbiter", "disperse", "redundancy", "bricks_per_node"):
+        if isinstance(spec.get(key), str) and spec[key].strip().isdigit():
+            spec[key] = int(spec[key])  # a quoted number in YAML
     bricks = _bricks(name, spec, nodes, problems)
+    before = len(problems)
     replica, arbiter, disperse, redundancy = _volume_type(name, spec, problems, len(bricks))
     transport = spec.get("transport", "tcp")
     force = spec.get("force", False) is True
-    if bricks:
+    if bricks and len(problems) == before:
         for found in validate.layout_problems(
             bricks, replica, arbiter, disperse, redundancy, transport, where=path
         ):
@@ -268,7 +278,7 @@ def _volume(name, spec, nodes, problems):
     }
 
 
-def _clients(pillar, volumes, problems):
+def _clients(pillar, nodes, volumes, problems, wait):
     raw = pillar.get("clients") or {}
     clients = {}
     if not isinstance(raw, dict):
@@ -294,18 +304,22 @@ def _clients(pillar, volumes, problems):
                 if key not in MOUNT_KEYS:
                     problems.add(f"{mpath}:{key}", f"unknown key; allowed: {', '.join(sorted(MOUNT_KEYS))}")
             volume = mount.get("volume")
-            if volume not in volumes or volumes[volume]["ensure"] != "present":
+            if not isinstance(volume, str) or volume not in volumes or volumes[volume]["ensure"] != "present":
                 problems.add(f"{mpath}:volume", f"{volume!r} is not a volume present in gluster:volumes")
                 continue
             options = mount.get("options", [])
             if isinstance(options, str):
                 options = [o for o in options.split(",") if o]
+            if not isinstance(options, list):
+                problems.add(f"{mpath}:options", f"{options!r} must be a list of mount options")
+                continue
             bad = [o for o in options if not isinstance(o, str) or not MOUNT_OPTION_RE.fullmatch(o)]
             if bad:
                 problems.add(f"{mpath}:options", f"{bad!r}: mount options are words like noatime or key=value")
                 continue
             hosts = list(dict.fromkeys(b.rpartition(":")[0] for b in volumes[volume]["bricks"]))
             server = mount.get("server", hosts[0] if hosts else None)
+            server = nodes.get(server, server) if isinstance(server, str) else server
             found = validate.hostname_problems(server, "server")
             if found:
                 problems.add(f"{mpath}:server", "; ".join(found))
@@ -317,6 +331,10 @@ def _clients(pillar, volumes, problems):
             for key in ("persist", "mounted"):
                 if key in mount and not _is_bool(mount[key]):
                     problems.add(f"{mpath}:{key}", f"{mount[key]!r} must be true or false")
+            fstab = mount.get("fstab", "/etc/fstab")
+            found = validate.brick_path_problems(fstab, "fstab")
+            if found:
+                problems.add(f"{mpath}:fstab", "; ".join(found))
             result[mountpoint] = {
                 "volume": volume,
                 "device": f"{server}:/{volume}",
@@ -325,6 +343,10 @@ def _clients(pillar, volumes, problems):
                 "options": all_options,
                 "persist": mount.get("persist", True) is not False,
                 "mounted": mount.get("mounted", True) is not False,
+                "fstab": fstab,
+                # a volume not started yet is retried (concurrent highstate), bounded by peer_timeout
+                "retry_interval": MOUNT_RETRY_INTERVAL,
+                "retry_attempts": wait // MOUNT_RETRY_INTERVAL + 1,
             }
         clients[str(minion_id)] = {"mounts": result}
     return clients
@@ -348,7 +370,7 @@ def build_model(pillar, minion_id=None):
     nodes = _nodes(pillar, problems)
     raw_nodes = pillar.get("nodes") if isinstance(pillar.get("nodes"), dict) else {}
     leader = pillar.get("leader", next(iter(raw_nodes), None))
-    if (raw_nodes or "leader" in pillar) and leader not in raw_nodes:
+    if (raw_nodes or "leader" in pillar) and (not isinstance(leader, str) or leader not in raw_nodes):
         problems.add("gluster:leader", f"{leader!r} is not a minion id in gluster:nodes")
     peer_timeout = pillar.get("peer_timeout", 120)
     if not _int_at_least(peer_timeout, 1):
@@ -374,13 +396,17 @@ def build_model(pillar, minion_id=None):
         volume = _volume(str(name), spec, nodes, problems)
         if volume is not None:
             volumes[str(name)] = volume
-    clients = _clients(pillar, volumes, problems)
+    members_wait = pillar.get("members_wait", True)
+    if not _is_bool(members_wait):
+        problems.add("gluster:members_wait", f"{members_wait!r} must be true or false")
+    clients = _clients(pillar, nodes, volumes, problems, peer_timeout if _int_at_least(peer_timeout, 1) else 120)
     address = nodes.get(minion_id)
     model = {
         "nodes": nodes,
         "leader": leader,
-        "leader_address": nodes.get(leader),
+        "leader_address": nodes.get(leader) if isinstance(leader, str) else None,
         "peer_timeout": peer_timeout,
+        "members_wait": members_wait is not False,
         "op_version": op_version,
         "server": {
             "manage_packages": server.get("manage_packages", True) is not False,
@@ -392,7 +418,7 @@ def build_model(pillar, minion_id=None):
         "minion": {
             "id": minion_id,
             "is_node": address is not None,
-            "is_leader": minion_id is not None and minion_id == leader,
+            "is_leader": minion_id is not None and minion_id == leader and minion_id in nodes,
             "is_client": minion_id in clients,
             "address": address,
             "brick_dirs": sorted(

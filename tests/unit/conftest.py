@@ -21,5 +21,8 @@ if PACKAGE not in sys.modules:
 
 # pylint: disable=wrong-import-position
 from saltext_gluster_utils import gluster_cli  # noqa: E402,F401
+from saltext_gluster_utils import gluster_layout  # noqa: E402,F401
+from saltext_gluster_utils import gluster_options  # noqa: E402,F401
+from saltext_gluster_utils import gluster_pillar  # noqa: E402,F401
 from saltext_gluster_utils import gluster_validate  # noqa: E402,F401
 from saltext_gluster_utils import gluster_xml  # noqa: E402,F401

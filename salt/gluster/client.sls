@@ -1,0 +1,38 @@
+{#- gluster.client: the FUSE client package and this minion's mounts (gluster:clients).
+    backup-volfile-servers lists the volume's other nodes, _netdev orders the mount after the
+    network at boot, and the fstab entry persists it. A volume that is not started yet is
+    retried (bounded) rather than failed, so one concurrent highstate converges. -#}
+{%- from "gluster/map.jinja" import lookup, model, mount_invisible_keys, mount_invisible_options with context %}
+{%- set client = model.clients.get(grains['id'], {'mounts': {}}) %}
+{%- if model.server.manage_packages %}
+
+gluster-client-packages:
+  pkg.installed:
+    - pkgs: {{ lookup.client_pkgs | json }}
+{%- endif %}
+{%- for mountpoint, mount in client.mounts | dictsort %}
+
+gluster-mount-{{ mountpoint }}:
+  mount.{{ 'mounted' if mount.mounted else 'unmounted' }}:
+    - name: {{ mountpoint | json }}
+    - device: {{ mount.device | json }}
+    {%- if mount.mounted %}
+    - fstype: glusterfs
+    - opts: {{ mount.options | json }}
+    - mkmnt: true
+    - extra_mount_invisible_keys: {{ mount_invisible_keys | json }}
+    - extra_mount_invisible_options: {{ mount_invisible_options | json }}
+    {%- endif %}
+    - persist: {{ mount.persist | json }}
+    - config: {{ mount.fstab | json }}
+    {%- if mount.mounted %}
+    - retry:
+        attempts: {{ mount.retry_attempts }}
+        interval: {{ mount.retry_interval }}
+        until: true
+    {%- endif %}
+    {%- if model.server.manage_packages %}
+    - require:
+      - pkg: gluster-client-packages
+    {%- endif %}
+{%- endfor %}

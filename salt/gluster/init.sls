@@ -1,0 +1,18 @@
+{#- gluster: everything this minion's role needs, from the gluster pillar.
+    Nodes (gluster:nodes) get server, peers, bricks and volumes (cluster-wide steps run on the
+    leader only); clients (gluster:clients) get their FUSE mounts. -#}
+{%- from "gluster/map.jinja" import model with context %}
+{%- set parts = [] %}
+{%- if model.minion.is_node %}
+{%-   do parts.extend(['gluster.server', 'gluster.peers', 'gluster.bricks', 'gluster.volumes']) %}
+{%- endif %}
+{%- if model.minion.is_client %}
+{%-   do parts.append('gluster.client') %}
+{%- endif %}
+{%- if parts %}
+include: {{ parts | json }}
+{%- else %}
+gluster-nothing-to-do:
+  test.nop:
+    - name: "{{ grains['id'] }} is neither a node (gluster:nodes) nor a client (gluster:clients)"
+{%- endif %}

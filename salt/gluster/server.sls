@@ -1,0 +1,52 @@
+{#- gluster.server: packages, glusterd.vol settings and the glusterd service.
+    gluster:server:manage_packages / manage_service switch those parts off (containers, tests). -#}
+{%- from "gluster/map.jinja" import lookup, model with context %}
+{%- set server = model.server %}
+{%- if server.manage_packages %}
+gluster-server-packages:
+  pkg.installed:
+    - pkgs: {{ lookup.server_pkgs | json }}
+{%- endif %}
+{%- if server.glusterd_options %}
+gluster-glusterd-vol:
+  file.managed:
+    - name: {{ lookup.glusterd_vol }}
+    - source: salt://gluster/files/glusterd.vol.jinja
+    - template: jinja
+    - context:
+        working_directory: {{ lookup.working_directory | json }}
+        options: {{ server.glusterd_options | json }}
+    {%- if server.manage_packages %}
+    - require:
+      - pkg: gluster-server-packages
+    {%- endif %}
+{%- endif %}
+{%- if server.manage_service %}
+gluster-glusterd-service:
+  service.running:
+    - name: {{ lookup.service }}
+    - enable: true
+    {%- if server.manage_packages %}
+    - require:
+      - pkg: gluster-server-packages
+    {%- endif %}
+    {%- if server.glusterd_options %}
+    - watch:
+      - file: gluster-glusterd-vol
+    {%- endif %}
+{%- endif %}
+
+{#- what later gluster states require, whichever of the above are switched on #}
+gluster-server-ready:
+  test.nop:
+    - require:
+    {%- if server.manage_packages %}
+      - pkg: gluster-server-packages
+    {%- endif %}
+    {%- if server.manage_service %}
+      - service: gluster-glusterd-service
+    {%- endif %}
+      - test: gluster-server-ready-anchor
+
+gluster-server-ready-anchor:
+  test.nop: []

@@ -1,0 +1,61 @@
+{#- gluster.volumes: volumes, their options and started state -- on the leader only; the leader
+    waits (bounded by gluster:peer_timeout) for the other brick hosts to be connected peers. -#}
+{%- from "gluster/map.jinja" import model with context %}
+include:
+  - gluster.peers
+  - gluster.bricks
+{%- if model.minion.is_leader %}
+{%-   if model.op_version %}
+
+gluster-op-version:
+  gluster.op_version:
+    - name: {{ model.op_version | json }}
+    - require:
+      - test: gluster-peers-ready
+{%-   endif %}
+{%-   for name, volume in model.volumes | dictsort %}
+{%-     if volume.ensure == 'absent' %}
+
+gluster-volume-{{ name }}-absent:
+  gluster.volume_absent:
+    - name: {{ name | json }}
+    - require:
+      - test: gluster-peers-ready
+{%-     else %}
+{%-       set hosts = [] %}
+{%-       for brick in volume.bricks %}
+{%-         set host = brick.rsplit(':', 1)[0] %}
+{%-         if host != model.minion.address and host not in hosts %}{% do hosts.append(host) %}{% endif %}
+{%-       endfor %}
+
+gluster-volume-{{ name }}:
+  gluster.volume_present:
+    - name: {{ name | json }}
+    - bricks: {{ volume.bricks | json }}
+    {%- for key in ['replica', 'arbiter', 'disperse', 'redundancy'] if volume[key] %}
+    - {{ key }}: {{ volume[key] }}
+    {%- endfor %}
+    - transport: {{ volume.transport | json }}
+    - force: {{ volume.force | json }}
+    - wait_for_peers: {{ hosts | json }}
+    - peer_timeout: {{ model.peer_timeout }}
+    - require:
+      - test: gluster-peers-ready
+      - test: gluster-bricks-ready
+
+gluster-volume-{{ name }}-options:
+  gluster.volume_options:
+    - name: {{ name | json }}
+    - options: {{ volume.options | json }}
+    - reset_unmanaged: {{ volume.reset_unmanaged | json }}
+    - require:
+      - gluster: gluster-volume-{{ name }}
+
+gluster-volume-{{ name }}-{{ 'started' if volume.started else 'stopped' }}:
+  gluster.{{ 'volume_started' if volume.started else 'volume_stopped' }}:
+    - name: {{ name | json }}
+    - require:
+      - gluster: gluster-volume-{{ name }}-options
+{%-     endif %}
+{%-   endfor %}
+{%- endif %}
