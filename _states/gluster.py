@@ -77,7 +77,9 @@ def peered(name, probe=False, timeout=120):
                 ret["changes"] = {"probed": name}
                 ret["comment"] = f"would probe {name} and wait up to {timeout}s for it to connect"
             elif peer is None:
-                ret["comment"] = f"would wait up to {timeout}s for the leader to add {name} to the pool"
+                ret["comment"] = (
+                    f"would wait up to {timeout}s for {name} (the leader) to add this node to the pool"
+                )
             else:
                 ret["comment"] = f"would wait up to {timeout}s for {name} to connect ({peer['state_str']})"
             return ret
@@ -89,8 +91,6 @@ def peered(name, probe=False, timeout=120):
         ready = __salt__["gluster.peer_wait"]([name], timeout=timeout)
         verb = "probed" if ret["changes"] else "found"
         ret["comment"] = f"{verb} {name}: in the pool and connected (uuid {ready[name]})"
-        if ret["changes"]:
-            ret["changes"] = {"probed": {"host": name, "uuid": ready[name]}}
         return ret
     except ERRORS as exc:
         return _fail(ret, f"peer {name}: {exc}")
@@ -169,8 +169,7 @@ def volume_present(
             transport=transport,
             force=force,
         )
-        ret["changes"]["created"]["id"] = created["id"]
-        ret["comment"] = f"created volume {name}"
+        ret["comment"] = f"created volume {name} (id {created['id']})"
         return ret
     except ERRORS as exc:
         ret["changes"] = {}
