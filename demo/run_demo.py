@@ -1,155 +1,250 @@
 #!/usr/bin/env python3
-"""The demo: a real local 3-node GlusterFS cluster driven by Salt, from nothing to a mounted volume.
+"""The demo: pillar.example applied by one highstate to a real local GlusterFS cluster.
 
-1. starts three glusterd on 127.1.1.1-3 (each its own working directory and socket);
-2. writes one masterless minion config per node (``gluster:socket`` points at that node's
-   glusterd) with this checkout as ``file_roots``, and runs ``saltutil.sync_all`` -- the formula
-   way of installing, no pip install on the "nodes";
-3. forms the pool, creates a replica-3 volume, sets options, starts it -- all through
-   ``salt-call --local gluster.*``;
-4. FUSE-mounts the volume, writes a file, and shows that every brick holds a copy;
-5. tears everything down again (pass --keep to leave it running; the tear-down commands are
-   printed).
+``up`` (default):
+  1. three glusterd on 127.1.1.1-3, each with its own working directory and socket;
+  2. a salt-master (on 127.0.0.1, ports 45505/45506) serving this checkout as file_roots and
+     pillar.example as pillar, and four salt-minions: gfs1-3 (each bound to its own glusterd
+     through the ``gluster:socket`` minion setting) and client1;
+  3. ``saltutil.sync_all``, then ONE concurrent ``state.highstate`` on all four minions: the
+     pool forms, the replica-3 volume is created with its options and started, client1 mounts it;
+  4. a file written and read back through the client's mount, and found on every brick;
+  5. the volume's status, and a second highstate's summary (zero changes).
+``down``: stops every process the demo started (by the pids it recorded), unmounts its mount
+and removes its directory.
 
+The example pillar is used as it is, except for what a throw-away cluster on one machine needs:
+brick paths and the mount point under the demo directory, ``force`` (bricks on the root
+filesystem), its own fstab, and no package/service management (glusterd is started here).
 Run it through ``scripts/demo.sh`` (which installs what it needs first), as root.
 """
 
 import argparse
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
-import tempfile
 import time
+
+import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "support"))
 
 from cluster import GlusterCluster  # noqa: E402
 
-SALT_CALL = os.path.join(os.path.dirname(sys.executable), "salt-call")
+BIN = os.path.dirname(sys.executable)
+BASE = os.environ.get("DEMO_DIR", "/tmp/saltext-gluster-demo")
+PUBLISH_PORT, RET_PORT = 45505, 45506
+MINIONS = ("gfs1", "gfs2", "gfs3", "client1")
+STARTED = time.monotonic()
 
 
 def step(text):
-    print(f"\n\033[1m==> {text}\033[0m", flush=True)
+    print(f"\n\033[1m[{time.monotonic() - STARTED:6.1f}s] ==> {text}\033[0m", flush=True)
 
 
-class Minion:
-    """A masterless minion (``salt-call --local``) bound to one gluster node."""
-
-    def __init__(self, base, node):
-        self.node = node
-        self.id = f"gfs{node.index}"
-        self.config_dir = os.path.join(base, "salt", self.id)
-        os.makedirs(self.config_dir, exist_ok=True)
-        with open(os.path.join(self.config_dir, "minion"), "w", encoding="utf-8") as handle:
-            json.dump(
-                {
-                    "id": self.id,
-                    "file_client": "local",
-                    "root_dir": os.path.join(base, "salt", self.id, "root"),
-                    "file_roots": {"base": [REPO, os.path.join(REPO, "salt")]},
-                    "log_file": os.path.join(base, "salt", self.id, "minion.log"),
-                    "gluster": {"socket": node.socket},
-                },
-                handle,
-            )  # JSON is YAML
-
-    def call(self, *args, show=True):
-        argv = [SALT_CALL, "--local", "-c", self.config_dir, "--out=json", *args]
-        if show:
-            print(f"$ salt-call --local {' '.join(args)}    # on {self.id}", flush=True)
-        proc = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-        if proc.returncode != 0:
-            raise SystemExit(f"salt-call failed on {self.id}:\n{proc.stdout}{proc.stderr}")
-        return json.loads(proc.stdout)["local"]
+def write_config(path, config):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(config, handle)
 
 
-def show(data):
-    print(json.dumps(data, indent=2, sort_keys=True))
+def demo_pillar(cluster):
+    """pillar.example, with paths moved under the demo directory and management switched off."""
+    with open(os.path.join(REPO, "pillar.example"), encoding="utf-8") as handle:
+        pillar = yaml.safe_load(handle)
+    gluster = pillar["gluster"]
+    gluster["server"].update({"manage_packages": False, "manage_service": False})
+    for name, volume in gluster["volumes"].items():
+        volume["brick_path"] = volume["brick_path"].replace("/data/glusterfs", f"{BASE}/bricks/{{node}}")
+        volume["force"] = True  # bricks on the root filesystem
+        print(f"  volume {name}: brick_path -> {volume['brick_path']}, force: true")
+    for client in gluster["clients"].values():
+        client["mounts"] = {
+            f"{BASE}{mountpoint}": dict(mount, fstab=f"{BASE}/fstab")
+            for mountpoint, mount in client["mounts"].items()
+        }
+        print(f"  mounts -> {', '.join(client['mounts'])} (fstab {BASE}/fstab)")
+    print("  server: manage_packages: false, manage_service: false (glusterd started by the demo)")
+    assert sorted(gluster["nodes"]) == ["gfs1", "gfs2", "gfs3"]
+    assert [gluster["nodes"][f"gfs{n.index}"] for n in cluster.nodes] == [n.address for n in cluster.nodes]
+    return pillar
+
+
+def start_salt(cluster):
+    master_dir = os.path.join(BASE, "salt", "master")
+    write_config(
+        os.path.join(master_dir, "master"),
+        {
+            "interface": "127.0.0.1",
+            "publish_port": PUBLISH_PORT,
+            "ret_port": RET_PORT,
+            "root_dir": master_dir,
+            "pidfile": os.path.join(master_dir, "master.pid"),
+            "log_file": os.path.join(master_dir, "master.log"),
+            "auto_accept": True,  # throw-away demo on loopback only
+            "file_roots": {"base": [REPO, os.path.join(REPO, "salt")]},
+            "pillar_roots": {"base": [os.path.join(BASE, "pillar")]},
+            "user": "root",
+        },
+    )
+    subprocess.run([f"{BIN}/salt-master", "-c", master_dir, "-d"], check=True)
+    sockets = {f"gfs{n.index}": n.socket for n in cluster.nodes}
+    for minion_id in MINIONS:
+        minion_dir = os.path.join(BASE, "salt", minion_id)
+        config = {
+            "id": minion_id,
+            "master": "127.0.0.1",
+            "master_port": RET_PORT,
+            "root_dir": minion_dir,
+            "pidfile": os.path.join(minion_dir, "minion.pid"),
+            "log_file": os.path.join(minion_dir, "minion.log"),
+            "user": "root",
+        }
+        if minion_id in sockets:
+            config["gluster"] = {"socket": sockets[minion_id]}
+        write_config(os.path.join(minion_dir, "minion"), config)
+        subprocess.run([f"{BIN}/salt-minion", "-c", minion_dir, "-d"], check=True)
+
+
+def salt(*args, timeout=900):
+    argv = [f"{BIN}/salt", "-c", os.path.join(BASE, "salt", "master"), "--out=json", "--static",
+            f"--timeout={timeout}", *args]  # fmt: skip
+    proc = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    try:
+        return json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        raise SystemExit(f"salt {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}") from None
+
+
+def wait_for_minions(timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answered = salt("*", "test.ping", timeout=5)
+        if sorted(k for k, v in answered.items() if v is True) == sorted(MINIONS):
+            return
+        time.sleep(2)
+    raise SystemExit(f"minions did not all answer within {timeout}s; logs under {BASE}/salt/")
+
+
+def summarise(result):
+    """Per minion: states, changed, failed, and the failures' comments."""
+    ok = True
+    for minion_id in MINIONS:
+        states = result.get(minion_id)
+        if not isinstance(states, dict):
+            print(f"  {minion_id}: {states}")
+            ok = False
+            continue
+        changed = [v for v in states.values() if v.get("changes")]
+        failed = [v for v in states.values() if v.get("result") is not True]
+        seconds = sum(v.get("duration", 0) for v in states.values()) / 1000
+        print(f"  {minion_id}: {len(states)} states, {len(changed)} changed, {len(failed)} failed ({seconds:.1f}s)")
+        for state in changed:
+            print(f"      changed: {state['__id__']}: {state['comment'][:110]}")
+        for state in failed:
+            print(f"      FAILED:  {state['__id__']}: {state['comment'][:300]}")
+            ok = False
+    return ok
+
+
+def up():
+    if os.path.exists(os.path.join(BASE, "node1", "glusterd.pid")):
+        raise SystemExit(f"a demo is already set up in {BASE}: run 'scripts/demo.sh down' first")
+    os.makedirs(BASE, exist_ok=True)
+    cluster = GlusterCluster(BASE, size=3)
+
+    step("starting three glusterd on 127.1.1.1-3 (no pool, no volumes yet)")
+    cluster.start()
+
+    step("writing the pillar: pillar.example with demo paths")
+    os.makedirs(os.path.join(BASE, "pillar"), exist_ok=True)
+    write_config(os.path.join(BASE, "pillar", "top.sls"), {"base": {"*": ["gluster"]}})
+    write_config(os.path.join(BASE, "pillar", "gluster.sls"), demo_pillar(cluster))
+    open(os.path.join(BASE, "fstab"), "a", encoding="utf-8").close()
+
+    step(f"starting a salt-master and minions {', '.join(MINIONS)}")
+    start_salt(cluster)
+    wait_for_minions()
+    synced = salt("*", "saltutil.sync_all")
+    print("  synced to every minion:", ", ".join(synced["gfs1"]["modules"] + synced["gfs1"]["states"]))
+
+    step("salt '*' state.highstate test=True: what would change (nothing is touched)")
+    summarise(salt("*", "state.highstate", "test=True"))
+
+    step("salt '*' state.highstate: ONE concurrent run on all minions")
+    if not summarise(salt("*", "state.highstate")):
+        raise SystemExit("the highstate failed; see above. Tear down with: scripts/demo.sh down")
+
+    mountpoint = f"{BASE}/mnt/gv0"
+    step(f"writing and reading a file through client1's mount {mountpoint}")
+    payload = f"hello from saltext-gluster, {time.ctime()}\n"
+    with open(os.path.join(mountpoint, "hello.txt"), "w", encoding="utf-8") as handle:
+        handle.write(payload)
+    with open(os.path.join(mountpoint, "hello.txt"), encoding="utf-8") as handle:
+        print(f"  read back: {handle.read().strip()!r}")
+    for node in cluster.nodes:
+        copy = f"{BASE}/bricks/gfs{node.index}/gv0/brick/hello.txt"
+        with open(copy, encoding="utf-8") as handle:
+            print(f"  brick copy on gfs{node.index}: {'identical' if handle.read() == payload else 'DIFFERENT'} ({copy})")
+
+    step("salt gfs1 gluster.volume_status gv0")
+    status = salt("gfs1", "gluster.volume_status", "gv0")["gfs1"]
+    for brick in status["bricks"]:
+        print(f"  brick {brick['name']}: {'online' if brick['online'] else 'OFFLINE'}, port {brick['port']}, pid {brick['pid']}")
+    for daemon in status["daemons"]:
+        print(f"  {daemon['name']} on {daemon['host']}: {'online' if daemon['online'] else 'OFFLINE'}")
+    info = salt("gfs1", "gluster.volume_info", "gv0")["gfs1"]
+    print(f"  type {info['type']}, {info['status']}, options: {json.dumps(info['options'])}")
+
+    step("salt '*' state.highstate again: converged, so zero changes")
+    summarise(salt("*", "state.highstate"))
+
+    step("done. Tear everything down with: scripts/demo.sh down")
+    print(f"  the salt CLI for this demo: {BIN}/salt -c {BASE}/salt/master '*' gluster.peer_status")
+
+
+def _kill_pidfile(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            pid = int(handle.read().strip())
+        os.kill(pid, signal.SIGTERM)
+        print(f"  stopped pid {pid} ({os.path.relpath(path, BASE)})")
+    except (OSError, ValueError):
+        pass
+
+
+def down():
+    if not os.path.isdir(BASE):
+        print(f"nothing to tear down: {BASE} does not exist")
+        return
+    step(f"tearing down the demo in {BASE}")
+    cluster = GlusterCluster(BASE, size=3)
+    for minion_id in MINIONS:
+        _kill_pidfile(os.path.join(BASE, "salt", minion_id, "minion.pid"))
+    _kill_pidfile(os.path.join(BASE, "salt", "master", "master.pid"))
+    mountpoint = f"{BASE}/mnt/gv0"
+    if os.path.ismount(mountpoint):
+        cluster.unmount(mountpoint)
+        print(f"  unmounted {mountpoint}")
+    cluster.stop()
+    print("  stopped the three glusterd and their brick/self-heal processes")
+    time.sleep(1)
+    subprocess.run(["rm", "-rf", "--one-file-system", BASE], check=False)
+    print(f"  removed {BASE}")
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--keep", action="store_true", help="leave the cluster and mount running")
-    parser.add_argument("--base", help="directory for everything the demo creates")
+    parser = argparse.ArgumentParser(description="saltext-gluster demo")
+    parser.add_argument("action", nargs="?", default="up", choices=["up", "down"])
     args = parser.parse_args()
-
-    base = args.base or tempfile.mkdtemp(prefix="saltext-gluster-demo-", dir="/tmp")
-    cluster = GlusterCluster(base, size=3)
-    mountpoint = os.path.join(base, "mnt", "demo")
-    ok = False
-    try:
-        step(f"starting 3 glusterd on 127.1.1.1-3 under {base}")
-        cluster.start()
-        minions = [Minion(base, node) for node in cluster.nodes]
-        gfs1 = minions[0]
-
-        step("installing the modules the formula way: file_roots + saltutil.sync_all on every node")
-        for minion in minions:
-            synced = minion.call("saltutil.sync_all", show=minion is gfs1)
-        print("synced:", {kind: names for kind, names in synced.items() if names})
-        show(gfs1.call("gluster.version"))
-
-        step("forming the trusted pool from gfs1 (one node probes, the others wait)")
-        for node in cluster.nodes[1:]:
-            show(gfs1.call("gluster.peer_probe", node.address))
-        deadline = time.monotonic() + 60
-        while True:
-            views = {m.id: m.call("gluster.peer_status", show=False) for m in minions}
-            if all(len(v) == 2 and all(p["connected"] and p["state"] == 3 for p in v) for v in views.values()):
-                break
-            if time.monotonic() > deadline:
-                raise SystemExit(f"peers did not connect within 60 s: {views}")
-            time.sleep(1)
-        for minion in minions:
-            peers = minion.call("gluster.peer_status", show=minion is gfs1)
-            print(f"{minion.id} sees: " + ", ".join(f"{p['hostname']} ({p['uuid'][:8]}, "
-                  f"{'connected' if p['connected'] else 'DISCONNECTED'})" for p in peers))  # fmt: skip
-
-        step("creating a replica-3 volume, one brick per node, and starting it")
-        bricks = [node.new_brick("demo") for node in cluster.nodes]
-        show(gfs1.call("gluster.volume_create", "demo", f"bricks={json.dumps(bricks)}",
-                       "replica=3", "force=True", "start=True"))  # fmt: skip
-
-        step("setting several options in one gluster call")
-        show(gfs1.call("gluster.volume_set", "demo",
-                       json.dumps({"performance.cache-size": "128MB", "network.ping-timeout": 10,
-                                   "features.read-only": False})))  # fmt: skip
-        info = gfs1.call("gluster.volume_info", "demo")
-        show({k: info[k] for k in ("name", "type", "status", "replica_count", "brick_count", "options")})
-        status = gfs1.call("gluster.volume_status", "demo")
-        for brick in status["bricks"]:
-            print(f"brick {brick['name']}: {'online' if brick['online'] else 'OFFLINE'}, "
-                  f"port {brick['port']}, pid {brick['pid']}")  # fmt: skip
-
-        step(f"FUSE-mounting 127.1.1.1:/demo on {mountpoint} and writing a file")
-        cluster.mount("demo", mountpoint)
-        payload = f"hello from saltext-gluster at {time.ctime()}\n"
-        with open(os.path.join(mountpoint, "hello.txt"), "w", encoding="utf-8") as handle:
-            handle.write(payload)
-        with open(os.path.join(mountpoint, "hello.txt"), encoding="utf-8") as handle:
-            assert handle.read() == payload
-        print(f"read back through the mount: {payload.strip()!r}")
-        for spec in bricks:
-            path = os.path.join(spec.split(":", 1)[1], "hello.txt")
-            with open(path, encoding="utf-8") as handle:
-                same = handle.read() == payload
-            print(f"copy on brick {spec}: {'identical' if same else 'DIFFERENT'}")
-            assert same
-        ok = True
-        step("demo finished: a 3-node pool and a mounted replica-3 volume, all driven by Salt")
-    finally:
-        if args.keep and ok:
-            print(f"\nLeft running (--keep). Minion configs: {base}/salt/gfs*/minion")
-            print(f"Tear down: umount {mountpoint}; kill the glusterd and brick pids recorded "
-                  f"under {base}/node*/ (glusterd.pid and run/**/*.pid)")  # fmt: skip
-        else:
-            step("tearing down what the demo started (by pid and mount path)")
-            cluster.stop()
-            subprocess.run(["rm", "-rf", "--one-file-system", base], check=False)
-    return 0 if ok else 1
+    if not shutil.which("glusterd"):
+        raise SystemExit("glusterd not found: run scripts/setup.sh first (as root)")
+    up() if args.action == "up" else down()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -13,10 +13,27 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 @pytest.fixture(scope="package")
-def salt_master(salt_factories):
+def pillar_dir(tmp_path_factory):
+    """The master's pillar_roots; tests write ``gluster.sls`` here (``top.sls`` gives it to all)."""
+    path = tmp_path_factory.mktemp("pillar")
+    (path / "top.sls").write_text("base:\n  '*':\n    - gluster\n")
+    (path / "gluster.sls").write_text("{}\n")
+    return path
+
+
+@pytest.fixture(scope="package")
+def state_top_dir(tmp_path_factory):
+    """A state top file giving every minion the ``gluster`` formula (kept out of the repo)."""
+    path = tmp_path_factory.mktemp("states")
+    (path / "top.sls").write_text("base:\n  '*':\n    - gluster\n")
+    return path
+
+
+@pytest.fixture(scope="package")
+def salt_master(salt_factories, pillar_dir, state_top_dir):
     overrides = {
-        "file_roots": {"base": [REPO, os.path.join(REPO, "salt")]},
-        "pillar_roots": {"base": []},
+        "file_roots": {"base": [REPO, os.path.join(REPO, "salt"), str(state_top_dir)]},
+        "pillar_roots": {"base": [str(pillar_dir)]},
     }
     factory = salt_factories.salt_master_daemon("gluster-master", overrides=overrides)
     with factory.started(start_timeout=120):
