@@ -22,6 +22,7 @@ reaches the comment when a step fails.
 """
 
 import logging
+import time
 
 from salt.exceptions import CommandExecutionError
 from salt.exceptions import SaltInvocationError
@@ -157,9 +158,11 @@ def volume_present(
             ret["result"] = None
             ret["comment"] = f"would create volume {name} ({len(summary['bricks'])} bricks)"
             return ret
+        deadline = time.monotonic() + float(peer_timeout)
         if wait_for_peers:
             __salt__["gluster.peer_wait"](wait_for_peers, timeout=peer_timeout)
-        created = __salt__["gluster.volume_create"](
+        created = _create_when_bricks_ready(
+            deadline,
             name,
             summary["bricks"],
             replica=replica,
@@ -174,6 +177,25 @@ def volume_present(
     except ERRORS as exc:
         ret["changes"] = {}
         return _fail(ret, f"volume {name}: {exc}")
+
+
+# gluster's staging errors while another node's highstate has not made its brick directory yet
+BRICK_NOT_READY = ("Failed to create brick directory", "No such file or directory")
+
+
+def _create_when_bricks_ready(deadline, name, bricks, **kwargs):
+    """Create the volume; while other nodes have not made their brick directories yet (their own
+    highstate runs concurrently), retry with back-off until ``deadline``."""
+    delay = 1.0
+    while True:
+        try:
+            return __salt__["gluster.volume_create"](name, bricks, **kwargs)
+        except CommandExecutionError as exc:
+            if not any(marker in str(exc) for marker in BRICK_NOT_READY) or time.monotonic() >= deadline:
+                raise
+            log.info("volume %s: brick directories not ready on every node yet; retrying", name)
+            time.sleep(min(delay, max(0.1, deadline - time.monotonic())))
+            delay = min(delay * 2, 5.0)
 
 
 def _set_started(name, started, force=False):
