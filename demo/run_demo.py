@@ -86,7 +86,7 @@ def start_salt(cluster):
             "pidfile": os.path.join(master_dir, "master.pid"),
             "log_file": os.path.join(master_dir, "master.log"),
             "auto_accept": True,  # throw-away demo on loopback only
-            "file_roots": {"base": [REPO, os.path.join(REPO, "salt")]},
+            "file_roots": {"base": [REPO, os.path.join(REPO, "salt"), os.path.join(BASE, "states")]},
             "pillar_roots": {"base": [os.path.join(BASE, "pillar")]},
             "user": "root",
         },
@@ -130,8 +130,12 @@ def wait_for_minions(timeout=120):
     raise SystemExit(f"minions did not all answer within {timeout}s; logs under {BASE}/salt/")
 
 
+def _first_line(text, width):
+    return (text or "").strip().splitlines()[0][:width] if (text or "").strip() else ""
+
+
 def summarise(result):
-    """Per minion: states, changed, failed, and the failures' comments."""
+    """Per minion: states, changed, would change (test mode), failed, with their comments."""
     ok = True
     for minion_id in MINIONS:
         states = result.get(minion_id)
@@ -139,15 +143,17 @@ def summarise(result):
             print(f"  {minion_id}: {states}")
             ok = False
             continue
-        changed = [v for v in states.values() if v.get("changes")]
-        failed = [v for v in states.values() if v.get("result") is not True]
+        changed = [v for v in states.values() if v.get("changes") and v.get("result") is True]
+        pending = [v for v in states.values() if v.get("result") is None]
+        failed = [v for v in states.values() if v.get("result") is False]
         seconds = sum(v.get("duration", 0) for v in states.values()) / 1000
-        print(f"  {minion_id}: {len(states)} states, {len(changed)} changed, {len(failed)} failed ({seconds:.1f}s)")
-        for state in changed:
-            print(f"      changed: {state['__id__']}: {state['comment'][:110]}")
-        for state in failed:
-            print(f"      FAILED:  {state['__id__']}: {state['comment'][:300]}")
-            ok = False
+        print(f"  {minion_id}: {len(states)} states, {len(changed)} changed, {len(pending)} would change, "
+              f"{len(failed)} failed ({seconds:.1f}s)")  # fmt: skip
+        for label, group in (("changed", changed), ("would", pending), ("FAILED", failed)):
+            for state in group:
+                name = state.get("__id__", state.get("name"))
+                print(f"      {label:8} {name}: {_first_line(state.get('comment'), 110)}")
+        ok = ok and not failed
     return ok
 
 
@@ -163,6 +169,7 @@ def up():
     step("writing the pillar: pillar.example with demo paths")
     os.makedirs(os.path.join(BASE, "pillar"), exist_ok=True)
     write_config(os.path.join(BASE, "pillar", "top.sls"), {"base": {"*": ["gluster"]}})
+    write_config(os.path.join(BASE, "states", "top.sls"), {"base": {"*": ["gluster"]}})
     write_config(os.path.join(BASE, "pillar", "gluster.sls"), demo_pillar(cluster))
     open(os.path.join(BASE, "fstab"), "a", encoding="utf-8").close()
 

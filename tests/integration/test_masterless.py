@@ -1,0 +1,109 @@
+"""Masterless: ``salt-call --local state.apply gluster`` on each node, one after the other, in the
+worst order (the leader first, before any other node has made its brick directories) converges
+after one extra pass on the leader; a final pass on every node changes nothing."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import pytest
+import yaml
+from cluster import GlusterCluster
+
+pytestmark = pytest.mark.cluster
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SALT_CALL = os.path.join(os.path.dirname(sys.executable), "salt-call")
+
+
+@pytest.fixture(scope="module")
+def masterless():
+    base = tempfile.mkdtemp(prefix="sgm-", dir="/tmp")
+    cluster = GlusterCluster(base, size=3, subnet="127.1.3")
+    try:
+        cluster.start()
+        for sub in ("pillar", "states"):
+            os.makedirs(os.path.join(base, sub))
+            with open(os.path.join(base, sub, "top.sls"), "w", encoding="utf-8") as handle:
+                yaml.safe_dump({"base": {"*": ["gluster"]}}, handle)
+        pillar = {
+            "gluster": {
+                "nodes": {f"m{n.index}": n.address for n in cluster.nodes},
+                "members_wait": False,
+                "peer_timeout": 15,
+                "server": {"manage_packages": False, "manage_service": False},
+                "volumes": {
+                    "mlv": {
+                        "type": "replicate",
+                        "replica": 3,
+                        "brick_path": f"{base}/bricks/{{node}}/mlv",
+                        "force": True,
+                        "options": {"network.ping-timeout": 12},
+                    }
+                },
+            }
+        }
+        with open(os.path.join(base, "pillar", "gluster.sls"), "w", encoding="utf-8") as handle:
+            yaml.safe_dump(pillar, handle)
+        configs = {}
+        for node in cluster.nodes:
+            minion_id = f"m{node.index}"
+            config_dir = os.path.join(base, "conf", minion_id)
+            os.makedirs(config_dir)
+            with open(os.path.join(config_dir, "minion"), "w", encoding="utf-8") as handle:
+                yaml.safe_dump(
+                    {
+                        "id": minion_id,
+                        "file_client": "local",
+                        "root_dir": os.path.join(base, "root", minion_id),
+                        "file_roots": {"base": [REPO, os.path.join(REPO, "salt"), os.path.join(base, "states")]},
+                        "pillar_roots": {"base": [os.path.join(base, "pillar")]},
+                        "gluster": node.minion_config(),
+                    },
+                    handle,
+                )
+            configs[minion_id] = config_dir
+            subprocess.run([SALT_CALL, "--local", "-c", config_dir, "--out=quiet", "saltutil.sync_all"],
+                           check=True, capture_output=True, stdin=subprocess.DEVNULL)  # fmt: skip
+        yield cluster, configs
+    finally:
+        cluster.stop()
+        subprocess.run(["rm", "-rf", "--one-file-system", base], check=False)
+
+
+def apply(config_dir):
+    proc = subprocess.run(
+        [SALT_CALL, "--local", "-c", config_dir, "--out=json", "state.apply", "gluster"],
+        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    states = json.loads(proc.stdout)["local"]
+    assert isinstance(states, dict), states  # a list holds render errors
+    return {key.split("_|-")[1]: value for key, value in states.items()}
+
+
+def test_any_order_converges_after_one_extra_leader_pass(masterless):
+    cluster, configs = masterless
+    first = apply(configs["m1"])  # the leader, before the others made their brick directories
+    assert first["gluster-peer-m2"]["result"] is True and first["gluster-peer-m2"]["changes"]
+    assert first["gluster-volume-mlv"]["result"] is False
+    assert "Failed to create brick directory" in first["gluster-volume-mlv"]["comment"]
+    assert cluster[0].cli("volume", "list").stdout.split() == []
+
+    for minion_id in ("m2", "m3"):
+        states = apply(configs[minion_id])
+        assert all(s["result"] is True for s in states.values()), (minion_id, states)
+        assert states[f"gluster-brick-{cluster.base_dir}/bricks/{minion_id}/mlv"]["changes"]
+
+    extra = apply(configs["m1"])
+    assert all(s["result"] is True for s in extra.values()), extra
+    assert extra["gluster-volume-mlv"]["changes"]["created"]["replica"] == 3
+    info = cluster[0].cli("volume", "info", "mlv").stdout
+    assert "Status: Started" in info and "network.ping-timeout: 12" in info
+
+    for minion_id, config_dir in configs.items():
+        states = apply(config_dir)
+        changed = {sid: s["changes"] for sid, s in states.items() if s["changes"]}
+        assert not changed, (minion_id, changed)
+        assert all(s["result"] is True for s in states.values()), minion_id

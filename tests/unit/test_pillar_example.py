@@ -1,0 +1,54 @@
+"""pillar.example is a working pillar, and so are the volume examples commented out in it."""
+
+import re
+from pathlib import Path
+
+import yaml
+from saltext_gluster_utils import gluster_pillar as gp
+
+EXAMPLE = Path(__file__).resolve().parent.parent.parent / "pillar.example"
+
+
+def load():
+    return yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))["gluster"]
+
+
+def commented_volumes():
+    """The ``# archive: ...`` block under ``volumes:``, uncommented."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    block = text.split("# More volume types (uncomment to use):", 1)[1].split("# ---- clients", 1)[0]
+    lines = [re.sub(r"^    # ?", "", line) for line in block.splitlines() if line.startswith("    #")]
+    return yaml.safe_load("\n".join(lines))
+
+
+def test_pillar_example_is_valid_for_every_role():
+    pillar = load()
+    for minion_id in ("gfs1", "gfs2", "gfs3", "client1", "unrelated"):
+        model, problems = gp.build_model(pillar, minion_id)
+        assert problems == [], (minion_id, problems)
+    model, _ = gp.build_model(pillar, "gfs1")
+    assert model["minion"]["is_leader"] is True
+    assert model["volumes"]["gv0"]["bricks"] == [
+        "127.1.1.1:/data/glusterfs/gv0/brick",
+        "127.1.1.2:/data/glusterfs/gv0/brick",
+        "127.1.1.3:/data/glusterfs/gv0/brick",
+    ]
+    assert model["clients"]["client1"]["mounts"]["/mnt/gv0"]["options"] == [
+        "_netdev",
+        "noatime",
+        "backup-volfile-servers=127.1.1.2:127.1.1.3",
+    ]
+
+
+def test_commented_volume_examples_are_valid_too():
+    extra = commented_volumes()
+    assert set(extra) == {"archive", "vm-images", "scratch", "explicit", "old-volume"}
+    pillar = load()
+    pillar["volumes"].update(extra)
+    model, problems = gp.build_model(pillar, "gfs1")
+    assert problems == []
+    assert model["volumes"]["archive"]["disperse"] == 3
+    assert model["volumes"]["vm-images"]["arbiter"] == 1
+    assert len(model["volumes"]["scratch"]["bricks"]) == 6
+    assert model["volumes"]["explicit"]["bricks"][0] == "127.1.1.1:/data/glusterfs/explicit/brick"
+    assert model["volumes"]["old-volume"] == {"name": "old-volume", "ensure": "absent"}
