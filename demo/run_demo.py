@@ -214,14 +214,25 @@ def up():
     print(f"  the salt CLI for this demo: {BIN}/salt -c {BASE}/salt/master '*' gluster.peer_status")
 
 
-def _kill_pidfile(path):
+def _kill_pidfile(path, timeout=15):
+    """Stop the process recorded in ``path``: SIGTERM, then SIGKILL if it is still there after
+    ``timeout`` seconds (a salt-minion whose master is gone can sit on SIGTERM)."""
     try:
         with open(path, encoding="utf-8") as handle:
             pid = int(handle.read().strip())
         os.kill(pid, signal.SIGTERM)
-        print(f"  stopped pid {pid} ({os.path.relpath(path, BASE)})")
     except (OSError, ValueError):
-        pass
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    print(f"  stopped pid {pid} ({os.path.relpath(path, BASE)})")
 
 
 def down():

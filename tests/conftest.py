@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -11,7 +10,7 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "support"))
 
-from cluster import GlusterCluster  # noqa: E402
+from cluster import temporary_cluster  # noqa: E402
 
 
 def _require_gluster():
@@ -37,15 +36,8 @@ def salt_factories_config():
 def gluster_cluster():
     """Three glusterd on 127.1.1.1-3 forming one trusted pool; torn down by pid afterwards."""
     _require_gluster()
-    base = tempfile.mkdtemp(prefix="sgc-", dir="/tmp")
-    cluster = GlusterCluster(base, size=3)
-    try:
-        cluster.start()
-        cluster.form_pool()
+    with temporary_cluster("sgc-", pool=True) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
-        subprocess.run(["rm", "-rf", "--one-file-system", base], check=False)
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ gluster-server-packages:
 {%- if server.glusterd_options %}
 gluster-glusterd-vol:
   file.managed:
-    - name: {{ lookup.glusterd_vol }}
+    - name: {{ lookup.glusterd_vol | json }}
+    - makedirs: true
     - source: salt://gluster/files/glusterd.vol.jinja
     - template: jinja
     - context:

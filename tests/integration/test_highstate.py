@@ -7,12 +7,10 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import tempfile
 
 import pytest
 import yaml
-from cluster import GlusterCluster
+from cluster import temporary_cluster
 
 pytestmark = pytest.mark.cluster
 
@@ -33,14 +31,8 @@ GV0_OPTIONS = {"performance.cache-size": "64MB", "network.ping-timeout": 10, "pe
 @pytest.fixture(scope="module")
 def bare_cluster():
     """Three glusterd that know nothing of each other yet (no pool, no volumes)."""
-    base = tempfile.mkdtemp(prefix="sgh-", dir="/tmp")
-    cluster = GlusterCluster(base, size=3, subnet="127.1.2")
-    try:
-        cluster.start()
+    with temporary_cluster("sgh-", subnet="127.1.2") as cluster:
         yield cluster
-    finally:
-        cluster.stop()
-        subprocess.run(["rm", "-rf", "--one-file-system", base], check=False)
 
 
 def good_pillar(cluster):

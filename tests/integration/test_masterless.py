@@ -6,11 +6,10 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 import pytest
 import yaml
-from cluster import GlusterCluster
+from cluster import temporary_cluster
 
 pytestmark = pytest.mark.cluster
 
@@ -20,10 +19,8 @@ SALT_CALL = os.path.join(os.path.dirname(sys.executable), "salt-call")
 
 @pytest.fixture(scope="module")
 def masterless():
-    base = tempfile.mkdtemp(prefix="sgm-", dir="/tmp")
-    cluster = GlusterCluster(base, size=3, subnet="127.1.3")
-    try:
-        cluster.start()
+    with temporary_cluster("sgm-", subnet="127.1.3") as cluster:
+        base = cluster.base_dir
         for sub in ("pillar", "states"):
             os.makedirs(os.path.join(base, sub))
             with open(os.path.join(base, sub, "top.sls"), "w", encoding="utf-8") as handle:
@@ -33,7 +30,13 @@ def masterless():
                 "nodes": {f"m{n.index}": n.address for n in cluster.nodes},
                 "members_wait": False,
                 "peer_timeout": 15,
-                "server": {"manage_packages": False, "manage_service": False},
+                "server": {
+                    "manage_packages": False,
+                    "manage_service": False,
+                    "glusterd_options": {"base-port": 49200, "ping-timeout": 5},
+                },
+                # the formula's glusterd.vol goes here, not to /etc (our glusterd run with their own options)
+                "lookup": {"glusterd_vol": f"{base}/etc/glusterd.vol"},
                 "volumes": {
                     "mlv": {
                         "type": "replicate",
@@ -68,9 +71,6 @@ def masterless():
             subprocess.run([SALT_CALL, "--local", "-c", config_dir, "--out=quiet", "saltutil.sync_all"],
                            check=True, capture_output=True, stdin=subprocess.DEVNULL)  # fmt: skip
         yield cluster, configs
-    finally:
-        cluster.stop()
-        subprocess.run(["rm", "-rf", "--one-file-system", base], check=False)
 
 
 def apply(config_dir):
@@ -90,6 +90,13 @@ def test_any_order_converges_after_one_extra_leader_pass(masterless):
     assert first["gluster-volume-mlv"]["result"] is False
     assert "Failed to create brick directory" in first["gluster-volume-mlv"]["comment"]
     assert cluster[0].cli("volume", "list").stdout.split() == []
+
+    with open(f"{cluster.base_dir}/etc/glusterd.vol", encoding="utf-8") as handle:
+        volfile = handle.read()
+    assert "volume management\n    type mgmt/glusterd\n" in volfile
+    assert "    option base-port 49200\n" in volfile and "    option ping-timeout 5\n" in volfile
+    assert "    option working-directory /var/lib/glusterd\n" in volfile
+    assert volfile.rstrip().endswith("end-volume")
 
     for minion_id in ("m2", "m3"):
         states = apply(configs[minion_id])

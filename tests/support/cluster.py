@@ -7,9 +7,11 @@ daemon processes those glusterds recorded under their own run directories, and t
 made through :meth:`GlusterCluster.mount`.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 
@@ -235,3 +237,19 @@ class GlusterCluster:
             self.unmount(mountpoint)
         for node in self.nodes:
             node.stop()
+
+
+@contextlib.contextmanager
+def temporary_cluster(prefix, size=3, subnet="127.1.1", pool=False):
+    """A started cluster in a fresh directory under /tmp (pooled when ``pool``), stopped by pid
+    and its directory removed afterwards."""
+    base = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    cluster = GlusterCluster(base, size=size, subnet=subnet)
+    try:
+        cluster.start()
+        if pool:
+            cluster.form_pool()
+        yield cluster
+    finally:
+        cluster.stop()
+        subprocess.run(["rm", "-rf", "--one-file-system", base], check=False)
