@@ -59,6 +59,7 @@ _register_utils_package()
 
 # pylint: disable=wrong-import-position
 from saltext_gluster_utils import gluster_cli as cli  # noqa: E402
+from saltext_gluster_utils import gluster_layout as layouts  # noqa: E402
 from saltext_gluster_utils import gluster_options as options_diff  # noqa: E402
 from saltext_gluster_utils import gluster_pillar as pillar_model  # noqa: E402
 from saltext_gluster_utils import gluster_validate as validate  # noqa: E402
@@ -638,9 +639,8 @@ def brick_layout(nodes, brick_path, bricks_per_node=1, set_size=1, layout="simpl
 
         salt-call gluster.brick_layout '[gfs1, gfs2, gfs3]' /data/gv0/brick{n} bricks_per_node=2 set_size=3
     """
-    layout_module = pillar_model.layout
     try:
-        return layout_module.automatic_bricks(list(nodes), brick_path, int(bricks_per_node), int(set_size), layout)
+        return layouts.automatic_bricks(list(nodes), brick_path, int(bricks_per_node), int(set_size), layout)
     except ValueError as exc:
         raise SaltInvocationError(str(exc)) from exc
 

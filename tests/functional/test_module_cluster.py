@@ -187,3 +187,14 @@ def test_lock_errors_are_retried_then_surfaced(gluster, gluster_with, clean_volu
         for thread in threads:
             thread.join(timeout=60)
     assert others, "the background writers never met node 1's lock either"
+
+
+def test_brick_layout(gluster):
+    assert gluster.brick_layout(["a", "b", "c"], "/d/{n}", bricks_per_node=2, set_size=2, layout="chained") == [
+        "a:/d/1", "b:/d/1", "b:/d/2", "c:/d/1", "c:/d/2", "a:/d/2",
+    ]  # fmt: skip
+    assert gluster.brick_layout(["a", "b"], "/d/{n}", bricks_per_node=2, set_size=2) == [
+        "a:/d/1", "b:/d/1", "a:/d/2", "b:/d/2",
+    ]  # fmt: skip
+    with pytest.raises(SaltInvocationError, match="use layout: simple"):
+        gluster.brick_layout(["a", "b"], "/d/{n}", bricks_per_node=1, set_size=3, layout="chained")

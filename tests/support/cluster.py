@@ -208,8 +208,6 @@ class GlusterCluster:
         node = self.nodes[0]
         names = node.cli("volume", "list").stdout.split()
         for name in names:
-            if name == "No" or not name.strip():
-                continue
             node.cli("volume", "stop", name, "force", check=False)
             node.cli("volume", "delete", name, check=False)
 
