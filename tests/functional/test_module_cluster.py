@@ -197,4 +197,6 @@ def test_brick_layout(gluster):
         "a:/d/1", "b:/d/1", "a:/d/2", "b:/d/2",
     ]  # fmt: skip
     with pytest.raises(SaltInvocationError, match="use layout: simple"):
+        gluster.brick_layout(["a", "b", "c", "d"], "/d/{n}", bricks_per_node=1, set_size=2, layout="chained")
+    with pytest.raises(SaltInvocationError, match="2 bricks do not make whole sets of 3"):
         gluster.brick_layout(["a", "b"], "/d/{n}", bricks_per_node=1, set_size=3, layout="chained")
