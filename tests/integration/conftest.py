@@ -34,6 +34,8 @@ def salt_master(salt_factories, pillar_dir, state_top_dir):
     overrides = {
         "file_roots": {"base": [REPO, os.path.join(REPO, "salt"), str(state_top_dir)]},
         "pillar_roots": {"base": [str(pillar_dir)]},
+        # Salt's minimum; each master worker keeps a core busy ~25% here, on a 2-core machine
+        "worker_threads": 3,
     }
     factory = salt_factories.salt_master_daemon("gluster-master", overrides=overrides)
     with factory.started(start_timeout=120):
