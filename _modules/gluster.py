@@ -658,13 +658,13 @@ def _host_uuids():
 
 
 def _brick_uuid(host, uuids):
-    if host in uuids:
-        return uuids[host]
-    peer = peer_find(host)
-    if peer is not None:
-        return peer["uuid"]
-    # not a name of any other peer: a brick host of this pool can then only be this node
-    return uuids.get(None)
+    """The UUID of brick host ``host``; resolved once per host (``uuids`` remembers it), since
+    the fallback resolves the addresses of every peer."""
+    if host not in uuids:
+        peer = peer_find(host)
+        # not a name of any other peer: a brick host of this pool can then only be this node
+        uuids[host] = peer["uuid"] if peer is not None else uuids.get(None)
+    return uuids[host]
 
 
 def volume_layout_differences(
