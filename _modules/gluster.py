@@ -62,6 +62,7 @@ from saltext_gluster_utils import gluster_cli as cli  # noqa: E402
 from saltext_gluster_utils import gluster_layout as layouts  # noqa: E402
 from saltext_gluster_utils import gluster_options as options_diff  # noqa: E402
 from saltext_gluster_utils import gluster_pillar as pillar_model  # noqa: E402
+from saltext_gluster_utils import gluster_reshape as reshape  # noqa: E402
 from saltext_gluster_utils import gluster_validate as validate  # noqa: E402
 from saltext_gluster_utils import gluster_xml as parse  # noqa: E402
 
@@ -659,11 +660,27 @@ def _host_uuids():
 
 def _brick_uuid(host, uuids):
     """The UUID of brick host ``host``; resolved once per host (``uuids`` remembers it), since
-    the fallback resolves the addresses of every peer."""
+    the fallback resolves the addresses of every peer.
+
+    A name that no volume brick and no peer uses is this node when it resolves to an address
+    of a name this node's bricks use; otherwise it is unknown (a node not probed yet) and gets
+    a key of its own, ``unresolved:<host>``, so it never passes for this node's brick.
+    """
+    if host not in uuids:
+        for volume in _all_volume_info().values():
+            for brick in volume["bricks"]:
+                if brick["host_uuid"]:
+                    uuids.setdefault(brick["host"], brick["host_uuid"])
     if host not in uuids:
         peer = peer_find(host)
-        # not a name of any other peer: a brick host of this pool can then only be this node
-        uuids[host] = peer["uuid"] if peer is not None else uuids.get(None)
+        if peer is not None:
+            uuids[host] = peer["uuid"]
+        else:
+            own = {name for name, uuid in uuids.items() if name and uuid == uuids.get(None)}
+            own.update({"localhost", socket.gethostname(), socket.getfqdn()})
+            addresses = _addresses(host)
+            mine = host in own or any(addresses & _addresses(name) for name in own)
+            uuids[host] = uuids.get(None) if mine else f"unresolved:{host}"
     return uuids[host]
 
 
@@ -750,8 +767,8 @@ def volume_options_plan(name, options, reset_unmanaged=False):
 
 def peer_wait(hosts, timeout=120):
     """
-    Wait until every host in ``hosts`` is a connected member of the pool ("Peer in Cluster"),
-    polling with back-off for at most ``timeout`` seconds. Returns ``{host: uuid}``; on timeout
+    Wait until every host in ``hosts`` is a connected member of the pool ("Peer in Cluster")
+    or a name of this node itself, polling with back-off for at most ``timeout`` seconds. Returns ``{host: uuid}``; on timeout
     raises an error naming the hosts still missing or disconnected.
 
     CLI Example:
@@ -766,9 +783,12 @@ def peer_wait(hosts, timeout=120):
     delay = 0.25
     while True:
         found, waiting = {}, []
+        uuids = _host_uuids()
         for host in hosts:
             peer = peer_find(host)
-            if peer and peer["connected"] and peer["state"] == 3:
+            if peer is None and _brick_uuid(host, uuids) == uuids.get(None):
+                found[host] = uuids[None]  # this node itself
+            elif peer and peer["connected"] and peer["state"] == 3:
                 found[host] = peer["uuid"]
             elif peer:
                 waiting.append(f"{host} ({peer['state_str'] or 'state ' + str(peer['state'])}, "
@@ -785,3 +805,311 @@ def peer_wait(hosts, timeout=120):
         time.sleep(min(delay, max(0.05, deadline - time.monotonic())))
         delay = min(delay * 2, 2.0)
         clear_cache()
+
+
+# ---- day-2: grow, shrink, replace, rebalance, heal ------------------------------------------
+
+
+def _brick_args(name, bricks, what):
+    bricks = _bricks_list(bricks)
+    problems = validate.volume_name_problems(name)
+    for index, spec in enumerate(bricks):
+        problems += validate.brick_problems(spec, f"brick {index + 1}")
+    if not bricks:
+        problems.append("no bricks given")
+    _check(problems, f"cannot {what} on volume {name!r}")
+    return bricks
+
+
+def volume_add_brick(name, bricks, replica=None, arbiter=None, force=False):
+    """
+    Add bricks to the volume ``name``: whole replica/disperse sets to grow it, or with a higher
+    ``replica`` (and ``arbiter=1``) one brick per set to raise its redundancy.
+    It does not rebalance: see ``volume_rebalance``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.volume_add_brick gv0 '[gfs1:/b/2, gfs2:/b/2, gfs3:/b/2]' force=True
+        salt gfs1 gluster.volume_add_brick gv0 '[gfs3:/b/arbiter]' replica=3 arbiter=1
+    """
+    bricks = _brick_args(name, bricks, "add bricks")
+    args = ["volume", "add-brick", name]
+    if replica:
+        args += ["replica", str(int(replica))]
+        if arbiter:
+            args += ["arbiter", str(int(arbiter))]
+    args += bricks
+    if force:
+        args.append("force")
+    _write(*args)
+    return {"name": name, "added": bricks}
+
+
+REMOVE_BRICK_ACTIONS = ("start", "status", "stop", "commit", "force")
+
+
+def volume_remove_brick(name, bricks, action="start", replica=None):
+    """
+    Remove bricks from the volume ``name``.
+
+    ``action``: ``start`` (begin migrating their data to the other bricks), ``status``,
+    ``stop``, ``commit`` (only once ``status`` says completed with no failures: files not
+    migrated stay behind on the removed bricks) or ``force`` (remove at once, no migration:
+    with a lower ``replica`` this drops one brick per set; on a distribute volume it makes the
+    files on those bricks unreachable). Returns the migration status for start/status/stop.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.volume_remove_brick gv0 '[gfs1:/b/2, gfs2:/b/2, gfs3:/b/2]' start
+        salt gfs1 gluster.volume_remove_brick gv0 '[gfs1:/b/2, gfs2:/b/2, gfs3:/b/2]' status
+        salt gfs1 gluster.volume_remove_brick gv0 '[gfs3:/b/1]' force replica=2
+    """
+    bricks = _brick_args(name, bricks, "remove bricks")
+    if action not in REMOVE_BRICK_ACTIONS:
+        raise SaltInvocationError(f"action must be one of {', '.join(REMOVE_BRICK_ACTIONS)}, not {action!r}")
+    args = ["volume", "remove-brick", name]
+    if replica:
+        args += ["replica", str(int(replica))]
+    args += [*bricks, action]
+    if action == "status":
+        return _parsed(parse.parse_migration_status, cli.run(_config(), args, counter=_stats()))
+    root = _write(*args)
+    if action in ("commit", "force"):
+        return {"name": name, "removed": bricks}
+    if action == "start":
+        return {"name": name, "task_id": _parsed(parse.parse_task_id, root)}
+    return _parsed(parse.parse_migration_status, root)
+
+
+def volume_replace_brick(name, old, new):
+    """
+    Replace brick ``old`` of the volume ``name`` by ``new`` (``commit force``, the only form
+    gluster supports): the new brick starts empty and self-heal fills it from the rest of its
+    replica or disperse set. Follow with ``volume_heal`` and wait for ``heal_summary`` to reach
+    zero.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.volume_replace_brick gv0 gfs3:/b/gv0 gfs4:/b/gv0
+    """
+    _brick_args(name, [old, new], "replace a brick")
+    _write("volume", "replace-brick", name, old, new, "commit", "force")
+    return {"name": name, "old": old, "new": new}
+
+
+def volume_reset_brick(name, brick):
+    """
+    Reset brick ``brick`` of the volume ``name`` in place (``reset-brick start`` then
+    ``commit force``): for a disk replaced under the same host and path. Self-heal then fills it.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.volume_reset_brick gv0 gfs3:/b/gv0
+    """
+    _brick_args(name, [brick], "reset a brick")
+    _write("volume", "reset-brick", name, brick, "start")
+    _write("volume", "reset-brick", name, brick, brick, "commit", "force")
+    return {"name": name, "reset": brick}
+
+
+REBALANCE_ACTIONS = ("start", "fix-layout", "status", "stop")
+
+
+def volume_rebalance(name, action="start", force=False):
+    """
+    Rebalance the volume ``name``: ``start`` (fix the layout and move data to the bricks where
+    it now belongs), ``fix-layout`` (only the layout: new files spread over every brick,
+    existing ones stay), ``status`` or ``stop``. Returns ``{"task_id"}`` for start and
+    fix-layout, the per-node progress (as ``volume_remove_brick`` status) otherwise.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.volume_rebalance gv0
+        salt gfs1 gluster.volume_rebalance gv0 status
+    """
+    _check(validate.volume_name_problems(name), "volume_rebalance")
+    if action not in REBALANCE_ACTIONS:
+        raise SaltInvocationError(f"action must be one of {', '.join(REBALANCE_ACTIONS)}, not {action!r}")
+    args = ["volume", "rebalance", name]
+    args += ["fix-layout", "start"] if action == "fix-layout" else [action]
+    if force and action == "start":
+        args.append("force")
+    if action == "status":
+        return _parsed(parse.parse_migration_status, cli.run(_config(), args, counter=_stats()))
+    root = _write(*args)
+    if action in ("start", "fix-layout"):
+        return {"name": name, "task_id": _parsed(parse.parse_task_id, root)}
+    return _parsed(parse.parse_migration_status, root)
+
+
+def volume_tasks(name):
+    """
+    The rebalance and remove-brick tasks gluster remembers for the started volume ``name``:
+    a list of ``{"type", "id", "status", "status_str", "bricks"}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.volume_tasks gv0
+    """
+    _check(validate.volume_name_problems(name), "volume_tasks")
+    root = cli.run(_config(), ["volume", "status", name, "tasks"], counter=_stats())
+    return _parsed(parse.parse_volume_tasks, root).get(name, [])
+
+
+def _heal(name, kind):
+    _check(validate.volume_name_problems(name), f"heal info of {name!r}")
+    return _parsed(parse.parse_heal_info, cli.run_heal_info(_config(), name, kind, counter=_stats()))
+
+
+def heal_info(name):
+    """
+    The entries waiting for self-heal on each brick of the volume ``name``: a list of
+    ``{"name", "host", "path", "host_uuid", "connected", "status", "entries", "files"}``;
+    ``entries`` is ``None`` for a brick that could not be asked.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.heal_info gv0
+    """
+    return _heal(name, "info")
+
+
+def heal_split_brain(name):
+    """
+    The entries in split-brain on each brick of the volume ``name`` (same shape as
+    ``heal_info``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.heal_split_brain gv0
+    """
+    return _heal(name, "split-brain")
+
+
+def heal_summary(name):
+    """
+    Heal counts of the volume ``name``: ``{"bricks": [...], "pending": int, "split_brain":
+    int, "possibly_healing": int, "unreachable": [brick, ...], "healed": bool}``. ``healed``
+    means every brick answered and none has an entry left.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.heal_summary gv0
+    """
+    bricks = _heal(name, "summary")
+    summary = {"bricks": bricks, "unreachable": [b["name"] for b in bricks if not b["connected"]]}
+    for key in ("pending", "split_brain", "possibly_healing"):
+        summary[key] = sum(b.get(key) or 0 for b in bricks)
+    summary["entries"] = sum(b.get("entries") or 0 for b in bricks)
+    summary["healed"] = not summary["unreachable"] and summary["entries"] == 0
+    return summary
+
+
+def volume_heal(name, full=False):
+    """
+    Ask the self-heal daemons to heal the volume ``name`` now (``full=True``: crawl every
+    file, not only the ones marked). Returns gluster's message.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.volume_heal gv0
+    """
+    _check(validate.volume_name_problems(name), "volume_heal")
+    args = ["volume", "heal", name] + (["full"] if full else [])
+    __context__.pop(CACHE_KEY, None)
+    return cli.run(_config(), args, xml=False, counter=_stats())
+
+
+def volume_reshape_plan(
+    name,
+    bricks,
+    replica=None,
+    arbiter=None,
+    disperse=None,
+    redundancy=None,
+    allow_shrink=False,
+):
+    """
+    The gluster operations that turn the existing volume ``name`` into the layout described:
+    ``{"operations": [...], "problems": [...]}`` (``None`` when the volume does not exist).
+    Operations, in the order to run them: ``replace-brick`` (``old``, ``new``), ``add-brick``
+    (``bricks``, optional ``replica``/``arbiter``), ``remove-brick`` (``bricks``, ``migrate``,
+    optional ``replica``). Nothing is changed.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.volume_reshape_plan gv0 '[gfs1:/b/1, gfs2:/b/1, gfs3:/b/1, gfs1:/b/2, gfs2:/b/2, gfs3:/b/2]' replica=3
+    """
+    bricks = _bricks_list(bricks)
+    _check(validate.volume_name_problems(name), "volume_reshape_plan")
+    current = _all_volume_info().get(name)
+    if current is None:
+        return None
+    uuids = _host_uuids()
+    current_keys = [(b["host_uuid"] or _brick_uuid(b["host"], uuids), b["path"]) for b in current["bricks"]]
+    wanted_keys = []
+    for spec in bricks:
+        host, _sep, path = spec.rpartition(":")
+        wanted_keys.append((_brick_uuid(host, uuids), path))
+    wanted = {
+        "bricks": bricks,
+        "replica": replica,
+        "arbiter": arbiter,
+        "disperse": disperse,
+        "redundancy": redundancy,
+    }
+    return reshape.plan_reshape(current, current_keys, wanted, wanted_keys, allow_shrink=allow_shrink)
+
+
+def migration_failures(name, log_dir="/var/log/glusterfs"):
+    """
+    The files whose migration failed in the latest rebalance or remove-brick of the volume
+    ``name`` *on this node*, read from ``<log_dir>/<name>-rebalance.log`` (gluster logs them
+    only on the node that ran the migration; the status gives the count per node). Empty when
+    the log is missing.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt 'gfs*' gluster.migration_failures gv0
+    """
+    _check(validate.volume_name_problems(name), "migration_failures")
+    path = os.path.join(log_dir, f"{name}-rebalance.log")
+    failed = []
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if "gf_defrag_total_file_size" in line or "Total size files" in line:
+                    failed = []  # a new crawl started: only the latest one counts
+                marker = "migrate-data failed for "
+                if marker in line:
+                    file_part = line.split(marker, 1)[1].strip()
+                    path_only = file_part.rsplit(" [", 1)[0] if file_part.endswith("]") else file_part
+                    if path_only not in failed:
+                        failed.append(path_only)
+    except OSError:
+        return []
+    return failed

@@ -121,21 +121,43 @@ def volume_present(
     force=False,
     wait_for_peers=None,
     peer_timeout=120,
+    allow_shrink=False,
+    rebalance="full",
+    rebalance_timeout=0,
+    heal_timeout=0,
+    migration_timeout=3600,
 ):
     """
     The volume ``name`` exists with exactly this layout.
 
     A missing volume is created (not started: use ``volume_started``) once the hosts in
     ``wait_for_peers`` (the other brick hosts; the formula passes them) are connected peers,
-    waiting at most ``peer_timeout`` seconds for them. An existing volume whose layout
-    differs (bricks, counts, transport) makes the state fail with the differences spelled out;
-    it is never recreated, and growing or shrinking is not done here.
+    waiting at most ``peer_timeout`` seconds for them.
+
+    An existing volume whose bricks or counts differ is reshaped, never recreated:
+
+    - new sets of bricks are added (``add-brick``), then the volume is rebalanced
+      (``rebalance``: ``full``, ``fix-layout`` or ``none``), waiting at most
+      ``rebalance_timeout`` seconds (0: start it and go on);
+    - a higher ``replica`` adds one brick to each set (``add-brick replica N``; with
+      ``arbiter: 1`` the new bricks are arbiters); then a heal;
+    - a brick whose host or path changed in a set is replaced (``replace-brick ... commit
+      force``), then healed from the rest of its set;
+    - sets removed from the pillar are drained with ``remove-brick start`` and committed only
+      when the migration completed with no failure; a lower ``replica`` drops bricks. Both need
+      ``allow_shrink: true``. A migration with failures is stopped (everything stays in
+      place) and the state fails naming them; one still running after ``migration_timeout``
+      seconds is left running and the next run picks it up.
+
+    After a replacement or a raised replica count the state waits at most ``heal_timeout``
+    seconds for self-heal to finish (0: trigger the heal and go on; ``gluster.volume_healed``
+    waits separately). ``changes`` lists the exact operations, the same with ``test=True``.
 
     bricks
         ``host:/path`` list; order decides the replica/disperse sets.
     force
-        Passed to ``gluster volume create`` (bricks on the root filesystem, or several members
-        of a set on one host).
+        Passed to ``gluster volume create`` / ``add-brick`` (bricks on the root filesystem, or
+        several members of a set on one host).
     """
     ret = _ret(name)
     try:
@@ -146,11 +168,21 @@ def volume_present(
             ret["comment"] = f"volume {name} is present with the wanted layout"
             return ret
         if differences:
-            return _fail(
+            return _reshape(
                 ret,
-                f"volume {name} exists with another layout than the pillar's: "
-                + "; ".join(differences)
-                + ". volume_present does not recreate, grow or shrink a volume.",
+                differences,
+                bricks,
+                {"replica": replica, "arbiter": arbiter, "disperse": disperse, "redundancy": redundancy},
+                {
+                    "transport": transport,
+                    "force": force,
+                    "peer_timeout": peer_timeout,
+                    "allow_shrink": allow_shrink,
+                    "rebalance": rebalance,
+                    "rebalance_timeout": rebalance_timeout,
+                    "heal_timeout": heal_timeout,
+                    "migration_timeout": migration_timeout,
+                },
             )
         summary = _layout_summary(bricks, replica, arbiter, disperse, redundancy, transport)
         ret["changes"] = {"created": summary}
@@ -161,8 +193,10 @@ def volume_present(
         deadline = time.monotonic() + float(peer_timeout)
         if wait_for_peers:
             __salt__["gluster.peer_wait"](wait_for_peers, timeout=peer_timeout)
-        created = _create_when_bricks_ready(
+        created = _when_bricks_ready(
             deadline,
+            name,
+            "gluster.volume_create",
             name,
             summary["bricks"],
             replica=replica,
@@ -181,21 +215,260 @@ def volume_present(
 
 # gluster's staging errors while another node's highstate has not made its brick directory yet
 BRICK_NOT_READY = ("Failed to create brick directory", "No such file or directory")
+REBALANCE_MODES = ("full", "fix-layout", "none")
 
 
-def _create_when_bricks_ready(deadline, name, bricks, **kwargs):
-    """Create the volume; while other nodes have not made their brick directories yet (their own
+def _when_bricks_ready(deadline, name, function, *args, **kwargs):
+    """Run ``function``; while other nodes have not made their brick directories yet (their own
     highstate runs concurrently), retry with back-off until ``deadline``."""
     delay = 1.0
     while True:
         try:
-            return __salt__["gluster.volume_create"](name, bricks, **kwargs)
+            return __salt__[function](*args, **kwargs)
         except CommandExecutionError as exc:
             if not any(marker in str(exc) for marker in BRICK_NOT_READY) or time.monotonic() >= deadline:
                 raise
             log.info("volume %s: brick directories not ready on every node yet; retrying", name)
             time.sleep(min(delay, max(0.1, deadline - time.monotonic())))
             delay = min(delay * 2, 5.0)
+
+
+def _reshape(ret, differences, bricks, counts, settings):
+    """Grow, shrink, replace or re-replicate an existing volume (see ``volume_present``)."""
+    name = ret["name"]
+    if settings["rebalance"] not in REBALANCE_MODES:
+        return _fail(ret, f"volume {name}: rebalance must be one of {', '.join(REBALANCE_MODES)}")
+    if any(text.startswith("transport") for text in differences):
+        return _fail(ret, f"volume {name}: {'; '.join(differences)}: gluster cannot change the transport")
+    plan = __salt__["gluster.volume_reshape_plan"](
+        name, bricks, allow_shrink=settings["allow_shrink"], **counts
+    )
+    if plan["problems"]:
+        return _fail(
+            ret,
+            f"volume {name} differs from the pillar ({'; '.join(differences)}) and cannot be "
+            f"reshaped as it stands: {'; '.join(plan['problems'])}",
+        )
+    operations = list(plan["operations"])
+    if not operations:
+        # same bricks and sets in another order: gluster does not care, neither do we
+        ret["comment"] = f"volume {name} has the wanted sets of bricks (in another order)"
+        return ret
+    kinds = {op["op"] for op in operations}
+    grows = any(op["op"] == "add-brick" and "replica" not in op for op in operations)
+    sets = len(bricks) // max(1, int(counts["replica"] or counts["disperse"] or 1))
+    if grows and "remove-brick" not in kinds and settings["rebalance"] != "none" and sets > 1:
+        operations.append({"op": "rebalance", "mode": settings["rebalance"]})
+    if "replace-brick" in kinds or any(op["op"] == "add-brick" and "replica" in op for op in operations):
+        operations.append({"op": "heal"})
+    ret["changes"] = {"operations": operations}
+    resumed = _pending_removal(name, operations)
+    if __opts__["test"]:
+        ret["result"] = None
+        ret["comment"] = f"would reshape volume {name}: " + "; ".join(_say(op) for op in operations)
+        if resumed:
+            ret["comment"] += f" (a remove-brick task is already {resumed['status_str']}; it would be resumed)"
+        return ret
+    notes = []
+    deadline = time.monotonic() + float(settings["peer_timeout"])
+    new_bricks = [spec for op in operations if op["op"] == "add-brick" for spec in op["bricks"]]
+    new_bricks += [op["new"] for op in operations if op["op"] == "replace-brick"]
+    if new_bricks:
+        hosts = sorted({spec.rpartition(":")[0] for spec in new_bricks})
+        __salt__["gluster.peer_wait"](hosts, timeout=settings["peer_timeout"])
+    try:
+        for op in operations:
+            notes.append(_apply(name, op, deadline, settings, resumed))
+    except ERRORS as exc:
+        done = "; ".join(note for note in notes if note)
+        raise CommandExecutionError(f"{done + '; then ' if done else ''}{exc}") from exc
+    ret["comment"] = f"reshaped volume {name}: " + "; ".join(note for note in notes if note)
+    return ret
+
+
+def _say(op):
+    if op["op"] == "replace-brick":
+        return f"replace {op['old']} by {op['new']}"
+    if op["op"] == "add-brick":
+        extra = f" (replica {op['replica']}{', arbiter' if op.get('arbiter') else ''})" if "replica" in op else ""
+        return f"add {', '.join(op['bricks'])}{extra}"
+    if op["op"] == "remove-brick":
+        how = "migrating their data away" if op["migrate"] else f"lowering replica to {op['replica']}"
+        return f"remove {', '.join(op['bricks'])} ({how})"
+    if op["op"] == "rebalance":
+        return f"rebalance ({op['mode']})"
+    return "heal"
+
+
+def _pending_removal(name, operations):
+    """A remove-brick task for exactly the bricks to remove, started by an earlier run."""
+    removal = next((op for op in operations if op["op"] == "remove-brick" and op["migrate"]), None)
+    if removal is None or not __salt__["gluster.volume_info"](name)["started"]:
+        return None
+    for task in __salt__["gluster.volume_tasks"](name):
+        if task["type"].lower() != "remove brick" or task["status"] in (2, 6):
+            continue
+        if sorted(task["bricks"]) == sorted(removal["bricks"]):
+            return task
+        raise CommandExecutionError(
+            f"a remove-brick of {', '.join(task['bricks'])} ({task['status_str']}) is pending on the "
+            "volume; commit or stop it with gluster.volume_remove_brick before changing the bricks again"
+        )
+    return None
+
+
+def _apply(name, op, deadline, settings, resumed):
+    force = settings["force"]
+    if op["op"] == "replace-brick":
+        _when_bricks_ready(deadline, name, "gluster.volume_replace_brick", name, op["old"], op["new"])
+        return f"replaced {op['old']} by {op['new']}"
+    if op["op"] == "add-brick":
+        _when_bricks_ready(
+            deadline,
+            name,
+            "gluster.volume_add_brick",
+            name,
+            op["bricks"],
+            replica=op.get("replica"),
+            arbiter=op.get("arbiter"),
+            force=force,
+        )
+        return f"added {len(op['bricks'])} brick(s)"
+    if op["op"] == "remove-brick" and not op["migrate"]:
+        __salt__["gluster.volume_remove_brick"](name, op["bricks"], "force", replica=op["replica"])
+        return f"removed {', '.join(op['bricks'])}, replica now {op['replica']}"
+    if op["op"] == "remove-brick":
+        return _drain_and_remove(name, op["bricks"], settings["migration_timeout"], resumed)
+    if op["op"] == "rebalance":
+        started = __salt__["gluster.volume_rebalance"](name, "start" if op["mode"] == "full" else "fix-layout")
+        timeout = float(settings["rebalance_timeout"] or 0)
+        if timeout <= 0:
+            return f"rebalance ({op['mode']}) started (task {started['task_id']})"
+        status = _wait_task(lambda: __salt__["gluster.volume_rebalance"](name, "status"), timeout)
+        return f"rebalance ({op['mode']}) {_progress(status)}"
+    return _heal_after(name, float(settings["heal_timeout"] or 0))
+
+
+def _wait_task(read, timeout):
+    """Poll a rebalance/remove-brick status with back-off until it stops running or ``timeout``."""
+    deadline = time.monotonic() + timeout
+    patience = time.monotonic() + max(timeout, 30.0)
+    delay = 0.5
+    while True:
+        try:
+            status = read()
+        except CommandExecutionError as exc:
+            # right after "start" the rebalance process may not answer yet ("Brick ops failed ...
+            # 'Rebalance' failed"): keep asking for a while before giving up
+            if time.monotonic() >= patience:
+                raise
+            log.info("migration status not available yet (%s); asking again", exc)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+            continue
+        if not status["running"] or time.monotonic() >= deadline:
+            return status
+        time.sleep(min(delay, max(0.1, deadline - time.monotonic())))
+        delay = min(delay * 2, 5.0)
+
+
+def _progress(status):
+    aggregate = status["aggregate"] or {}
+    text = "still running" if status["running"] else ("failed" if status["failed"] else "completed")
+    return (
+        f"{text}: {aggregate.get('files', 0)} file(s) moved, {status['failures']} failure(s), "
+        f"{aggregate.get('skipped', 0)} skipped"
+    )
+
+
+def _drain_and_remove(name, bricks, timeout, resumed):
+    if resumed is None:
+        __salt__["gluster.volume_remove_brick"](name, bricks, "start")
+    status = _wait_task(lambda: __salt__["gluster.volume_remove_brick"](name, bricks, "status"), float(timeout))
+    if status["running"]:
+        raise CommandExecutionError(
+            f"the data of {', '.join(bricks)} is still migrating after {timeout}s ({_progress(status)}); "
+            "it goes on in the background and the next run commits it once it completes"
+        )
+    if status["completed"] and status["failures"] == 0 and not status["failed"]:
+        __salt__["gluster.volume_remove_brick"](name, bricks, "commit")
+        prefix = "resumed the migration and " if resumed else ""
+        return f"{prefix}removed {', '.join(bricks)} after migrating their data ({_progress(status)})"
+    __salt__["gluster.volume_remove_brick"](name, bricks, "stop")
+    by_node = ", ".join(f"{n['node']}: {n['failures']}" for n in status["nodes"] if n["failures"])
+    files = __salt__["gluster.migration_failures"](name)
+    raise CommandExecutionError(
+        f"the migration off {', '.join(bricks)} did not complete cleanly ({_progress(status)}"
+        f"{'; failures on ' + by_node if by_node else ''}), so nothing was removed: the remove-brick was "
+        "stopped and every brick is still in the volume. "
+        + (f"Files that failed here: {', '.join(files)}. " if files else "")
+        + f"See {name}-rebalance.log in gluster's log directory on those nodes, fix the cause, and run again."
+    )
+
+
+def _heal_after(name, timeout):
+    try:
+        __salt__["gluster.volume_heal"](name)
+    except CommandExecutionError as exc:
+        # the self-heal daemons may still be connecting to a new brick; they heal on their own
+        log.info("volume %s: heal trigger refused (%s); waiting for the self-heal daemons", name, exc)
+    if timeout <= 0:
+        return "heal triggered"
+    summary = _wait_healed(name, timeout)
+    if not summary["healed"]:
+        raise CommandExecutionError(f"self-heal not finished after {timeout:g}s: {_heal_text(summary)}")
+    return "healed"
+
+
+def _heal_text(summary):
+    parts = [f"{summary['entries']} entries pending", f"{summary['split_brain']} in split-brain"]
+    if summary["unreachable"]:
+        parts.append(f"bricks not answering: {', '.join(summary['unreachable'])}")
+    return ", ".join(parts)
+
+
+def _wait_healed(name, timeout):
+    deadline = time.monotonic() + timeout
+    delay = 1.0
+    triggered = time.monotonic()
+    while True:
+        summary = __salt__["gluster.heal_summary"](name)
+        if summary["healed"] or time.monotonic() >= deadline:
+            return summary
+        if time.monotonic() - triggered > 30:
+            triggered = time.monotonic()
+            try:
+                __salt__["gluster.volume_heal"](name)
+            except CommandExecutionError:
+                pass
+        time.sleep(min(delay, max(0.1, deadline - time.monotonic())))
+        delay = min(delay * 2, 5.0)
+
+
+def volume_healed(name, timeout=300):
+    """
+    Self-heal of the volume ``name`` has finished: every brick answers and none has entries
+    left. Waits at most ``timeout`` seconds (re-triggering the heal every 30 s), then fails
+    with the counts. It changes nothing, so ``changes`` stays empty; with ``test=True`` it
+    reports the current counts. Put it between steps of a rolling maintenance.
+    """
+    ret = _ret(name)
+    try:
+        summary = __salt__["gluster.heal_summary"](name)
+        if summary["healed"]:
+            ret["comment"] = f"volume {name} is healed"
+            return ret
+        if __opts__["test"]:
+            ret["result"] = None
+            ret["comment"] = f"volume {name} is not healed ({_heal_text(summary)}); would wait up to {timeout}s"
+            return ret
+        summary = _wait_healed(name, float(timeout))
+        if not summary["healed"]:
+            return _fail(ret, f"volume {name}: self-heal not finished after {timeout}s: {_heal_text(summary)}")
+        ret["comment"] = f"volume {name} is healed"
+        return ret
+    except ERRORS as exc:
+        return _fail(ret, f"volume {name}: {exc}")
 
 
 def _set_started(name, started, force=False):

@@ -14,6 +14,7 @@ in the pip package and through ``saltutil.sync_utils``.
 """
 
 import logging
+import os
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -29,7 +30,18 @@ DEFAULTS = {
     "timeout": 120,
     "lock_retries": 5,
     "lock_backoff": 0.5,
+    "glfsheal": None,  # found in GLFSHEAL_PATHS when needed
 }
+
+# where distributions install glfsheal, the helper behind ``gluster volume heal NAME info``
+GLFSHEAL_PATHS = (
+    "/usr/lib/x86_64-linux-gnu/glusterfs/glfsheal",
+    "/usr/lib/aarch64-linux-gnu/glusterfs/glfsheal",
+    "/usr/libexec/glusterfs/glfsheal",
+    "/usr/lib/glusterfs/glfsheal",
+    "/usr/sbin/glfsheal",
+)
+HEAL_INFO_KINDS = {"info": (), "summary": ("info-summary",), "split-brain": ("split-brain-info",)}
 
 LOCK_ERRORS = (
     "Another transaction is in progress",
@@ -80,6 +92,40 @@ def build_argv(config, args, xml=True):
     return argv
 
 
+def heal_info_argv(config, volume, kind="info"):
+    """The argv for ``gluster volume heal VOLUME info [summary|split-brain]``.
+
+    gluster answers heal info through glfsheal, a helper it starts with the default glusterd
+    socket: the CLI does not pass its own ``--glusterd-sock`` on (gluster 10.3). With a
+    non-default ``socket`` configured, glfsheal is therefore run directly with that socket,
+    which gives the same XML; otherwise the plain CLI is used.
+    """
+    if kind not in HEAL_INFO_KINDS:
+        raise ValueError(f"heal info kind must be one of {', '.join(HEAL_INFO_KINDS)}, not {kind!r}")
+    if config.get("socket") and not config.get("remote_host"):
+        helper = config.get("glfsheal") or next((p for p in GLFSHEAL_PATHS if os.path.exists(p)), None)
+        if helper is None:
+            raise CommandExecutionError(
+                "heal info with a non-default glusterd socket needs glfsheal, which was not found in "
+                f"{', '.join(GLFSHEAL_PATHS)}; set gluster:glfsheal in the minion config"
+            )
+        return [str(helper), volume, *HEAL_INFO_KINDS[kind], "--xml", "glusterd-sock", str(config["socket"])]
+    extra = {"info": (), "summary": ("summary",), "split-brain": ("split-brain",)}[kind]
+    return build_argv(config, ["volume", "heal", volume, "info", *extra])
+
+
+def run_heal_info(config, volume, kind="info", counter=None):
+    """Heal info as the ``cliOutput`` element (see :func:`heal_info_argv`)."""
+    argv = heal_info_argv(config, volume, kind)
+    if counter is not None:
+        counter["calls"] = counter.get("calls", 0) + 1
+    proc = _execute(argv, float(config.get("timeout", 120)))
+    args = ["volume", "heal", volume, "info"] + ([kind] if kind != "info" else [])
+    if not proc.stdout.lstrip().startswith("<"):
+        _check_plain(proc, args, config)
+    return check_xml(proc.stdout, args, config)
+
+
 def _describe(args):
     return "gluster " + " ".join(str(arg) for arg in args)
 
@@ -102,7 +148,8 @@ def _execute(argv, timeout):
         ) from exc
     except subprocess.TimeoutExpired as exc:
         raise CommandExecutionError(
-            f"'{' '.join(argv[argv.index('--mode=script') + 1:])}' did not answer within "
+            f"'{' '.join(argv[argv.index('--mode=script') + 1:] if '--mode=script' in argv else argv)}' "
+            "did not answer within "
             f"{timeout}s"
         ) from exc
 

@@ -290,3 +290,159 @@ def parse_version(text):
         numbers.append(int(digits) if digits else 0)
     numbers += [0, 0]
     return {"version": version, "major": numbers[0], "minor": numbers[1]}
+
+
+# ---- day-2: rebalance, remove-brick, volume tasks, heal -------------------------------------
+
+# gluster's gf_defrag_status_t, shared by rebalance and remove-brick
+TASK_STATES = {
+    0: "not started",
+    1: "in progress",
+    2: "stopped",
+    3: "completed",
+    4: "failed",
+    5: "fix-layout in progress",
+    6: "fix-layout stopped",
+    7: "fix-layout completed",
+    8: "fix-layout failed",
+}
+TASK_RUNNING = (1, 5)
+
+
+def _float(element, tag):
+    value = _text(element, tag)
+    if value in ("", "N/A"):
+        return 0.0
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise GlusterParseError(f"<{tag}> is not a number: {value!r}") from exc
+
+
+def _task_counts(element):
+    status = _int(element, "status", 0)
+    return {
+        "files": _int(element, "files", 0),
+        "size": _int(element, "size", 0),
+        "lookups": _int(element, "lookups", 0),
+        "failures": _int(element, "failures", 0),
+        "skipped": _int(element, "skipped", 0),
+        "status": status,
+        "status_str": _text(element, "statusStr") or TASK_STATES.get(status, str(status)),
+        "runtime": _float(element, "runtime"),
+    }
+
+
+def parse_migration_status(xml):
+    """``volume rebalance NAME status`` / ``volume remove-brick NAME BRICKS status`` (and
+    ``stop``) -> one task's progress.
+
+    ``{"task_id", "nodes": [{"node", "uuid", files, size, lookups, failures, skipped, status,
+    status_str, runtime}], "aggregate": {...}, "running": bool, "completed": bool,
+    "failed": bool, "failures": int}``. ``completed`` means every node finished (migration or
+    fix-layout) with or without failures; ``failed`` that one stopped with an error; look at
+    ``failures`` before trusting a completed migration.
+    """
+    root = _root(xml)
+    task = root.find("volRebalance")
+    if task is None:
+        task = _find(root, "volRemoveBrick")
+    nodes = []
+    for node in task.findall("node"):
+        entry = {"node": _text(node, "nodeName"), "uuid": _text(node, "id")}
+        entry.update(_task_counts(node))
+        nodes.append(entry)
+    aggregate_element = task.find("aggregate")
+    if aggregate_element is None and not nodes:
+        raise GlusterParseError(f"<{task.tag}> has neither <node> nor <aggregate>")
+    aggregate = _task_counts(aggregate_element) if aggregate_element is not None else None
+    statuses = [node["status"] for node in nodes] or [aggregate["status"]]
+    failures = sum(node["failures"] for node in nodes) if nodes else aggregate["failures"]
+    return {
+        "task_id": _text(task, "task-id"),
+        "nodes": nodes,
+        "aggregate": aggregate,
+        "running": any(status in TASK_RUNNING for status in statuses),
+        "completed": all(status in (3, 7) for status in statuses),
+        "failed": any(status in (4, 8) for status in statuses),
+        "stopped": any(status in (2, 6) for status in statuses),
+        "failures": failures,
+    }
+
+
+def parse_task_id(xml):
+    """The ``task-id`` of ``rebalance start`` / ``remove-brick start`` (``""`` when absent)."""
+    root = _root(xml)
+    for tag in ("volRebalance", "volRemoveBrick"):
+        element = root.find(tag)
+        if element is not None:
+            return _text(element, "task-id")
+    return ""
+
+
+def parse_volume_tasks(xml):
+    """``volume status NAME tasks`` -> ``{volume: [task]}``; a task: ``type`` ("Rebalance",
+    "Remove brick", ...), ``id``, ``status`` (int), ``status_str``, ``bricks`` (remove-brick's
+    bricks, else ``[]``)."""
+    volumes = {}
+    for volume in _find(_root(xml), "volStatus").findall("volumes/volume"):
+        tasks = []
+        for task in volume.findall("tasks/task"):
+            tasks.append(
+                {
+                    "type": _text(task, "type"),
+                    "id": _text(task, "id"),
+                    "status": _int(task, "status", 0),
+                    "status_str": _text(task, "statusStr"),
+                    "bricks": [b.text.strip() for b in task.findall("params/brick") if b.text],
+                }
+            )
+        volumes[_text(volume, "volName")] = tasks
+    return volumes
+
+
+def _heal_count(element, tag):
+    value = _text(element, tag)
+    if value in ("", "-"):
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise GlusterParseError(f"<{tag}> is not a number: {value!r}") from exc
+
+
+def parse_heal_info(xml):
+    """``volume heal NAME info [summary|split-brain]`` (glfsheal's XML) -> list of bricks.
+
+    A brick: ``name``, ``host``, ``path``, ``host_uuid`` (``None`` when unreachable),
+    ``connected`` (bool), ``status`` (gluster's text, "Connected" or why not), ``entries``
+    (``None`` when unknown). ``info`` adds ``files`` (the paths or gfids listed); ``summary``
+    adds ``pending``, ``split_brain`` and ``possibly_healing``.
+    """
+    bricks = []
+    for brick in _find(_root(xml), "healInfo/bricks").findall("brick"):
+        host, path = split_brick(_text(brick, "name"))
+        status = _text(brick, "status")
+        # glfsheal 10.3 glues its next element name onto a failed brick's status text
+        status = re.sub(r"totalNumberOfEntries\d*$", "", status).strip()
+        uuid = brick.get("hostUuid")
+        entry = {
+            "name": f"{host}:{path}",
+            "host": host,
+            "path": path,
+            "host_uuid": uuid if uuid and uuid != "-" else None,
+            "connected": status == "Connected",
+            "status": status,
+        }
+        if brick.find("totalNumberOfEntries") is not None:
+            entry["entries"] = _heal_count(brick, "totalNumberOfEntries")
+            entry["pending"] = _heal_count(brick, "numberOfEntriesInHealPending")
+            entry["split_brain"] = _heal_count(brick, "numberOfEntriesInSplitBrain")
+            entry["possibly_healing"] = _heal_count(brick, "numberOfEntriesPossiblyHealing")
+        else:
+            entry["entries"] = _heal_count(brick, "numberOfEntries")
+            files = brick.findall("file")
+            if files:
+                entry["files"] = [(f.text or "").strip() or f"<gfid:{f.get('gfid')}>" for f in files]
+        bricks.append(entry)
+    return bricks

@@ -4,6 +4,7 @@ import copy
 import os
 
 import pytest
+from cluster import GlusterNode
 from saltfactories.utils.functional import Loaders
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -65,3 +66,37 @@ def gluster_with(minion_opts, request):
     yield build
     for loaders in built:
         loaders.reset_state()
+
+
+@pytest.fixture
+def fresh_gluster(loaders):
+    """The execution module with a fresh read on every call: the states run through
+    ``state.single``, which loads its own modules, so writes they make do not drop the reads
+    cached here."""
+
+    class Fresh:
+        def __getattr__(self, name):
+            function = getattr(loaders.modules.gluster, name)
+
+            def call(*args, **kwargs):
+                loaders.modules.gluster.clear_cache()
+                return function(*args, **kwargs)
+
+            return call
+
+    return Fresh()
+
+
+@pytest.fixture
+def states(loaders):
+    return loaders.states.gluster
+
+
+@pytest.fixture
+def spare_node(gluster_cluster):
+    """A fourth glusterd (127.1.1.4), not in the pool; stopped and detached afterwards."""
+    node = GlusterNode(gluster_cluster.base_dir, 4)
+    node.start()
+    yield node
+    gluster_cluster[0].cli("peer", "detach", node.address, "force", check=False)
+    node.stop()

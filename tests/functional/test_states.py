@@ -10,40 +10,12 @@ pytestmark = pytest.mark.cluster
 
 
 @pytest.fixture
-def gluster(loaders):
-    """The execution module with a fresh read on every call: the states run through
-    ``state.single``, which loads its own modules, so writes they make do not drop the reads
-    cached here."""
-
-    class Fresh:
-        def __getattr__(self, name):
-            function = getattr(loaders.modules.gluster, name)
-
-            def call(*args, **kwargs):
-                loaders.modules.gluster.clear_cache()
-                return function(*args, **kwargs)
-
-            return call
-
-    return Fresh()
+def gluster(fresh_gluster):
+    return fresh_gluster
 
 
 def _bricks(cluster, prefix, count=3):
     return [cluster[i % 3].new_brick(f"{prefix}{i}") for i in range(count)]
-
-
-@pytest.fixture
-def states(loaders):
-    return loaders.states.gluster
-
-
-@pytest.fixture
-def spare_node(gluster_cluster):
-    node = GlusterNode(gluster_cluster.base_dir, 4)
-    node.start()
-    yield node
-    gluster_cluster[0].cli("peer", "detach", node.address, "force", check=False)
-    node.stop()
 
 
 def test_peered_probe_test_then_real_then_idempotent(states, gluster, spare_node):

@@ -32,6 +32,7 @@ def test_make_config_defaults():
         "timeout": 120,
         "lock_retries": 5,
         "lock_backoff": 0.5,
+        "glfsheal": None,
     }
     assert gcli.make_config() is not gcli.DEFAULTS
     assert gcli.make_config() == gcli.DEFAULTS
@@ -49,6 +50,7 @@ def test_make_config_minion_over_pillar_over_defaults():
         "timeout": 30,
         "lock_retries": 2,
         "lock_backoff": 0.5,
+        "glfsheal": None,
     }
 
 

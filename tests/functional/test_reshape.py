@@ -1,0 +1,248 @@
+"""Day-2 reshaping through ``gluster.volume_present`` on the real cluster, with the data checked.
+
+Each test writes a known set of files through a FUSE mount before the operation and reads every
+one back afterwards (``dataset.lost_or_changed``): a lost or changed file fails the test.
+``test=True`` must predict exactly the operations the real run then reports, and a second run
+must change nothing.
+"""
+
+import os
+import subprocess
+import tempfile
+
+import pytest
+from dataset import files_on_brick
+from dataset import lost_or_changed
+from dataset import write_files
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture
+def gluster(fresh_gluster):
+    return fresh_gluster
+
+
+@pytest.fixture
+def mounted(clean_volumes):
+    """mount(volume) -> a FUSE mountpoint of it; unmounted (by path) afterwards."""
+    cluster = clean_volumes
+    made = []
+
+    def mount(volume):
+        mountpoint = tempfile.mkdtemp(prefix=f"sgm-{volume}-", dir="/tmp")
+        cluster.mount(volume, mountpoint)
+        made.append(mountpoint)
+        return mountpoint
+
+    yield mount
+    for mountpoint in made:
+        cluster.unmount(mountpoint)
+        os.rmdir(mountpoint)
+
+
+def _brick(node, name):
+    return node.new_brick(name)
+
+
+def _path(spec):
+    return spec.rpartition(":")[2]
+
+
+def _create(gluster, name, bricks, **counts):
+    gluster.volume_create(name, bricks, force=True, start=True, **counts)
+
+
+def _glusterd_errors(cluster):
+    """The error lines of every node's glusterd log, for failure messages."""
+    lines = []
+    for node in cluster.nodes:
+        with open(node.log_file, encoding="utf-8", errors="replace") as handle:
+            lines += [f"{node.address}: {line.rstrip()}" for line in handle if " E [" in line][-8:]
+    return "\n".join(lines)
+
+
+def _apply(states, name, bricks, cluster=None, **kwargs):
+    """test=True, then the real run (same changes), then a second run (no changes)."""
+    predicted = states.volume_present(name=name, bricks=bricks, force=True, test=True, **kwargs)
+    assert predicted.result is None, predicted.comment
+    applied = states.volume_present(name=name, bricks=bricks, force=True, **kwargs)
+    assert applied.result is True, f"{applied.comment}\n{_glusterd_errors(cluster) if cluster else ''}"
+    assert applied.changes == predicted.changes
+    again = states.volume_present(name=name, bricks=bricks, force=True, **kwargs)
+    assert again.result is True, again.comment
+    assert again.changes == {}
+    return applied
+
+
+def _volume_bricks(gluster, name):
+    return [brick["name"] for brick in gluster.volume_info(name)["bricks"]]
+
+
+def test_grow_1x3_to_2x3_adds_a_set_and_rebalances(states, gluster, gluster_cluster, mounted):
+    n1, n2, n3 = gluster_cluster.nodes
+    first = [_brick(n, "grow1") for n in (n1, n2, n3)]
+    second = [_brick(n, "grow2") for n in (n1, n2, n3)]
+    _create(gluster, "grow", first, replica=3)
+    mnt = mounted("grow")
+    manifest = write_files(mnt, 60)
+
+    applied = _apply(states, "grow", first + second, gluster_cluster, replica=3, rebalance="full", rebalance_timeout=120)
+
+    assert applied.changes == {
+        "operations": [{"op": "add-brick", "bricks": second}, {"op": "rebalance", "mode": "full"}]
+    }
+    assert "rebalance (full) completed" in applied.comment
+    assert "0 failure(s)" in applied.comment
+    assert _volume_bricks(gluster, "grow") == first + second
+    status = gluster.volume_rebalance("grow", "status")
+    assert status["completed"] and status["failures"] == 0
+    moved = files_on_brick(_path(second[0]))
+    assert moved, "the rebalance moved no file onto the new set"
+    assert set(moved) < set(manifest), "the new set holds only some of the files"
+    assert lost_or_changed(mnt, manifest) == []
+
+
+def test_shrink_2x3_to_1x3_needs_allow_shrink_then_migrates(states, gluster, gluster_cluster, mounted):
+    n1, n2, n3 = gluster_cluster.nodes
+    keep = [_brick(n, "shr1") for n in (n1, n2, n3)]
+    leave = [_brick(n, "shr2") for n in (n1, n2, n3)]
+    _create(gluster, "shrink", keep + leave, replica=3)
+    mnt = mounted("shrink")
+    manifest = write_files(mnt, 60)
+    assert files_on_brick(_path(leave[0])), "the leaving set holds data before the shrink"
+
+    refused = states.volume_present(name="shrink", bricks=keep, replica=3, force=True)
+    assert refused.result is False
+    assert "allow_shrink" in refused.comment and leave[0] in refused.comment
+    assert _volume_bricks(gluster, "shrink") == keep + leave
+
+    applied = _apply(states, "shrink", keep, replica=3, allow_shrink=True)
+
+    assert applied.changes == {"operations": [{"op": "remove-brick", "bricks": leave, "migrate": True}]}
+    assert "after migrating their data" in applied.comment
+    assert _volume_bricks(gluster, "shrink") == keep
+    assert sorted(files_on_brick(_path(keep[0]))) == sorted(manifest)
+    assert lost_or_changed(mnt, manifest) == []
+
+
+@pytest.mark.parametrize(
+    "arbiter", [pytest.param(None, id="replica-2-to-3"), pytest.param(1, id="replica-2-plus-arbiter")]
+)
+def test_raise_redundancy_adds_a_brick_per_set_and_heals(states, gluster, gluster_cluster, mounted, arbiter):
+    n1, n2, n3 = gluster_cluster.nodes
+    tag = f"red{arbiter or 0}"  # fresh brick directories for each case
+    pair = [_brick(n, tag) for n in (n1, n2)]
+    third = _brick(n3, tag)
+    _create(gluster, "red", pair, replica=2)
+    mnt = mounted("red")
+    manifest = write_files(mnt, 40)
+
+    applied = _apply(states, "red", pair + [third], gluster_cluster, replica=3, arbiter=arbiter, heal_timeout=120)
+
+    added = {"op": "add-brick", "bricks": [third], "replica": 3}
+    if arbiter:
+        added["arbiter"] = 1
+    assert applied.changes == {"operations": [added, {"op": "heal"}]}
+    assert "healed" in applied.comment
+    info = gluster.volume_info("red")
+    assert (info["replica_count"], info["arbiter_count"]) == (3, arbiter or 0)
+    on_third = files_on_brick(_path(third)) if not arbiter else None
+    if arbiter:
+        # the arbiter holds every file's name and metadata but no data
+        for relative in manifest:
+            assert os.path.getsize(os.path.join(_path(third), relative)) == 0
+    else:
+        assert sorted(on_third) == sorted(manifest)
+    assert gluster.heal_summary("red")["healed"]
+    assert lost_or_changed(mnt, manifest) == []
+
+
+def test_replace_a_brick_of_a_killed_node_and_heal(states, gluster, gluster_cluster, spare_node, mounted):
+    n1, n2, n3 = gluster_cluster.nodes
+    n1.cli("peer", "probe", spare_node.address)
+    gluster.peer_wait([spare_node.address], timeout=60)
+    doomed = _brick(spare_node, "rep")
+    bricks = [_brick(n1, "rep"), _brick(n2, "rep"), doomed]
+    _create(gluster, "rep", bricks, replica=3)
+    mnt = mounted("rep")
+    manifest = write_files(mnt, 40)
+    spare_node.stop()  # the node dies: glusterd and its brick
+    manifest.update(write_files(mnt, 20, prefix="after"))  # written while it is down
+    replacement = _brick(n3, "rep")
+
+    applied = _apply(states, "rep", bricks[:2] + [replacement], replica=3, heal_timeout=180)
+
+    assert applied.changes == {
+        "operations": [{"op": "replace-brick", "old": doomed, "new": replacement}, {"op": "heal"}]
+    }
+    assert _volume_bricks(gluster, "rep") == bricks[:2] + [replacement]
+    summary = gluster.heal_summary("rep")
+    assert summary["healed"] and summary["entries"] == 0
+    assert sorted(files_on_brick(_path(replacement))) == sorted(manifest)
+    assert lost_or_changed(mnt, manifest) == []
+
+
+def test_shrink_with_migration_failures_does_not_commit(states, gluster, gluster_cluster, mounted):
+    n1, n2, _n3 = gluster_cluster.nodes
+    stay, leave = _brick(n1, "fail"), _brick(n2, "fail")
+    _create(gluster, "failing", [stay, leave])
+    mnt = mounted("failing")
+    manifest = write_files(mnt, 30)
+    stuck = files_on_brick(_path(leave))[0]
+    stuck_path = os.path.join(_path(leave), stuck)
+    subprocess.run(["chattr", "+i", stuck_path], check=True)  # migration cannot open it
+    try:
+        failed = states.volume_present(name="failing", bricks=[stay], allow_shrink=True, force=True)
+        assert failed.result is False
+        assert failed.changes == {}
+        assert "nothing was removed" in failed.comment
+        assert "1 failure(s)" in failed.comment
+        assert f"/{stuck}" in failed.comment, "the comment names the file that failed"
+        assert _volume_bricks(gluster, "failing") == [stay, leave]
+        assert not any(task["type"] == "Remove brick" and task["status"] == 1
+                       for task in gluster.volume_tasks("failing"))  # fmt: skip
+        assert lost_or_changed(mnt, manifest) == []
+    finally:
+        subprocess.run(["chattr", "-i", stuck_path], check=True)
+    # the cause fixed, the next run migrates and commits
+    applied = states.volume_present(name="failing", bricks=[stay], allow_shrink=True, force=True)
+    assert applied.result is True, applied.comment
+    assert _volume_bricks(gluster, "failing") == [stay]
+    assert lost_or_changed(mnt, manifest) == []
+
+
+def test_interrupted_shrink_resumes_and_commits(states, gluster, gluster_cluster, mounted):
+    n1, n2, n3 = gluster_cluster.nodes
+    keep = [_brick(n, "res1") for n in (n1, n2, n3)]
+    leave = [_brick(n, "res2") for n in (n1, n2, n3)]
+    _create(gluster, "resume", keep + leave, replica=3)
+    mnt = mounted("resume")
+    manifest = write_files(mnt, 60)
+    # what an earlier run left behind when it was killed right after "remove-brick start"
+    gluster.volume_remove_brick("resume", leave, "start")
+
+    predicted = states.volume_present(name="resume", bricks=keep, replica=3, allow_shrink=True, force=True, test=True)
+    assert predicted.result is None
+    assert "would be resumed" in predicted.comment
+    applied = states.volume_present(name="resume", bricks=keep, replica=3, allow_shrink=True, force=True)
+    assert applied.result is True, applied.comment
+    assert applied.changes == predicted.changes == {
+        "operations": [{"op": "remove-brick", "bricks": leave, "migrate": True}]
+    }
+    assert "resumed the migration" in applied.comment
+    assert _volume_bricks(gluster, "resume") == keep
+    assert lost_or_changed(mnt, manifest) == []
+
+
+def test_heal_reads_and_volume_healed_state(states, gluster, gluster_cluster, mounted):
+    n1, n2, n3 = gluster_cluster.nodes
+    bricks = [_brick(n, "heal") for n in (n1, n2, n3)]
+    _create(gluster, "healme", bricks, replica=3)
+    mnt = mounted("healme")
+    write_files(mnt, 5)
+    healthy = gluster.heal_info("healme")
+    assert [b["name"] for b in healthy] == bricks
+    assert all(b["connected"] and b["entries"] == 0 for b in healthy)
+    assert states.volume_healed(name="healme", timeout=5).result is True
+    assert gluster.heal_split_brain("healme")[0]["entries"] == 0
