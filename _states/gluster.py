@@ -97,6 +97,59 @@ def peered(name, probe=False, timeout=120):
         return _fail(ret, f"peer {name}: {exc}")
 
 
+def pool_members(name, members, detach_others=False):
+    """
+    The trusted pool holds no peer beyond ``members`` (the pillar's node addresses; this node
+    among them). A peer not listed is reported; with ``detach_others`` it is detached, but only
+    when it hosts no brick: one that still does makes the state fail, naming the volumes that
+    use it (move its bricks first, e.g. by replacing them in the pillar). ``name`` is a label.
+    """
+    ret = _ret(name)
+    try:
+        listed = set()
+        for member in members:
+            peer = __salt__["gluster.peer_find"](member)
+            if peer is not None:
+                listed.add(peer["uuid"])
+        others = [p for p in __salt__["gluster.pool_list"]() if not p["self"] and p["uuid"] not in listed]
+        if not others:
+            ret["comment"] = "every peer in the pool is a node of the pillar"
+            return ret
+        if not detach_others:
+            ret["comment"] = (
+                f"peers in the pool but not in the pillar: {', '.join(p['hostname'] for p in others)}; "
+                "left alone (gluster:detach_removed_nodes: true detaches those without bricks)"
+            )
+            return ret
+        volumes = __salt__["gluster.volume_info"]()
+        busy, free = {}, []
+        for peer in others:
+            using = sorted(v for v, info in volumes.items() if any(b["host_uuid"] == peer["uuid"] for b in info["bricks"]))
+            if using:
+                busy[peer["hostname"]] = using
+            else:
+                free.append(peer["hostname"])
+        if free:
+            ret["changes"] = {"detached": free}
+        refusal = "; ".join(f"{host} still hosts bricks of {', '.join(vols)}" for host, vols in busy.items())
+        if __opts__["test"]:
+            ret["result"] = None if free else (False if busy else True)
+            ret["comment"] = (f"would detach {', '.join(free)}" if free else "") + (
+                f"{'; ' if free else ''}refusing to detach: {refusal}" if busy else ""
+            )
+            return ret
+        for host in free:
+            __salt__["gluster.peer_detach"](host)
+        if busy:
+            done = f"detached {', '.join(free)}; " if free else ""
+            return _fail(ret, f"{done}refusing to detach: {refusal}; move or remove those bricks first")
+        ret["comment"] = f"detached {', '.join(free)}"
+        return ret
+    except ERRORS as exc:
+        ret["changes"] = {}
+        return _fail(ret, f"pool: {exc}")
+
+
 def _layout_summary(bricks, replica, arbiter, disperse, redundancy, transport):
     summary = {"bricks": list(bricks), "transport": transport or "tcp"}
     for key, value in (
@@ -432,7 +485,15 @@ def _wait_healed(name, timeout):
     delay = 1.0
     triggered = time.monotonic()
     while True:
-        summary = __salt__["gluster.heal_summary"](name)
+        try:
+            summary = __salt__["gluster.heal_summary"](name)
+        except CommandExecutionError:
+            # glusterd or the bricks of a node just restarted may not answer yet
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(min(delay, max(0.1, deadline - time.monotonic())))
+            delay = min(delay * 2, 5.0)
+            continue
         if summary["healed"] or time.monotonic() >= deadline:
             return summary
         if time.monotonic() - triggered > 30:
@@ -454,11 +515,11 @@ def volume_healed(name, timeout=300):
     """
     ret = _ret(name)
     try:
-        summary = __salt__["gluster.heal_summary"](name)
-        if summary["healed"]:
-            ret["comment"] = f"volume {name} is healed"
-            return ret
         if __opts__["test"]:
+            summary = __salt__["gluster.heal_summary"](name)
+            if summary["healed"]:
+                ret["comment"] = f"volume {name} is healed"
+                return ret
             ret["result"] = None
             ret["comment"] = f"volume {name} is not healed ({_heal_text(summary)}); would wait up to {timeout}s"
             return ret

@@ -39,14 +39,28 @@ VOLUME_KEYS = {
     "options": "mapping of volume option -> value",
     "reset_unmanaged": "reset options set on the volume but not named here",
     "ensure": "present (default) or absent (stops and deletes; brick data stays)",
+    "allow_shrink": "allow removing bricks (sets migrated away, or a lower replica): default false",
+    "rebalance": "after adding sets: full (default), fix-layout or none",
+    "rebalance_timeout": "seconds to wait for that rebalance (default 0: start it and go on)",
+    "heal_timeout": "seconds to wait for self-heal after a replaced brick or a raised replica (default 0)",
+    "migration_timeout": "seconds to wait for a shrink's data migration before the next run resumes it (default 3600)",
 }
 TOP_KEYS = {
     # runner settings (see _utils/gluster_cli.py)
-    "binary", "socket", "remote_host", "timeout", "lock_retries", "lock_backoff",
+    "binary", "socket", "remote_host", "timeout", "lock_retries", "lock_backoff", "glfsheal",
     # cluster
     "nodes", "leader", "peer_timeout", "members_wait", "op_version", "volumes", "clients",
+    "detach_removed_nodes", "maintenance",
     "server", "lookup",
 }  # fmt: skip
+MAINTENANCE_DEFAULTS = {
+    # one node at a time (gluster.orch.rolling): stop glusterd and the bricks and self-heal
+    # daemon it started, optionally upgrade, start glusterd (which starts the bricks again)
+    "stop_commands": [["systemctl", "stop", "glusterd"], ["pkill", "-x", "glusterfsd"],
+                      ["pkill", "-f", "--", "--volfile-id shd/"]],
+    "start_commands": [["systemctl", "start", "glusterd"]],
+    "heal_timeout": 1800,
+}
 SERVER_KEYS = {"manage_packages", "manage_service", "glusterd_options"}
 MOUNT_KEYS = {"volume", "server", "options", "persist", "mounted", "fstab"}
 MOUNT_RETRY_INTERVAL = 5
@@ -232,7 +246,7 @@ def _volume(name, spec, nodes, problems):
     if ensure not in ("present", "absent"):
         problems.add(f"{path}:ensure", f"{ensure!r} must be present or absent")
         return None
-    for key in ("force", "started", "reset_unmanaged"):
+    for key in ("force", "started", "reset_unmanaged", "allow_shrink"):
         if key in spec and not _is_bool(spec[key]):
             problems.add(f"{path}:{key}", f"{spec[key]!r} must be true or false")
     if ensure == "absent":
@@ -259,6 +273,15 @@ def _volume(name, spec, nodes, problems):
                     f"set {number} has more than one brick on {host}: losing that host loses the "
                     "set's redundancy; spread the set over distinct nodes or set force: true",
                 )
+    rebalance = spec.get("rebalance", "full")
+    if rebalance not in ("full", "fix-layout", "none"):
+        problems.add(f"{path}:rebalance", f"{rebalance!r} must be full, fix-layout or none")
+    timeouts = {"rebalance_timeout": 0, "heal_timeout": 0, "migration_timeout": 3600}
+    for key, default in timeouts.items():
+        value = spec.get(key, default)
+        if not _int_at_least(value, 0 if default == 0 else 1):
+            problems.add(f"{path}:{key}", f"{value!r} must be a whole number of seconds")
+        timeouts[key] = value
     options = spec.get("options") or {}
     if options:
         problems.extend(validate.options_problems(options, where=f"{path}:options"))
@@ -275,6 +298,9 @@ def _volume(name, spec, nodes, problems):
         "started": spec.get("started", True) is not False,
         "options": {k: validate.option_value(v) for k, v in options.items()} if isinstance(options, dict) else {},
         "reset_unmanaged": spec.get("reset_unmanaged", False) is True,
+        "allow_shrink": spec.get("allow_shrink", False) is True,
+        "rebalance": rebalance,
+        **timeouts,
     }
 
 
@@ -352,6 +378,33 @@ def _clients(pillar, nodes, volumes, problems, wait):
     return clients
 
 
+def _maintenance(raw, problems):
+    """``gluster:maintenance``: the commands a rolling restart/upgrade runs on each node."""
+    merged = {key: list(value) if isinstance(value, list) else value for key, value in MAINTENANCE_DEFAULTS.items()}
+    if raw is None:
+        return merged
+    if not isinstance(raw, dict):
+        problems.add("gluster:maintenance", "must be a mapping (stop_commands, start_commands, heal_timeout)")
+        return merged
+    for key, value in raw.items():
+        path = f"gluster:maintenance:{key}"
+        if key not in MAINTENANCE_DEFAULTS:
+            problems.add(path, f"unknown key; allowed: {', '.join(sorted(MAINTENANCE_DEFAULTS))}")
+        elif key == "heal_timeout":
+            if not _int_at_least(value, 1):
+                problems.add(path, f"{value!r} must be a whole number of seconds >= 1")
+            else:
+                merged[key] = value
+        elif not isinstance(value, list) or not all(
+            isinstance(argv, list) and argv and all(isinstance(arg, str) and arg and "\0" not in arg for arg in argv)
+            for argv in value
+        ):
+            problems.add(path, "must be a list of commands, each an argv list of strings (no shell)")
+        else:
+            merged[key] = value
+    return merged
+
+
 def build_model(pillar, minion_id=None):
     """``(model, problems)`` for the ``gluster`` pillar as seen by ``minion_id``.
 
@@ -397,8 +450,10 @@ def build_model(pillar, minion_id=None):
         if volume is not None:
             volumes[str(name)] = volume
     members_wait = pillar.get("members_wait", True)
-    if not _is_bool(members_wait):
-        problems.add("gluster:members_wait", f"{members_wait!r} must be true or false")
+    for key in ("members_wait", "detach_removed_nodes"):
+        if key in pillar and not _is_bool(pillar[key]):
+            problems.add(f"gluster:{key}", f"{pillar[key]!r} must be true or false")
+    maintenance = _maintenance(pillar.get("maintenance"), problems)
     clients = _clients(pillar, nodes, volumes, problems, peer_timeout if _int_at_least(peer_timeout, 1) else 120)
     address = nodes.get(minion_id)
     model = {
@@ -407,6 +462,8 @@ def build_model(pillar, minion_id=None):
         "leader_address": nodes.get(leader) if isinstance(leader, str) else None,
         "peer_timeout": peer_timeout,
         "members_wait": members_wait is not False,
+        "detach_removed_nodes": pillar.get("detach_removed_nodes", False) is True,
+        "maintenance": maintenance,
         "op_version": op_version,
         "server": {
             "manage_packages": server.get("manage_packages", True) is not False,

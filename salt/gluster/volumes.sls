@@ -39,6 +39,11 @@ gluster-volume-{{ name }}:
     - force: {{ volume.force | json }}
     - wait_for_peers: {{ hosts | json }}
     - peer_timeout: {{ model.peer_timeout }}
+    - allow_shrink: {{ volume.allow_shrink | json }}
+    - rebalance: {{ volume.rebalance | json }}
+    - rebalance_timeout: {{ volume.rebalance_timeout }}
+    - heal_timeout: {{ volume.heal_timeout }}
+    - migration_timeout: {{ volume.migration_timeout }}
     - require:
       - test: gluster-peers-ready
       - test: gluster-bricks-ready
@@ -57,5 +62,18 @@ gluster-volume-{{ name }}-{{ 'started' if volume.started else 'stopped' }}:
     - require:
       - gluster: gluster-volume-{{ name }}-options
 {%-     endif %}
+{%-   endfor %}
+
+{#- peers that left the pillar: reported, and detached with gluster:detach_removed_nodes once
+    they host no brick (after the volume states above moved their bricks away) #}
+gluster-pool-members:
+  gluster.pool_members:
+    - name: trusted pool
+    - members: {{ model.nodes.values() | list | json }}
+    - detach_others: {{ model.detach_removed_nodes | json }}
+    - require:
+      - test: gluster-peers-ready
+{%-   for name, volume in model.volumes | dictsort %}
+      - gluster: gluster-volume-{{ name }}{{ '-absent' if volume.ensure == 'absent' else '' }}
 {%-   endfor %}
 {%- endif %}

@@ -1,0 +1,44 @@
+{#- gluster.maintenance: stop gluster on THIS node, optionally upgrade it, start it again.
+    Run by gluster.orch.rolling one node at a time, never on its own across the cluster.
+    The commands are argv lists from gluster:maintenance (stop_commands, start_commands: run
+    through cmd.run_all with python_shell false, never a shell); pillar gluster_upgrade: true also upgrades the server packages in between. -#}
+{%- from "gluster/map.jinja" import lookup, model with context %}
+{%- set maintenance = model.maintenance %}
+{%- for argv in maintenance.stop_commands %}
+
+gluster-maintenance-stop-{{ loop.index }}:
+  module.run:
+    - cmd.run_all:
+      - cmd: {{ argv | json }}
+      - python_shell: false
+      - success_retcodes: [1]   {#- pkill: 1 = nothing left to stop #}
+    {%- if not loop.first %}
+    - require:
+      - module: gluster-maintenance-stop-{{ loop.index - 1 }}
+    {%- endif %}
+{%- endfor %}
+{%- if salt['pillar.get']('gluster_upgrade', False) %}
+
+gluster-maintenance-upgrade:
+  pkg.latest:
+    - pkgs: {{ lookup.server_pkgs | json }}
+    - require:
+      - module: gluster-maintenance-stop-{{ maintenance.stop_commands | length }}
+{%- endif %}
+{%- for argv in maintenance.start_commands %}
+
+gluster-maintenance-start-{{ loop.index }}:
+  module.run:
+    - cmd.run_all:
+      - cmd: {{ argv | json }}
+      - python_shell: false
+    - require:
+    {%- if loop.first %}
+      - module: gluster-maintenance-stop-{{ maintenance.stop_commands | length }}
+      {%- if salt['pillar.get']('gluster_upgrade', False) %}
+      - pkg: gluster-maintenance-upgrade
+      {%- endif %}
+    {%- else %}
+      - module: gluster-maintenance-start-{{ loop.index - 1 }}
+    {%- endif %}
+{%- endfor %}

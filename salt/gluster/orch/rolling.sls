@@ -1,0 +1,30 @@
+{#- gluster.orch.rolling: restart (or upgrade) gluster one node at a time.
+      salt-run state.orchestrate gluster.orch.rolling
+      salt-run state.orchestrate gluster.orch.rolling pillar='{"gluster_upgrade": true}'
+    For each node in gluster:nodes order: gluster.maintenance on that node (stop, [upgrade],
+    start), then gluster.healed on the leader (it waits for glusterd to answer again when the
+    leader itself was just restarted) -- every volume healed before the next node is touched. A step that fails stops the run there: no second node goes down. -#}
+{%- set gluster = salt['pillar.get']('gluster', {}) %}
+{%- set nodes = gluster.get('nodes', {}) | list %}
+{%- set leader = gluster.get('leader', nodes[0] if nodes else None) %}
+{%- set upgrade = salt['pillar.get']('gluster_upgrade', False) %}
+{%- for node in nodes %}
+
+gluster-rolling-{{ node }}:
+  salt.state:
+    - tgt: {{ node | json }}
+    - sls: gluster.maintenance
+    - pillar: {{ {'gluster_upgrade': upgrade} | json }}
+    - failhard: true
+    {%- if not loop.first %}
+    - require:
+      - salt: gluster-rolling-{{ loop.previtem }}-healed
+    {%- endif %}
+
+gluster-rolling-{{ node }}-healed:
+  salt.state:
+    - tgt: {{ leader | json }}
+    - sls: gluster.healed
+    - require:
+      - salt: gluster-rolling-{{ node }}
+{%- endfor %}
