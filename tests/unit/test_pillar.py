@@ -427,6 +427,31 @@ def test_force_accepts_set_members_on_one_host():
     assert model["minion"]["brick_dirs"] == ["/a", "/b"]
 
 
+def test_day2_defaults(model):
+    volume = model["volumes"]["rep"]
+    assert (volume["allow_shrink"], volume["rebalance"]) == (False, "full")
+    assert (volume["rebalance_timeout"], volume["heal_timeout"], volume["migration_timeout"]) == (0, 0, 3600)
+    assert model["detach_removed_nodes"] is False
+    assert model["maintenance"] == gp.MAINTENANCE_DEFAULTS
+    assert model["maintenance"]["stop_commands"] is not gp.MAINTENANCE_DEFAULTS["stop_commands"]
+
+
+def test_day2_settings():
+    spec = {"brick_path": "/d", "allow_shrink": True, "rebalance": "fix-layout", "rebalance_timeout": 60,
+            "heal_timeout": 120, "migration_timeout": 30}  # fmt: skip
+    maintenance = {"stop_commands": [["/usr/local/bin/stop-gluster", "--now"]], "heal_timeout": 600}
+    pillar = {"nodes": NODES, "volumes": {"gv0": spec}, "detach_removed_nodes": True, "maintenance": maintenance}
+    model, problems = gp.build_model(pillar, "gfs1")
+    assert problems == []
+    volume = model["volumes"]["gv0"]
+    assert (volume["allow_shrink"], volume["rebalance"], volume["rebalance_timeout"]) == (True, "fix-layout", 60)
+    assert (volume["heal_timeout"], volume["migration_timeout"]) == (120, 30)
+    assert model["detach_removed_nodes"] is True
+    assert model["maintenance"]["stop_commands"] == [["/usr/local/bin/stop-gluster", "--now"]]
+    assert model["maintenance"]["start_commands"] == gp.MAINTENANCE_DEFAULTS["start_commands"]
+    assert model["maintenance"]["heal_timeout"] == 600
+
+
 # --------------------------------------------------------------------------- bad pillars
 
 
@@ -446,6 +471,28 @@ FOUR_NODES = {"gfs1": "127.1.1.1", "gfs2": "127.1.1.2", "gfs3": "127.1.1.3", "gf
 
 BAD = [
     # (id, pillar, exact start of the problem, key phrase)
+    ("allow-shrink-string", _with_volume(brick_path="/d", allow_shrink="yes"), "gluster:volumes:gv0:allow_shrink: ",
+     "'yes' must be true or false"),
+    ("rebalance-unknown", _with_volume(brick_path="/d", rebalance="always"), "gluster:volumes:gv0:rebalance: ",
+     "'always' must be full, fix-layout or none"),
+    ("rebalance-timeout-negative", _with_volume(brick_path="/d", rebalance_timeout=-1),
+     "gluster:volumes:gv0:rebalance_timeout: ", "-1 must be a whole number of seconds"),
+    ("heal-timeout-string", _with_volume(brick_path="/d", heal_timeout="1h"), "gluster:volumes:gv0:heal_timeout: ",
+     "'1h' must be a whole number of seconds"),
+    ("migration-timeout-zero", _with_volume(brick_path="/d", migration_timeout=0),
+     "gluster:volumes:gv0:migration_timeout: ", "0 must be a whole number of seconds"),
+    ("detach-removed-nodes-string", {"nodes": NODES, "detach_removed_nodes": "no"}, "gluster:detach_removed_nodes: ",
+     "'no' must be true or false"),
+    ("maintenance-not-mapping", {"nodes": NODES, "maintenance": ["reboot"]}, "gluster:maintenance: ",
+     "must be a mapping"),
+    ("maintenance-command-string", {"nodes": NODES, "maintenance": {"stop_commands": ["systemctl stop glusterd"]}},
+     "gluster:maintenance:stop_commands: ", "each an argv list of strings (no shell)"),
+    ("maintenance-command-empty", {"nodes": NODES, "maintenance": {"start_commands": [[]]}},
+     "gluster:maintenance:start_commands: ", "each an argv list of strings"),
+    ("maintenance-key-typo", {"nodes": NODES, "maintenance": {"stop_command": [["x"]]}},
+     "gluster:maintenance:stop_command: ", "unknown key; allowed:"),
+    ("maintenance-heal-timeout", {"nodes": NODES, "maintenance": {"heal_timeout": 0}},
+     "gluster:maintenance:heal_timeout: ", "0 must be a whole number of seconds >= 1"),
     ("pillar-not-mapping", ["nodes"], "gluster: ", "must be a mapping"),
     (
         "unknown-top-level-key",
