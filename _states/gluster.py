@@ -308,11 +308,19 @@ def _reshape(ret, differences, bricks, counts, settings):
         ret["comment"] = f"volume {name} has the wanted sets of bricks (in another order)"
         return ret
     kinds = {op["op"] for op in operations}
+    started = __salt__["gluster.volume_info"](name)["started"]
+    if not started and any(op["op"] == "remove-brick" and op["migrate"] for op in operations):
+        return _fail(
+            ret,
+            f"volume {name} is stopped: the data of the bricks to remove can only be migrated off them "
+            "while it runs; start it, then run again",
+        )
     grows = any(op["op"] == "add-brick" and "replica" not in op for op in operations)
     sets = len(bricks) // max(1, int(counts["replica"] or counts["disperse"] or 1))
-    if grows and "remove-brick" not in kinds and settings["rebalance"] != "none" and sets > 1:
+    # rebalance and self-heal need a started volume; a stopped one gets them when it next runs
+    if started and grows and "remove-brick" not in kinds and settings["rebalance"] != "none" and sets > 1:
         operations.append({"op": "rebalance", "mode": settings["rebalance"]})
-    if "replace-brick" in kinds or any(op["op"] == "add-brick" and "replica" in op for op in operations):
+    if started and ("replace-brick" in kinds or any(op["op"] == "add-brick" and "replica" in op for op in operations)):
         operations.append({"op": "heal"})
     ret["changes"] = {"operations": operations}
     resumed = _pending_removal(name, operations)
@@ -356,7 +364,7 @@ def _say(op):
 def _pending_removal(name, operations):
     """A remove-brick task for exactly the bricks to remove, started by an earlier run."""
     removal = next((op for op in operations if op["op"] == "remove-brick" and op["migrate"]), None)
-    if removal is None or not __salt__["gluster.volume_info"](name)["started"]:
+    if removal is None:
         return None
     for task in __salt__["gluster.volume_tasks"](name):
         if task["type"].lower() != "remove brick" or task["status"] in (2, 6):

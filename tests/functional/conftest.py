@@ -2,6 +2,7 @@
 
 import copy
 import os
+import tempfile
 
 import pytest
 from cluster import GlusterNode
@@ -94,8 +95,11 @@ def states(loaders):
 
 @pytest.fixture
 def spare_node(gluster_cluster):
-    """A fourth glusterd (127.1.1.4), not in the pool; stopped and detached afterwards."""
-    node = GlusterNode(gluster_cluster.base_dir, 4)
+    """A fourth glusterd (127.1.1.4), not in the pool; stopped and detached afterwards.
+
+    Each use gets a fresh directory: a glusterd restarted on an old one would come back with
+    its old UUID and peer list and confuse the pool."""
+    node = GlusterNode(tempfile.mkdtemp(prefix="spare-", dir=gluster_cluster.base_dir), 4)
     node.start()
     yield node
     gluster_cluster[0].cli("peer", "detach", node.address, "force", check=False)

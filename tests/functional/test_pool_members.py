@@ -43,6 +43,7 @@ def test_node_added_then_removed_from_the_pool(states, gluster, gluster_cluster,
 
 def test_node_with_bricks_is_not_detached(states, gluster, gluster_cluster, spare_node, clean_volumes):
     assert states.peered(name=spare_node.address, probe=True, timeout=60).result is True
+    gluster_cluster.join(spare_node)  # already probed: waits until every node sees it connected
     n1, n2, _n3 = gluster_cluster.nodes
     bricks = [n1.new_brick("kept"), n2.new_brick("kept"), spare_node.new_brick("kept")]
     gluster.volume_create("kept", bricks, replica=3, force=True)

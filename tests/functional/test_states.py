@@ -64,20 +64,31 @@ def test_volume_present_predicts_creates_and_is_idempotent(states, gluster, clea
     assert states.volume_present(name="present", test=True, **kwargs).result is True
 
 
-def test_volume_present_refuses_a_different_layout(states, gluster, clean_volumes):
+def test_volume_present_refuses_what_gluster_cannot_do_or_the_pillar_does_not_allow(states, gluster, clean_volumes):
     cluster = clean_volumes
     bricks = _bricks(cluster, "fixed")
     gluster.volume_create("fixed", bricks, replica=3, force=True)
-    other = bricks + _bricks(cluster, "fixedmore")
-    ret = states.volume_present(name="fixed", bricks=other, replica=3, force=True)
-    assert ret.result is False
-    assert "exists with another layout" in ret.comment
-    assert "bricks in the pillar but not in the volume" in ret.comment
-    assert ret.changes == {}
-    ret = states.volume_present(name="fixed", bricks=bricks[:2], replica=2, force=True)
-    assert "replica count is 3, the pillar says 2" in ret.comment
-    assert [b["name"] for b in gluster.volume_info("fixed")["bricks"]] == bricks, "nothing recreated"
-    assert states.volume_present(name="fixed", bricks=bricks, replica=3).result is True
+    refusals = [
+        ({"bricks": bricks[:2], "replica": 2}, ["replica count is 3, the pillar says 2", "allow_shrink: true"]),
+        ({"bricks": bricks, "disperse": 3, "redundancy": 1}, ["cannot change a volume between replicate"]),
+        ({"bricks": bricks, "replica": 3, "transport": "rdma"}, ["gluster cannot change the transport"]),
+        ({"bricks": bricks[1:] + bricks[:1] + _bricks(cluster, "more"), "replica": 3, "allow_shrink": True},
+         []),  # same set in another order plus a new one: allowed (checked below)
+    ]  # fmt: skip
+    for kwargs, phrases in refusals[:3]:
+        for test in (True, False):
+            ret = states.volume_present(name="fixed", force=True, test=test, **kwargs)
+            assert ret.result is False, (kwargs, ret.comment)
+            assert ret.changes == {}
+            for phrase in phrases:
+                assert phrase in ret.comment, (kwargs, ret.comment)
+    assert [b["name"] for b in gluster.volume_info("fixed")["bricks"]] == bricks, "nothing changed or recreated"
+    # a stopped volume grows, but is neither rebalanced nor healed (both need it started)
+    kwargs = refusals[3][0]
+    grown = states.volume_present(name="fixed", force=True, **kwargs)
+    assert grown.result is True, grown.comment
+    assert grown.changes == {"operations": [{"op": "add-brick", "bricks": kwargs["bricks"][3:]}]}
+    assert states.volume_present(name="fixed", force=True, **kwargs).changes == {}
 
 
 def test_volume_options_predict_apply_normalise_reset(states, gluster, clean_volumes):

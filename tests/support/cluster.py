@@ -159,6 +159,20 @@ class GlusterNode:
         return f"{self.address}:{path}"
 
 
+def all_connected(nodes):
+    """Every node sees every other one as a connected "Peer in Cluster"."""
+    want = len(nodes) - 1
+    for node in nodes:
+        proc = node.cli("peer", "status", xml=True, check=False)
+        if proc.returncode != 0:
+            return False
+        peers = ET.fromstring(proc.stdout).findall("./peerStatus/peer")
+        connected = [p for p in peers if p.findtext("connected") == "1" and p.findtext("state") == "3"]
+        if len(connected) < want:
+            return False
+    return True
+
+
 def _is_zombie(pid):
     try:
         with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
@@ -191,17 +205,13 @@ class GlusterCluster:
         _wait_for(self.pool_connected, timeout, "all peers connected")
 
     def pool_connected(self):
-        want = len(self.nodes) - 1
-        for node in self.nodes:
-            proc = node.cli("peer", "status", xml=True, check=False)
-            if proc.returncode != 0:
-                return False
-            peers = ET.fromstring(proc.stdout).findall("./peerStatus/peer")
-            connected = [p for p in peers if p.findtext("connected") == "1"
-                         and p.findtext("state") == "3"]  # fmt: skip
-            if len(connected) != want:
-                return False
-        return True
+        return all_connected(self.nodes)
+
+    def join(self, node, timeout=60):
+        """Probe ``node`` (not one of ``self.nodes``) from node 1 and wait until it and every node
+        see each other connected: a volume created earlier may fail staging on it."""
+        self.nodes[0].cli("peer", "probe", node.address)
+        _wait_for(lambda: all_connected([*self.nodes, node]), timeout, f"{node.address} connected to every node")
 
     def delete_all_volumes(self):
         """Stop and delete every volume (test isolation between modules)."""
