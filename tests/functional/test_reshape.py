@@ -7,6 +7,8 @@ must change nothing.
 """
 
 import os
+import shutil
+import signal
 import subprocess
 import tempfile
 
@@ -252,3 +254,23 @@ def test_heal_reads_and_volume_healed_state(states, gluster, gluster_cluster, mo
     assert all(b["connected"] and b["entries"] == 0 for b in healthy)
     assert states.volume_healed(name="healme", timeout=5).result is True
     assert gluster.heal_split_brain("healme")[0]["entries"] == 0
+
+
+def test_reset_brick_in_place_then_heal(states, gluster, gluster_cluster, mounted):
+    """A disk replaced under the same host and path: reset-brick, then self-heal refills it."""
+    n1, n2, n3 = gluster_cluster.nodes
+    bricks = [_brick(n, "reset") for n in (n1, n2, n3)]
+    _create(gluster, "resetme", bricks, replica=3)
+    mnt = mounted("resetme")
+    manifest = write_files(mnt, 30)
+    # the disk fails: its brick process dies, and an empty disk is mounted at the same path
+    (status,) = [b for b in gluster.volume_status("resetme")["bricks"] if b["name"] == bricks[2]]
+    os.kill(status["pid"], signal.SIGKILL)
+    shutil.rmtree(_path(bricks[2]))
+    os.makedirs(_path(bricks[2]))
+    assert files_on_brick(_path(bricks[2])) == []
+    assert gluster.volume_reset_brick("resetme", bricks[2]) == {"name": "resetme", "reset": bricks[2]}
+    healed = states.volume_healed(name="resetme", timeout=120)
+    assert healed.result is True, healed.comment
+    assert sorted(files_on_brick(_path(bricks[2]))) == sorted(manifest)
+    assert lost_or_changed(mnt, manifest) == []
