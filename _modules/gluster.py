@@ -1063,7 +1063,10 @@ def volume_reshape_plan(
         salt gfs1 gluster.volume_reshape_plan gv0 '[gfs1:/b/1, gfs2:/b/1, gfs3:/b/1, gfs1:/b/2, gfs2:/b/2, gfs3:/b/2]' replica=3
     """
     bricks = _bricks_list(bricks)
-    _check(validate.volume_name_problems(name), "volume_reshape_plan")
+    problems = validate.volume_name_problems(name) + validate.layout_problems(
+        bricks, replica, arbiter, disperse, redundancy, where=f"volume {name}"
+    )
+    _check(problems, "volume_reshape_plan")
     current = _all_volume_info().get(name)
     if current is None:
         return None

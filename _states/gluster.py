@@ -337,13 +337,17 @@ def _reshape(ret, differences, bricks, counts, settings):
     if new_bricks:
         hosts = sorted({spec.rpartition(":")[0] for spec in new_bricks})
         __salt__["gluster.peer_wait"](hosts, timeout=settings["peer_timeout"])
-    try:
-        for op in operations:
+    done = []
+    for op in operations:
+        try:
             notes.append(_apply(name, op, deadline, settings, resumed))
-    except ERRORS as exc:
-        done = "; ".join(note for note in notes if note)
-        raise CommandExecutionError(f"{done + '; then ' if done else ''}{exc}") from exc
-    ret["comment"] = f"reshaped volume {name}: " + "; ".join(note for note in notes if note)
+        except ERRORS as exc:
+            # report what was done before the failure: those changes are real
+            ret["changes"] = {"operations": done} if done else {}
+            so_far = "; ".join(notes)
+            return _fail(ret, f"volume {name}: {so_far + '; then ' if so_far else ''}{exc}")
+        done.append(op)
+    ret["comment"] = f"reshaped volume {name}: " + "; ".join(notes)
     return ret
 
 

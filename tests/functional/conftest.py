@@ -22,11 +22,15 @@ def loader_overrides(socket):
 
 
 @pytest.fixture(scope="package")
-def minion_opts(salt_factories, gluster_cluster):
-    factory = salt_factories.salt_minion_daemon(
-        "functional-gfs1", overrides=loader_overrides(gluster_cluster[0].socket)
-    )
-    return factory.config.copy()
+def minion_factory(salt_factories, gluster_cluster):
+    """The (never started) minion whose config the loaders use; its config file also serves
+    ``salt-call --local`` runs against node 1."""
+    return salt_factories.salt_minion_daemon("functional-gfs1", overrides=loader_overrides(gluster_cluster[0].socket))
+
+
+@pytest.fixture(scope="package")
+def minion_opts(minion_factory):
+    return minion_factory.config.copy()
 
 
 @pytest.fixture(scope="package")

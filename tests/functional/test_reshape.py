@@ -6,11 +6,14 @@ one back afterwards (``dataset.lost_or_changed``): a lost or changed file fails 
 must change nothing.
 """
 
+import json
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
+import time
 
 import pytest
 from dataset import files_on_brick
@@ -273,4 +276,39 @@ def test_reset_brick_in_place_then_heal(states, gluster, gluster_cluster, mounte
     healed = states.volume_healed(name="resetme", timeout=120)
     assert healed.result is True, healed.comment
     assert sorted(files_on_brick(_path(bricks[2]))) == sorted(manifest)
+    assert lost_or_changed(mnt, manifest) == []
+
+
+def test_shrink_killed_after_start_resumes_on_the_next_run(states, gluster, gluster_cluster, mounted, minion_factory):
+    """The real thing: a salt-call running the shrink is killed (SIGKILL) as soon as gluster
+    shows its remove-brick task; the next run finds the task, waits for it and commits."""
+    n1, n2, n3 = gluster_cluster.nodes
+    keep = [_brick(n, "kill1") for n in (n1, n2, n3)]
+    leave = [_brick(n, "kill2") for n in (n1, n2, n3)]
+    _create(gluster, "killed", keep + leave, replica=3)
+    mnt = mounted("killed")
+    manifest = write_files(mnt, 200)  # enough data that the migration outlasts the kill
+    salt_call = os.path.join(os.path.dirname(sys.executable), "salt-call")
+    argv = [
+        salt_call, "--local", f"--config-dir={os.path.dirname(minion_factory.config['conf_file'])}",
+        "--out=json", "state.single", "gluster.volume_present", "name=killed",
+        f"bricks={json.dumps(keep)}", "replica=3", "allow_shrink=True", "force=True",
+    ]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(task["type"] == "Remove brick" for task in gluster.volume_tasks("killed")):
+            assert proc.poll() is None, "salt-call ended before gluster showed the remove-brick task"
+            assert time.monotonic() < deadline, "no remove-brick task appeared"
+            time.sleep(0.05)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert _volume_bricks(gluster, "killed") == keep + leave, "killed before any commit"
+
+    resumed = states.volume_present(name="killed", bricks=keep, replica=3, allow_shrink=True, force=True)
+
+    assert resumed.result is True, resumed.comment
+    assert "resumed the migration" in resumed.comment
+    assert _volume_bricks(gluster, "killed") == keep
     assert lost_or_changed(mnt, manifest) == []
