@@ -9,13 +9,17 @@ made through :meth:`GlusterCluster.mount`.
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
 
 GLUSTER = os.environ.get("GLUSTER_BIN", "gluster")
+# each glusterd gets its own /tmp (see private_tmp.py); GLUSTER_PRIVATE_TMP=0 turns that off
+PRIVATE_TMP = os.environ.get("GLUSTER_PRIVATE_TMP", "1") != "0"
 GLUSTERD = os.environ.get("GLUSTERD_BIN", "glusterd")
 
 
@@ -51,6 +55,7 @@ class GlusterNode:
     """One glusterd on its own loopback address."""
 
     def __init__(self, base_dir, index, subnet="127.1.1"):
+        self.base_dir = os.path.abspath(base_dir)
         self.index = index
         self.address = f"{subnet}.{index}"
         self.root = os.path.join(base_dir, f"node{index}")
@@ -95,6 +100,10 @@ class GlusterNode:
             f"--log-file={self.log_file}",
             f"--pid-file={self.pid_file}",
         ]  # fmt: skip
+        if PRIVATE_TMP and shutil.which("unshare"):
+            helper = os.path.join(os.path.dirname(os.path.abspath(__file__)), "private_tmp.py")
+            argv = ["unshare", "--mount", "--propagation", "private", "--", sys.executable, helper,
+                    os.path.join(self.root, "tmp"), self.base_dir, "--", *argv]  # fmt: skip
         subprocess.run(argv, check=True, stdin=subprocess.DEVNULL)
         _wait_for(
             lambda: self.is_running() and self.cli("volume", "list", check=False).returncode == 0,
