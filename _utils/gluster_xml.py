@@ -46,9 +46,11 @@ def _text(element, tag, default=""):
     return default if value is None else value.strip()
 
 
-def _int(element, tag, default=None):
+def _int(element, tag, default=None, blanks=("", "N/A")):
+    """The number in ``<tag>``; ``default`` when it holds one of ``blanks`` (gluster's ways of
+    saying "no value")."""
     value = _text(element, tag)
-    if value in ("", "N/A"):
+    if value in blanks:
         return default
     try:
         return int(value)
@@ -401,14 +403,8 @@ def parse_volume_tasks(xml):
     return volumes
 
 
-def _heal_count(element, tag):
-    value = _text(element, tag)
-    if value in ("", "-"):
-        return None
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise GlusterParseError(f"<{tag}> is not a number: {value!r}") from exc
+# glfsheal writes "-" for a count it could not get
+HEAL_BLANKS = ("", "-")
 
 
 def parse_heal_info(xml):
@@ -435,12 +431,12 @@ def parse_heal_info(xml):
             "status": status,
         }
         if brick.find("totalNumberOfEntries") is not None:
-            entry["entries"] = _heal_count(brick, "totalNumberOfEntries")
-            entry["pending"] = _heal_count(brick, "numberOfEntriesInHealPending")
-            entry["split_brain"] = _heal_count(brick, "numberOfEntriesInSplitBrain")
-            entry["possibly_healing"] = _heal_count(brick, "numberOfEntriesPossiblyHealing")
+            entry["entries"] = _int(brick, "totalNumberOfEntries", None, HEAL_BLANKS)
+            entry["pending"] = _int(brick, "numberOfEntriesInHealPending", None, HEAL_BLANKS)
+            entry["split_brain"] = _int(brick, "numberOfEntriesInSplitBrain", None, HEAL_BLANKS)
+            entry["possibly_healing"] = _int(brick, "numberOfEntriesPossiblyHealing", None, HEAL_BLANKS)
         else:
-            entry["entries"] = _heal_count(brick, "numberOfEntries")
+            entry["entries"] = _int(brick, "numberOfEntries", None, HEAL_BLANKS)
             files = brick.findall("file")
             if files:
                 entry["files"] = [(f.text or "").strip() or f"<gfid:{f.get('gfid')}>" for f in files]
