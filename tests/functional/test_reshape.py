@@ -80,6 +80,14 @@ def _apply(states, name, bricks, cluster=None, **kwargs):
     return applied
 
 
+def _two_sets_of_three(gluster, cluster, name, tag):
+    """A started 2 x 3 volume: (the set a shrink keeps, the set it removes)."""
+    keep = [_brick(n, f"{tag}1") for n in cluster.nodes]
+    leave = [_brick(n, f"{tag}2") for n in cluster.nodes]
+    _create(gluster, name, keep + leave, replica=3)
+    return keep, leave
+
+
 def _volume_bricks(gluster, name):
     return [brick["name"] for brick in gluster.volume_info(name)["bricks"]]
 
@@ -109,10 +117,7 @@ def test_grow_1x3_to_2x3_adds_a_set_and_rebalances(states, gluster, gluster_clus
 
 
 def test_shrink_2x3_to_1x3_needs_allow_shrink_then_migrates(states, gluster, gluster_cluster, mounted):
-    n1, n2, n3 = gluster_cluster.nodes
-    keep = [_brick(n, "shr1") for n in (n1, n2, n3)]
-    leave = [_brick(n, "shr2") for n in (n1, n2, n3)]
-    _create(gluster, "shrink", keep + leave, replica=3)
+    keep, leave = _two_sets_of_three(gluster, gluster_cluster, "shrink", "shr")
     mnt = mounted("shrink")
     manifest = write_files(mnt, 60)
     assert files_on_brick(_path(leave[0])), "the leaving set holds data before the shrink"
@@ -224,10 +229,7 @@ def test_shrink_with_migration_failures_does_not_commit(states, gluster, gluster
 
 
 def test_interrupted_shrink_resumes_and_commits(states, gluster, gluster_cluster, mounted):
-    n1, n2, n3 = gluster_cluster.nodes
-    keep = [_brick(n, "res1") for n in (n1, n2, n3)]
-    leave = [_brick(n, "res2") for n in (n1, n2, n3)]
-    _create(gluster, "resume", keep + leave, replica=3)
+    keep, leave = _two_sets_of_three(gluster, gluster_cluster, "resume", "res")
     mnt = mounted("resume")
     manifest = write_files(mnt, 60)
     # what an earlier run left behind when it was killed right after "remove-brick start"
@@ -282,10 +284,7 @@ def test_reset_brick_in_place_then_heal(states, gluster, gluster_cluster, mounte
 def test_shrink_killed_after_start_resumes_on_the_next_run(states, gluster, gluster_cluster, mounted, minion_factory):
     """The real thing: a salt-call running the shrink is killed (SIGKILL) as soon as gluster
     shows its remove-brick task; the next run finds the task, waits for it and commits."""
-    n1, n2, n3 = gluster_cluster.nodes
-    keep = [_brick(n, "kill1") for n in (n1, n2, n3)]
-    leave = [_brick(n, "kill2") for n in (n1, n2, n3)]
-    _create(gluster, "killed", keep + leave, replica=3)
+    keep, leave = _two_sets_of_three(gluster, gluster_cluster, "killed", "kill")
     mnt = mounted("killed")
     manifest = write_files(mnt, 200)  # enough data that the migration outlasts the kill
     salt_call = os.path.join(os.path.dirname(sys.executable), "salt-call")
