@@ -22,6 +22,7 @@ reaches the comment when a step fails.
 """
 
 import logging
+import os
 import time
 
 from salt.exceptions import CommandExecutionError
@@ -179,6 +180,7 @@ def volume_present(
     rebalance_timeout=0,
     heal_timeout=0,
     migration_timeout=3600,
+    brick_mounts=None,
 ):
     """
     The volume ``name`` exists with exactly this layout.
@@ -211,6 +213,10 @@ def volume_present(
     force
         Passed to ``gluster volume create`` / ``add-brick`` (bricks on the root filesystem, or
         several members of a set on one host).
+    brick_mounts
+        ``{brick: mount point}`` for this node's bricks that sit on a brick filesystem (the
+        formula passes them from ``gluster:brick_devices``): the volume is not created or
+        reshaped while one of those filesystems is not mounted.
     """
     ret = _ret(name)
     try:
@@ -220,6 +226,9 @@ def volume_present(
         if differences == []:
             ret["comment"] = f"volume {name} is present with the wanted layout"
             return ret
+        unmounted = _unmounted_bricks(bricks, brick_mounts)
+        if unmounted:
+            return _fail(ret, f"volume {name}: refusing to {'reshape' if differences else 'create'} it: {unmounted}")
         if differences:
             return _reshape(
                 ret,
@@ -264,6 +273,16 @@ def volume_present(
     except ERRORS as exc:
         ret["changes"] = {}
         return _fail(ret, f"volume {name}: {exc}")
+
+
+def _unmounted_bricks(bricks, brick_mounts):
+    """Which of ``bricks`` sit on a brick filesystem (``brick_mounts``) that is not mounted."""
+    missing = [
+        f"brick {brick} needs its filesystem {brick_mounts[brick]} mounted"
+        for brick in bricks
+        if brick in (brick_mounts or {}) and not os.path.ismount(brick_mounts[brick])
+    ]
+    return "; ".join(missing)
 
 
 # gluster's staging errors while another node's highstate has not made its brick directory yet
@@ -544,7 +563,7 @@ def volume_healed(name, timeout=300):
         return _fail(ret, f"volume {name}: {exc}")
 
 
-def _set_started(name, started, force=False):
+def _set_started(name, started, force=False, brick_mounts=None):
     ret = _ret(name)
     word = "started" if started else "stopped"
     try:
@@ -552,6 +571,9 @@ def _set_started(name, started, force=False):
         if volume is not None and volume["started"] == started:
             ret["comment"] = f"volume {name} is already {word}"
             return ret
+        unmounted = started and _unmounted_bricks(list(brick_mounts or {}), brick_mounts)
+        if unmounted:
+            return _fail(ret, f"volume {name}: refusing to start it: {unmounted}")
         if volume is None and not __opts__["test"]:
             return _fail(ret, f"volume {name} does not exist")
         if volume is None and not started:
@@ -575,10 +597,11 @@ def _set_started(name, started, force=False):
         return _fail(ret, f"volume {name}: {exc}")
 
 
-def volume_started(name, force=False):
+def volume_started(name, force=False, brick_mounts=None):
     """The volume ``name`` is started (in test mode a volume that is about to be created counts
-    as stopped)."""
-    return _set_started(name, True, force)
+    as stopped). Not while a brick filesystem in ``brick_mounts`` (``{brick: mount point}``,
+    this node's bricks of this volume) is not mounted."""
+    return _set_started(name, True, force, brick_mounts)
 
 
 def volume_stopped(name, force=False):

@@ -10,9 +10,10 @@ import re
 
 try:
     from saltext_gluster_utils import gluster_layout as layout
+    from saltext_gluster_utils import gluster_storage as storage
     from saltext_gluster_utils import gluster_validate as validate
 except ImportError:  # pragma: no cover - only when Salt's own utils loader imports this file alone
-    layout = validate = None
+    layout = storage = validate = None
 
 VOLUME_TYPES = (
     "distribute",
@@ -50,7 +51,7 @@ TOP_KEYS = {
     "binary", "socket", "remote_host", "timeout", "lock_retries", "lock_backoff", "glfsheal",
     # cluster
     "nodes", "leader", "peer_timeout", "members_wait", "op_version", "volumes", "clients",
-    "detach_removed_nodes", "maintenance",
+    "detach_removed_nodes", "maintenance", "brick_devices",
     "server", "lookup",
 }  # fmt: skip
 MAINTENANCE_DEFAULTS = {
@@ -405,6 +406,59 @@ def _maintenance(raw, problems):
     return merged
 
 
+def _mount_holding(path, mounts):
+    """The deepest of ``mounts`` that ``path`` lies strictly below, or None."""
+    above = [m for m in mounts if path.startswith(m + "/")]
+    return max(above, key=len) if above else None
+
+
+def _brick_devices(raw, nodes, volumes, problems):
+    """gluster:brick_devices: node -> mount point -> backend spec (see _utils/gluster_storage.py)."""
+    result = {}
+    if raw is None:
+        return result
+    if not isinstance(raw, dict):
+        problems.add("gluster:brick_devices", "must be a mapping of node (minion id) -> mount point -> device spec")
+        return result
+    for minion_id, mounts in raw.items():
+        path = f"gluster:brick_devices:{minion_id}"
+        if str(minion_id) not in nodes:
+            problems.add(path, f"{minion_id!r} is not a node in gluster:nodes")
+            continue
+        if not isinstance(mounts, dict):
+            problems.add(path, "must be a mapping of mount point -> {device: /dev/..., ...}")
+            continue
+        backends, devices = {}, {}
+        for mount, spec in mounts.items():
+            where = f"{path}:{mount}"
+            found = storage.backend_problems(mount, spec, where)
+            if found:
+                problems.extend(found)
+                continue
+            backend = storage.normalise(mount, spec)
+            if backend["device"] in devices:
+                problems.add(f"{where}:device", f"{backend['device']} is already used for {devices[backend['device']]}")
+                continue
+            devices[backend["device"]] = mount
+            backends[mount] = backend
+        for mount in backends:
+            outer = _mount_holding(mount, backends)
+            if outer:
+                problems.add(f"{path}:{mount}", f"lies inside the mount point {outer}; brick filesystems must not nest")
+        address = nodes[str(minion_id)]
+        for name, volume in volumes.items():
+            for brick in volume.get("bricks", []):
+                host, _sep, brick_dir = brick.rpartition(":")
+                if host == address and brick_dir in backends:
+                    problems.add(
+                        f"gluster:volumes:{name}",
+                        f"brick {brick} is the mount point of a brick device; use a sub-directory "
+                        f"(e.g. {brick_dir}/brick) so an unmounted disk never fills the filesystem below",
+                    )
+        result[str(minion_id)] = backends
+    return result
+
+
 def build_model(pillar, minion_id=None):
     """``(model, problems)`` for the ``gluster`` pillar as seen by ``minion_id``.
 
@@ -455,7 +509,17 @@ def build_model(pillar, minion_id=None):
             problems.add(f"gluster:{key}", f"{pillar[key]!r} must be true or false")
     maintenance = _maintenance(pillar.get("maintenance"), problems)
     clients = _clients(pillar, nodes, volumes, problems, peer_timeout if _int_at_least(peer_timeout, 1) else 120)
+    brick_devices = _brick_devices(pillar.get("brick_devices"), nodes, volumes, problems)
     address = nodes.get(minion_id)
+    brick_dirs = sorted(
+        {
+            brick.rpartition(":")[2]
+            for volume in volumes.values()
+            for brick in volume.get("bricks", [])
+            if address and brick.rpartition(":")[0] == address
+        }
+    )
+    backends = brick_devices.get(minion_id, {})
     model = {
         "nodes": nodes,
         "leader": leader,
@@ -472,20 +536,20 @@ def build_model(pillar, minion_id=None):
         },
         "volumes": volumes,
         "clients": clients,
+        "brick_devices": brick_devices,
         "minion": {
             "id": minion_id,
             "is_node": address is not None,
             "is_leader": minion_id is not None and minion_id == leader and minion_id in nodes,
             "is_client": minion_id in clients,
             "address": address,
-            "brick_dirs": sorted(
-                {
-                    brick.rpartition(":")[2]
-                    for volume in volumes.values()
-                    for brick in volume.get("bricks", [])
-                    if address and brick.rpartition(":")[0] == address
-                }
-            ),
+            "brick_dirs": brick_dirs,
+            # this node's brick filesystems (mount point -> backend spec), and for each of its
+            # bricks (address:/path) on one of them, that mount point
+            "backends": backends,
+            "brick_mounts": {
+                f"{address}:{d}": _mount_holding(d, backends) for d in brick_dirs if _mount_holding(d, backends)
+            },
         },
     }
     return model, list(problems)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the demo and the tests need on a Debian/Ubuntu machine, as root:
-#   - Debian packages: glusterfs-server, glusterfs-client, attr, xfsprogs, python3-venv
+#   - Debian packages: glusterfs-server, glusterfs-client, attr, xfsprogs, e2fsprogs, parted,
+#     python3-venv
 #   - a virtualenv (default .venv in the checkout) with Salt 3008, pytest and pytest-salt-factories
 # Safe to run again: it skips what is already there.
 set -euo pipefail
@@ -14,7 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 need=()
-for pkg in glusterfs-server glusterfs-client attr xfsprogs procps; do
+for pkg in glusterfs-server glusterfs-client attr xfsprogs e2fsprogs parted procps; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ! "$PYTHON" -m venv --help >/dev/null 2>&1 || ! "$PYTHON" -c 'import ensurepip' 2>/dev/null; then

@@ -27,6 +27,10 @@ gluster-volume-{{ name }}-absent:
 {%-         set host = brick.rsplit(':', 1)[0] %}
 {%-         if host != model.minion.address and host not in hosts %}{% do hosts.append(host) %}{% endif %}
 {%-       endfor %}
+{%-       set mounts = {} %}
+{%-       for brick in volume.bricks if brick in model.minion.brick_mounts %}
+{%-         do mounts.update({brick: model.minion.brick_mounts[brick]}) %}
+{%-       endfor %}
 
 gluster-volume-{{ name }}:
   gluster.volume_present:
@@ -44,6 +48,9 @@ gluster-volume-{{ name }}:
     - rebalance_timeout: {{ volume.rebalance_timeout }}
     - heal_timeout: {{ volume.heal_timeout }}
     - migration_timeout: {{ volume.migration_timeout }}
+    {%- if mounts %}
+    - brick_mounts: {{ mounts | json }}
+    {%- endif %}
     - require:
       - test: gluster-peers-ready
       - test: gluster-bricks-ready
@@ -59,6 +66,9 @@ gluster-volume-{{ name }}-options:
 gluster-volume-{{ name }}-{{ 'started' if volume.started else 'stopped' }}:
   gluster.{{ 'volume_started' if volume.started else 'volume_stopped' }}:
     - name: {{ name | json }}
+    {%- if mounts and volume.started %}
+    - brick_mounts: {{ mounts | json }}
+    {%- endif %}
     - require:
       - gluster: gluster-volume-{{ name }}-options
 {%-     endif %}

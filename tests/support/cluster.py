@@ -102,7 +102,10 @@ class GlusterNode:
         ]  # fmt: skip
         if PRIVATE_TMP and shutil.which("unshare"):
             helper = os.path.join(os.path.dirname(os.path.abspath(__file__)), "private_tmp.py")
-            argv = ["unshare", "--mount", "--propagation", "private", "--", sys.executable, helper,
+            # slave: mounts made later below the (shared) cluster directory, such as brick
+            # filesystems on loop devices, reach this glusterd and its bricks; its own /tmp
+            # does not leak back out
+            argv = ["unshare", "--mount", "--propagation", "slave", "--", sys.executable, helper,
                     os.path.join(self.root, "tmp"), self.base_dir, "--", *argv]  # fmt: skip
         subprocess.run(argv, check=True, stdin=subprocess.DEVNULL)
         _wait_for(
@@ -197,14 +200,28 @@ class GlusterCluster:
         self.base_dir = os.path.abspath(base_dir)
         self.nodes = [GlusterNode(self.base_dir, i, subnet) for i in range(1, size + 1)]
         self.mounts = []
+        self.shared_mount = False
 
     def __getitem__(self, index):
         return self.nodes[index]
 
     def start(self):
+        self.share_base_dir()
         for node in self.nodes:
             node.start()
         return self
+
+    def share_base_dir(self):
+        """Make the cluster directory a shared mount (a bind mount of itself), so that what is
+        mounted below it later propagates into each glusterd's private mount namespace. This
+        machine's / is a private mount: without it a brick filesystem mounted after glusterd
+        started would stay invisible to glusterd and its bricks."""
+        if not PRIVATE_TMP or os.path.ismount(self.base_dir):
+            return
+        os.makedirs(self.base_dir, exist_ok=True)
+        subprocess.run(["mount", "--bind", self.base_dir, self.base_dir], check=True, stdin=subprocess.DEVNULL)
+        subprocess.run(["mount", "--make-shared", self.base_dir], check=True, stdin=subprocess.DEVNULL)
+        self.shared_mount = True
 
     def form_pool(self, timeout=60):
         """Probe every other node from node 1 and wait until all see each other connected."""
@@ -254,6 +271,12 @@ class GlusterCluster:
             self.unmount(mountpoint)
         for node in self.nodes:
             node.stop()
+        if self.shared_mount:
+            # only our own bind mount of the cluster directory, by path
+            subprocess.run(["umount", self.base_dir], check=False, stdin=subprocess.DEVNULL)
+            if os.path.ismount(self.base_dir):
+                subprocess.run(["umount", "-l", self.base_dir], check=False, stdin=subprocess.DEVNULL)
+            self.shared_mount = False
 
 
 @contextlib.contextmanager
