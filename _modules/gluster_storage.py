@@ -19,6 +19,7 @@ import stat
 import sys
 import time
 import types
+import uuid as uuidlib
 
 from salt.exceptions import CommandExecutionError
 from salt.exceptions import SaltInvocationError
@@ -29,6 +30,7 @@ __virtualname__ = "gluster_storage"
 
 UTILS_PACKAGE = "saltext_gluster_utils"
 PARTITION_WAIT = 10.0
+VOLUME_ID_XATTR = "trusted.glusterfs.volume-id"
 
 
 def _register_utils_package():
@@ -214,6 +216,7 @@ def _apply(operation, spec, target, uuid):
     elif op == "fstab":
         entry = dict(operation["entry"], spec=f"UUID={uuid}")
         if not os.path.exists(operation["file"]):
+            os.makedirs(os.path.dirname(operation["file"]), exist_ok=True)
             with open(operation["file"], "a", encoding="utf-8"):
                 pass
         __salt__["mount.set_fstab"](
@@ -289,6 +292,67 @@ def brick_directory_check(path, mount=None):
             "below it (mount the device, or fix gluster:brick_devices)"
         )
     return {"exists": os.path.isdir(path), "problems": problems}
+
+
+def _volume_mark(path):
+    try:
+        raw = os.getxattr(path, VOLUME_ID_XATTR)
+    except OSError:
+        return None
+    return str(uuidlib.UUID(bytes=raw)) if len(raw) == 16 else raw.hex()
+
+
+def _holds_no_file(path):
+    """Nothing but (empty) directories below ``path``: what staging leaves (``.glusterfs``)."""
+    for _dirpath, _dirnames, filenames in os.walk(path):
+        if filenames:
+            return False
+    return True
+
+
+def stale_brick_marks(paths, min_age=60):
+    """
+    Which of ``paths`` carry a stale volume mark: gluster's ``trusted.glusterfs.volume-id``
+    for a volume that does not exist, on an empty directory, set at least ``min_age`` seconds
+    ago (nothing but empty directories such as ``.glusterfs`` below it: no data). ``volume
+    create`` sets that mark on the bricks that pass staging and leaves it there
+    when staging fails on another node (a disk not mounted there yet), after which every
+    create says "... is already part of a volume". Returns ``{path: volume id}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster_storage.stale_brick_marks '["/data/glusterfs/gv0/brick"]'
+    """
+    candidates = {}
+    for path in paths:
+        storage.validate.raise_if_problems(storage.validate.brick_path_problems(path, "brick path"))
+        mark = _volume_mark(path) if os.path.isdir(path) else None
+        if mark and _holds_no_file(path) and time.time() - os.stat(path).st_ctime >= min_age:
+            candidates[path] = mark
+    if candidates:
+        known = {volume["id"] for volume in __salt__["gluster.volume_info"]().values()}
+        candidates = {path: mark for path, mark in candidates.items() if mark not in known}
+    return candidates
+
+
+def clear_stale_brick_marks(paths, min_age=60):
+    """
+    Remove the stale volume marks ``stale_brick_marks`` finds (directories holding no file, so no
+    data is touched); returns ``{path: volume id}`` of those cleared.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster_storage.clear_stale_brick_marks '["/data/glusterfs/gv0/brick"]' min_age=0
+    """
+    stale = stale_brick_marks(paths, min_age)
+    for path, mark in stale.items():
+        log.warning("brick %s: removing the volume mark %s of a volume that was never created", path, mark)
+        os.removexattr(path, VOLUME_ID_XATTR)
+    return stale
 
 
 def _mount_of(path, mounts):

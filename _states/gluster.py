@@ -285,8 +285,10 @@ def _unmounted_bricks(bricks, brick_mounts):
     return "; ".join(missing)
 
 
-# gluster's staging errors while another node's highstate has not made its brick directory yet
+# gluster's staging errors while another node's highstate has not made its brick directory yet,
+# and the one that follows on a brick marked by an earlier attempt that failed on such a node
 BRICK_NOT_READY = ("Failed to create brick directory", "No such file or directory")
+STALE_MARK = "is already part of a volume"
 REBALANCE_MODES = ("full", "fix-layout", "none")
 
 
@@ -298,11 +300,22 @@ def _when_bricks_ready(deadline, name, function, *args, **kwargs):
         try:
             return __salt__[function](*args, **kwargs)
         except CommandExecutionError as exc:
-            if not any(marker in str(exc) for marker in BRICK_NOT_READY) or time.monotonic() >= deadline:
+            markers = (*BRICK_NOT_READY, STALE_MARK)
+            if not any(marker in str(exc) for marker in markers) or time.monotonic() >= deadline:
                 raise
+            if STALE_MARK in str(exc) and "gluster_storage.clear_stale_brick_marks" in __salt__:
+                # our own failed attempt marked this node's bricks: only the leader creates,
+                # so nothing else is in flight; other nodes clear theirs in gluster_storage.brick_directory
+                __salt__["gluster_storage.clear_stale_brick_marks"](_brick_paths(args), min_age=0)
             log.info("volume %s: brick directories not ready on every node yet; retrying", name)
             time.sleep(min(delay, max(0.1, deadline - time.monotonic())))
             delay = min(delay * 2, 5.0)
+
+
+def _brick_paths(args):
+    """The paths of every ``host:/path`` brick among a call's arguments (strings or lists)."""
+    items = [item for arg in args for item in (arg if isinstance(arg, list) else [arg])]
+    return [item.rpartition(":")[2] for item in items if isinstance(item, str) and ":/" in item]
 
 
 def _reshape(ret, differences, bricks, counts, settings):

@@ -98,11 +98,38 @@ def backend_present(
         return ret
 
 
+STALE_MARK_AGE = 60
+
+
+def _clear_stale_mark(ret, name):
+    """An empty brick directory marked by a ``volume create`` that failed on another node (and
+    was never retried into existence for STALE_MARK_AGE seconds) loses that mark, so that the
+    leader's next create does not fail with "already part of a volume"."""
+    try:
+        stale = __salt__["gluster_storage.stale_brick_marks"]([name], min_age=STALE_MARK_AGE)
+        if not stale:
+            return ret
+        ret["changes"] = {"cleared_stale_mark": stale[name]}
+        if __opts__["test"]:
+            ret["result"] = None
+            ret["comment"] = f"would clear the stale volume mark {stale[name]} of brick {name}"
+            return ret
+        __salt__["gluster_storage.clear_stale_brick_marks"]([name], min_age=STALE_MARK_AGE)
+        ret["comment"] = f"cleared the volume mark {stale[name]} left on brick {name} by a failed volume create"
+    except (*ERRORS, OSError) as exc:  # glusterd not answering: leave the mark, say why
+        ret["comment"] += f" (stale volume mark not checked: {exc})"
+    return ret
+
+
 def brick_directory(name, mount=None):
     """
     The brick directory ``name`` exists. With ``mount`` (the brick filesystem's mount point,
     a parent of ``name``) it is made only while that filesystem is mounted: a missing disk must
     never let a brick grow on the filesystem below it.
+
+    An empty brick directory that still carries the volume mark of a ``volume create`` that
+    failed on another node (a volume that does not exist, marked over a minute ago) loses that
+    mark, so the leader's next create can use it.
     """
     ret = _ret(name)
     check = __salt__["gluster_storage.brick_directory_check"](name, mount)
@@ -112,7 +139,7 @@ def brick_directory(name, mount=None):
         return ret
     if check["exists"]:
         ret["comment"] = f"brick directory {name} exists"
-        return ret
+        return _clear_stale_mark(ret, name)
     ret["changes"] = {"created": name}
     if __opts__["test"]:
         ret["result"] = None

@@ -60,7 +60,7 @@ DEVICE_RE = re.compile(r"^/dev/[A-Za-z0-9][A-Za-z0-9._:+@=-]*(/[A-Za-z0-9][A-Za-
 LVM_NAME_RE = re.compile(r"^[A-Za-z0-9+_][A-Za-z0-9+_.-]{0,126}$")
 LVM_SIZE_RE = re.compile(r"^(\d+(\.\d+)?[bBsSkKmMgGtTpPeE]?|\d{1,3}%(FREE|VG|PVS))$")
 UNIT_RE = re.compile(r"^(\d+)([kKmMgG]?)$")
-MKFS_ARG_RE = re.compile(r"^[A-Za-z0-9_.,=:/+-]+$")
+MKFS_ARG_RE = re.compile(r"^[A-Za-z0-9_.,=:/+^-]+$")
 MOUNT_OPTION_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:=+-]*$")
 
 
@@ -82,10 +82,10 @@ def size_kib(text):
 
 
 def device_problems(device, where="device"):
+    if isinstance(device, str) and (".." in device.split("/") or posixpath.normpath(device) != device):
+        return [f"{where} {_show(device)} must be a normalised path without '..'"]
     if not isinstance(device, str) or not DEVICE_RE.fullmatch(device):
         return [f"{where} {_show(device)} must be a device path under /dev (letters, digits, . _ : + @ = -)"]
-    if ".." in device.split("/") or posixpath.normpath(device) != device:
-        return [f"{where} {_show(device)} must be a normalised path without '..'"]
     return []
 
 
@@ -109,8 +109,10 @@ def backend_problems(mount, spec, where):
         if key in spec and not isinstance(spec[key], bool):
             problems.append(f"{where}:{key}: {spec[key]!r} must be true or false")
     problems += [f"{where}:fstab: {p}" for p in validate.brick_path_problems(spec.get("fstab", "/etc/fstab"), "fstab")]
-    problems += _list_problems(spec.get("mkfs_options"), MKFS_ARG_RE, f"{where}:mkfs_options", "mkfs argument")
-    problems += _list_problems(spec.get("mount_options"), MOUNT_OPTION_RE, f"{where}:mount_options", "mount option")
+    problems += _list_problems(spec.get("mkfs_options"), MKFS_ARG_RE, f"{where}:mkfs_options", "mkfs argument",
+                               "letters, digits and _ . , = : / + ^ -")
+    problems += _list_problems(spec.get("mount_options"), MOUNT_OPTION_RE, f"{where}:mount_options", "mount option",
+                               "letters, digits and _ . : = + -, not starting with - or .")  # fmt: skip
     raid = spec.get("raid")
     if raid is not None:
         if not isinstance(raid, dict) or set(raid) != RAID_KEYS:
@@ -128,18 +130,24 @@ def backend_problems(mount, spec, where):
     lvm = spec.get("lvm")
     if lvm is not None:
         problems += _lvm_problems(lvm, f"{where}:lvm")
+        raid_ok = isinstance(raid, dict) and set(raid) == RAID_KEYS and not any(f"{where}:raid" in p for p in problems)
+        if isinstance(lvm, dict) and lvm.get("thin_pool") and raid_ok and alignment_kib(raid) % 64:
+            problems.append(
+                f"{where}:raid: a thin pool's chunk size is the full stripe ({alignment_kib(raid)}K here) "
+                "and must be a multiple of 64K"
+            )
     return problems
 
 
-def _list_problems(values, pattern, where, what):
+def _list_problems(values, pattern, where, what, allowed):
     if values is None:
         return []
     if not isinstance(values, list):
         return [f"{where}: must be a list"]
     return [
-        f"{where}: {what} {_show(value)} is not allowed (letters, digits and _ . , = : / + -)"
+        f"{where}: {what} {_show(value)} is not allowed ({allowed})"
         for value in values
-        if not isinstance(value, str) or not pattern.fullmatch(value) or value.startswith("-") and what == "mount option"
+        if not isinstance(value, str) or not pattern.fullmatch(value)
     ]
 
 
@@ -155,6 +163,10 @@ def _lvm_problems(lvm, where):
     for key in ("size", "pool_size", "pool_metadata_size"):
         if key in lvm and (not isinstance(lvm[key], str) or not LVM_SIZE_RE.fullmatch(lvm[key])):
             problems.append(f"{where}:{key}: {_show(lvm[key])} must be a size like 100G or a share like 100%FREE")
+    if "pool_metadata_size" in lvm and "%" in str(lvm["pool_metadata_size"]):
+        problems.append(f"{where}:pool_metadata_size: must be a fixed size such as 16G, not a share")
+    if "thin_pool" in lvm and lvm.get("thin_pool") == lvm.get("lv"):
+        problems.append(f"{where}:thin_pool: must differ from lv ({lvm.get('lv')!r})")
     if "thin_pool" in lvm and "size" not in lvm:
         problems.append(f"{where}:size: required with thin_pool (the thin LV's virtual size, e.g. 1T)")
     if "thin_pool" in lvm and "%" in str(lvm.get("size", "")):
@@ -395,6 +407,14 @@ def plan_backend(spec, observed):
     ours = target_block.get("exists") and (target_block.get("blkid") or {}).get("TYPE") == fs and (
         mounted or (fstab_entry is not None and uuid and fstab_entry["spec"] in (f"UUID={uuid}", target)))
 
+    if mounted and not ours:
+        fstype = at_mount[-1]["fstype"]
+        return {
+            "operations": [],
+            "problems": [f"{where}: {target} is mounted at {mount} with {fstype}, not the wanted {fs}; "
+                         "refusing to touch a mounted device (unmount it first)"],
+            "filesystem_device": target,
+        }  # fmt: skip
     fresh_target = False  # the filesystem device is created by this plan
     if not ours:
         fresh_target = _plan_layers(spec, observed, device, target, ops, problems, where)
@@ -492,7 +512,7 @@ def _plan_layers(spec, observed, device, target, ops, problems, where):
         ops.append({"op": "pvcreate", "argv": pvcreate_argv(pv, spec["raid"])})
     if lvm["vg"] not in state["vgs"]:
         ops.append({"op": "vgcreate", "argv": vgcreate_argv(lvm["vg"], pv)})
-    elif owner is None:
+    elif owner != lvm["vg"]:
         problems.append(f"{where}: volume group {lvm['vg']} exists without {pv}; extend it by hand or pick another name")
         return False
     if lvm.get("thin_pool") and f"{lvm['vg']}/{lvm['thin_pool']}" not in state["lvs"]:

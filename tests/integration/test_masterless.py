@@ -1,6 +1,9 @@
 """Masterless: ``salt-call --local state.apply gluster`` on each node, one after the other, in the
 worst order (the leader first, before any other node has made its brick directories) converges
-after one extra pass on the leader; a final pass on every node changes nothing."""
+after one extra pass on the leader; a final pass on every node changes nothing.
+
+Volume ``mlb`` sits on brick filesystems the formula makes itself (``gluster:brick_devices``):
+one loop device per node, GPT-partitioned, XFS, mounted by UUID and put in fstab."""
 
 import json
 import os
@@ -10,6 +13,9 @@ import sys
 import pytest
 import yaml
 from cluster import temporary_cluster
+from dataset import lost_or_changed
+from dataset import write_files
+from loopdev import LoopDevices
 
 pytestmark = pytest.mark.cluster
 
@@ -21,6 +27,8 @@ SALT_CALL = os.path.join(os.path.dirname(sys.executable), "salt-call")
 def masterless():
     with temporary_cluster("sgm-", subnet="127.1.3") as cluster:
         base = cluster.base_dir
+        loops = LoopDevices(os.path.join(base, "images"))
+        devices = {f"m{n.index}": loops.attach(f"m{n.index}") for n in cluster.nodes}
         for sub in ("pillar", "states"):
             os.makedirs(os.path.join(base, sub))
             with open(os.path.join(base, sub, "top.sls"), "w", encoding="utf-8") as handle:
@@ -44,7 +52,15 @@ def masterless():
                         "brick_path": f"{base}/bricks/{{node}}/mlv",
                         "force": True,
                         "options": {"network.ping-timeout": 12},
+                    },
+                    # bricks on the brick filesystems below: no force needed
+                    "mlb": {"type": "replicate", "replica": 3, "brick_path": f"{base}/disks/{{node}}/brick"},
+                },
+                "brick_devices": {
+                    minion_id: {
+                        f"{base}/disks/{minion_id}": {"device": device, "partition": "gpt", "fstab": f"{base}/etc/fstab"}
                     }
+                    for minion_id, device in devices.items()
                 },
             }
         }
@@ -70,7 +86,11 @@ def masterless():
             configs[minion_id] = config_dir
             subprocess.run([SALT_CALL, "--local", "-c", config_dir, "--out=quiet", "saltutil.sync_all"],
                            check=True, capture_output=True, stdin=subprocess.DEVNULL)  # fmt: skip
-        yield cluster, configs
+        try:
+            yield cluster, configs
+        finally:
+            cluster[0].cli("volume", "stop", "mlb", "force", check=False)
+            loops.detach_all()
 
 
 def apply(config_dir):
@@ -89,6 +109,13 @@ def test_any_order_converges_after_one_extra_leader_pass(masterless):
     assert first["gluster-peer-m2"]["result"] is True and first["gluster-peer-m2"]["changes"]
     assert first["gluster-volume-mlv"]["result"] is False
     assert "Failed to create brick directory" in first["gluster-volume-mlv"]["comment"]
+    assert first["gluster-volume-mlb"]["result"] is False, first["gluster-volume-mlb"]["comment"]
+    disk = f"{cluster.base_dir}/disks/m1"
+    made = first[f"gluster-brick-device-{disk}"]
+    assert made["result"] is True and [op["op"] for op in made["changes"]["operations"]] == [
+        "partition", "mkfs", "directory", "mount", "fstab"
+    ]  # fmt: skip
+    assert first[f"gluster-brick-{disk}/brick"]["changes"] == {"created": f"{disk}/brick"}
     assert cluster[0].cli("volume", "list").stdout.split() == []
 
     with open(f"{cluster.base_dir}/etc/glusterd.vol", encoding="utf-8") as handle:
@@ -100,14 +127,30 @@ def test_any_order_converges_after_one_extra_leader_pass(masterless):
 
     for minion_id in ("m2", "m3"):
         states = apply(configs[minion_id])
-        assert all(s["result"] is True for s in states.values()), (minion_id, states)
+        assert all(s["result"] is True for s in states.values()), (minion_id, {k: s["comment"] for k, s in states.items() if s["result"] is not True})
         assert states[f"gluster-brick-{cluster.base_dir}/bricks/{minion_id}/mlv"]["changes"]
 
     extra = apply(configs["m1"])
-    assert all(s["result"] is True for s in extra.values()), extra
+    assert all(s["result"] is True for s in extra.values()), [s["comment"] for s in extra.values() if s["result"] is not True][0][-600:]
     assert extra["gluster-volume-mlv"]["changes"]["created"]["replica"] == 3
     info = cluster[0].cli("volume", "info", "mlv").stdout
     assert "Status: Started" in info and "network.ping-timeout: 12" in info
+    assert extra["gluster-volume-mlb"]["changes"]["created"]["replica"] == 3
+    assert "Status: Started" in cluster[0].cli("volume", "info", "mlb").stdout
+
+    # the bricks sit on the loop devices' filesystems, listed in the fstab the pillar names
+    with open(f"{cluster.base_dir}/etc/fstab", encoding="utf-8") as handle:
+        fstab = [line.split() for line in handle if line.strip()]
+    assert sorted(entry[1] for entry in fstab) == [f"{cluster.base_dir}/disks/m{i}" for i in (1, 2, 3)]
+    assert all(entry[0].startswith("UUID=") and entry[2:4] == ["xfs", "noatime,inode64"] for entry in fstab)
+    client = cluster.mount("mlb", f"{cluster.base_dir}/client")
+    manifest = write_files(client, count=20, prefix="mlb")
+    assert lost_or_changed(client, manifest) == []
+    for minion_id in configs:
+        brick = f"{cluster.base_dir}/disks/{minion_id}/brick"
+        assert os.stat(brick).st_dev != os.stat(cluster.base_dir).st_dev, f"{brick} is on its own filesystem"
+        assert len(os.listdir(brick)) > 10
+    cluster.unmount(client)
 
     for minion_id, config_dir in configs.items():
         states = apply(config_dir)

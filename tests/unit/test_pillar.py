@@ -293,6 +293,8 @@ def test_minion_section_for_gfs2(model):
             "/data/glusterfs/rep/brick",
             "/data/pair",
         ],
+        "backends": {},
+        "brick_mounts": {},
     }
 
 
@@ -330,6 +332,8 @@ def test_minion_section_for_client():
         "is_client": True,
         "address": None,
         "brick_dirs": [],
+        "backends": {},
+        "brick_mounts": {},
     }
 
 
@@ -342,6 +346,8 @@ def test_minion_section_for_unrelated_minion():
         "is_client": False,
         "address": None,
         "brick_dirs": [],
+        "backends": {},
+        "brick_mounts": {},
     }
 
 
@@ -928,7 +934,7 @@ def test_replicate_with_6_bricks_exact_message():
 def test_unknown_top_level_key_lists_allowed_keys():
     _model, problems = gp.build_model({"nodes": NODES, "colour": "blue"}, "gfs1")
     assert len(problems) == 1
-    assert problems[0].startswith("gluster:colour: unknown key; allowed: binary, clients, ")
+    assert problems[0].startswith("gluster:colour: unknown key; allowed: binary, brick_devices, clients, ")
     for key in ("nodes", "leader", "volumes", "peer_timeout", "op_version", "server"):
         assert key in problems[0]
 
