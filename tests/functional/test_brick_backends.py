@@ -258,3 +258,36 @@ def test_lvm_thin_pool_plan_is_exact(loaders, loops, area):
     assert plan["operations"] == predicted.changes["operations"] and plan["problems"] == []
     assert plan["filesystem_device"] == "/dev/vg_bricks/brick1"
     assert _blkid(device, "PTTYPE") == "" and not os.path.exists(mount), "test=True changed nothing"
+
+
+def test_stale_volume_marks_are_cleared_only_on_directories_without_files(loaders, gluster, gluster_cluster, area):
+    """``volume create`` marks the bricks that pass staging and leaves the mark when another
+    node fails staging; such a mark (a volume that does not exist, no file below) is cleared."""
+    storage = loaders.modules.gluster_storage
+    existing = gluster.volume_create("marked", [gluster_cluster[0].new_brick("marked")], force=True)
+    try:
+        paths = {}
+        for name, volume_id, with_file in (
+            ("stale", os.urandom(16), False),
+            ("data", os.urandom(16), True),
+            ("live", bytes.fromhex(existing["id"].replace("-", "")), False),
+        ):
+            path = os.path.join(area["base"], f"mark-{name}")
+            os.makedirs(os.path.join(path, ".glusterfs", "indices"))
+            os.setxattr(path, "trusted.glusterfs.volume-id", volume_id)
+            if with_file:
+                with open(os.path.join(path, "file.txt"), "w", encoding="utf-8") as handle:
+                    handle.write("data\n")
+            paths[name] = path
+        everything = list(paths.values())
+        assert storage.stale_brick_marks(everything, min_age=3600) == {}, "a fresh mark may be a create in flight"
+        stale = storage.stale_brick_marks(everything, min_age=0)
+        assert list(stale) == [paths["stale"]]
+        kept = loaders.states.gluster_storage.brick_directory(name=paths["stale"])
+        assert kept.result is True and kept.changes == {}, "the state waits a minute before calling a mark stale"
+        assert storage.clear_stale_brick_marks(everything, min_age=0) == stale
+        assert "trusted.glusterfs.volume-id" not in os.listxattr(paths["stale"])
+        for name in ("data", "live"):
+            assert "trusted.glusterfs.volume-id" in os.listxattr(paths[name]), name
+    finally:
+        gluster.volume_delete("marked")

@@ -16,9 +16,29 @@ def load():
 def commented_volumes():
     """The ``# archive: ...`` block under ``volumes:``, uncommented."""
     text = EXAMPLE.read_text(encoding="utf-8")
-    block = text.split("# More volume types (uncomment to use):", 1)[1].split("# ---- clients", 1)[0]
+    block = text.split("# More volume types (uncomment to use):", 1)[1].split("# ---- brick filesystems", 1)[0]
     lines = [re.sub(r"^    # ?", "", line) for line in block.splitlines() if line.startswith("    #")]
     return yaml.safe_load("\n".join(lines))
+
+
+def commented_brick_devices():
+    """The ``# brick_devices: ...`` block, uncommented."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    block = text.split("# Uncomment to use:\n", 1)[1].split("# ---- clients", 1)[0]
+    lines = [re.sub(r"^  # ?", "", line) for line in block.splitlines() if line.startswith("  #")]
+    return yaml.safe_load("\n".join(lines))
+
+
+def test_commented_brick_devices_example_is_valid():
+    pillar = load()
+    pillar.update(commented_brick_devices())
+    model, problems = gp.build_model(pillar, "gfs1")
+    assert problems == []
+    backend = model["minion"]["backends"]["/data/glusterfs/gv0"]
+    assert backend["device"] == "/dev/sdb" and backend["partition"] == "gpt" and backend["filesystem"] == "xfs"
+    assert backend["raid"] == {"stripe_unit": "256k", "data_disks": 10} and backend["wipe"] is False
+    assert model["minion"]["brick_mounts"] == {"127.1.1.1:/data/glusterfs/gv0/brick": "/data/glusterfs/gv0"}
+    assert sorted(model["brick_devices"]) == ["gfs1", "gfs2", "gfs3"]
 
 
 def test_pillar_example_is_valid_for_every_role():
