@@ -61,9 +61,13 @@ def __virtual__():
 def _run(argv, check=True):
     result = __salt__["cmd.run_all"](argv, python_shell=False, ignore_retcode=True, output_loglevel="debug")
     if check and result["retcode"] != 0:
-        message = (result.get("stderr") or result.get("stdout") or "").strip()
-        raise CommandExecutionError(f"{' '.join(argv)} failed (exit {result['retcode']}): {message}")
+        _raise_failed(argv, result)
     return result
+
+
+def _raise_failed(argv, result):
+    message = (result.get("stderr") or result.get("stdout") or "").strip()
+    raise CommandExecutionError(f"{' '.join(argv)} failed (exit {result['retcode']}): {message}")
 
 
 def _is_block(path):
@@ -226,7 +230,14 @@ def _apply(operation, spec, target, uuid):
         operation = dict(operation, entry=entry)
     else:
         argv = [f"UUID={uuid}" if arg == f"UUID={storage.UUID_PLACEHOLDER}" else arg for arg in operation["argv"]]
-        _run(argv)
+        result = _run(argv, check=op != "selinux")
+        if op == "selinux" and result["retcode"] != 0:
+            # a run stopped between semanage and restorecon left the rule: --add fails with
+            # "already defined", --modify sets the same rule
+            if "--add" not in argv or "already defined" not in result.get("stderr", ""):
+                _raise_failed(argv, result)
+            argv = [("--modify" if arg == "--add" else arg) for arg in argv]
+            _run(argv)
         operation = dict(operation, argv=argv)
         if op == "partition":
             _wait_for_block(storage.partition_path(os.path.realpath(spec["device"])))
