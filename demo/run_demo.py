@@ -34,6 +34,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "support"))
 
 from cluster import GlusterCluster  # noqa: E402
+from formula_root import formula_root  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
 BASE = os.environ.get("DEMO_DIR", "/tmp/saltext-gluster-demo")
@@ -86,7 +87,9 @@ def start_salt(cluster):
             "pidfile": os.path.join(master_dir, "master.pid"),
             "log_file": os.path.join(master_dir, "master.log"),
             "auto_accept": True,  # throw-away demo on loopback only
-            "file_roots": {"base": [REPO, os.path.join(REPO, "salt"), os.path.join(BASE, "states")]},
+            # links to the checkout's _modules, _states, _utils and formula only: serving the
+            # whole checkout would make the file server list its .venv on every highstate
+            "file_roots": {"base": [formula_root(os.path.join(BASE, "formula")), os.path.join(BASE, "states")]},
             "pillar_roots": {"base": [os.path.join(BASE, "pillar")]},
             "user": "root",
         },

@@ -32,12 +32,15 @@ def loops(gluster_cluster):
 @pytest.fixture(scope="module")
 def area(gluster_cluster):
     """Mount points live below the cluster directory, which the harness shares into every
-    glusterd's mount namespace; one fstab file for the test."""
+    glusterd's mount namespace; one fstab file for the test. Client mounts made here are
+    unmounted afterwards whatever the outcome."""
     base = tempfile.mkdtemp(prefix="backends-", dir=gluster_cluster.base_dir)
     fstab = os.path.join(base, "fstab")
     with open(fstab, "w", encoding="utf-8") as handle:
         handle.write("# test fstab\n")
-    return {"base": base, "fstab": fstab}
+    yield {"base": base, "fstab": fstab}
+    for name in ("client", "client2"):
+        gluster_cluster.unmount(os.path.join(base, name))
 
 
 def _blkid(device, key):
@@ -59,7 +62,7 @@ def _with_uuid(value, uuid):
     return value.replace("<uuid of the new filesystem>", uuid) if isinstance(value, str) else value
 
 
-def test_loop_devices_become_the_bricks_of_a_replica_3_volume(states, loaders, gluster_cluster, loops, area, tmp_path):
+def test_loop_devices_become_the_bricks_of_a_replica_3_volume(states, loaders, gluster_cluster, loops, area):
     storage = loaders.states.gluster_storage
     facts = loaders.modules.gluster_storage
     nodes = gluster_cluster.nodes
@@ -122,7 +125,7 @@ def test_loop_devices_become_the_bricks_of_a_replica_3_volume(states, loaders, g
     started = states.volume_started(name=VOLUME, brick_mounts=mine)
     assert started.result is True, started.comment
 
-    client = gluster_cluster.mount(VOLUME, str(tmp_path / "client"))
+    client = gluster_cluster.mount(VOLUME, os.path.join(area["base"], "client"))
     manifest = write_files(client, count=40, prefix="backed")
     assert lost_or_changed(client, manifest) == []
     for backend in backends:
@@ -180,7 +183,7 @@ def test_loop_devices_become_the_bricks_of_a_replica_3_volume(states, loaders, g
         {"op": "mount", "argv": ["mount", "-t", "xfs", "-o", "noatime,inode64", f"UUID={first['uuid']}", first["mount"]]}
     ]
     assert states.volume_started(name=VOLUME, brick_mounts=mine).result is True
-    client = gluster_cluster.mount(VOLUME, str(tmp_path / "client2"))
+    client = gluster_cluster.mount(VOLUME, os.path.join(area["base"], "client2"))
     assert lost_or_changed(client, manifest) == []
     gluster_cluster.unmount(client)
 

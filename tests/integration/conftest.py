@@ -1,15 +1,15 @@
 """A salt-master and one salt-minion per gluster node, each minion bound to its own glusterd.
 
-The master serves this repository as its ``file_roots`` (the formula way of installing: no pip on
-the minions), and the minions get the modules through ``saltutil.sync_all``.
+The master serves this repository's modules and formula as its ``file_roots`` (the formula way of
+installing: no pip on the minions; links only, see tests/support/formula_root.py), and the
+minions get the modules through ``saltutil.sync_all``.
 """
 
 import contextlib
-import os
 
 import pytest
+from formula_root import formula_root
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture(scope="package")
@@ -30,9 +30,10 @@ def state_top_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="package")
-def salt_master(salt_factories, pillar_dir, state_top_dir):
+def salt_master(salt_factories, pillar_dir, state_top_dir, tmp_path_factory):
     overrides = {
-        "file_roots": {"base": [REPO, os.path.join(REPO, "salt"), str(state_top_dir)]},
+        # the checkout's modules and formula only (see tests/support/formula_root.py)
+        "file_roots": {"base": [formula_root(str(tmp_path_factory.mktemp("formula"))), str(state_top_dir)]},
         "pillar_roots": {"base": [str(pillar_dir)]},
         # Salt's minimum; each master worker keeps a core busy ~25% here, on a 2-core machine
         "worker_threads": 3,

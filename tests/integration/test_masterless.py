@@ -15,11 +15,11 @@ import yaml
 from cluster import temporary_cluster
 from dataset import lost_or_changed
 from dataset import write_files
+from formula_root import formula_root
 from loopdev import LoopDevices
 
 pytestmark = pytest.mark.cluster
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SALT_CALL = os.path.join(os.path.dirname(sys.executable), "salt-call")
 
 
@@ -77,7 +77,7 @@ def masterless():
                         "id": minion_id,
                         "file_client": "local",
                         "root_dir": os.path.join(base, "root", minion_id),
-                        "file_roots": {"base": [REPO, os.path.join(REPO, "salt"), os.path.join(base, "states")]},
+                        "file_roots": {"base": [formula_root(os.path.join(base, "formula")), os.path.join(base, "states")]},
                         "pillar_roots": {"base": [os.path.join(base, "pillar")]},
                         "gluster": node.minion_config(),
                     },
