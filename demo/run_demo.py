@@ -254,8 +254,8 @@ def down():
     cluster.stop()
     print("  stopped the three glusterd and their brick/self-heal processes")
     time.sleep(1)
-    subprocess.run(["rm", "-rf", "--one-file-system", BASE], check=False)
-    print(f"  removed {BASE}")
+    removed = subprocess.run(["rm", "-rf", "--one-file-system", BASE], check=False).returncode == 0
+    print(f"  removed {BASE}" if removed else f"  could not remove all of {BASE} (see above)")
 
 
 def main():

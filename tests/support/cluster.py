@@ -211,6 +211,12 @@ class GlusterCluster:
             node.start()
         return self
 
+    def _is_self_bind(self):
+        """Whether the cluster directory is bind-mounted onto itself (what share_base_dir made,
+        also when another process, such as the demo's ``down``, made it)."""
+        with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+            return any(f[3] == f[4] == self.base_dir for f in (line.split() for line in handle) if len(f) > 4)
+
     def share_base_dir(self):
         """Make the cluster directory a shared mount (a bind mount of itself), so that what is
         mounted below it later propagates into each glusterd's private mount namespace. This
@@ -271,7 +277,7 @@ class GlusterCluster:
             self.unmount(mountpoint)
         for node in self.nodes:
             node.stop()
-        if self.shared_mount:
+        if self.shared_mount or self._is_self_bind():
             # only our own bind mount of the cluster directory, by path
             subprocess.run(["umount", self.base_dir], check=False, stdin=subprocess.DEVNULL)
             if os.path.ismount(self.base_dir):
