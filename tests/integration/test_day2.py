@@ -41,7 +41,7 @@ def pillar(cluster, bricks_per_node=1, **volume):
         # handle the same directory can commit its new layout before every file in it was
         # migrated, and clients then get ENOENT for those files (the data stays on the bricks).
         # Here every node's rebalance process handles every directory (each test glusterd
-        # counts every 127.x brick as its own), which made this hit about one CI run in three.
+        # counts every 127.x brick as its own); it hit one fresh-clone CI run of three.
         "options": {"cluster.lookup-optimize": "off"},
         **volume,
     }
