@@ -102,14 +102,19 @@ def _block(path):
             raise CommandExecutionError(f"wipefs printed something unexpected for {path}: {exc}") from exc
     elif found["retcode"] != 0:
         raise CommandExecutionError(f"wipefs could not read {path}: {found.get('stderr', '').strip()}")
-    probe = _run(["blkid", "--probe", "--output", "export", path], check=False)  # exit 2: nothing found
     return {
         "exists": True,
         "major_minor": f"{os.major(rdev)}:{os.minor(rdev)}",
         "signatures": signatures,
-        "blkid": storage.parse_blkid_export(probe["stdout"]) if probe["retcode"] == 0 else {},
+        "blkid": _probe(path),
         "partitions": _partitions(path),
     }
+
+
+def _probe(path):
+    """blkid's low-level probe of ``path`` as {KEY: value} ({} when it finds nothing: exit 2)."""
+    probe = _run(["blkid", "--probe", "--output", "export", path], check=False)
+    return storage.parse_blkid_export(probe["stdout"]) if probe["retcode"] == 0 else {}
 
 
 def _lvm_state():
@@ -213,7 +218,7 @@ def _wait_for_block(path, timeout=PARTITION_WAIT):
         time.sleep(0.2)
 
 
-def _apply(operation, spec, target, uuid):
+def _apply(operation, spec, uuid):
     op = operation["op"]
     if op == "directory":
         os.makedirs(operation["path"], exist_ok=True)
@@ -258,20 +263,21 @@ def backend_apply(mount, device, **kwargs):
         salt gfs1 gluster_storage.backend_apply /data/glusterfs/gv0 /dev/sdb partition=gpt
     """
     spec = _spec(mount, device, **kwargs)
-    plan = storage.plan_backend(spec, _observe(spec))
+    observed = _observe(spec)  # afresh, right before anything is changed
+    plan = storage.plan_backend(spec, observed)
     if plan["problems"]:
         raise CommandExecutionError("; ".join(plan["problems"]))
     target = plan["filesystem_device"]
-    uuid = (_block(target).get("blkid") or {}).get("UUID") if _is_block(target) else None
+    uuid = (observed["blocks"].get(target, {}).get("blkid") or {}).get("UUID")
     done = []
     for operation in plan["operations"]:
         try:
-            done.append(_apply(operation, spec, target, uuid))
+            done.append(_apply(operation, spec, uuid))
         except (CommandExecutionError, OSError) as exc:
             steps = ", ".join(item["op"] for item in done) or "nothing"
             raise CommandExecutionError(f"{mount}: {operation['op']} failed after {steps} was done: {exc}") from exc
         if operation["op"] == "mkfs":
-            uuid = (_block(target).get("blkid") or {}).get("UUID")
+            uuid = _probe(target).get("UUID")
             if not uuid:
                 raise CommandExecutionError(f"{mount}: no filesystem UUID on {target} after mkfs")
     return {"operations": done, "filesystem_device": target, "uuid": uuid}

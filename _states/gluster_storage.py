@@ -90,6 +90,7 @@ def backend_present(
             return ret
         done = __salt__["gluster_storage.backend_apply"](name, device, **spec)
         ret["changes"] = {"operations": done["operations"]}
+        steps = ", ".join(op["op"] for op in done["operations"])
         ret["comment"] = f"prepared {device} for {name} ({done['filesystem_device']}, UUID {done['uuid']}): {steps}"
         return ret
     except ERRORS as exc:
@@ -106,7 +107,8 @@ def _clear_stale_mark(ret, name):
     was never retried into existence for STALE_MARK_AGE seconds) loses that mark, so that the
     leader's next create does not fail with "already part of a volume"."""
     try:
-        stale = __salt__["gluster_storage.stale_brick_marks"]([name], min_age=STALE_MARK_AGE)
+        function = "stale_brick_marks" if __opts__["test"] else "clear_stale_brick_marks"
+        stale = __salt__[f"gluster_storage.{function}"]([name], min_age=STALE_MARK_AGE)
         if not stale:
             return ret
         ret["changes"] = {"cleared_stale_mark": stale[name]}
@@ -114,7 +116,6 @@ def _clear_stale_mark(ret, name):
             ret["result"] = None
             ret["comment"] = f"would clear the stale volume mark {stale[name]} of brick {name}"
             return ret
-        __salt__["gluster_storage.clear_stale_brick_marks"]([name], min_age=STALE_MARK_AGE)
         ret["comment"] = f"cleared the volume mark {stale[name]} left on brick {name} by a failed volume create"
     except (*ERRORS, OSError) as exc:  # glusterd not answering: leave the mark, say why
         ret["comment"] += f" (stale volume mark not checked: {exc})"

@@ -34,7 +34,7 @@ def load_module(answers):
 
 def test_selinux_rule_already_defined_is_modified():
     module, calls = load_module([(1, f"ValueError: File context for {MOUNT}(/.*)? already defined"), (0, "")])
-    done = module._apply({"op": "selinux", "argv": ADD}, {"device": "/dev/sdb"}, "/dev/sdb1", "u-1")
+    done = module._apply({"op": "selinux", "argv": ADD}, {"device": "/dev/sdb"}, "u-1")
     assert calls == [ADD, MODIFY]
     assert done == {"op": "selinux", "argv": MODIFY}
 
@@ -42,13 +42,13 @@ def test_selinux_rule_already_defined_is_modified():
 def test_selinux_other_failure_is_reported():
     module, calls = load_module([(1, "ValueError: SELinux policy is not managed or store cannot be accessed.")])
     with pytest.raises(CommandExecutionError, match="semanage fcontext --add .* failed \\(exit 1\\): ValueError: SELinux"):
-        module._apply({"op": "selinux", "argv": ADD}, {"device": "/dev/sdb"}, "/dev/sdb1", "u-1")
+        module._apply({"op": "selinux", "argv": ADD}, {"device": "/dev/sdb"}, "u-1")
     assert calls == [ADD]
 
 
 def test_new_filesystem_uuid_replaces_the_placeholder_in_mount():
     module, calls = load_module([(0, "")])
     argv = ["mount", "-t", "xfs", "-o", "noatime,inode64", "UUID=<uuid of the new filesystem>", MOUNT]
-    done = module._apply({"op": "mount", "argv": argv}, {"device": "/dev/sdb"}, "/dev/sdb1", "1234-abcd")
+    done = module._apply({"op": "mount", "argv": argv}, {"device": "/dev/sdb"}, "1234-abcd")
     assert calls == [["mount", "-t", "xfs", "-o", "noatime,inode64", "UUID=1234-abcd", MOUNT]]
     assert done["argv"] == calls[0]
