@@ -520,6 +520,7 @@ def build_model(pillar, minion_id=None):
         }
     )
     backends = brick_devices.get(minion_id, {})
+    holding = {directory: _mount_holding(directory, backends) for directory in brick_dirs}
     model = {
         "nodes": nodes,
         "leader": leader,
@@ -547,9 +548,7 @@ def build_model(pillar, minion_id=None):
             # this node's brick filesystems (mount point -> backend spec), and for each of its
             # bricks (address:/path) on one of them, that mount point
             "backends": backends,
-            "brick_mounts": {
-                f"{address}:{d}": _mount_holding(d, backends) for d in brick_dirs if _mount_holding(d, backends)
-            },
+            "brick_mounts": {f"{address}:{d}": mount for d, mount in holding.items() if mount},
         },
     }
     return model, list(problems)
