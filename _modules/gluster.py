@@ -11,7 +11,8 @@ Configuration (minion config, falling back to pillar), all optional::
       lock_backoff: 0.5                # first back-off in seconds, doubled per retry
 
 Every call goes through one runner (``_utils/gluster_cli.py``): argv lists, ``--mode=script``,
-``--xml``, gluster's ``opRet`` checked. Reads are cached in ``__context__`` for the run and the
+``--xml``, gluster's ``opRet`` checked. Reads are cached in ``__context__`` for the run (and dropped when
+glusterd was restarted meanwhile: its socket is re-created) and the
 cache is dropped by every write, so a read after a write always sees the write.
 """
 
@@ -31,6 +32,7 @@ __virtualname__ = "gluster"
 
 CACHE_KEY = "gluster.reads"
 STATS_KEY = "gluster.stats"
+IDENTITY = ("glusterd identity",)  # a key no gluster argv tuple can equal
 
 
 UTILS_PACKAGE = "saltext_gluster_utils"
@@ -92,10 +94,19 @@ def _parsed(function, root):
 
 
 def _read(*args):
-    """Run a read-only gluster command, cached for the rest of this run."""
-    cache = __context__.setdefault(CACHE_KEY, {})
+    """Run a read-only gluster command, cached for the rest of this run.
+
+    The cache belongs to one glusterd: when the socket shows glusterd was restarted since the
+    cache was filled, every cached answer is dropped (see ``gluster_cli.glusterd_identity``)."""
+    config = _config()
+    identity = cli.glusterd_identity(config)
+    cache = __context__.get(CACHE_KEY)
+    if cache is None or cache.get(IDENTITY) != identity:
+        if cache is not None:
+            log.info("gluster: glusterd was restarted since the last read; cached reads dropped")
+        cache = __context__[CACHE_KEY] = {IDENTITY: identity}
     if args not in cache:
-        cache[args] = cli.run(_config(), args, counter=_stats())
+        cache[args] = cli.run(config, args, counter=_stats())
     return cache[args]
 
 

@@ -71,6 +71,26 @@ def make_config(minion_config=None, pillar_config=None):
     return config
 
 
+DEFAULT_SOCKET = "/var/run/glusterd.socket"
+
+
+def glusterd_identity(config):
+    """Something that changes whenever the local glusterd is restarted: its socket file's
+    device, inode and change time (glusterd unlinks and re-creates the socket at start-up).
+
+    Cached reads are only valid for the glusterd that answered them; a restart between two
+    states of one run (a package upgrade, an admin, a crash) must not let the second state see
+    the first one's answers (brick pids and ports, peer connections). ``None`` when there is no
+    socket to look at (a remote host, or glusterd not running)."""
+    if config.get("remote_host"):
+        return None
+    try:
+        found = os.stat(config.get("socket") or DEFAULT_SOCKET)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino, found.st_ctime_ns)
+
+
 def target_description(config):
     """Say which glusterd a command went to, for error messages."""
     if config.get("remote_host"):
