@@ -90,7 +90,8 @@ def _parsed(function, root):
     try:
         return function(root)
     except parse.GlusterParseError as exc:
-        raise CommandExecutionError(f"could not read gluster's answer: {exc}") from exc
+        command = cli.answered_command(root) or "gluster"
+        raise CommandExecutionError(f"{command}: could not read gluster's answer: {exc}") from exc
 
 
 def _read(*args):
@@ -184,7 +185,14 @@ def op_version():
 
         salt '*' gluster.op_version
     """
-    return _parsed(parse.parse_op_version, _read("volume", "get", "all", "all"))
+    versions = _parsed(parse.parse_op_version, _read("volume", "get", "all", "all"))
+    names = {"current": "cluster.op-version", "max": "cluster.max-op-version"}
+    missing = [option for key, option in names.items() if key not in versions]
+    if missing:  # the callers need both
+        raise CommandExecutionError(
+            f"gluster volume get all all: could not read gluster's answer: it holds no {' and no '.join(missing)}"
+        )
+    return versions
 
 
 def op_version_set(version="max"):
@@ -201,14 +209,14 @@ def op_version_set(version="max"):
         salt 'gfs1' gluster.op_version_set max
         salt 'gfs1' gluster.op_version_set 100000
     """
-    versions = op_version()
-    if str(version).lower() == "max":
-        target = versions["max"]
-    else:
+    if str(version).lower() != "max":
         try:
             target = int(version)
         except (TypeError, ValueError) as exc:
             raise SaltInvocationError(f"op-version must be a number or 'max', got {version!r}") from exc
+    versions = op_version()
+    if str(version).lower() == "max":
+        target = versions["max"]
     if target == versions["current"]:
         return {"old": versions["current"], "new": target, "changed": False}
     if target < versions["current"]:
@@ -304,7 +312,9 @@ def peer_probe(host):
     """
     _check(validate.hostname_problems(host), "peer_probe")
     root = _write("peer", "probe", host)
-    already = parse.parse_op_errno(root) == 2 or "already in peer list" in parse.parse_output_text(root)
+    already = _parsed(parse.parse_op_errno, root) == 2 or "already in peer list" in _parsed(
+        parse.parse_output_text, root
+    )
     peer = peer_find(host)
     return {"host": host, "uuid": peer["uuid"] if peer else None, "already_in_pool": already}
 
@@ -378,10 +388,11 @@ def volume_info(name=None):
         salt '*' gluster.volume_info
         salt '*' gluster.volume_info myvol
     """
+    if name is not None:
+        _check(validate.volume_name_problems(name), "volume_info")  # before asking gluster
     volumes = _all_volume_info()
     if name is None:
         return volumes
-    _check(validate.volume_name_problems(name), "volume_info")
     if name not in volumes:
         raise CommandExecutionError(f"Volume {name} does not exist", info={"errno": 30806})
     return volumes[name]
@@ -710,7 +721,10 @@ def volume_layout_differences(
         salt gfs1 gluster.volume_layout_differences gv0 '[gfs1:/b/gv0, gfs2:/b/gv0, gfs3:/b/gv0]' replica=3
     """
     bricks = _bricks_list(bricks)
-    _check(validate.volume_name_problems(name), "volume_layout_differences")
+    problems = validate.volume_name_problems(name) + validate.layout_problems(
+        bricks, replica, arbiter, disperse, redundancy, transport, where=f"volume {name}"
+    )
+    _check(problems, "volume_layout_differences")  # before any gluster call: bricks, counts, transport
     volumes = _all_volume_info()
     if name not in volumes:
         return None
@@ -776,6 +790,37 @@ def volume_options_plan(name, options, reset_unmanaged=False):
     return {"set": to_set, "reset": to_reset, "current": current}
 
 
+def state_runs_wait(timeout=600):
+    """
+    Wait until no other state run (``state.*``: a highstate, ``state.sls``, ...) is running on
+    this minion, polling with back-off for at most ``timeout`` seconds. Returns the seconds
+    waited; on timeout raises an error naming the runs still going.
+
+    Salt refuses a second state run on a minion while one is running, and in Salt 3008
+    ``queue=True`` answers "Job queued for execution" at once, which an orchestrate step cannot
+    wait for. ``gluster.orch.deploy`` therefore calls this before each of its steps, so an
+    orchestrate started while a highstate runs waits for it instead of failing.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt 'gfs*' gluster.state_runs_wait timeout=300
+    """
+    started = time.monotonic()
+    deadline = started + float(timeout)
+    delay = 0.5
+    while True:
+        running = __salt__["saltutil.is_running"]("state.*")
+        if not running:
+            return round(time.monotonic() - started, 1)
+        if time.monotonic() >= deadline:
+            runs = ", ".join(f"{run.get('fun')} (jid {run.get('jid')}, pid {run.get('pid')})" for run in running)
+            raise CommandExecutionError(f"another state run is still running after {timeout}s: {runs}")
+        time.sleep(min(delay, max(0.1, deadline - time.monotonic())))
+        delay = min(delay * 2, 5.0)
+
+
 def peer_wait(hosts, timeout=120):
     """
     Wait until every host in ``hosts`` is a connected member of the pool ("Peer in Cluster")
@@ -821,9 +866,10 @@ def peer_wait(hosts, timeout=120):
 # ---- day-2: grow, shrink, replace, rebalance, heal ------------------------------------------
 
 
-def _brick_args(name, bricks, what):
+def _brick_args(name, bricks, what, replica=None, arbiter=None):
     bricks = _bricks_list(bricks)
     problems = validate.volume_name_problems(name)
+    problems += validate.count_problems(replica, "replica", 1) + validate.count_problems(arbiter, "arbiter", 1)
     for index, spec in enumerate(bricks):
         problems += validate.brick_problems(spec, f"brick {index + 1}")
     if not bricks:
@@ -845,7 +891,7 @@ def volume_add_brick(name, bricks, replica=None, arbiter=None, force=False):
         salt gfs1 gluster.volume_add_brick gv0 '[gfs1:/b/2, gfs2:/b/2, gfs3:/b/2]' force=True
         salt gfs1 gluster.volume_add_brick gv0 '[gfs3:/b/arbiter]' replica=3 arbiter=1
     """
-    bricks = _brick_args(name, bricks, "add bricks")
+    bricks = _brick_args(name, bricks, "add bricks", replica, arbiter)
     args = ["volume", "add-brick", name]
     if replica:
         args += ["replica", str(int(replica))]
@@ -879,7 +925,7 @@ def volume_remove_brick(name, bricks, action="start", replica=None):
         salt gfs1 gluster.volume_remove_brick gv0 '[gfs1:/b/2, gfs2:/b/2, gfs3:/b/2]' status
         salt gfs1 gluster.volume_remove_brick gv0 '[gfs3:/b/1]' force replica=2
     """
-    bricks = _brick_args(name, bricks, "remove bricks")
+    bricks = _brick_args(name, bricks, "remove bricks", replica)
     if action not in REMOVE_BRICK_ACTIONS:
         raise SaltInvocationError(f"action must be one of {', '.join(REMOVE_BRICK_ACTIONS)}, not {action!r}")
     args = ["volume", "remove-brick", name]

@@ -98,7 +98,9 @@ def _block(path):
     if found["retcode"] == 0 and found["stdout"].strip():
         try:
             signatures = [sig["type"] for sig in json.loads(found["stdout"]).get("signatures", [])]
-        except (ValueError, KeyError, TypeError) as exc:
+            if not all(isinstance(sig, str) for sig in signatures):
+                raise TypeError(f"signature types that are not text: {signatures!r}")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise CommandExecutionError(f"wipefs printed something unexpected for {path}: {exc}") from exc
     elif found["retcode"] != 0:
         raise CommandExecutionError(f"wipefs could not read {path}: {found.get('stderr', '').strip()}")
@@ -124,7 +126,16 @@ def _lvm_state():
 
     def report(command, fields):
         out = _run([command, "--reportformat", "json", "--options", fields])["stdout"]
-        return next(iter(json.loads(out)["report"]), {}).get(command[:-1], [])  # pvs -> "pv" rows
+        try:
+            rows = next(iter(json.loads(out)["report"]), {}).get(command[:-1], [])  # pvs -> "pv" rows
+            if not isinstance(rows, list) or not all(
+                isinstance(row, dict) and all(isinstance(row.get(field), str) for field in fields.split(","))
+                for row in rows
+            ):
+                raise ValueError(f"rows without the text fields {fields}")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise CommandExecutionError(f"{command} printed something unexpected: {exc}") from exc
+        return rows
 
     pvs = {row["pv_name"]: row["vg_name"] for row in report("pvs", "pv_name,vg_name")}
     vgs = [row["vg_name"] for row in report("vgs", "vg_name")]

@@ -52,8 +52,11 @@ def _fail(ret, message):
 
 
 def _volume(name):
-    """The volume's info, or ``None`` when it does not exist."""
-    return __salt__["gluster.volume_info"]().get(name)
+    """The volume's info, or ``None`` when it does not exist (a bad name is refused before any
+    gluster call)."""
+    if not __salt__["gluster.volume_exists"](name):
+        return None
+    return __salt__["gluster.volume_info"]()[name]
 
 
 def peered(name, probe=False, timeout=120):
@@ -703,8 +706,9 @@ def op_version(name="max"):
     """The cluster op-version is at least ``name`` (a number, or ``max``); it is never lowered."""
     ret = _ret(str(name))
     try:
+        wanted = None if str(name).lower() == "max" else int(name)  # before asking gluster
         versions = __salt__["gluster.op_version"]()
-        target = versions["max"] if str(name).lower() == "max" else int(name)
+        target = versions["max"] if wanted is None else wanted
         if versions["current"] >= target:
             ret["comment"] = f"cluster op-version is {versions['current']}"
             return ret

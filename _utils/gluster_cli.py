@@ -17,6 +17,7 @@ import logging
 import os
 import subprocess
 import time
+import weakref
 import xml.etree.ElementTree as ET
 
 from salt.exceptions import CommandExecutionError
@@ -146,6 +147,12 @@ def run_heal_info(config, volume, kind="info", counter=None):
     return check_xml(proc.stdout, args, config)
 
 
+def _readable(text, limit):
+    """``text`` on one line, at most ``limit`` characters, control characters escaped."""
+    line = " ".join(str(text).split())[:limit]
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in line)
+
+
 def _describe(args):
     return "gluster " + " ".join(str(arg) for arg in args)
 
@@ -158,6 +165,7 @@ def _execute(argv, timeout):
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
+            errors="replace",  # bytes that are not UTF-8 must not end the run with UnicodeDecodeError
             timeout=timeout,
             check=False,
         )
@@ -183,8 +191,8 @@ def check_xml(text, args, config):
     what = _describe(args)
     try:
         root = ET.fromstring(text)
-    except ET.ParseError as exc:
-        snippet = " ".join(text.split())[:300] or "nothing"
+    except (ET.ParseError, ValueError) as exc:  # ValueError: text expat cannot encode (surrogates)
+        snippet = _readable(text, 300) or "nothing"
         raise CommandExecutionError(
             f"{what}: expected XML from gluster but got: {snippet}",
             info={"command": what, "output": text},
@@ -203,15 +211,30 @@ def check_xml(text, args, config):
             info={"command": what, "output": text},
         ) from exc
     if op_ret == 0:
+        _ANSWERED[root] = what
         return root
     errstr = (root.findtext("opErrstr") or "").strip()
     if not errstr:
         errstr = (root.findtext("output") or "").strip() or "gluster reported a failure"
     info = {"command": what, "errno": op_errno, "opRet": op_ret, "opErrstr": errstr}
-    message = f"{what} failed on {target_description(config)}: {errstr} (errno {op_errno})"
+    shown = "".join(ch if ch.isprintable() or ch == "\n" else repr(ch)[1:-1] for ch in errstr)  # gluster's lines
+    message = f"{what} failed on {target_description(config)}: {shown} (errno {op_errno})"
     if any(marker.lower() in errstr.lower() for marker in LOCK_ERRORS):
         raise GlusterLockError(message, info=info)
     raise CommandExecutionError(message, info=info)
+
+
+# the command each successful answer (a cliOutput element) came from, for parse errors
+_ANSWERED = weakref.WeakKeyDictionary()
+
+
+def answered_command(root):
+    """``gluster volume info ...``: the command whose answer :func:`check_xml` returned as
+    ``root`` (``None`` for an element that did not come from it)."""
+    try:
+        return _ANSWERED.get(root)
+    except TypeError:
+        return None
 
 
 def _check_plain(proc, args, config):
@@ -220,13 +243,13 @@ def _check_plain(proc, args, config):
     if any(marker in output for marker in CONNECTION_ERRORS):
         raise CommandExecutionError(
             f"{what}: cannot reach {target_description(config)}: is glusterd running there? "
-            f"(gluster said: {' '.join(output.split())[:200]})",
+            f"(gluster said: {_readable(output, 200)})",
             info={"command": what, "returncode": proc.returncode},
         )
     if proc.returncode != 0:
         raise CommandExecutionError(
             f"{what} failed (exit {proc.returncode}) on {target_description(config)}: "
-            f"{' '.join(output.split())[:500]}",
+            f"{_readable(output, 500)}",
             info={"command": what, "returncode": proc.returncode, "output": output},
         )
 

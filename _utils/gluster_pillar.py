@@ -9,11 +9,12 @@ clients and their mounts, and what the given minion has to do. Pure: no I/O.
 import re
 
 try:
+    from saltext_gluster_utils import gluster_firewall as firewall
     from saltext_gluster_utils import gluster_layout as layout
     from saltext_gluster_utils import gluster_storage as storage
     from saltext_gluster_utils import gluster_validate as validate
 except ImportError:  # pragma: no cover - only when Salt's own utils loader imports this file alone
-    layout = storage = validate = None
+    firewall = layout = storage = validate = None
 
 VOLUME_TYPES = (
     "distribute",
@@ -45,6 +46,7 @@ VOLUME_KEYS = {
     "rebalance_timeout": "seconds to wait for that rebalance (default 0: start it and go on)",
     "heal_timeout": "seconds to wait for self-heal after a replaced brick or a raised replica (default 0)",
     "migration_timeout": "seconds to wait for a shrink's data migration before the next run resumes it (default 3600)",
+    "auth": "client access: {allow: [...], reject: [...]} of addresses, IPv4 networks, * wildcards or hostnames",
 }
 TOP_KEYS = {
     # runner settings (see _utils/gluster_cli.py)
@@ -52,7 +54,7 @@ TOP_KEYS = {
     # cluster
     "nodes", "leader", "peer_timeout", "members_wait", "op_version", "volumes", "clients",
     "detach_removed_nodes", "maintenance", "brick_devices",
-    "server", "lookup",
+    "server", "lookup", "firewall",
 }  # fmt: skip
 MAINTENANCE_DEFAULTS = {
     # one node at a time (gluster.orch.rolling): stop glusterd and the bricks and self-heal
@@ -65,7 +67,9 @@ MAINTENANCE_DEFAULTS = {
 SERVER_KEYS = {"manage_packages", "manage_service", "glusterd_options"}
 MOUNT_KEYS = {"volume", "server", "options", "persist", "mounted", "fstab"}
 MOUNT_RETRY_INTERVAL = 5
-MOUNT_OPTION_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:=,-]*$")
+MOUNT_OPTION_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:=,-]{0,255}$")
+# gluster:volumes:<name>:auth key -> the volume option it becomes
+AUTH_OPTIONS = {"allow": "auth.allow", "reject": "auth.reject"}
 
 
 def _is_bool(value):
@@ -74,6 +78,11 @@ def _is_bool(value):
 
 def _int_at_least(value, minimum):
     return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def _printable(text):
+    """``text`` with each non-printable character (newline, NUL, zero-width, bidi...) escaped."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 class _Problems(list):
@@ -231,6 +240,48 @@ def _bricks(name, spec, nodes, problems):
         return []
 
 
+def _auth(path, raw, nodes, options, problems):
+    """``gluster:volumes:<name>:auth`` -> ``{"allow": [...], "reject": [...]}`` (the keys given).
+
+    Every entry is checked (see ``validate.auth_address_problems``). Refused as well: the same
+    option also in the volume's ``options``, and a ``reject`` entry that matches a node's address:
+    gluster's self-heal daemons, rebalance and the nodes' own mounts connect from those and
+    would be shut out (``allow`` cannot do that: they log in with the volume's credentials).
+    """
+    where = f"{path}:auth"
+    if not isinstance(raw, dict) or not raw:
+        problems.add(where, "must be a mapping with allow and/or reject: lists of client addresses")
+        return {}
+    auth = {}
+    for key, value in raw.items():
+        if key not in AUTH_OPTIONS:
+            problems.add(f"{where}:{key}", f"unknown key; allowed: {', '.join(AUTH_OPTIONS)}")
+            continue
+        entries = [e.strip(" ") for e in value.split(",")] if isinstance(value, str) else value
+        if not isinstance(entries, list) or not entries:
+            problems.add(f"{where}:{key}", "must be a non-empty list of addresses, networks, wildcards or hostnames")
+            continue
+        before = len(problems)
+        for index, entry in enumerate(entries):
+            found = validate.auth_address_problems(entry, "entry")
+            if found:
+                problems.add(f"{where}:{key}:{index}", "; ".join(found))
+        if len(problems) == before:
+            auth[key] = list(dict.fromkeys(validate.auth_address(entry) for entry in entries))
+    for option in sorted(AUTH_OPTIONS.values()):
+        if isinstance(options, dict) and any(str(k).lower() == option for k in options):
+            problems.add(f"{path}:options:{option}", f"also set by {where}; name the addresses in {where} only")
+    for entry in auth.get("reject", []):
+        hits = [f"{m} ({a})" for m, a in nodes.items() if validate.auth_address_matches(entry, a)]
+        if hits:
+            problems.add(
+                f"{where}:reject",
+                f"{entry} matches node {', '.join(hits)}: gluster's own self-heal daemon, rebalance "
+                "and mounts on the nodes connect from the nodes' addresses and would be shut out",
+            )
+    return auth
+
+
 def _volume(name, spec, nodes, problems):
     path = f"gluster:volumes:{name}"
     found = validate.volume_name_problems(name, "volume name")
@@ -254,8 +305,9 @@ def _volume(name, spec, nodes, problems):
         return {"name": name, "ensure": "absent"}
     spec = dict(spec)
     for key in ("replica", "arbiter", "disperse", "redundancy", "bricks_per_node"):
-        if isinstance(spec.get(key), str) and spec[key].strip().isdigit():
-            spec[key] = int(spec[key])  # a quoted number in YAML
+        text = spec[key].strip() if isinstance(spec.get(key), str) else ""
+        if text.isascii() and text.isdigit() and len(text) <= 9:
+            spec[key] = int(text)  # a quoted number in YAML (ASCII digits only: int() takes "３")
     bricks = _bricks(name, spec, nodes, problems)
     before = len(problems)
     replica, arbiter, disperse, redundancy = _volume_type(name, spec, problems, len(bricks))
@@ -286,6 +338,7 @@ def _volume(name, spec, nodes, problems):
     options = spec.get("options") or {}
     if options:
         problems.extend(validate.options_problems(options, where=f"{path}:options"))
+    auth = _auth(path, spec["auth"], nodes, options, problems) if "auth" in spec else {}
     return {
         "name": name,
         "ensure": "present",
@@ -297,7 +350,11 @@ def _volume(name, spec, nodes, problems):
         "transport": transport,
         "force": force,
         "started": spec.get("started", True) is not False,
-        "options": {k: validate.option_value(v) for k, v in options.items()} if isinstance(options, dict) else {},
+        "options": {
+            **({k: validate.option_value(v) for k, v in options.items()} if isinstance(options, dict) else {}),
+            **{AUTH_OPTIONS[key]: ",".join(entries) for key, entries in auth.items()},
+        },
+        "auth": auth,
         "reset_unmanaged": spec.get("reset_unmanaged", False) is True,
         "allow_shrink": spec.get("allow_shrink", False) is True,
         "rebalance": rebalance,
@@ -459,6 +516,22 @@ def _brick_devices(raw, nodes, volumes, problems):
     return result
 
 
+def _firewall(raw, server, nodes, volumes, problems):
+    """``gluster:firewall`` -> the ports every node opens (see ``_utils/gluster_firewall.py``);
+    a brick port range smaller than a node's brick count is refused."""
+    per_host = {}
+    for volume in volumes.values():
+        for brick in volume.get("bricks", []):
+            host = brick.rpartition(":")[0]
+            per_host[host] = per_host.get(host, 0) + 1
+    named = {address: f"node {minion} ({address})" for minion, address in nodes.items()}
+    settings, found = firewall.pillar_settings(
+        raw, server.get("glusterd_options"), {named.get(host, host): count for host, count in per_host.items()}
+    )
+    problems.extend(found)
+    return settings
+
+
 def build_model(pillar, minion_id=None):
     """``(model, problems)`` for the ``gluster`` pillar as seen by ``minion_id``.
 
@@ -492,7 +565,12 @@ def build_model(pillar, minion_id=None):
     for key, value in server.items():
         if key not in SERVER_KEYS:
             problems.add(f"gluster:server:{key}", f"unknown key; allowed: {', '.join(sorted(SERVER_KEYS))}")
-        elif key != "glusterd_options" and not _is_bool(value):
+        elif key == "glusterd_options":
+            if value and not isinstance(value, dict):
+                problems.add(f"gluster:server:{key}", "must be a mapping of glusterd.vol option -> value")
+            elif value:  # each becomes a line "option KEY VALUE" of glusterd.vol
+                problems.extend(validate.options_problems(value, where=f"gluster:server:{key}"))
+        elif not _is_bool(value):
             problems.add(f"gluster:server:{key}", f"{value!r} must be true or false")
     volumes = {}
     raw_volumes = pillar.get("volumes") or {}
@@ -510,6 +588,8 @@ def build_model(pillar, minion_id=None):
     maintenance = _maintenance(pillar.get("maintenance"), problems)
     clients = _clients(pillar, nodes, volumes, problems, peer_timeout if _int_at_least(peer_timeout, 1) else 120)
     brick_devices = _brick_devices(pillar.get("brick_devices"), nodes, volumes, problems)
+    firewall_settings = _firewall(pillar.get("firewall"), server, nodes, volumes, problems)
+    glusterd_options = server.get("glusterd_options") if isinstance(server.get("glusterd_options"), dict) else {}
     address = nodes.get(minion_id)
     brick_dirs = sorted(
         {
@@ -533,11 +613,13 @@ def build_model(pillar, minion_id=None):
         "server": {
             "manage_packages": server.get("manage_packages", True) is not False,
             "manage_service": server.get("manage_service", True) is not False,
-            "glusterd_options": server.get("glusterd_options") or {},
+            # gluster:firewall:brick_ports also sets glusterd.vol's base-port / max-port
+            "glusterd_options": {**glusterd_options, **firewall_settings.pop("glusterd_options")},
         },
         "volumes": volumes,
         "clients": clients,
         "brick_devices": brick_devices,
+        "firewall": firewall_settings,
         "minion": {
             "id": minion_id,
             "is_node": address is not None,
@@ -551,4 +633,5 @@ def build_model(pillar, minion_id=None):
             "brick_mounts": {f"{address}:{d}": mount for d, mount in holding.items() if mount},
         },
     }
-    return model, list(problems)
+    # pillar paths hold the user's own keys: a newline or bidi control in one must not forge a line
+    return model, [_printable(problem) for problem in problems]

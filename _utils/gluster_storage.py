@@ -59,9 +59,11 @@ RAID_KEYS = {"stripe_unit", "data_disks"}
 DEVICE_RE = re.compile(r"^/dev/[A-Za-z0-9][A-Za-z0-9._:+@=-]*(/[A-Za-z0-9][A-Za-z0-9._:+@=-]*)*$")
 LVM_NAME_RE = re.compile(r"^[A-Za-z0-9+_][A-Za-z0-9+_.-]{0,126}$")
 LVM_SIZE_RE = re.compile(r"^(\d+(\.\d+)?[bBsSkKmMgGtTpPeE]?|\d{1,3}%(FREE|VG|PVS))$")
-UNIT_RE = re.compile(r"^(\d+)([kKmMgG]?)$")
-MKFS_ARG_RE = re.compile(r"^[A-Za-z0-9_.,=:/+^-]+$")
-MOUNT_OPTION_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:=+-]*$")
+UNIT_RE = re.compile(r"^(\d{1,9})([kKmMgG]?)$")
+# at most 256 characters; no '..' (an argument such as file,name=../x must not point elsewhere)
+MKFS_ARG_RE = re.compile(r"^(?!.*\.\.)[A-Za-z0-9_.,=:/+^-]{1,256}$")
+MOUNT_OPTION_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:=+-]{0,255}$")
+DEVICE_MAX = 1024
 
 
 # ---- validation ---------------------------------------------------------------------------
@@ -86,6 +88,8 @@ def device_problems(device, where="device"):
         return [f"{where} {_show(device)} must be a normalised path without '..'"]
     if not isinstance(device, str) or not DEVICE_RE.fullmatch(device):
         return [f"{where} {_show(device)} must be a device path under /dev (letters, digits, . _ : + @ = -)"]
+    if len(device) > DEVICE_MAX or validate.long_component(device):
+        return [f"{where} {_show(device)} is too long for a device path ({len(device)} characters)"]
     return []
 
 
@@ -110,9 +114,9 @@ def backend_problems(mount, spec, where):
             problems.append(f"{where}:{key}: {spec[key]!r} must be true or false")
     problems += [f"{where}:fstab: {p}" for p in validate.brick_path_problems(spec.get("fstab", "/etc/fstab"), "fstab")]
     problems += _list_problems(spec.get("mkfs_options"), MKFS_ARG_RE, f"{where}:mkfs_options", "mkfs argument",
-                               "letters, digits and _ . , = : / + ^ -")
+                               "letters, digits and _ . , = : / + ^ -, no '..', at most 256 characters")
     problems += _list_problems(spec.get("mount_options"), MOUNT_OPTION_RE, f"{where}:mount_options", "mount option",
-                               "letters, digits and _ . : = + -, not starting with - or .")  # fmt: skip
+                               "letters, digits and _ . : = + -, not starting with - or ., at most 256 characters")  # fmt: skip
     raid = spec.get("raid")
     if raid is not None:
         if not isinstance(raid, dict) or set(raid) != RAID_KEYS:

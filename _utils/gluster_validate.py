@@ -6,6 +6,7 @@ report all problems at once. ``raise_if_problems`` turns such a list into one
 ``SaltInvocationError``. Nothing here runs a command.
 """
 
+import fnmatch
 import ipaddress
 import posixpath
 import re
@@ -19,6 +20,9 @@ HOST_LABEL_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 HOSTNAME_MAX = 253
 BRICK_PATH_RE = re.compile(r"^/[A-Za-z0-9._@+=,/-]*$")
 BRICK_PATH_MAX = 4000
+NAME_MAX = 255  # the longest file name (one path component) Linux allows
+# an IPv6 zone (``fe80::1%eth0``): an interface name, as ``ipaddress`` takes any text there
+IPV6_ZONE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$")
 OPTION_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 OPTION_KEY_MAX = 256
 OPTION_VALUE_MAX = 4096
@@ -56,14 +60,18 @@ def hostname_problems(host, where="host"):
     """A peer address: a DNS name (RFC 1123 labels) or an IPv4/IPv6 address."""
     if not isinstance(host, str) or not host:
         return [f"{where} must be a non-empty hostname or IP address, got {_show(host)}"]
+    if len(host) > HOSTNAME_MAX:
+        return [f"{where} {_show(host)} is longer than {HOSTNAME_MAX} characters"]
     literal = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     try:
         ipaddress.ip_address(literal)
-        return []
     except ValueError:
         pass
-    if len(host) > HOSTNAME_MAX:
-        return [f"{where} {_show(host)} is longer than {HOSTNAME_MAX} characters"]
+    else:
+        zone = literal.partition("%")[2]
+        if "%" in literal and not IPV6_ZONE_RE.fullmatch(zone):
+            return [f"{where} {_show(host)}: the IPv6 zone after '%' must be an interface name (e.g. eth0)"]
+        return []
     labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
     if not all(HOST_LABEL_RE.fullmatch(label) for label in labels):
         return [
@@ -87,9 +95,16 @@ def brick_path_problems(path, where="brick path"):
     parts = path.split("/")
     if ".." in parts or "." in parts:
         return [f"{where} {_show(path)} must not contain '.' or '..' components"]
+    if long_component(path):
+        return [f"{where} {_show(path)} has a component longer than {NAME_MAX} characters"]
     if path == "/" or "//" in path or posixpath.normpath(path) != path:
         return [f"{where} {_show(path)} is not a normalised directory path (no '//', no trailing '/', not '/')"]
     return []
+
+
+def long_component(path):
+    """The first component of ``path`` longer than a file name may be (``NAME_MAX``), or None."""
+    return next((part for part in path.split("/") if len(part) > NAME_MAX), None)
 
 
 def brick_problems(spec, where="brick"):
@@ -130,8 +145,12 @@ def option_value_problems(key, value, where="option"):
         return [f"{where} {key} has an empty value; use volume_reset to go back to the default"]
     if len(value) > OPTION_VALUE_MAX:
         return [f"{where} {key} value is {len(value)} characters long; at most {OPTION_VALUE_MAX} allowed"]
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value):
         return [f"{where} {key} value {_show(value)} contains a newline or control character"]
+    if not value.isprintable():
+        # zero-width and bidi formatting characters, non-ASCII spaces, line separators: they
+        # hide or reorder text (gluster keeps values in line-based files and prints them back)
+        return [f"{where} {key} value {_show(value)} contains an invisible or line-separating character"]
     if value.startswith("--"):
         return [f"{where} {key} value {_show(value)} must not start with '--'"]
     return []
@@ -142,9 +161,98 @@ def options_problems(options, where="options"):
         return [f"{where} must be a non-empty mapping of option name to value"]
     problems = []
     for key, value in options.items():
-        problems += option_key_problems(key, where)
-        problems += option_value_problems(key, value, where)
+        found = option_key_problems(key, where)
+        # a bad name is reported alone: the value's problems would repeat the name unquoted
+        problems += found or option_value_problems(key, value, where)
     return problems
+
+
+IPV6_WILDCARD_RE = re.compile(r"^[0-9a-f:]*\*[0-9a-f:*]*$")
+IPV4_PART_RE = re.compile(r"^(\*|[0-9]{1,3})$")
+
+
+def auth_address_problems(entry, where="address"):
+    """One entry of a volume's ``auth.allow`` / ``auth.reject`` list, as gluster 10 matches it
+    against the address a client connects from: an IPv4 or IPv6 address, an IPv4 network
+    (``10.0.0.0/24``), an address with ``*`` standing for whole parts (``192.168.1.*``,
+    ``10.*``, ``2001:db8::*``, ``*`` alone: everyone) or a hostname (the bricks resolve it)."""
+    if not isinstance(entry, str) or not entry:
+        return [f"{where} must be a non-empty string, got {_show(entry)}"]
+    text = entry
+    if len(text) > HOSTNAME_MAX:
+        return [f"{where} {_show(entry)} is longer than {HOSTNAME_MAX} characters"]
+    if text.startswith("!"):
+        return [f"{where} {_show(entry)}: gluster 10 has no negation; list the address under reject instead"]
+    if "/" in text:
+        try:
+            network = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            return [f"{where} {_show(entry)} is not an IPv4 network in CIDR form (e.g. 10.0.0.0/24)"]
+        if network.version == 6:
+            return [f"{where} {_show(entry)}: gluster 10 takes CIDR networks for IPv4 only; use a wildcard "
+                    "such as 2001:db8::* for IPv6"]  # fmt: skip
+        if str(network) != text:
+            return [f"{where} {_show(entry)} has host bits set; the network is {network}"]
+        return []
+    if text.startswith("[") and text.endswith("]"):
+        return [f"{where} {_show(entry)}: write IPv6 addresses without brackets"]
+    if "%" in text:
+        return [f"{where} {_show(entry)}: an IPv6 scope (%interface) never matches a client address"]
+    if "*" in text:
+        if ":" in text:
+            if IPV6_WILDCARD_RE.fullmatch(text.lower()):
+                return []
+        else:
+            parts = text.split(".")
+            whole = all(IPV4_PART_RE.fullmatch(p) and (p == "*" or int(p) <= 255) for p in parts)
+            if whole and len(parts) <= 4 and (len(parts) == 4 or parts[-1] == "*"):
+                return []
+        return [
+            f"{where} {_show(entry)}: a wildcard stands for whole parts of an address (192.168.1.*, "
+            "10.*, 2001:db8::*, or * for everyone); hostnames cannot have wildcards (gluster "
+            "matches the pattern against the client's address)"
+        ]
+    try:
+        ipaddress.ip_address(text)
+        return []
+    except ValueError:
+        pass
+    if all(label.isdigit() for label in text.rstrip(".").split(".")):
+        return [f"{where} {_show(entry)} is not a valid IPv4 address"]
+    return hostname_problems(text, where)
+
+
+def auth_address(entry):
+    """An entry ``auth_address_problems`` accepted, in the form gluster compares: IPv6 addresses
+    and patterns in lower case, addresses compressed as the client's is printed (``2001:db8::1``)."""
+    text = entry
+    try:
+        return ipaddress.ip_address(text).compressed
+    except ValueError:
+        return text.lower() if ":" in text else text
+
+
+def auth_address_matches(entry, address):
+    """Whether the accepted ``auth`` entry matches ``address`` (a node's IP address or name), as
+    far as that can be told without DNS: a hostname entry matches only the same name."""
+    try:
+        ip = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return entry.rstrip(".").lower() == address.rstrip(".").lower()
+    if "/" in entry:
+        network = ipaddress.ip_network(entry)
+        return ip.version == network.version and ip in network
+    if "*" in entry:
+        return fnmatch.fnmatchcase(ip.compressed, entry)
+    try:
+        return ipaddress.ip_address(entry) == ip
+    except ValueError:
+        return False
+
+
+def count_problems(value, name, minimum):
+    """A count (replica, arbiter...) given as a whole number of at least ``minimum``, or None."""
+    return _count_problem(value, name, minimum)[1]
 
 
 def _count_problem(value, name, minimum):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what the demo and the tests need on a Debian/Ubuntu machine, as root:
 #   - Debian packages: glusterfs-server, glusterfs-client, attr, xfsprogs, e2fsprogs, parted,
-#     python3-venv
+#     python3-venv, ufw, nftables, iproute2, and firewalld on hosts without systemd
 #   - a virtualenv (default .venv in the checkout) with Salt 3008, pytest and pytest-salt-factories
 # Safe to run again: it skips what is already there.
 set -euo pipefail
@@ -14,8 +14,16 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
+# The firewall tests run ufw and firewalld for real in a private network namespace (ufw needs
+# iptables, the tests read nft). firewalld only where no systemd runs: its package enables and
+# starts the daemon under systemd, which would put a firewall on this machine; without systemd
+# (containers, CI) it stays an idle package. ufw stays off until `ufw enable` either way.
+packages=(glusterfs-server glusterfs-client attr xfsprogs e2fsprogs parted procps ufw nftables iproute2)
+if [ ! -d /run/systemd/system ]; then
+    packages+=(firewalld ipset)   # ipset: what firewalld recommends, as tested
+fi
 need=()
-for pkg in glusterfs-server glusterfs-client attr xfsprogs e2fsprogs parted procps; do
+for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ! "$PYTHON" -m venv --help >/dev/null 2>&1 || ! "$PYTHON" -c 'import ensurepip' 2>/dev/null; then

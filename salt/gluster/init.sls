@@ -1,10 +1,12 @@
 {#- gluster: everything this minion's role needs, from the gluster pillar.
     Nodes (gluster:nodes) get server, peers, bricks and volumes (cluster-wide steps run on the
-    leader only); clients (gluster:clients) get their FUSE mounts. -#}
+    leader only), and firewall when gluster:firewall:manage is true; clients (gluster:clients)
+    get their FUSE mounts. -#}
 {%- from "gluster/map.jinja" import model with context %}
 {%- set parts = [] %}
 {%- if model.minion.is_node %}
 {%-   do parts.extend(['gluster.server', 'gluster.peers', 'gluster.bricks', 'gluster.volumes']) %}
+{%-   if model.firewall.manage %}{% do parts.append('gluster.firewall') %}{% endif %}
 {%- endif %}
 {%- if model.minion.is_client %}
 {%-   do parts.append('gluster.client') %}
