@@ -45,3 +45,12 @@ def clean_volumes(gluster_cluster):
     """Delete the volumes a test created, whatever the test's outcome."""
     yield gluster_cluster
     gluster_cluster.delete_all_volumes()
+
+
+def pytest_collection_modifyitems(items):
+    """Everything under tests/integration (Salt master and minion daemons) is ``slow``:
+    ``scripts/test.sh -m "not slow"`` runs the fast suite (unit and functional) alone."""
+    integration = os.path.join(REPO, "tests", "integration") + os.sep
+    for item in items:
+        if str(item.fspath).startswith(integration):
+            item.add_marker(pytest.mark.slow)

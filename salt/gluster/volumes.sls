@@ -1,5 +1,7 @@
 {#- gluster.volumes: volumes, their options and started state -- on the leader only; the leader
-    waits (bounded by gluster:peer_timeout) for the other brick hosts to be connected peers. -#}
+    waits (bounded by gluster:peer_timeout) for the other brick hosts to be connected peers.
+    Each volume requires only the peer states of its own brick hosts, so one node that stays
+    down fails the volumes on it and nothing else. -#}
 {%- from "gluster/map.jinja" import model with context %}
 include:
   - gluster.peers
@@ -51,9 +53,18 @@ gluster-volume-{{ name }}:
     {%- if mounts %}
     - brick_mounts: {{ mounts | json }}
     {%- endif %}
+    {#- only the peers this volume has bricks on: a disconnected node fails its own peer
+        state (bounded by peer_timeout) and the volumes on it, not the volumes elsewhere #}
+    {%- set known = model.nodes.values() | list %}
     - require:
-      - test: gluster-peers-ready
+      - test: gluster-server-ready
       - test: gluster-bricks-ready
+    {%- for peer_id, address in model.nodes | dictsort if address in hosts %}
+      - gluster: gluster-peer-{{ peer_id }}
+    {%- endfor %}
+    {%- if hosts | reject('in', known) | list %}
+      - test: gluster-peers-ready
+    {%- endif %}
 
 gluster-volume-{{ name }}-options:
   gluster.volume_options:
@@ -82,7 +93,7 @@ gluster-pool-members:
     - members: {{ model.nodes.values() | list | json }}
     - detach_others: {{ model.detach_removed_nodes | json }}
     - require:
-      - test: gluster-peers-ready
+      - test: gluster-server-ready
 {%-   for name, volume in model.volumes | dictsort %}
       - gluster: gluster-volume-{{ name }}{{ '-absent' if volume.ensure == 'absent' else '' }}
 {%-   endfor %}

@@ -152,6 +152,23 @@ class GlusterNode:
             if _pid_alive(pid) and not _is_zombie(pid):
                 os.kill(pid, signal.SIGKILL)
 
+    def kill(self, timeout=20):
+        """SIGKILL this glusterd and every process it started (bricks, self-heal), by pid: a
+        crashed node, not a clean shutdown."""
+        pids = self.child_pids()
+        if self.is_running() and self._is_ours(self.pid):
+            pids.append(self.pid)
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + timeout
+        for pid in pids:
+            while _pid_alive(pid) and not _is_zombie(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        return pids
+
     def cli(self, *args, xml=False, check=True, timeout=120):
         """Run the bare gluster CLI against this node; returns the CompletedProcess."""
         argv = [GLUSTER, "--mode=script", f"--glusterd-sock={self.socket}"]
