@@ -186,7 +186,7 @@ def test_rolling_restart_one_node_at_a_time_with_heal_between(bare_cluster, set_
     (steps,) = ret.data["data"].values()
     order = sorted(steps.values(), key=lambda step: step["__run_num__"])
     names = [step["__id__"] for step in order]
-    assert names == [
+    assert names == ["gluster-rolling-wait"] + [
         name for node in NODES for name in (f"gluster-rolling-{node}", f"gluster-rolling-{node}-healed")
     ]
     for step in order:

@@ -3,11 +3,22 @@
       salt-run state.orchestrate gluster.orch.rolling pillar='{"gluster_upgrade": true}'
     For each node in gluster:nodes order: gluster.maintenance on that node (stop, [upgrade],
     start), then gluster.healed on the leader (it waits for glusterd to answer again when the
-    leader itself was just restarted) -- every volume healed before the next node is touched. A step that fails stops the run there: no second node goes down. -#}
+    leader itself was just restarted) -- every volume healed before the next node is touched.
+    A step that fails stops the run there: no second node goes down. First every node waits
+    (gluster.state_runs_wait, up to 900 s) for a state run already going there, such as a
+    highstate: Salt refuses a second one. -#}
 {%- set gluster = salt['pillar.get']('gluster', {}) %}
 {%- set nodes = gluster.get('nodes', {}) | list %}
 {%- set leader = gluster.get('leader', nodes[0] if nodes else None) %}
 {%- set upgrade = salt['pillar.get']('gluster_upgrade', False) %}
+
+gluster-rolling-wait:
+  salt.function:
+    - name: gluster.state_runs_wait
+    - tgt: {{ nodes | json }}
+    - tgt_type: list
+    - kwarg: {timeout: 900}
+    - failhard: true
 {%- for node in nodes %}
 
 gluster-rolling-{{ node }}:
@@ -16,10 +27,8 @@ gluster-rolling-{{ node }}:
     - sls: gluster.maintenance
     - pillar: {{ {'gluster_upgrade': upgrade} | json }}
     - failhard: true
-    {%- if not loop.first %}
     - require:
-      - salt: gluster-rolling-{{ loop.previtem }}-healed
-    {%- endif %}
+      - salt: {{ 'gluster-rolling-wait' if loop.first else 'gluster-rolling-' ~ loop.previtem ~ '-healed' }}
 
 gluster-rolling-{{ node }}-healed:
   salt.state:
