@@ -133,8 +133,9 @@ def test_glusterd_down_is_one_clear_error(gluster_with, gluster_cluster):
         remote.peer_status()
 
 
-def _hammer(cluster, volume, stop, errors):
-    """Keep two other nodes busy with volume sets so that node 1 meets their cluster lock."""
+def _hammer(cluster, volume, stop, errors, pause):
+    """Keep two other nodes busy with volume sets so that node 1 meets their cluster lock;
+    each waits ``pause["seconds"]`` between its sets (0: back to back)."""
 
     def loop(node):
         value = 1
@@ -146,6 +147,7 @@ def _hammer(cluster, volume, stop, errors):
             if "Another transaction" in proc.stdout:
                 errors.append(node.address)
             value += 1
+            stop.wait(pause["seconds"])
 
     threads = [threading.Thread(target=loop, args=(node,), daemon=True) for node in cluster.nodes[1:]]
     for thread in threads:
@@ -157,8 +159,8 @@ def test_lock_errors_are_retried_then_surfaced(gluster, gluster_with, clean_volu
     cluster = clean_volumes
     gluster.volume_create("locked", [cluster[i].new_brick("locked") for i in range(3)], replica=3,
                           force=True)  # fmt: skip
-    stop, others = threading.Event(), []
-    threads = _hammer(cluster, "locked", stop, others)
+    stop, others, pause = threading.Event(), [], {"seconds": 0}
+    threads = _hammer(cluster, "locked", stop, others, pause)
     try:
         # without retries, contention reaches the caller as gluster's lock error
         no_retry = gluster_with(lock_retries=0)
@@ -172,8 +174,11 @@ def test_lock_errors_are_retried_then_surfaced(gluster, gluster_with, clean_volu
         assert surfaced is not None, "200 writes under contention never met a lock"
         assert "Another transaction is in progress" in str(surfaced)
 
-        # with retries, the same contention is absorbed
-        patient = gluster_with(lock_retries=8, lock_backoff=0.05)
+        # with retries, the same contention is absorbed. The writers now leave gaps: back to back,
+        # two of them could hold the lock through every retry (seen once in CI, 8 retries in
+        # 12.75 s on a busy 2-core machine), which would show starvation, not the retries.
+        pause["seconds"] = 0.3
+        patient = gluster_with(lock_retries=12, lock_backoff=0.05)
         for attempt in range(200):
             patient.volume_set("locked", {"network.ping-timeout": 10 + attempt % 20})
             if patient.call_stats()["lock_retries"]:
