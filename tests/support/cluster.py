@@ -133,11 +133,16 @@ class GlusterNode:
             return False
         return self.rundir in cmdline or self.workdir in cmdline
 
-    def stop(self, children=True, timeout=20):
-        """Stop this glusterd (and, by default, the processes it started) by pid."""
+    def _own_pids(self, children=True):
+        """This glusterd's pid (when it is ours) after those of the processes it started."""
         pids = self.child_pids() if children else []
         if self.is_running() and self._is_ours(self.pid):
             pids.append(self.pid)
+        return pids
+
+    def stop(self, children=True, timeout=20):
+        """Stop this glusterd (and, by default, the processes it started) by pid."""
+        pids = self._own_pids(children)
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGTERM)
@@ -155,9 +160,7 @@ class GlusterNode:
     def kill(self, timeout=20):
         """SIGKILL this glusterd and every process it started (bricks, self-heal), by pid: a
         crashed node, not a clean shutdown."""
-        pids = self.child_pids()
-        if self.is_running() and self._is_ours(self.pid):
-            pids.append(self.pid)
+        pids = self._own_pids()
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
