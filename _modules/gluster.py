@@ -16,6 +16,7 @@ glusterd was restarted meanwhile: its socket is re-created) and the
 cache is dropped by every write, so a read after a write always sees the write.
 """
 
+import copy
 import logging
 import os
 import socket
@@ -33,6 +34,11 @@ __virtualname__ = "gluster"
 CACHE_KEY = "gluster.reads"
 STATS_KEY = "gluster.stats"
 IDENTITY = ("glusterd identity",)  # a key no gluster argv tuple can equal
+VOLUMES = "volumes"  # parsed volume info of every volume, from one ``volume info``
+STALE = "stale"  # volumes whose cached info a write made stale
+# options whose ``volume set``/``reset`` changes more of the volume info than that one option
+SET_SIDE_EFFECTS = frozenset({"group", "features.quota", "features.inode-quota", "features.uss",
+                              "cluster.enable-shared-storage", "config.transport", "features.shard"})  # fmt: skip
 
 
 UTILS_PACKAGE = "saltext_gluster_utils"
@@ -94,30 +100,59 @@ def _parsed(function, root):
         raise CommandExecutionError(f"{command}: could not read gluster's answer: {exc}") from exc
 
 
-def _read(*args):
-    """Run a read-only gluster command, cached for the rest of this run.
-
-    The cache belongs to one glusterd: when the socket shows glusterd was restarted since the
-    cache was filled, every cached answer is dropped (see ``gluster_cli.glusterd_identity``)."""
-    config = _config()
-    identity = cli.glusterd_identity(config)
+def _cache():
+    """This run's cache of gluster reads, emptied when glusterd was restarted since it was
+    filled (see ``gluster_cli.glusterd_identity``)."""
+    identity = cli.glusterd_identity(_config())
     cache = __context__.get(CACHE_KEY)
     if cache is None or cache.get(IDENTITY) != identity:
         if cache is not None:
             log.info("gluster: glusterd was restarted since the last read; cached reads dropped")
         cache = __context__[CACHE_KEY] = {IDENTITY: identity}
+    return cache
+
+
+def _read(*args):
+    """Run a read-only gluster command, cached for the rest of this run.
+
+    The cache belongs to one glusterd: when the socket shows glusterd was restarted since the
+    cache was filled, every cached answer is dropped (see ``gluster_cli.glusterd_identity``)."""
+    cache = _cache()
     if args not in cache:
-        cache[args] = cli.run(config, args, counter=_stats())
+        cache[args] = cli.run(_config(), args, counter=_stats())
     return cache[args]
 
 
-def _write(*args):
-    """Run a changing gluster command and drop every cached read."""
-    __context__.pop(CACHE_KEY, None)
+# the reads a write to one volume cannot change
+POOL_READS = (("pool", "list"), ("peer", "status"))
+
+
+def _write(*args, volume=None, effect=None):
+    """Run a changing gluster command and drop the cached reads it can change.
+
+    A write to one ``volume`` keeps the pool reads and the other volumes' info. That volume's
+    cached info is updated with ``effect(info)`` when the write succeeded, its effect is known
+    (``effect`` given) and the info was current before; otherwise it is marked stale and the
+    next read of it asks gluster for that volume alone. Any other write drops every cached read.
+    """
+    cache = __context__.get(CACHE_KEY)
+    volumes = (cache or {}).get(VOLUMES)
+    fresh = volumes is not None and volume in volumes and volume not in cache.get(STALE, ())
+    done = False
     try:
-        return cli.run(_config(), args, counter=_stats())
+        answer = cli.run(_config(), args, counter=_stats())
+        done = True
+        return answer
     finally:
-        __context__.pop(CACHE_KEY, None)
+        if volume is None or cache is None or cache is not __context__.get(CACHE_KEY):
+            __context__.pop(CACHE_KEY, None)
+        else:
+            for key in [k for k in cache if isinstance(k, tuple) and k != IDENTITY and k not in POOL_READS]:
+                del cache[key]
+            if done and fresh and effect is not None:
+                effect(volumes[volume])
+            else:
+                cache.setdefault(STALE, set()).add(volume)
 
 
 def _check(problems, what):
@@ -267,11 +302,16 @@ def _addresses(host):
         return set()
 
 
-def peer_find(host):
+def peer_find(host, settle=0):
     """
     The pool member that ``host`` names, matched by any of its names or, failing that, by
     resolved address, so ``gfs2``, ``gfs2.example.com`` and its IP find the same peer.
     Returns the peer (as in ``pool_list``) or ``None``.
+
+    settle
+        Seconds to keep asking when glusterd answers ``pool list`` with a bare failure, as it
+        can while another node's probe of this one is in flight (default 0: fail at once).
+        An unreachable glusterd fails at once either way.
 
     CLI Example:
 
@@ -280,7 +320,25 @@ def peer_find(host):
         salt 'gfs1' gluster.peer_find gfs2.example.com
     """
     _check(validate.hostname_problems(host), "peer_find")
-    pool = pool_list()
+    try:
+        settle = float(settle or 0)
+    except (TypeError, ValueError):
+        settle = -1.0
+    if not 0 <= settle <= 86400:  # also refuses NaN
+        raise SaltInvocationError("peer_find: settle must be a number of seconds from 0 to 86400")
+    deadline = time.monotonic() + settle
+    delay = 0.25
+    while True:
+        try:
+            pool = pool_list()
+            break
+        except CommandExecutionError as exc:
+            if not _transient(exc) or time.monotonic() >= deadline:
+                raise
+            log.info("gluster: %s; asking again", exc)
+        time.sleep(min(delay, max(0.05, deadline - time.monotonic())))
+        delay = min(delay * 2, 2.0)
+        clear_cache()
     for peer in pool:
         if not peer["self"] and host in peer["hostnames"]:
             return peer
@@ -339,7 +397,7 @@ def peer_detach(host, force=False):
     if peer is not None:
         using = sorted(
             name
-            for name, volume in _all_volume_info().items()
+            for name, volume in _volumes().items()
             if any(brick["host_uuid"] == peer["uuid"] for brick in volume["bricks"])
         )
         if using:
@@ -367,8 +425,33 @@ def volume_list():
     return _parsed(parse.parse_volume_list, _read("volume", "list"))
 
 
-def _all_volume_info():
-    return _parsed(parse.parse_volume_info, _read("volume", "info"))
+def _volumes(name=None):
+    """The run's parsed info of every volume (from one ``volume info``), made current for
+    ``name`` (or for all when ``name`` is None) after writes marked it stale: a stale volume
+    alone is read alone, several are read all at once. The dict is the cache itself: callers
+    that hand it out copy it."""
+    cache = _cache()
+    volumes = cache.get(VOLUMES)
+    stale = cache.setdefault(STALE, set())
+    # several stale (e.g. after creating them one after the other): one read for all of them
+    if volumes is None or (stale and (name is None or (name in stale and len(stale) > 1))):
+        answer = cli.run(_config(), ["volume", "info"], counter=_stats())
+        volumes = cache[VOLUMES] = _parsed(parse.parse_volume_info, answer)
+        stale.clear()
+    elif name is not None and name in stale:
+        try:
+            answer = cli.run(_config(), ["volume", "info", name], counter=_stats())
+            one = _parsed(parse.parse_volume_info, answer)
+        except CommandExecutionError as exc:
+            if not (isinstance(exc.info, dict) and exc.info.get("errno") == 30806):  # no such volume
+                raise
+            one = {}
+        volumes.pop(name, None)
+        volumes.update({key: value for key, value in one.items() if key == name})
+        stale.discard(name)
+    return volumes
+
+
 
 
 def volume_info(name=None):
@@ -390,12 +473,12 @@ def volume_info(name=None):
     """
     if name is not None:
         _check(validate.volume_name_problems(name), "volume_info")  # before asking gluster
-    volumes = _all_volume_info()
+    volumes = _volumes(name)
     if name is None:
-        return volumes
+        return copy.deepcopy(volumes)
     if name not in volumes:
         raise CommandExecutionError(f"Volume {name} does not exist", info={"errno": 30806})
-    return volumes[name]
+    return copy.deepcopy(volumes[name])
 
 
 def volume_exists(name):
@@ -409,7 +492,7 @@ def volume_exists(name):
         salt '*' gluster.volume_exists myvol
     """
     _check(validate.volume_name_problems(name), "volume_exists")
-    return name in _all_volume_info()
+    return name in _volumes(name)
 
 
 def volume_status(name=None, detail=False):
@@ -524,7 +607,7 @@ def volume_create(
     args += bricks
     if force:
         args.append("force")
-    created = _parsed(parse.parse_volume_created, _write(*args))
+    created = _parsed(parse.parse_volume_created, _write(*args, volume=name))
     result = {"name": name, "id": created.get("id", ""), "started": False}
     if start:
         volume_start(name)
@@ -544,7 +627,7 @@ def volume_start(name, force=False):
     """
     _check(validate.volume_name_problems(name), "volume_start")
     args = ["volume", "start", name] + (["force"] if force else [])
-    _write(*args)
+    _write(*args, volume=name, effect=lambda info: info.update(status="Started", started=True))
     return {"name": name, "started": True}
 
 
@@ -560,7 +643,7 @@ def volume_stop(name, force=False):
     """
     _check(validate.volume_name_problems(name), "volume_stop")
     args = ["volume", "stop", name] + (["force"] if force else [])
-    _write(*args)
+    _write(*args, volume=name, effect=lambda info: info.update(status="Stopped", started=False))
     return {"name": name, "started": False}
 
 
@@ -576,7 +659,7 @@ def volume_delete(name):
         salt 'gfs1' gluster.volume_delete myvol
     """
     _check(validate.volume_name_problems(name), "volume_delete")
-    _write("volume", "delete", name)
+    _write("volume", "delete", name, volume=name)
     return {"name": name, "deleted": True}
 
 
@@ -603,7 +686,12 @@ def volume_set(name, options=None, **kwargs):
     args = ["volume", "set", name]
     for key, value in values.items():
         args += [key, value]
-    _write(*args)
+    if name == "all":
+        _write(*args)
+    elif any(key in SET_SIDE_EFFECTS or "." not in key for key in values):  # short names: gluster stores the full key
+        _write(*args, volume=name)  # gluster sets more than these: read the volume again
+    else:
+        _write(*args, volume=name, effect=lambda info: info["options"].update(values))
     return {"name": name, "set": values}
 
 
@@ -623,7 +711,10 @@ def volume_reset(name, option=None, force=False):
         problems += validate.option_key_problems(option)
     _check(problems, f"cannot reset options on volume {name!r}")
     args = ["volume", "reset", name] + ([option] if option else []) + (["force"] if force else [])
-    _write(*args)
+    if option and option not in SET_SIDE_EFFECTS and "." in option:
+        _write(*args, volume=name, effect=lambda info: info["options"].pop(option, None))
+    else:
+        _write(*args, volume=name)
     return {"name": name, "reset": option or "all"}
 
 
@@ -689,7 +780,7 @@ def _brick_uuid(host, uuids):
     a key of its own, ``unresolved:<host>``, so it never passes for this node's brick.
     """
     if host not in uuids:
-        for volume in _all_volume_info().values():
+        for volume in _volumes().values():
             for brick in volume["bricks"]:
                 if brick["host_uuid"]:
                     uuids.setdefault(brick["host"], brick["host_uuid"])
@@ -725,7 +816,7 @@ def volume_layout_differences(
         bricks, replica, arbiter, disperse, redundancy, transport, where=f"volume {name}"
     )
     _check(problems, "volume_layout_differences")  # before any gluster call: bricks, counts, transport
-    volumes = _all_volume_info()
+    volumes = _volumes(name)
     if name not in volumes:
         return None
     current = volumes[name]
@@ -783,7 +874,7 @@ def volume_options_plan(name, options, reset_unmanaged=False):
     if options:
         problems += validate.options_problems(options, where=f"volume {name} option")
     _check(problems, f"cannot plan options of volume {name!r}")
-    volumes = _all_volume_info()
+    volumes = _volumes(name)
     current = dict(volumes[name]["options"]) if name in volumes else {}
     desired = {key: validate.option_value(value) for key, value in (options or {}).items()}
     to_set, to_reset = options_diff.diff(desired, current, reset_unmanaged)
@@ -821,6 +912,14 @@ def state_runs_wait(timeout=600):
         delay = min(delay * 2, 5.0)
 
 
+def _transient(exc):
+    """Whether ``exc`` is a failure glusterd itself answered (``opRet`` non-zero) that is not a
+    lock conflict: worth asking again while waiting for the pool to settle. An unreachable
+    glusterd, a refused name or unreadable output are not."""
+    info = getattr(exc, "info", None)
+    return isinstance(info, dict) and "opRet" in info and not isinstance(exc, cli.GlusterLockError)
+
+
 def peer_wait(hosts, timeout=120):
     """
     Wait until every host in ``hosts`` is a connected member of the pool ("Peer in Cluster")
@@ -839,18 +938,25 @@ def peer_wait(hosts, timeout=120):
     delay = 0.25
     while True:
         found, waiting = {}, []
-        uuids = _host_uuids()
-        for host in hosts:
-            peer = peer_find(host)
-            if peer is None and _brick_uuid(host, uuids) == uuids.get(None):
-                found[host] = uuids[None]  # this node itself
-            elif peer and peer["connected"] and peer["state"] == 3:
-                found[host] = peer["uuid"]
-            elif peer:
-                waiting.append(f"{host} ({peer['state_str'] or 'state ' + str(peer['state'])}, "
-                               f"{'connected' if peer['connected'] else 'disconnected'})")  # fmt: skip
-            else:
-                waiting.append(f"{host} (not in the pool)")
+        try:
+            uuids = _host_uuids()
+            for host in hosts:
+                peer = peer_find(host)
+                if peer is None and _brick_uuid(host, uuids) == uuids.get(None):
+                    found[host] = uuids[None]  # this node itself
+                elif peer and peer["connected"] and peer["state"] == 3:
+                    found[host] = peer["uuid"]
+                elif peer:
+                    waiting.append(f"{host} ({peer['state_str'] or 'state ' + str(peer['state'])}, "
+                                   f"{'connected' if peer['connected'] else 'disconnected'})")  # fmt: skip
+                else:
+                    waiting.append(f"{host} (not in the pool)")
+        except CommandExecutionError as exc:
+            if not _transient(exc):
+                raise
+            # glusterd answered a read with a bare failure (seen while another node's probe of
+            # this one was in flight): the pool is changing, so look again until the deadline
+            waiting = [f"{host} (unknown: {exc})" for host in hosts if host not in found]
         if not waiting:
             return found
         if time.monotonic() >= deadline:
@@ -1134,7 +1240,7 @@ def volume_reshape_plan(
         bricks, replica, arbiter, disperse, redundancy, where=f"volume {name}"
     )
     _check(problems, "volume_reshape_plan")
-    current = _all_volume_info().get(name)
+    current = _volumes(name).get(name)
     if current is None:
         return None
     uuids = _host_uuids()

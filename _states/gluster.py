@@ -72,7 +72,7 @@ def peered(name, probe=False, timeout=120):
     """
     ret = _ret(name)
     try:
-        peer = __salt__["gluster.peer_find"](name)
+        peer = __salt__["gluster.peer_find"](name, settle=timeout)
         if peer and peer["connected"] and peer["state"] == 3:
             ret["comment"] = f"{name} is in the pool and connected (uuid {peer['uuid']})"
             return ret

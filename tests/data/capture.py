@@ -46,6 +46,41 @@ def capture_lock_error(node, volume, others):
     raise RuntimeError("could not provoke a lock error in 50 rounds")
 
 
+def capture_probe_race(base, attempts=20):
+    """``gluster pool list`` on nodes 2 and 3, asked in a loop while node 1 probes them, until
+    one answers with a failure (opRet -22, no error text: seen here in 1 of 2-8 tries)."""
+    import threading
+
+    for attempt in range(attempts):
+        cluster = GlusterCluster(os.path.join(base, f"race{attempt}"), size=3, subnet="127.1.9")
+        cluster.start()
+        try:
+            n1, n2, n3 = cluster.nodes
+            stop, failures = threading.Event(), []
+
+            def ask(node, stop, failures):
+                while not stop.is_set():
+                    proc = node.cli("pool", "list", xml=True, check=False)
+                    if "<opRet>0</opRet>" not in proc.stdout:
+                        failures.append(proc.stdout)
+
+            askers = [threading.Thread(target=ask, args=(node, stop, failures)) for node in (n2, n3)]
+            for thread in askers:
+                thread.start()
+            time.sleep(0.3)
+            n1.cli("peer", "probe", n2.address)
+            n1.cli("peer", "probe", n3.address)
+            time.sleep(3)
+            stop.set()
+            for thread in askers:
+                thread.join()
+            if failures:
+                return failures[0]
+        finally:
+            cluster.stop()
+    raise RuntimeError(f"no failed pool list during {attempts} probes")
+
+
 def main():
     base = tempfile.mkdtemp(prefix="gcap-", dir="/tmp")
     cluster = GlusterCluster(base, size=3)
@@ -133,6 +168,7 @@ def main():
             handle.write(f"rc={proc.returncode}\nstdout={proc.stdout}stderr={proc.stderr}")
     finally:
         cluster.stop()
+    save("pool_list_probe_race", capture_probe_race(base))
 
 
 if __name__ == "__main__":

@@ -139,13 +139,15 @@ def deployed(bare_cluster, set_pillar, cli):
     """fv0 and pair made by one highstate; 60 files with checksums written through the client."""
     open(f"{bare_cluster.base_dir}/fstab", "a", encoding="utf-8").close()
     set_pillar(pillar(bare_cluster))
-    first = highstate(cli)
-    assert not failures(first), failures(first)
     mountpoint = f"{bare_cluster.base_dir}/mnt/fv0"
-    assert os.path.ismount(mountpoint)
-    started = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
-    yield {"mountpoint": mountpoint, "manifest": write_files(mountpoint, 60, prefix="before"), "since": started}
-    bare_cluster.unmount(mountpoint)
+    try:  # the client minion mounts fv0 even when another state fails: unmount it either way
+        first = highstate(cli)
+        assert not failures(first), failures(first)
+        assert os.path.ismount(mountpoint)
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+        yield {"mountpoint": mountpoint, "manifest": write_files(mountpoint, 60, prefix="before"), "since": started}
+    finally:
+        bare_cluster.unmount(mountpoint)
 
 
 def _job_started(minion_factory):

@@ -72,6 +72,7 @@ ANSWERS = {
     "peer_status_node2.xml": (["peer", "status"], (gx.parse_peer_status,)),
     "pool_list.xml": (["pool", "list"], (gx.parse_peer_status,)),
     "pool_list_single.xml": (["pool", "list"], (gx.parse_peer_status,)),
+    "pool_list_probe_race.xml": (["pool", "list"], (gx.parse_peer_status,)),
     "peer_probe.xml": (["peer", "probe", "127.1.1.2"], (gx.parse_op_errno, gx.parse_output_text)),
     "peer_probe_already.xml": (["peer", "probe", "127.1.1.2"], (gx.parse_op_errno, gx.parse_output_text)),
     "peer_probe_unreachable.xml": (["peer", "probe", "127.1.1.9"], (gx.parse_op_errno,)),
