@@ -15,6 +15,21 @@ gluster-op-version:
     - require:
       - test: gluster-peers-ready
 {%-   endif %}
+{#- all creations first, then all options, then all starts: a volume's info, stale after its
+    creation, is then read once for all the volumes created (one ``volume info``), not once each #}
+{%-   set present = {} %}
+{%-   for name, volume in model.volumes | dictsort if volume.ensure != 'absent' %}
+{%-     set hosts = [] %}
+{%-     for brick in volume.bricks %}
+{%-       set host = brick.rsplit(':', 1)[0] %}
+{%-       if host != model.minion.address and host not in hosts %}{% do hosts.append(host) %}{% endif %}
+{%-     endfor %}
+{%-     set mounts = {} %}
+{%-     for brick in volume.bricks if brick in model.minion.brick_mounts %}
+{%-       do mounts.update({brick: model.minion.brick_mounts[brick]}) %}
+{%-     endfor %}
+{%-     do present.update({name: {'hosts': hosts, 'mounts': mounts}}) %}
+{%-   endfor %}
 {%-   for name, volume in model.volumes | dictsort %}
 {%-     if volume.ensure == 'absent' %}
 
@@ -24,15 +39,8 @@ gluster-volume-{{ name }}-absent:
     - require:
       - test: gluster-peers-ready
 {%-     else %}
-{%-       set hosts = [] %}
-{%-       for brick in volume.bricks %}
-{%-         set host = brick.rsplit(':', 1)[0] %}
-{%-         if host != model.minion.address and host not in hosts %}{% do hosts.append(host) %}{% endif %}
-{%-       endfor %}
-{%-       set mounts = {} %}
-{%-       for brick in volume.bricks if brick in model.minion.brick_mounts %}
-{%-         do mounts.update({brick: model.minion.brick_mounts[brick]}) %}
-{%-       endfor %}
+{%-       set hosts = present[name].hosts %}
+{%-       set mounts = present[name].mounts %}
 
 gluster-volume-{{ name }}:
   gluster.volume_present:
@@ -65,6 +73,9 @@ gluster-volume-{{ name }}:
     {%- if hosts | reject('in', known) | list %}
       - test: gluster-peers-ready
     {%- endif %}
+{%-     endif %}
+{%-   endfor %}
+{%-   for name, volume in model.volumes | dictsort if volume.ensure != 'absent' %}
 
 gluster-volume-{{ name }}-options:
   gluster.volume_options:
@@ -73,6 +84,9 @@ gluster-volume-{{ name }}-options:
     - reset_unmanaged: {{ volume.reset_unmanaged | json }}
     - require:
       - gluster: gluster-volume-{{ name }}
+{%-   endfor %}
+{%-   for name, volume in model.volumes | dictsort if volume.ensure != 'absent' %}
+{%-     set mounts = present[name].mounts %}
 
 gluster-volume-{{ name }}-{{ 'started' if volume.started else 'stopped' }}:
   gluster.{{ 'volume_started' if volume.started else 'volume_stopped' }}:
@@ -82,7 +96,6 @@ gluster-volume-{{ name }}-{{ 'started' if volume.started else 'stopped' }}:
     {%- endif %}
     - require:
       - gluster: gluster-volume-{{ name }}-options
-{%-     endif %}
 {%-   endfor %}
 
 {#- peers that left the pillar: reported, and detached with gluster:detach_removed_nodes once

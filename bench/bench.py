@@ -1,0 +1,423 @@
+#!/usr/bin/env python3
+"""Benchmark: the formula applied through Salt against the bare gluster CLI doing the same work.
+
+For each volume count N (default 10 and 30; every volume replica 3 with 8 options) it builds a
+fresh local 3-node cluster (glusterd on 127.1.8.1-3) per part and measures wall time and the
+gluster processes spawned (a wrapper set as ``gluster:binary`` logs each one's argv; the
+``--glusterd-sock`` in it tells the node):
+
+``floor``   the bare CLI: 2 peer probes, ``pool list`` until connected, then per volume
+            ``volume create``, ONE ``volume set`` of its 8 options and ``volume start``;
+``trivial`` ``salt-call --local state.apply`` of an SLS holding one ``test.nop`` (Salt's own cost);
+``local``   ``salt-call --local state.apply gluster`` on the leader: first apply (the other
+            nodes ran theirs before, making their brick directories), no-op re-apply, one option
+            changed on one volume; plus the no-op on the other two nodes;
+``master``  a salt-master, the three node minions and a client minion mounting ``v01``:
+            ``salt '*' state.highstate`` from bare glusterd to the mounted volume, no-op, one
+            option changed (processes per node).
+
+Prints a table, writes it as JSON (``--json``, default ``bench/results.json``). Run as root after
+``scripts/setup.sh``: ``scripts/bench.sh`` (arguments pass through, e.g. ``--volumes 10``).
+Everything lives under ``--base`` (default /tmp/saltext-gluster-bench) and is torn down by pid
+and path at the end, also on failure.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "tests", "support"))
+
+from cluster import GlusterCluster  # noqa: E402
+from formula_root import formula_root  # noqa: E402
+
+BIN = os.path.dirname(sys.executable)
+SUBNET = "127.1.8"
+PUBLISH_PORT, RET_PORT = 45705, 45706
+NODES = ("b1", "b2", "b3")
+OPTIONS = {
+    "performance.cache-size": "64MB",
+    "network.ping-timeout": "20",
+    "performance.io-thread-count": "16",
+    "performance.write-behind-window-size": "2MB",
+    "performance.readdir-ahead": "on",
+    "cluster.lookup-optimize": "on",
+    "diagnostics.brick-log-level": "WARNING",
+    "performance.stat-prefetch": "on",
+}
+CHANGED = ("v01", "network.ping-timeout", "25")
+
+
+def say(text):
+    print(text, flush=True)
+
+
+def write_yaml(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(data, handle)
+
+
+class Calls:
+    """The wrapper's log: gluster argv lines, counted per node since the last mark."""
+
+    def __init__(self, base, nodes):
+        self.log = os.path.join(base, "gluster-calls.log")
+        self.wrapper = os.path.join(base, "bin", "gluster")
+        self.sockets = {n.socket: f"b{n.index}" for n in nodes}
+        os.makedirs(os.path.dirname(self.wrapper), exist_ok=True)
+        real = shutil.which("gluster")
+        with open(self.wrapper, "w", encoding="utf-8") as handle:
+            handle.write(f"#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{self.log}'\nexec '{real}' \"$@\"\n")
+        os.chmod(self.wrapper, 0o755)
+        open(self.log, "a", encoding="utf-8").close()
+        self.offset = 0
+
+    def mark(self):
+        self.offset = os.path.getsize(self.log)
+
+    def since_mark(self):
+        """{node: [command, ...]} for the calls logged since the last mark."""
+        with open(self.log, encoding="utf-8") as handle:
+            handle.seek(self.offset)
+            lines = handle.read().splitlines()
+        calls = {}
+        for line in lines:
+            words = line.split()
+            node = next((self.sockets.get(w.split("=", 1)[1]) for w in words if w.startswith("--glusterd-sock=")), "?")
+            command = " ".join(w for w in words if not w.startswith("--"))
+            calls.setdefault(node, []).append(" ".join(command.split()[:2]))
+        return calls
+
+
+def bench_pillar(base, count, client=False):
+    volumes = {
+        f"v{i:02d}": {
+            "type": "replicate",
+            "replica": 3,
+            "brick_path": f"{base}/bricks/{{node}}/v{i:02d}",
+            "force": True,  # bricks on the root filesystem
+            "options": dict(OPTIONS),
+        }
+        for i in range(1, count + 1)
+    }
+    gluster = {
+        "nodes": {f"b{i}": f"{SUBNET}.{i}" for i in (1, 2, 3)},
+        "leader": "b1",
+        "peer_timeout": 120,
+        "members_wait": False,
+        "server": {"manage_packages": False, "manage_service": False},
+        "volumes": volumes,
+    }
+    if client:
+        gluster["clients"] = {"bclient": {"mounts": {f"{base}/mnt/v01": {"volume": "v01", "fstab": f"{base}/fstab"}}}}
+    return {"gluster": gluster}
+
+
+def change_one_option(pillar):
+    volume, option, value = CHANGED
+    pillar["gluster"]["volumes"][volume]["options"][option] = value
+    return pillar
+
+
+def write_roots(base, pillar):
+    write_yaml(os.path.join(base, "pillar", "top.sls"), {"base": {"*": ["gluster"]}})
+    write_yaml(os.path.join(base, "pillar", "gluster.sls"), pillar)
+    write_yaml(os.path.join(base, "states", "top.sls"), {"base": {"*": ["gluster"]}})
+    write_yaml(os.path.join(base, "states", "bench-trivial.sls"), {"bench-nothing": {"test.nop": []}})
+    return {"base": [formula_root(os.path.join(base, "formula")), os.path.join(base, "states")]}
+
+
+def timed(argv, timeout=1800):
+    started = time.monotonic()
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return time.monotonic() - started, proc
+
+
+def check_states(output, where):
+    """Parse ``--out=json`` state output; every state must have succeeded. Returns
+    (states, changed) summed over minions."""
+    try:
+        data = json.loads(output)
+    except json.JSONDecodeError:
+        raise SystemExit(f"{where}: no JSON from Salt:\n{output[-3000:]}") from None
+    states = changed = 0
+    for minion, result in data.items():
+        if not isinstance(result, dict):
+            raise SystemExit(f"{where}: {minion} returned {result}")
+        failed = {k: v.get("comment") for k, v in result.items() if v.get("result") is not True}
+        if failed:
+            raise SystemExit(f"{where}: {minion} failed states: {json.dumps(failed, indent=1)[:3000]}")
+        states += len(result)
+        changed += sum(1 for v in result.values() if v.get("changes"))
+    return states, changed
+
+
+class Run:
+    def __init__(self, args):
+        self.args = args
+        self.rows = []
+        self.clusters = []
+        self.daemons = []  # pid files of salt daemons we started
+        self.mounts = []
+
+    def row(self, count, part, step, seconds, calls, states=None, changed=None, floor=None):
+        per_node = {node: len(cmds) for node, cmds in sorted(calls.items())}
+        commands = {}
+        for cmds in calls.values():
+            for cmd in cmds:
+                commands[cmd] = commands.get(cmd, 0) + 1
+        row = {
+            "volumes": count, "part": part, "step": step, "seconds": round(seconds, 2),
+            "gluster_processes": sum(per_node.values()), "per_node": per_node,
+            "commands": dict(sorted(commands.items())), "states": states, "changed": changed,
+        }  # fmt: skip
+        if floor:
+            row["vs_floor"] = round(seconds / floor, 3)
+        self.rows.append(row)
+        say(f"  {part:8} {step:22} {seconds:7.2f}s  {row['gluster_processes']:4} gluster  {per_node}"
+            + (f"  x{row['vs_floor']:.2f} floor" if floor else ""))  # fmt: skip
+        return row
+
+    def cluster(self, name):
+        base = os.path.join(self.args.base, name)
+        os.makedirs(base)
+        cluster = GlusterCluster(base, size=3, subnet=SUBNET)
+        self.clusters.append(cluster)
+        cluster.start()
+        return cluster, Calls(base, cluster.nodes)
+
+    def finish_cluster(self, cluster):
+        for mountpoint in list(self.mounts):
+            cluster.unmount(mountpoint)
+            self.mounts.remove(mountpoint)
+        for pid_file in reversed(self.daemons):
+            stop_pidfile(pid_file)
+        self.daemons.clear()
+        cluster.stop()
+        self.clusters.remove(cluster)
+
+    # ---- floor ---------------------------------------------------------------------------
+    def floor(self, count):
+        cluster, calls = self.cluster(f"floor-{count}")
+        base = cluster.base_dir
+        n1 = cluster.nodes[0]
+
+        def gluster(*args):
+            proc = subprocess.run([calls.wrapper, "--mode=script", f"--glusterd-sock={n1.socket}", *args],
+                                  capture_output=True, text=True, stdin=subprocess.DEVNULL)  # fmt: skip
+            if proc.returncode != 0:
+                raise SystemExit(f"floor: gluster {' '.join(args)} failed: {proc.stdout}{proc.stderr}")
+            return proc.stdout
+
+        calls.mark()
+        started = time.monotonic()
+        for node in cluster.nodes[1:]:
+            gluster("peer", "probe", node.address)
+        while gluster("pool", "list").count("Connected") < 3:
+            time.sleep(0.1)
+        for i in range(1, count + 1):
+            bricks = []
+            for node in cluster.nodes:
+                path = f"{base}/bricks/b{node.index}/v{i:02d}"
+                os.makedirs(path)
+                bricks.append(f"{node.address}:{path}")
+            name = f"v{i:02d}"
+            gluster("volume", "create", name, "replica", "3", *bricks, "force")
+            gluster("volume", "set", name, *[w for item in OPTIONS.items() for w in item])
+            gluster("volume", "start", name)
+        seconds = time.monotonic() - started
+        row = self.row(count, "floor", "first apply", seconds, calls.since_mark())
+        self.finish_cluster(cluster)
+        return row["seconds"]
+
+    # ---- salt-call --local -----------------------------------------------------------------
+    def local(self, count, floor):
+        cluster, calls = self.cluster(f"local-{count}")
+        base = cluster.base_dir
+        roots = write_roots(base, bench_pillar(base, count))
+        configs = {}
+        for node in cluster.nodes:
+            minion = f"b{node.index}"
+            configs[minion] = os.path.join(base, "conf", minion)
+            write_yaml(os.path.join(configs[minion], "minion"), {
+                "id": minion, "file_client": "local",
+                "root_dir": os.path.join(base, "root", minion),
+                "file_roots": roots, "pillar_roots": {"base": [os.path.join(base, "pillar")]},
+                "gluster": {"socket": node.socket, "binary": calls.wrapper},
+            })  # fmt: skip
+            subprocess.run([f"{BIN}/salt-call", "--local", "-c", configs[minion], "--out=quiet", "saltutil.sync_all"],
+                           check=True, capture_output=True, stdin=subprocess.DEVNULL)  # fmt: skip
+
+        def apply(minion, sls="gluster"):
+            argv = [f"{BIN}/salt-call", "--local", "-c", configs[minion], "--out=json", "state.apply", sls]
+            calls.mark()
+            seconds, proc = timed(argv)
+            states, changed = check_states(proc.stdout, f"salt-call on {minion} ({sls})")
+            return seconds, calls.since_mark(), states, changed
+
+        trivial = [apply("b1", "bench-trivial")[0] for _ in range(3)]
+        self.row(count, "trivial", "salt-call test.nop", statistics.median(trivial), {})
+        for minion in ("b2", "b3"):  # their brick directories first (members_wait: false)
+            apply(minion)
+        self.row(count, "local", "first apply (leader)", *apply("b1")[:2], floor=floor)
+        for minion in ("b1", "b2", "b3"):
+            self.row(count, "local", f"no-op ({minion})", *apply(minion)[:2])
+        write_yaml(os.path.join(base, "pillar", "gluster.sls"), change_one_option(bench_pillar(base, count)))
+        seconds, used, _states, changed = apply("b1")
+        assert changed == 1, f"one option changed: {changed} states reported changes"
+        self.row(count, "local", "one option (leader)", seconds, used)
+        self.row(count, "trivial", "salt-call test.nop", statistics.median(apply("b1", "bench-trivial")[0] for _ in range(3)), {})
+        self.finish_cluster(cluster)
+
+    # ---- master and minions ------------------------------------------------------------------
+    def master(self, count, floor):
+        cluster, calls = self.cluster(f"master-{count}")
+        base = cluster.base_dir
+        roots = write_roots(base, bench_pillar(base, count, client=True))
+        open(os.path.join(base, "fstab"), "a", encoding="utf-8").close()
+        master_dir = os.path.join(base, "salt", "master")
+        write_yaml(os.path.join(master_dir, "master"), {
+            "interface": "127.0.0.1", "publish_port": PUBLISH_PORT, "ret_port": RET_PORT,
+            "root_dir": master_dir, "pidfile": os.path.join(master_dir, "master.pid"),
+            "log_file": os.path.join(master_dir, "master.log"), "auto_accept": True,
+            "file_roots": roots, "pillar_roots": {"base": [os.path.join(base, "pillar")]}, "user": "root",
+        })  # fmt: skip
+        subprocess.run([f"{BIN}/salt-master", "-c", master_dir, "-d"], check=True)
+        self.daemons.append(os.path.join(master_dir, "master.pid"))
+        minions = {f"b{n.index}": n for n in cluster.nodes}
+        minions["bclient"] = None
+        for minion, node in minions.items():
+            minion_dir = os.path.join(base, "salt", minion)
+            config = {
+                "id": minion, "master": "127.0.0.1", "master_port": RET_PORT, "root_dir": minion_dir,
+                "pidfile": os.path.join(minion_dir, "minion.pid"), "log_file": os.path.join(minion_dir, "minion.log"),
+                "user": "root",
+            }  # fmt: skip
+            if node:
+                config["gluster"] = {"socket": node.socket, "binary": calls.wrapper}
+            write_yaml(os.path.join(minion_dir, "minion"), config)
+            subprocess.run([f"{BIN}/salt-minion", "-c", minion_dir, "-d"], check=True)
+            self.daemons.append(os.path.join(minion_dir, "minion.pid"))
+
+        def salt(*args, timeout=1800):
+            argv = [f"{BIN}/salt", "-c", master_dir, "--out=json", "--static", f"--timeout={timeout}", *args]
+            return timed(argv, timeout + 60)
+
+        deadline = time.monotonic() + 120
+        while True:
+            _s, proc = salt("*", "test.ping", timeout=5)
+            try:
+                if sorted(k for k, v in json.loads(proc.stdout).items() if v is True) == sorted(minions):
+                    break
+            except json.JSONDecodeError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"master: minions did not all answer; logs under {base}/salt")
+            time.sleep(1)
+        salt("*", "saltutil.sync_all")
+
+        def highstate(step, floor=None, sls=None):
+            calls.mark()
+            seconds, proc = salt("*", "state.apply", sls) if sls else salt("*", "state.highstate")
+            states, changed = check_states(proc.stdout, f"master {step}")
+            return self.row(count, "master" if not sls else "trivial", step, seconds, calls.since_mark(),
+                            states, changed, floor)  # fmt: skip
+
+        highstate("salt '*' test.nop", sls="bench-trivial")
+        self.mounts.append(f"{base}/mnt/v01")
+        highstate("first highstate", floor)
+        assert os.path.ismount(f"{base}/mnt/v01"), "the client mounted v01"
+        row = highstate("no-op highstate")
+        assert row["changed"] == 0, row
+        write_yaml(os.path.join(base, "pillar", "gluster.sls"), change_one_option(bench_pillar(base, count, client=True)))
+        row = highstate("one option")
+        assert row["changed"] == 1, row
+        self.finish_cluster(cluster)
+
+    def teardown(self):
+        for cluster in list(self.clusters):
+            try:
+                self.finish_cluster(cluster)
+            except Exception as exc:  # noqa: BLE001 - tear down what we can, say what failed
+                say(f"teardown of {cluster.base_dir}: {exc}")
+
+
+def stop_pidfile(path, timeout=15):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            pid = int(handle.read().strip())
+        os.kill(pid, signal.SIGTERM)
+    except (OSError, ValueError):
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(pid, signal.SIGKILL)
+
+
+def table(rows):
+    lines = ["| volumes | part | step | seconds | gluster processes (per node) | x floor |",
+             "|---:|---|---|---:|---|---:|"]  # fmt: skip
+    for r in rows:
+        nodes = ", ".join(f"{k} {v}" for k, v in r["per_node"].items())
+        lines.append(f"| {r['volumes']} | {r['part']} | {r['step']} | {r['seconds']:.2f} | "
+                     f"{r['gluster_processes']}{f' ({nodes})' if nodes else ''} | {r.get('vs_floor', '') or ''} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--volumes", type=int, nargs="+", default=[10, 30])
+    parser.add_argument("--parts", nargs="+", default=["local", "master"], choices=["local", "master"])
+    parser.add_argument("--base", default="/tmp/saltext-gluster-bench")
+    parser.add_argument("--json", default=os.path.join(REPO, "bench", "results.json"))
+    args = parser.parse_args()
+    if os.path.exists(args.base):
+        raise SystemExit(f"{args.base} exists: a benchmark is running or was interrupted; remove it first")
+    run = Run(args)
+    started = time.monotonic()
+    try:
+        for count in args.volumes:
+            say(f"== {count} volumes (replica 3, {len(OPTIONS)} options each)")
+            floor = run.floor(count)
+            if "local" in args.parts:
+                run.local(count, floor)
+            if "master" in args.parts:
+                run.master(count, floor)
+    finally:
+        run.teardown()
+    subprocess.run(["rm", "-rf", "--one-file-system", args.base], check=False)
+    gluster_version = subprocess.run(["gluster", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    result = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}",
+        "gluster": gluster_version,
+        "salt": subprocess.run([f"{BIN}/salt-call", "--version"], capture_output=True, text=True).stdout.strip(),
+        "total_seconds": round(time.monotonic() - started, 1),
+        "rows": run.rows,
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    with open(args.json, "w", encoding="utf-8") as handle:
+        json.dump(result, handle, indent=1)
+    say("\n" + table(run.rows))
+    say(f"\n{result['date']}; {result['machine']}; {result['gluster']}; {result['salt']}; "
+        f"{result['total_seconds']}s in all; JSON in {args.json}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

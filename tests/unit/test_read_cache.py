@@ -1,0 +1,193 @@
+"""One read of the cluster per run, kept current through the run's own writes.
+
+The execution module keeps the parsed ``volume info`` of every volume for the run. A write to
+one volume records its known effect (options set or reset, started, stopped) in that cache, or
+marks the volume stale so that the next read asks gluster for that volume alone; the pool reads
+stay. Any other write, or a glusterd restart, drops everything. The runner is faked with
+answers captured from real gluster (``tests/data``); each test checks the gluster calls made.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+import saltext_gluster_utils.gluster_cli as gcli
+from salt.exceptions import CommandExecutionError
+
+from conftest import ROOT
+
+DATA = Path(__file__).parent.parent / "data"
+CONFIG = gcli.make_config(minion_config={"socket": "/run/cache/glusterd.socket"})
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("gluster_cache_unit", ROOT / "_modules" / "gluster.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GLUSTER = _load()
+
+
+class Gluster:
+    """Answers from captured files; ``calls`` lists every command run."""
+
+    def __init__(self, answers):
+        self.answers, self.calls = dict(answers), []
+
+    def run(self, config, args, xml=True, counter=None):
+        args = tuple(args)
+        self.calls.append(" ".join(args))
+        if args not in self.answers:
+            raise AssertionError(f"unexpected gluster call: {args}")
+        return gcli.check_xml((DATA / self.answers[args]).read_text(), list(args), CONFIG)
+
+
+BASE = {
+    ("volume", "info"): "volume_info_all.xml",
+    ("pool", "list"): "pool_list.xml",
+    ("volume", "set", "rep3", "performance.cache-size", "64MB", "features.read-only", "off"): "volume_set.xml",
+    ("volume", "set", "rep3", "cache-size", "64MB"): "volume_set.xml",
+    ("volume", "set", "rep3", "group", "metadata-cache"): "volume_set.xml",
+    ("volume", "set", "rep3", "performance.cache-size", "lots"): "volume_set_bad_value.xml",
+    ("volume", "reset", "rep3", "performance.cache-size"): "volume_reset_one.xml",
+    ("volume", "reset", "rep3"): "volume_reset_all.xml",
+    ("volume", "start", "rep3"): "volume_start.xml",
+    ("volume", "stop", "rep3"): "volume_stop.xml",
+    ("volume", "delete", "rep3"): "volume_delete.xml",
+    ("volume", "info", "rep3"): "volume_info_stopped.xml",
+    ("volume", "set", "all", "cluster.op-version", "100000"): "volume_set.xml",
+}
+
+
+@pytest.fixture
+def gluster(monkeypatch):
+    fake = Gluster(BASE)
+    monkeypatch.setattr(gcli, "run", fake.run)
+    monkeypatch.setattr(gcli, "glusterd_identity", lambda config: ("same glusterd",))
+    monkeypatch.setattr(GLUSTER, "__context__", {}, raising=False)
+    monkeypatch.setattr(GLUSTER, "__opts__", {}, raising=False)
+    monkeypatch.setattr(GLUSTER, "__pillar__", {}, raising=False)
+    return fake
+
+
+def test_one_volume_info_serves_every_read(gluster):
+    names = set(GLUSTER.volume_info())
+    assert {"rep3", "dist", "arb"} <= names
+    assert all(GLUSTER.volume_exists(name) for name in names)
+    assert not GLUSTER.volume_exists("nosuchvol")
+    GLUSTER.volume_options_plan("rep3", {"performance.cache-size": "64MB"})
+    GLUSTER.volume_info("rep3")
+    assert gluster.calls == ["volume info"]
+
+
+def test_returned_info_is_a_copy(gluster):
+    GLUSTER.volume_info("rep3")["options"]["mangled"] = "yes"
+    GLUSTER.volume_info()["rep3"]["status"] = "mangled"
+    assert "mangled" not in GLUSTER.volume_info("rep3")["options"]
+    assert GLUSTER.volume_info("rep3")["status"] != "mangled"
+
+
+def test_set_start_stop_and_reset_are_recorded_without_reading_again(gluster):
+    before = GLUSTER.volume_info("rep3")
+    assert before["status"] == "Created"
+    GLUSTER.pool_list()
+    GLUSTER.volume_set("rep3", {"performance.cache-size": "64MB", "features.read-only": False})
+    assert GLUSTER.volume_info("rep3")["options"] == dict(before["options"], **{"performance.cache-size": "64MB", "features.read-only": "off"})
+    GLUSTER.volume_start("rep3")
+    assert GLUSTER.volume_info("rep3")["started"] is True and GLUSTER.volume_info("rep3")["status"] == "Started"
+    GLUSTER.volume_reset("rep3", "performance.cache-size")
+    assert "performance.cache-size" not in GLUSTER.volume_info("rep3")["options"]
+    GLUSTER.volume_stop("rep3")
+    assert GLUSTER.volume_info("rep3")["started"] is False
+    GLUSTER.pool_list()
+    assert gluster.calls == [
+        "volume info", "pool list",
+        "volume set rep3 performance.cache-size 64MB features.read-only off", "volume start rep3",
+        "volume reset rep3 performance.cache-size", "volume stop rep3",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda: GLUSTER.volume_set("rep3", {"cache-size": "64MB"}),  # a short name: gluster stores the full key
+        lambda: GLUSTER.volume_set("rep3", {"group": "metadata-cache"}),  # a group sets many options
+        lambda: GLUSTER.volume_reset("rep3"),  # every option back to its default
+    ],
+    ids=["short name", "group", "reset all"],
+)
+def test_writes_with_unknown_effects_make_that_volume_alone_read_again(gluster, write):
+    GLUSTER.volume_info()
+    GLUSTER.pool_list()
+    write()
+    assert GLUSTER.volume_info("rep3")["name"] == "rep3"
+    assert GLUSTER.volume_exists("dist")  # the others' info is still current
+    GLUSTER.pool_list()
+    assert gluster.calls[0:2] == ["volume info", "pool list"]
+    assert gluster.calls[3:] == ["volume info rep3"]
+
+
+def test_a_created_volume_is_read_alone(gluster):
+    bricks = [f"127.1.1.{n}:/tmp/gcap-z4obgcmw/node{n}/bricks/rep{n - 1}" for n in (1, 2, 3)]
+    gluster.answers[("volume", "create", "rep3", "replica", "3", *bricks, "force")] = "volume_create_replica.xml"
+    gluster.answers[("volume", "info")] = "volume_info_empty.xml"
+    assert not GLUSTER.volume_exists("rep3")
+    GLUSTER.volume_create("rep3", bricks, replica=3, force=True)
+    assert GLUSTER.volume_info("rep3")["bricks"][0]["name"] == bricks[0]
+    assert GLUSTER.volume_exists("rep3") and list(GLUSTER.volume_info()) == ["rep3"]
+    assert gluster.calls == ["volume info", f"volume create rep3 replica 3 {' '.join(bricks)} force", "volume info rep3"]
+
+
+def test_a_deleted_volume_is_gone_after_reading_it_alone(gluster):
+    GLUSTER.volume_info()
+    GLUSTER.volume_delete("rep3")
+    gluster.answers[("volume", "info", "rep3")] = "volume_info_missing.xml"
+    assert not GLUSTER.volume_exists("rep3")
+    with pytest.raises(CommandExecutionError, match="Volume rep3 does not exist"):
+        GLUSTER.volume_info("rep3")
+    assert "rep3" not in GLUSTER.volume_info() and "dist" in GLUSTER.volume_info()
+    assert gluster.calls == ["volume info", "volume delete rep3", "volume info rep3"]
+
+
+def test_a_failed_write_leaves_the_volume_stale(gluster):
+    GLUSTER.volume_info()
+    with pytest.raises(CommandExecutionError):
+        GLUSTER.volume_set("rep3", {"performance.cache-size": "lots"})
+    GLUSTER.volume_info("rep3")
+    assert gluster.calls == ["volume info", "volume set rep3 performance.cache-size lots", "volume info rep3"]
+
+
+def test_a_write_to_a_stale_volume_is_not_recorded_over_old_info(gluster):
+    GLUSTER.volume_info()
+    GLUSTER.volume_set("rep3", {"cache-size": "64MB"})  # stale now
+    GLUSTER.volume_start("rep3")  # its effect cannot be laid over info that is not current
+    assert GLUSTER.volume_info("rep3")["status"] == "Created"  # what gluster answers for rep3 (the capture)
+    assert gluster.calls[-1] == "volume info rep3"
+
+
+def test_cluster_wide_writes_and_a_glusterd_restart_drop_everything(gluster, monkeypatch):
+    GLUSTER.volume_info()
+    GLUSTER.pool_list()
+    GLUSTER.volume_set("all", {"cluster.op-version": "100000"})
+    GLUSTER.volume_info()
+    GLUSTER.pool_list()
+    monkeypatch.setattr(gcli, "glusterd_identity", lambda config: ("a new glusterd",))
+    GLUSTER.volume_info()
+    GLUSTER.pool_list()
+    assert gluster.calls == ["volume info", "pool list", "volume set all cluster.op-version 100000"] + [
+        "volume info", "pool list"
+    ] * 2  # fmt: skip
+
+
+def test_several_stale_volumes_are_read_at_once(gluster):
+    GLUSTER.volume_info()
+    GLUSTER.volume_set("rep3", {"cache-size": "64MB"})
+    GLUSTER.volume_delete("rep3")
+    gluster.answers[("volume", "delete", "dist")] = "volume_delete.xml"
+    GLUSTER.volume_delete("dist")  # two stale now
+    GLUSTER.volume_info("rep3")
+    GLUSTER.volume_info("dist")
+    GLUSTER.volume_info()
+    assert gluster.calls == ["volume info", "volume set rep3 cache-size 64MB", "volume delete rep3", "volume delete dist", "volume info"]
