@@ -56,7 +56,7 @@ def _volume(name):
     gluster call)."""
     if not __salt__["gluster.volume_exists"](name):
         return None
-    return __salt__["gluster.volume_info"]()[name]
+    return __salt__["gluster.volume_info"](name)
 
 
 def peered(name, probe=False, timeout=120):

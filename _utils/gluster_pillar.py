@@ -66,7 +66,7 @@ MAINTENANCE_DEFAULTS = {
 }
 SERVER_KEYS = {"manage_packages", "manage_service", "glusterd_options"}
 MOUNT_KEYS = {"volume", "server", "options", "persist", "mounted", "fstab"}
-MOUNT_RETRY_INTERVAL = 5
+MOUNT_RETRY_INTERVAL = 2  # seconds between mount attempts while the volume is not started yet
 MOUNT_OPTION_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:=,-]{0,255}$")
 # gluster:volumes:<name>:auth key -> the volume option it becomes
 AUTH_OPTIONS = {"allow": "auth.allow", "reject": "auth.reject"}

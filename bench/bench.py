@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: the formula applied through Salt against the bare gluster CLI doing the same work.
 
-For each volume count N (default 10 and 30; every volume replica 3 with 8 options) it builds a
+For each volume count N (default 1, 10 and 30; every volume replica 3 with 8 options) it builds a
 fresh local 3-node cluster (glusterd on 127.1.8.1-3) per part and measures wall time and the
 gluster processes spawned (a wrapper set as ``gluster:binary`` logs each one's argv; the
 ``--glusterd-sock`` in it tells the node):
@@ -58,8 +58,11 @@ OPTIONS = {
 CHANGED = ("v01", "network.ping-timeout", "25")
 
 
+STARTED = time.monotonic()
+
+
 def say(text):
-    print(text, flush=True)
+    print(f"[{time.monotonic() - STARTED:6.1f}s] {text}", flush=True)
 
 
 def write_yaml(path, data):
@@ -152,6 +155,7 @@ def check_states(output, where):
     except json.JSONDecodeError:
         raise SystemExit(f"{where}: no JSON from Salt:\n{output[-3000:]}") from None
     states = changed = 0
+    slowest = []
     for minion, result in data.items():
         if not isinstance(result, dict):
             raise SystemExit(f"{where}: {minion} returned {result}")
@@ -160,6 +164,11 @@ def check_states(output, where):
             raise SystemExit(f"{where}: {minion} failed states: {json.dumps(failed, indent=1)[:3000]}")
         states += len(result)
         changed += sum(1 for v in result.values() if v.get("changes"))
+        total = sum(v.get("duration", 0) for v in result.values()) / 1000
+        top = max(result.values(), key=lambda v: v.get("duration", 0))
+        slowest.append(f"{minion}: {len(result)} states {total:.2f}s, slowest {top.get('__id__')} {top.get('duration', 0) / 1000:.2f}s")
+    if os.environ.get("BENCH_VERBOSE"):
+        say("    " + "; ".join(slowest))
     return states, changed
 
 
@@ -194,6 +203,7 @@ class Run:
         os.makedirs(base)
         cluster = GlusterCluster(base, size=3, subnet=SUBNET)
         self.clusters.append(cluster)
+        say(f"  {name}: starting three glusterd on {SUBNET}.1-3")
         cluster.start()
         return cluster, Calls(base, cluster.nodes)
 
@@ -266,7 +276,8 @@ class Run:
             states, changed = check_states(proc.stdout, f"salt-call on {minion} ({sls})")
             return seconds, calls.since_mark(), states, changed
 
-        trivial = [apply("b1", "bench-trivial")[0] for _ in range(3)]
+        runs = self.args.trivial_runs
+        trivial = [apply("b1", "bench-trivial")[0] for _ in range(runs)]
         self.row(count, "trivial", "salt-call test.nop", statistics.median(trivial), {})
         for minion in ("b2", "b3"):  # their brick directories first (members_wait: false)
             apply(minion)
@@ -277,7 +288,7 @@ class Run:
         seconds, used, _states, changed = apply("b1")
         assert changed == 1, f"one option changed: {changed} states reported changes"
         self.row(count, "local", "one option (leader)", seconds, used)
-        self.row(count, "trivial", "salt-call test.nop", statistics.median(apply("b1", "bench-trivial")[0] for _ in range(3)), {})
+        self.row(count, "trivial", "salt-call test.nop", statistics.median(apply("b1", "bench-trivial")[0] for _ in range(runs)), {})
         self.finish_cluster(cluster)
 
     # ---- master and minions ------------------------------------------------------------------
@@ -297,34 +308,41 @@ class Run:
         self.daemons.append(os.path.join(master_dir, "master.pid"))
         minions = {f"b{n.index}": n for n in cluster.nodes}
         minions["bclient"] = None
-        for minion, node in minions.items():
-            minion_dir = os.path.join(base, "salt", minion)
-            config = {
-                "id": minion, "master": "127.0.0.1", "master_port": RET_PORT, "root_dir": minion_dir,
-                "pidfile": os.path.join(minion_dir, "minion.pid"), "log_file": os.path.join(minion_dir, "minion.log"),
-                "user": "root",
-            }  # fmt: skip
-            if node:
-                config["gluster"] = {"socket": node.socket, "binary": calls.wrapper}
-            write_yaml(os.path.join(minion_dir, "minion"), config)
-            subprocess.run([f"{BIN}/salt-minion", "-c", minion_dir, "-d"], check=True)
-            self.daemons.append(os.path.join(minion_dir, "minion.pid"))
+
+        def start_minions(**extra):
+            for minion, node in minions.items():
+                minion_dir = os.path.join(base, "salt", minion)
+                config = {
+                    "id": minion, "master": "127.0.0.1", "master_port": RET_PORT, "root_dir": minion_dir,
+                    "pidfile": os.path.join(minion_dir, "minion.pid"), "log_file": os.path.join(minion_dir, "minion.log"),
+                    "user": "root", **extra,
+                }  # fmt: skip
+                if node:
+                    config["gluster"] = {"socket": node.socket, "binary": calls.wrapper}
+                write_yaml(os.path.join(minion_dir, "minion"), config)
+                subprocess.run([f"{BIN}/salt-minion", "-c", minion_dir, "-d"], check=True)
+                self.daemons.append(os.path.join(minion_dir, "minion.pid"))
+            wait_for_minions()
 
         def salt(*args, timeout=1800):
             argv = [f"{BIN}/salt", "-c", master_dir, "--out=json", "--static", f"--timeout={timeout}", *args]
             return timed(argv, timeout + 60)
 
-        deadline = time.monotonic() + 120
-        while True:
-            _s, proc = salt("*", "test.ping", timeout=5)
-            try:
-                if sorted(k for k, v in json.loads(proc.stdout).items() if v is True) == sorted(minions):
-                    break
-            except json.JSONDecodeError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"master: minions did not all answer; logs under {base}/salt")
-            time.sleep(1)
+        def wait_for_minions():
+            deadline = time.monotonic() + 120
+            while True:
+                _s, proc = salt("*", "test.ping", timeout=5)
+                try:
+                    if sorted(k for k, v in json.loads(proc.stdout).items() if v is True) == sorted(minions):
+                        return
+                except json.JSONDecodeError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"master: minions did not all answer; logs under {base}/salt")
+                time.sleep(1)
+
+        start_minions()
+        say("  master: minions answer; syncing the modules")
         salt("*", "saltutil.sync_all")
 
         def highstate(step, floor=None, sls=None):
@@ -343,6 +361,18 @@ class Run:
         write_yaml(os.path.join(base, "pillar", "gluster.sls"), change_one_option(bench_pillar(base, count, client=True)))
         row = highstate("one option")
         assert row["changed"] == 1, row
+        if self.args.tuned:
+            # Salt syncs every module type from the master at each highstate by default (2.5 of
+            # the 3.5 s a profiled no-op highstate took on a minion); the modules are synced already
+            say("  master: minions restarted with autoload_dynamic_modules: false")
+            minion_pids = [path for path in self.daemons if path.endswith("minion.pid")]
+            for pid_file in minion_pids:
+                stop_pidfile(pid_file)
+                self.daemons.remove(pid_file)
+            start_minions(autoload_dynamic_modules=False)
+            highstate("salt '*' test.nop", sls="bench-trivial")
+            row = highstate("no-op, no module sync")
+            assert row["changed"] == 0, row
         self.finish_cluster(cluster)
 
     def teardown(self):
@@ -382,9 +412,12 @@ def table(rows):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--volumes", type=int, nargs="+", default=[10, 30])
+    parser.add_argument("--volumes", type=int, nargs="+", default=[1, 10, 30])
     parser.add_argument("--parts", nargs="+", default=["local", "master"], choices=["local", "master"])
     parser.add_argument("--base", default="/tmp/saltext-gluster-bench")
+    parser.add_argument("--no-tuned", dest="tuned", action="store_false",
+                        help="skip the no-op highstate with autoload_dynamic_modules: false (restarts the minions)")
+    parser.add_argument("--trivial-runs", type=int, default=3, help="runs of the trivial SLS (the median is shown)")
     parser.add_argument("--json", default=os.path.join(REPO, "bench", "results.json"))
     args = parser.parse_args()
     if os.path.exists(args.base):
@@ -401,7 +434,7 @@ def main():
                 run.master(count, floor)
     finally:
         run.teardown()
-    subprocess.run(["rm", "-rf", "--one-file-system", args.base], check=False)
+        subprocess.run(["rm", "-rf", "--one-file-system", args.base], check=False)
     gluster_version = subprocess.run(["gluster", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
     result = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -414,8 +447,8 @@ def main():
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w", encoding="utf-8") as handle:
         json.dump(result, handle, indent=1)
-    say("\n" + table(run.rows))
-    say(f"\n{result['date']}; {result['machine']}; {result['gluster']}; {result['salt']}; "
+    print("\n" + table(run.rows))
+    print(f"\n{result['date']}; {result['machine']}; {result['gluster']}; {result['salt']}; "
         f"{result['total_seconds']}s in all; JSON in {args.json}")  # fmt: skip
 
 
