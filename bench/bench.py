@@ -370,7 +370,7 @@ class Run:
                 stop_pidfile(pid_file)
                 self.daemons.remove(pid_file)
             start_minions(autoload_dynamic_modules=False)
-            highstate("salt '*' test.nop", sls="bench-trivial")
+            highstate("salt '*' test.nop, no module sync", sls="bench-trivial")
             row = highstate("no-op, no module sync")
             assert row["changed"] == 0, row
         self.finish_cluster(cluster)
@@ -401,12 +401,25 @@ def stop_pidfile(path, timeout=15):
 
 
 def table(rows):
-    lines = ["| volumes | part | step | seconds | gluster processes (per node) | x floor |",
-             "|---:|---|---|---:|---|---:|"]  # fmt: skip
+    """Markdown: one line per part and step, one column per volume count, each cell
+    ``seconds / gluster processes`` (and the ratio to the floor for first applies). A step
+    measured twice in one part (the trivial SLS) shows its runs side by side."""
+    counts = sorted({r["volumes"] for r in rows})
+    cells, order = {}, []
     for r in rows:
-        nodes = ", ".join(f"{k} {v}" for k, v in r["per_node"].items())
-        lines.append(f"| {r['volumes']} | {r['part']} | {r['step']} | {r['seconds']:.2f} | "
-                     f"{r['gluster_processes']}{f' ({nodes})' if nodes else ''} | {r.get('vs_floor', '') or ''} |")  # fmt: skip
+        key = (r["part"], r["step"])
+        if key not in cells:
+            cells[key] = {}
+            order.append(key)
+        text = f"{r['seconds']:.2f} s / {r['gluster_processes']}"
+        if r.get("vs_floor"):
+            text += f" (x{r['vs_floor']:.2f})"
+        cell = cells[key].get(r["volumes"])
+        cells[key][r["volumes"]] = f"{cell}, {r['seconds']:.2f} s" if cell else text
+    lines = ["| part | step | " + " | ".join(f"{n} volume{'s' if n > 1 else ''}" for n in counts) + " |",
+             "|---|---|" + "---:|" * len(counts)]  # fmt: skip
+    for part, step in order:
+        lines.append(f"| {part} | {step} | " + " | ".join(cells[(part, step)].get(n, "") for n in counts) + " |")
     return "\n".join(lines)
 
 
@@ -419,7 +432,12 @@ def main():
                         help="skip the no-op highstate with autoload_dynamic_modules: false (restarts the minions)")
     parser.add_argument("--trivial-runs", type=int, default=3, help="runs of the trivial SLS (the median is shown)")
     parser.add_argument("--json", default=os.path.join(REPO, "bench", "results.json"))
+    parser.add_argument("--table", metavar="JSON", help="print the table of an earlier run's JSON and stop")
     args = parser.parse_args()
+    if args.table:
+        with open(args.table, encoding="utf-8") as handle:
+            print(table(json.load(handle)["rows"]))
+        return
     if os.path.exists(args.base):
         raise SystemExit(f"{args.base} exists: a benchmark is running or was interrupted; remove it first")
     run = Run(args)
