@@ -1062,8 +1062,24 @@ def volume_replace_brick(name, old, new):
         salt gfs1 gluster.volume_replace_brick gv0 gfs3:/b/gv0 gfs4:/b/gv0
     """
     _brick_args(name, [old, new], "replace a brick")
-    _write("volume", "replace-brick", name, old, new, "commit", "force")
+    _retry_xattr_probe(lambda: _write("volume", "replace-brick", name, old, new, "commit", "force"))
     return {"name": name, "old": old, "new": new}
+
+
+def _retry_xattr_probe(write, attempts=3):
+    """Run ``write``; retry (twice, after 1 and 2 s) when only gluster's pre-validation probe of
+    the new brick failed (set and remove a test xattr). That probe changes nothing, and it fails
+    when two glusterd probe the same path at once: several glusterd on one machine all count a
+    loopback brick as their own (seen for reset-brick and replace-brick in this test harness)."""
+    for attempt in range(attempts):
+        try:
+            return write()
+        except CommandExecutionError as exc:
+            text = str(exc)
+            if "Pre Validation failed" not in text or "test extended attribute" not in text or attempt == attempts - 1:
+                raise
+            time.sleep(1 + attempt)
+    return None
 
 
 def volume_reset_brick(name, brick):
@@ -1079,17 +1095,7 @@ def volume_reset_brick(name, brick):
     """
     _brick_args(name, [brick], "reset a brick")
     _write("volume", "reset-brick", name, brick, "start")
-    for attempt in range(3):
-        try:
-            _write("volume", "reset-brick", name, brick, brick, "commit", "force")
-            break
-        except CommandExecutionError as exc:
-            # pre-validation changes nothing; its probe of the brick (set and remove a test
-            # xattr) fails when two glusterd probe the same path at once -- several glusterd on
-            # one machine all count a loopback brick as their own
-            if "Pre Validation failed" not in str(exc) or "test extended attribute" not in str(exc) or attempt == 2:
-                raise
-            time.sleep(1 + attempt)
+    _retry_xattr_probe(lambda: _write("volume", "reset-brick", name, brick, brick, "commit", "force"))
     return {"name": name, "reset": brick}
 
 
