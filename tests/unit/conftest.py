@@ -5,6 +5,7 @@ The ``_utils`` modules are plain files (no package), imported as the package ``s
 Test files then simply ``import saltext_gluster_utils.gluster_xml as gx`` and so on.
 """
 
+import importlib.util
 import sys
 import types
 from pathlib import Path
@@ -26,3 +27,12 @@ from saltext_gluster_utils import gluster_options  # noqa: E402,F401
 from saltext_gluster_utils import gluster_pillar  # noqa: E402,F401
 from saltext_gluster_utils import gluster_validate  # noqa: E402,F401
 from saltext_gluster_utils import gluster_xml  # noqa: E402,F401
+
+
+def load_loader_module(name, filename):
+    """``_modules/<filename>`` imported on its own as module ``name`` (each test file its own
+    copy, so its monkeypatching stays in that file)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "_modules" / filename)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

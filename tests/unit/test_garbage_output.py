@@ -16,7 +16,6 @@ with such answers end to end (the runner faked), and the storage parsers of
 with junk of their own. ``run`` itself is pointed at fake binaries printing junk.
 """
 
-import importlib.util
 import json
 import re
 import stat
@@ -34,7 +33,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from salt.exceptions import CommandExecutionError
 
-from conftest import ROOT
+from conftest import load_loader_module
 
 DATA = Path(__file__).parent.parent / "data"
 CONFIG = gcli.make_config(minion_config={"socket": "/run/garbage/glusterd.socket"})
@@ -47,15 +46,8 @@ SETTINGS = settings(
 )
 
 
-def _load(name, filename):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "_modules" / filename)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GLUSTER = _load("gluster_garbage_unit", "gluster.py")
-STORAGE = _load("gluster_storage_garbage_unit", "gluster_storage.py")
+GLUSTER = load_loader_module("gluster_garbage_unit", "gluster.py")
+STORAGE = load_loader_module("gluster_storage_garbage_unit", "gluster_storage.py")
 
 
 def test_the_module_uses_the_same_utils():

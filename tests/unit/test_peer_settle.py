@@ -6,7 +6,6 @@ here while node 1's probe of it was in flight (opRet -22, errno 0, no opErrstr; 
 deadline; an unreachable glusterd, a lock error and ``settle=0`` still fail at once.
 """
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -14,20 +13,13 @@ import saltext_gluster_utils.gluster_cli as gcli
 from salt.exceptions import CommandExecutionError
 from salt.exceptions import SaltInvocationError
 
-from conftest import ROOT
+from conftest import load_loader_module
 
 DATA = Path(__file__).parent.parent / "data"
 CONFIG = gcli.make_config(minion_config={"socket": "/run/settle/glusterd.socket"})
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("gluster_settle_unit", ROOT / "_modules" / "gluster.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GLUSTER = _load()
+GLUSTER = load_loader_module("gluster_settle_unit", "gluster.py")
 
 
 class Answers:

@@ -7,27 +7,19 @@ stay. Any other write, or a glusterd restart, drops everything. The runner is fa
 answers captured from real gluster (``tests/data``); each test checks the gluster calls made.
 """
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 import saltext_gluster_utils.gluster_cli as gcli
 from salt.exceptions import CommandExecutionError
 
-from conftest import ROOT
+from conftest import load_loader_module
 
 DATA = Path(__file__).parent.parent / "data"
 CONFIG = gcli.make_config(minion_config={"socket": "/run/cache/glusterd.socket"})
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("gluster_cache_unit", ROOT / "_modules" / "gluster.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GLUSTER = _load()
+GLUSTER = load_loader_module("gluster_cache_unit", "gluster.py")
 
 
 class Gluster:
