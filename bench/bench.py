@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "support"))
 
 from cluster import GlusterCluster  # noqa: E402
+from daemons import stop_pidfile  # noqa: E402
 from formula_root import formula_root  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
@@ -381,23 +381,6 @@ class Run:
                 self.finish_cluster(cluster)
             except Exception as exc:  # noqa: BLE001 - tear down what we can, say what failed
                 say(f"teardown of {cluster.base_dir}: {exc}")
-
-
-def stop_pidfile(path, timeout=15):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            pid = int(handle.read().strip())
-        os.kill(pid, signal.SIGTERM)
-    except (OSError, ValueError):
-        return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.2)
-    os.kill(pid, signal.SIGKILL)
 
 
 def table(rows):

@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "support"))
 
 from cluster import GlusterCluster  # noqa: E402
+from daemons import stop_pidfile  # noqa: E402
 from formula_root import formula_root  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
@@ -217,25 +217,10 @@ def up():
     print(f"  the salt CLI for this demo: {BIN}/salt -c {BASE}/salt/master '*' gluster.peer_status")
 
 
-def _kill_pidfile(path, timeout=15):
-    """Stop the process recorded in ``path``: SIGTERM, then SIGKILL if it is still there after
-    ``timeout`` seconds (a salt-minion whose master is gone can sit on SIGTERM)."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            pid = int(handle.read().strip())
-        os.kill(pid, signal.SIGTERM)
-    except (OSError, ValueError):
-        return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.2)
-    else:
-        os.kill(pid, signal.SIGKILL)
-    print(f"  stopped pid {pid} ({os.path.relpath(path, BASE)})")
+def _kill_pidfile(path):
+    pid = stop_pidfile(path)
+    if pid:
+        print(f"  stopped pid {pid} ({os.path.relpath(path, BASE)})")
 
 
 def down():
