@@ -1295,3 +1295,121 @@ def migration_failures(name, log_dir="/var/log/glusterfs"):
     except OSError:
         return []
     return failed
+
+
+# ---- quotas ---------------------------------------------------------------------------------
+
+QUOTA_NOT_CONFIGURED = ("No quota configured on volume", "No inode quota configured on volume")
+
+
+def quota_enabled(name):
+    """
+    Whether directory quotas are enabled on volume ``name`` (``features.quota``), from the
+    run's cached ``volume info``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.quota_enabled gv0
+    """
+    _check(validate.volume_name_problems(name), "quota_enabled")
+    volumes = _volumes(name)
+    if name not in volumes:
+        raise CommandExecutionError(f"Volume {name} does not exist", info={"errno": 30806})
+    return options_diff.normalise(volumes[name]["options"].get("features.quota", "off")) == "on"
+
+
+def quota_enable(name, enabled=True):
+    """
+    Enable (or with ``enabled=False`` disable) directory quotas on volume ``name``. Disabling
+    drops every limit set on the volume (gluster's behaviour).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.quota_enable gv0
+        salt gfs1 gluster.quota_enable gv0 enabled=False
+    """
+    _check(validate.volume_name_problems(name), "quota_enable")
+    _write("volume", "quota", name, "enable" if enabled else "disable", volume=name)
+    return {"name": name, "quota": bool(enabled)}
+
+
+def quota_list(name, objects=False, paths=None):
+    """
+    The quota limits of volume ``name`` with their usage: ``[{"path", "hard_limit",
+    "soft_limit_percent", "soft_limit", "used", "available", "soft_exceeded",
+    "hard_exceeded"}]`` (bytes); with ``objects=True`` the object (inode) limits, with
+    ``files``, ``dirs`` and ``available`` instead of bytes. ``paths`` limits the answer to those
+    directories. No limit set: an empty list.
+
+    ``gluster volume quota ... list`` reads the limits through an auxiliary mount of the volume
+    that glusterd makes on this node, and asks the quota daemon: run it on a server node.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.quota_list gv0
+        salt gfs1 gluster.quota_list gv0 objects=True
+    """
+    paths = [paths] if isinstance(paths, str) else list(paths or [])
+    problems = validate.volume_name_problems(name)
+    for index, path in enumerate(paths):
+        problems += validate.quota_path_problems(path, f"path {index + 1}")
+    _check(problems, "quota_list")
+    try:
+        root = _read("volume", "quota", name, "list-objects" if objects else "list", *paths)
+    except CommandExecutionError as exc:
+        if any(marker in str(exc) for marker in QUOTA_NOT_CONFIGURED):
+            return []
+        raise
+    return _parsed(parse.parse_quota_list, root)
+
+
+def quota_limit(name, path, hard, soft=None, objects=False):
+    """
+    Set the quota limit of directory ``path`` (from the volume's root) on volume ``name``:
+    ``hard`` in bytes with an optional unit (``10GB``), or with ``objects=True`` a number of
+    files and directories; ``soft`` in percent of ``hard`` (gluster's default soft limit when
+    not given). The directory need not exist yet: the limit applies once it does.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.quota_limit gv0 /projects/a 100GB soft=80
+        salt gfs1 gluster.quota_limit gv0 /projects/a 100000 objects=True
+    """
+    problems = validate.volume_name_problems(name) + validate.quota_path_problems(path)
+    if objects:
+        problems += validate.count_problems(hard, "object limit", 1) if hard is not None else ["object limit is missing"]
+    else:
+        problems += validate.quota_size_problems(hard, "hard limit")
+    if soft is not None:
+        problems += validate.soft_percent_problems(soft)
+    _check(problems, f"cannot set a quota limit on volume {name!r}")
+    hard = str(int(hard)) if objects else str(hard).strip()
+    args = ["volume", "quota", name, "limit-objects" if objects else "limit-usage", path, hard]
+    if soft is not None:
+        args.append(f"{validate.soft_percent(soft)}%")
+    _write(*args, volume=name)
+    return {"name": name, "path": path, "hard": hard, "soft": None if soft is None else validate.soft_percent(soft)}
+
+
+def quota_remove(name, path, objects=False):
+    """
+    Remove the usage limit (or with ``objects=True`` the object limit) of directory ``path``
+    on volume ``name``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.quota_remove gv0 /projects/a
+    """
+    _check(validate.volume_name_problems(name) + validate.quota_path_problems(path), "quota_remove")
+    _write("volume", "quota", name, "remove-objects" if objects else "remove", path, volume=name)
+    return {"name": name, "path": path, "removed": "objects" if objects else "usage"}

@@ -322,3 +322,46 @@ def layout_problems(
             f"use a multiple of {replica} bricks"
         )
     return problems
+
+
+QUOTA_SIZE_RE = re.compile(r"^([0-9]{1,16})(B|KB|MB|GB|TB|PB)?$")
+QUOTA_UNITS = {None: 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40, "PB": 1 << 50}
+
+
+def quota_path_problems(path, where="quota path"):
+    """A directory of the volume, from its root: ``/`` or a normalised absolute path (the
+    brick-path character set)."""
+    if path == "/":
+        return []
+    return brick_path_problems(path, where)
+
+
+def quota_size(value):
+    """``10GB`` / ``512MB`` / ``1048576`` -> bytes (gluster's units are powers of 1024), or None."""
+    match = QUOTA_SIZE_RE.fullmatch(str(value).strip()) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    if not match:
+        return None
+    return int(match.group(1)) * QUOTA_UNITS[match.group(2)]
+
+
+def quota_size_problems(value, where="quota size"):
+    size = quota_size(value)
+    if size is None:
+        return [f"{where} {_show(value)} must be a whole number of bytes with an optional unit B, KB, MB, GB, TB or PB"]
+    if size <= 0:
+        return [f"{where} must be more than 0"]
+    return []
+
+
+def soft_percent_problems(value, where="soft limit"):
+    """A soft limit in percent of the hard limit: a whole number 1-99 (``80`` or ``80%``)."""
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    number = text[:-1] if text.endswith("%") else text
+    if not re.fullmatch(r"[0-9]{1,2}", number) or int(number) < 1:
+        return [f"{where} {_show(value)} must be a percentage from 1 to 99"]
+    return []
+
+
+def soft_percent(value):
+    text = str(value).strip()
+    return int(text[:-1] if text.endswith("%") else text)

@@ -442,3 +442,47 @@ def parse_heal_info(xml):
                 entry["files"] = [(f.text or "").strip() or f"<gfid:{f.get('gfid')}>" for f in files]
         bricks.append(entry)
     return bricks
+
+
+def _yes(element, tag):
+    value = _text(element, tag)
+    if value not in ("Yes", "No"):
+        raise GlusterParseError(f"<{tag}> is neither Yes nor No: {value!r}")
+    return value == "Yes"
+
+
+def _percent(element, tag):
+    value = _text(element, tag)
+    if not re.fullmatch(r"\d{1,3}%", value):
+        raise GlusterParseError(f"<{tag}> is not a percentage: {value!r}")
+    return int(value[:-1])
+
+
+def parse_quota_list(xml):
+    """``volume quota VOL list [PATH...]`` or ``list-objects`` -> list of limits, in gluster's
+    order. Usage limits: ``path``, ``hard_limit`` (bytes), ``soft_limit_percent``,
+    ``soft_limit`` (bytes), ``used``, ``available``, ``soft_exceeded``, ``hard_exceeded``.
+    Object limits: ``path``, ``hard_limit`` (objects), ``soft_limit_percent``, ``soft_limit``,
+    ``files``, ``dirs``, ``available``, ``soft_exceeded``, ``hard_exceeded``."""
+    root = _root(xml)
+    quota = _find(root, "volQuota")
+    limits = []
+    for limit in quota.findall("limit"):
+        path = _text(limit, "path")
+        if not path.startswith("/"):
+            raise GlusterParseError(f"quota limit path is not absolute: {path!r}")
+        entry = {
+            "path": path,
+            "hard_limit": _int(limit, "hard_limit"),
+            "soft_limit_percent": _percent(limit, "soft_limit_percent"),
+            "soft_limit": _int(limit, "soft_limit_value"),
+        }
+        if limit.find("file_count") is not None:
+            entry.update(files=_int(limit, "file_count"), dirs=_int(limit, "dir_count"), available=_int(limit, "available"))
+        else:
+            entry.update(used=_int(limit, "used_space"), available=_int(limit, "avail_space"))
+        entry.update(soft_exceeded=_yes(limit, "sl_exceeded"), hard_exceeded=_yes(limit, "hl_exceeded"))
+        if entry["hard_limit"] is None:
+            raise GlusterParseError(f"quota limit on {path} has no hard limit")
+        limits.append(entry)
+    return limits

@@ -1,60 +1,77 @@
 #!/usr/bin/env python3
-"""FIRST CUT (issue 8, not wired into the suite yet): capture ``gluster volume quota ... list
---xml`` from a real one-node cluster on 127.1.9.1 and show how quota list is made to work in
-this harness of several glusterd on one machine:
+"""Re-capture the ``gluster volume quota ... list --xml`` answers the unit tests parse.
 
-1. the CLI reads ``quota.conf`` from /var/lib/glusterd (hard-coded, "TODO: fix hardcoding" in
-   cli-cmd-volume.c): bind the node's working directory there;
-2. the CLI asks quotad only when /var/run/gluster/quotad/quotad.pid exists (QUOTAD_PID_PATH,
-   hard-coded; our quotad writes <rundir>/quotad/quotad.pid): bind <rundir>/quotad there;
-3. the CLI reads limits through the aux mount glusterd makes at
-   /var/run/gluster/<vol>_quota_list/ in *glusterd's* mount namespace (the harness starts each
-   glusterd in its own): run the CLI there (``nsenter -t <glusterd pid> -m``); both binds are
-   made inside that namespace, so the host sees nothing but an empty /var/run/gluster/quotad.
-Enforcement (EDQUOT on a write beyond the hard limit, on an object beyond limit-objects) is
-immediate with ``volume quota VOL hard-timeout 0``; with the default (5 s) writes can overshoot.
-Writes tests/data/quota_list*.xml when moved into tests/data/capture.py.
+A one-node cluster on 127.1.9.1 under a temporary directory, a 2-brick volume ``qv`` with
+quota, usage limits on ``/`` (1GB) and ``/data`` (10MB, soft 70%) and an object limit on
+``/objs`` (5), 8 MiB and 3 files written through a FUSE mount; then ``list``, ``list /data``
+and ``list-objects`` through ``GlusterNode.quota_cli`` (see its docstring: the CLI's quota list
+has hard-coded paths that several glusterd on one host do not have). Run as root:
+
+    python3 tests/data/capture_quota.py
+
+Everything is torn down by pid and path afterwards.
 """
-import os, sys, time, tempfile, subprocess, json
-sys.path.insert(0, "/work/main/tests/support")
-from cluster import GlusterCluster
-base = tempfile.mkdtemp(prefix="gq-", dir="/tmp")
-c = GlusterCluster(base, size=1, subnet="127.1.9"); c.start()
-out = {}
-mnt = f"{base}/mnt"
-try:
-    n1 = c.nodes[0]
-    b = []
-    for i in range(2):
-        p = f"{base}/bricks/q{i}"; os.makedirs(p); b.append(f"{n1.address}:{p}")
-    n1.cli("volume","create","qv",*b,"force"); n1.cli("volume","start","qv")
-    n1.cli("volume","quota","qv","enable")
-    n1.cli("volume","quota","qv","hard-timeout","0")
-    os.makedirs(mnt)
-    subprocess.run(["mount","-t","glusterfs",f"{n1.address}:/qv",mnt], check=True)
-    os.makedirs(f"{mnt}/data"); os.makedirs(f"{mnt}/objs")
-    n1.cli("volume","quota","qv","limit-usage","/data","10MB","70%")
-    n1.cli("volume","quota","qv","limit-usage","/","1GB")
-    n1.cli("volume","quota","qv","limit-objects","/objs","5")
-    with open(f"{mnt}/data/f1","wb") as f: f.write(os.urandom(8*1024*1024))
-    for i in range(3): open(f"{mnt}/objs/o{i}","w").close()
-    time.sleep(3)
-    print(subprocess.run(["ls", "-la", "/var/run/gluster/quotad.socket"], capture_output=True, text=True).stdout)
-    print(subprocess.run(["find", base, "/var/run/gluster", "-name", "quotad*", "-not", "-name", "*.socket*"], capture_output=True, text=True).stdout)
-    os.makedirs("/var/lib/glusterd", exist_ok=True)
-    print(subprocess.run(["nsenter","-t",str(n1.pid),"-m","--","mount","--bind",n1.workdir,"/var/lib/glusterd"], capture_output=True, text=True))
-    made = not os.path.exists("/var/run/gluster/quotad")
-    os.makedirs("/var/run/gluster/quotad", exist_ok=True)
-    print(subprocess.run(["nsenter","-t",str(n1.pid),"-m","--","mount","--bind",os.path.join(n1.rundir,"quotad"),"/var/run/gluster/quotad"], capture_output=True, text=True))
-    def ns(*args):
-        return subprocess.run(["nsenter","-t",str(n1.pid),"-m","--","gluster","--mode=script","--xml",f"--glusterd-sock={n1.socket}",*args], capture_output=True, text=True)
-    for name, args in (("quota_list", ["volume","quota","qv","list"]), ("quota_list_objects", ["volume","quota","qv","list-objects"]), ("quota_list_path", ["volume","quota","qv","list","/data"])):
-        p = ns(*args)
-        out[name] = p.stdout
-        print("==", name, p.returncode, p.stdout[:3000], p.stderr[:500])
-finally:
-    subprocess.run(["umount", mnt])
-    c.stop()
-    json.dump(out, open("/tmp/quota_out.json","w"))
-    if made: os.rmdir("/var/run/gluster/quotad")
-    subprocess.run(["rm","-rf",base])
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+
+from cluster import GlusterCluster  # noqa: E402
+
+
+def main():
+    base = tempfile.mkdtemp(prefix="gcapq-", dir="/tmp")
+    cluster = GlusterCluster(base, size=1, subnet="127.1.9")
+    mountpoint = os.path.join(base, "mnt")
+    undo = None
+    run_dir = "/var/run/gluster"
+    before = set(os.listdir(run_dir)) if os.path.isdir(run_dir) else set()
+    try:
+        cluster.start()
+        node = cluster.nodes[0]
+        node.cli("volume", "create", "qv", node.new_brick("q0"), node.new_brick("q1"), "force")
+        node.cli("volume", "start", "qv")
+        node.cli("volume", "quota", "qv", "enable")
+        cluster.mount("qv", mountpoint)
+        os.makedirs(f"{mountpoint}/data")
+        os.makedirs(f"{mountpoint}/objs")
+        node.cli("volume", "quota", "qv", "limit-usage", "/data", "10MB", "70%")
+        node.cli("volume", "quota", "qv", "limit-usage", "/", "1GB")
+        node.cli("volume", "quota", "qv", "limit-objects", "/objs", "5")
+        with open(f"{mountpoint}/data/f1", "wb") as handle:
+            handle.write(os.urandom(8 << 20))
+        for index in range(3):
+            open(f"{mountpoint}/objs/o{index}", "w", encoding="utf-8").close()
+        time.sleep(3)  # the bricks account usage asynchronously
+        script, undo = node.quota_cli(os.path.join(base, "bin"))
+        for name, args in (
+            ("quota_list", ["list"]),
+            ("quota_list_path", ["list", "/data"]),
+            ("quota_list_objects", ["list-objects"]),
+        ):
+            proc = subprocess.run(
+                [script, "--mode=script", "--xml", f"--glusterd-sock={node.socket}", "volume", "quota", "qv", *args],
+                capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+            with open(os.path.join(HERE, name + ".xml"), "w", encoding="utf-8") as handle:
+                handle.write(proc.stdout)
+            print(f"captured {name}.xml")
+    finally:
+        cluster.unmount(mountpoint)
+        if undo:
+            undo()
+        cluster.stop()
+        # what glusterd and quotad left in the shared run directory during this capture, by name
+        for name in set(os.listdir(run_dir)) - before:
+            if name in ("qv_quota_limit.pid", "qv_quota_list.pid", "quotad.socket"):
+                os.remove(os.path.join(run_dir, name))
+        subprocess.run(["rm", "-rf", "--one-file-system", base], check=False)
+
+
+if __name__ == "__main__":
+    main()

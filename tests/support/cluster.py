@@ -185,6 +185,46 @@ class GlusterNode:
             raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr}{proc.stdout}")
         return proc
 
+    def quota_cli(self, directory):
+        """A gluster binary (a script in ``directory``) with which ``volume quota ... list``
+        works against this node, and a function that undoes what it set up.
+
+        The CLI's quota list assumes one glusterd with the default paths: it reads
+        ``quota.conf`` from /var/lib/glusterd, asks the quota daemon only when
+        /var/run/gluster/quotad/quotad.pid exists, and reads the limits through the auxiliary
+        mount glusterd makes under /var/run/gluster. The harness starts each glusterd in a mount
+        namespace of its own: there this binds the node's working directory over
+        /var/lib/glusterd and its ``run/quotad`` over /var/run/gluster/quotad, and the script
+        runs the CLI in that namespace (``nsenter``). The host sees none of it but an empty
+        /var/run/gluster/quotad directory, removed again by the undo function when it made it.
+        """
+        if not PRIVATE_TMP:
+            raise RuntimeError("quota_cli needs glusterd in its own mount namespace (GLUSTER_PRIVATE_TMP=1)")
+        quotad_dir = "/var/run/gluster/quotad"
+        made = not os.path.isdir(quotad_dir)
+        os.makedirs(quotad_dir, exist_ok=True)
+        os.makedirs(os.path.join(self.rundir, "quotad"), exist_ok=True)
+        enter = ["nsenter", "-t", str(self.pid), "-m", "--"]
+        for source, target in ((self.workdir, "/var/lib/glusterd"), (os.path.join(self.rundir, "quotad"), quotad_dir)):
+            subprocess.run([*enter, "mount", "--bind", source, target], check=True, stdin=subprocess.DEVNULL)
+        os.makedirs(directory, exist_ok=True)
+        script = os.path.join(directory, f"gluster-node{self.index}")
+        with open(script, "w", encoding="utf-8") as handle:
+            handle.write(f"#!/bin/sh\nexec nsenter -t {self.pid} -m -- {shutil.which(GLUSTER) or GLUSTER} \"$@\"\n")
+        os.chmod(script, 0o755)
+
+        def undo():
+            if self.is_running():
+                for target in (quotad_dir, "/var/lib/glusterd"):
+                    subprocess.run([*enter, "umount", target], check=False, stdin=subprocess.DEVNULL)
+            if made:
+                try:
+                    os.rmdir(quotad_dir)
+                except OSError:
+                    pass
+
+        return script, undo
+
     def new_brick(self, name):
         path = os.path.join(self.brickdir, name)
         os.makedirs(path, exist_ok=True)

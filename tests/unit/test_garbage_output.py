@@ -65,6 +65,9 @@ ANSWERS = {
     "pool_list.xml": (["pool", "list"], (gx.parse_peer_status,)),
     "pool_list_single.xml": (["pool", "list"], (gx.parse_peer_status,)),
     "pool_list_probe_race.xml": (["pool", "list"], (gx.parse_peer_status,)),
+    "quota_list.xml": (["volume", "quota", "qv", "list"], (gx.parse_quota_list,)),
+    "quota_list_objects.xml": (["volume", "quota", "qv", "list-objects"], (gx.parse_quota_list,)),
+    "quota_list_path.xml": (["volume", "quota", "qv", "list", "/data"], (gx.parse_quota_list,)),
     "peer_probe.xml": (["peer", "probe", "127.1.1.2"], (gx.parse_op_errno, gx.parse_output_text)),
     "peer_probe_already.xml": (["peer", "probe", "127.1.1.2"], (gx.parse_op_errno, gx.parse_output_text)),
     "peer_probe_unreachable.xml": (["peer", "probe", "127.1.1.9"], (gx.parse_op_errno,)),
@@ -398,6 +401,8 @@ class FakeGluster:
         ("volume", "heal", "rep", "info"): "heal_info_brick_down.xml",
         ("volume", "heal", "rep", "info", "summary"): "heal_summary_brick_down.xml",
         ("volume", "set", "all", "cluster.op-version", "100000"): "volume_set.xml",
+        ("volume", "quota", "qv", "list"): "quota_list.xml",
+        ("volume", "quota", "qv", "list-objects"): "quota_list_objects.xml",
     }
 
     def __init__(self, garbage_for, garbage):
@@ -454,6 +459,8 @@ CALLS = {
         ("volume", "info"),
     ),
     "brick_facts": (lambda m: STORAGE.brick_facts(), ("pool", "list")),
+    "quota_list": (lambda m: m.quota_list("qv"), ("volume", "quota", "qv", "list")),
+    "quota_list_objects": (lambda m: m.quota_list("qv", objects=True), ("volume", "quota", "qv", "list-objects")),
 }
 
 
