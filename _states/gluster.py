@@ -23,6 +23,7 @@ reaches the comment when a step fails.
 
 import logging
 import os
+import re
 import time
 
 from salt.exceptions import CommandExecutionError
@@ -726,3 +727,107 @@ def op_version(name="max"):
     except ERRORS as exc:
         ret["changes"] = {}
         return _fail(ret, f"op-version: {exc}")
+
+
+def _size_bytes(value):
+    """``10GB`` -> bytes, as gluster counts them (units of 1024)."""
+    match = re.fullmatch(r"([0-9]+)(B|KB|MB|GB|TB|PB)?", str(value).strip())
+    units = {None: 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40, "PB": 1 << 50}
+    return int(match.group(1)) * units[match.group(2)] if match else None
+
+
+def _quota_plan(wanted, current, objects, reset_unmanaged):
+    """(to set {path: spec}, to remove [path], left alone [path]) for one kind of limit."""
+    to_set = {}
+    for path, spec in (wanted or {}).items():
+        spec = spec if isinstance(spec, dict) else {"hard": spec}
+        hard = int(spec["hard"]) if objects else _size_bytes(spec["hard"])
+        have = current.get(path)
+        soft = spec.get("soft")
+        soft = None if soft is None else int(str(soft).rstrip("%"))
+        if have is None or have["hard_limit"] != hard or (soft is not None and have["soft_limit_percent"] != soft):
+            to_set[path] = {"hard": spec["hard"], "soft": soft}
+    others = sorted(set(current) - set(wanted or {}))
+    return to_set, (others if reset_unmanaged else []), ([] if reset_unmanaged else others)
+
+
+def volume_quota(name, enabled=True, limits=None, object_limits=None, reset_unmanaged=False):
+    """
+    Directory quotas of volume ``name`` (a started volume): enabled or not, and the limits.
+
+    limits
+        ``{directory: {"hard": "100GB", "soft": 80}}`` (or ``{directory: "100GB"}``):
+        directories from the volume root (``/`` for the whole volume); ``soft`` in percent of
+        ``hard`` (not given: gluster's default, and any soft limit already set is accepted).
+    object_limits
+        The same with ``hard`` a number of files and directories.
+    reset_unmanaged
+        Remove limits set on the volume but not listed here (otherwise they are reported).
+    enabled
+        ``False`` disables quotas, which drops every limit on the volume.
+
+    ``changes`` has ``quota`` (``{"old", "new"}``), ``limits`` / ``object_limits``
+    (``{directory: {"old": ..., "new": ...}}``, ``new`` None for a removed limit).
+    """
+    ret = _ret(name)
+    try:
+        volume = _volume(name)
+        if volume is None:
+            return _fail(ret, f"volume {name} does not exist")
+        is_on = __salt__["gluster.quota_enabled"](name)
+        if not enabled:
+            if not is_on:
+                ret["comment"] = f"quotas are disabled on volume {name}"
+                return ret
+            ret["changes"] = {"quota": {"old": True, "new": False}}
+            if __opts__["test"]:
+                ret["result"] = None
+                ret["comment"] = f"would disable quotas on volume {name} (dropping every limit)"
+                return ret
+            __salt__["gluster.quota_enable"](name, enabled=False)
+            ret["comment"] = f"disabled quotas on volume {name}"
+            return ret
+        if not volume["started"]:
+            return _fail(ret, f"volume {name} is not started: quotas need a started volume")
+        if not is_on:
+            ret["changes"]["quota"] = {"old": False, "new": True}
+        plans = {}
+        for key, objects, wanted in (("limits", False, limits), ("object_limits", True, object_limits)):
+            current = {} if not is_on else {
+                entry["path"]: entry for entry in __salt__["gluster.quota_list"](name, objects=objects)
+            }  # fmt: skip
+            to_set, to_remove, left = _quota_plan(wanted, current, objects, reset_unmanaged)
+            plans[key] = (to_set, to_remove, left)
+            changes = {}
+            for path, spec in to_set.items():
+                old = current.get(path)
+                changes[path] = {
+                    "old": None if old is None else {"hard": old["hard_limit"], "soft": old["soft_limit_percent"]},
+                    "new": spec,
+                }
+            for path in to_remove:
+                changes[path] = {"old": {"hard": current[path]["hard_limit"], "soft": current[path]["soft_limit_percent"]}, "new": None}
+            if changes:
+                ret["changes"][key] = changes
+        left = [f"{path}" for key in plans for path in plans[key][2]]
+        note = f"; limits not in the pillar left alone (reset_unmanaged removes them): {', '.join(left)}" if left else ""
+        if not ret["changes"]:
+            ret["comment"] = f"volume {name}: quotas as wanted{note}"
+            return ret
+        if __opts__["test"]:
+            ret["result"] = None
+            ret["comment"] = f"would change quotas on volume {name}: {', '.join(sorted(ret['changes']))}{note}"
+            return ret
+        if not is_on:
+            __salt__["gluster.quota_enable"](name)
+        for key, objects in (("limits", False), ("object_limits", True)):
+            to_set, to_remove, _left = plans[key]
+            for path, spec in to_set.items():
+                __salt__["gluster.quota_limit"](name, path, spec["hard"], soft=spec["soft"], objects=objects)
+            for path in to_remove:
+                __salt__["gluster.quota_remove"](name, path, objects=objects)
+        ret["comment"] = f"volume {name}: quotas changed ({', '.join(sorted(ret['changes']))}){note}"
+        return ret
+    except ERRORS as exc:
+        ret["changes"] = {}
+        return _fail(ret, f"volume {name}: {exc}")

@@ -47,7 +47,10 @@ VOLUME_KEYS = {
     "heal_timeout": "seconds to wait for self-heal after a replaced brick or a raised replica (default 0)",
     "migration_timeout": "seconds to wait for a shrink's data migration before the next run resumes it (default 3600)",
     "auth": "client access: {allow: [...], reject: [...]} of addresses, IPv4 networks, * wildcards or hostnames",
+    "quota": "directory quotas: {enabled, limits: {/dir: {hard: 10GB, soft: 80}}, object_limits: {/dir: {hard: 1000}}, reset_unmanaged}",
 }
+QUOTA_KEYS = {"enabled", "limits", "object_limits", "reset_unmanaged"}
+QUOTA_OPTIONS = ("features.quota", "features.inode-quota")
 TOP_KEYS = {
     # runner settings (see _utils/gluster_cli.py)
     "binary", "socket", "remote_host", "timeout", "lock_retries", "lock_backoff", "glfsheal",
@@ -282,6 +285,69 @@ def _auth(path, raw, nodes, options, problems):
     return auth
 
 
+def _quota_limits(where, raw, objects, problems):
+    """``limits`` / ``object_limits``: ``{/dir: {hard, soft}}`` or ``{/dir: hard}``."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.add(where, "must be a mapping of directory (from the volume root) -> {hard: ..., soft: ...}")
+        return {}
+    limits = {}
+    for directory, spec in raw.items():
+        at = f"{where}:{directory}"
+        found = validate.quota_path_problems(directory, "directory")
+        if found:
+            problems.add(at, "; ".join(found))
+            continue
+        spec = spec if isinstance(spec, dict) else {"hard": spec}
+        unknown = sorted(set(spec) - {"hard", "soft"})
+        if unknown:
+            problems.add(f"{at}:{unknown[0]}", "unknown key; allowed: hard, soft")
+            continue
+        hard, soft = spec.get("hard"), spec.get("soft")
+        if objects:
+            found = validate.count_problems(hard, "hard", 1) if hard is not None else ["hard is missing"]
+        else:
+            found = validate.quota_size_problems(hard, "hard")
+        if soft is not None:
+            found += validate.soft_percent_problems(soft, "soft")
+        if found:
+            problems.add(at, "; ".join(found))
+            continue
+        limits[directory] = {
+            "hard": int(hard) if objects else str(hard).strip(),
+            "soft": None if soft is None else validate.soft_percent(soft),
+        }
+    return limits
+
+
+def _quota(path, raw, options, problems):
+    """``gluster:volumes:<name>:quota`` -> ``{"enabled", "limits", "object_limits",
+    "reset_unmanaged"}``; the quota switches themselves are not volume ``options``."""
+    where = f"{path}:quota"
+    if not isinstance(raw, dict):
+        problems.add(where, "must be a mapping: enabled, limits, object_limits, reset_unmanaged")
+        return None
+    for key in raw:
+        if key not in QUOTA_KEYS:
+            problems.add(f"{where}:{key}", f"unknown key; allowed: {', '.join(sorted(QUOTA_KEYS))}")
+    for key in ("enabled", "reset_unmanaged"):
+        if key in raw and not _is_bool(raw[key]):
+            problems.add(f"{where}:{key}", f"{raw[key]!r} must be true or false")
+    for option in QUOTA_OPTIONS:
+        if isinstance(options, dict) and any(str(k).lower() == option for k in options):
+            problems.add(f"{path}:options:{option}", f"set by {where}:enabled (gluster volume quota enable)")
+    quota = {
+        "enabled": raw.get("enabled", True) is not False,
+        "limits": _quota_limits(f"{where}:limits", raw.get("limits"), False, problems),
+        "object_limits": _quota_limits(f"{where}:object_limits", raw.get("object_limits"), True, problems),
+        "reset_unmanaged": raw.get("reset_unmanaged", False) is True,
+    }
+    if not quota["enabled"] and (quota["limits"] or quota["object_limits"]):
+        problems.add(where, "limits need enabled: true (disabling quota drops every limit)")
+    return quota
+
+
 def _volume(name, spec, nodes, problems):
     path = f"gluster:volumes:{name}"
     found = validate.volume_name_problems(name, "volume name")
@@ -339,6 +405,9 @@ def _volume(name, spec, nodes, problems):
     if options:
         problems.extend(validate.options_problems(options, where=f"{path}:options"))
     auth = _auth(path, spec["auth"], nodes, options, problems) if "auth" in spec else {}
+    quota = _quota(path, spec["quota"], options, problems) if "quota" in spec else None
+    if quota and spec.get("started", True) is False:
+        problems.add(f"{path}:quota", "quotas need a started volume (started: false here)")
     return {
         "name": name,
         "ensure": "present",
@@ -355,6 +424,7 @@ def _volume(name, spec, nodes, problems):
             **{AUTH_OPTIONS[key]: ",".join(entries) for key, entries in auth.items()},
         },
         "auth": auth,
+        "quota": quota,
         "reset_unmanaged": spec.get("reset_unmanaged", False) is True,
         "allow_shrink": spec.get("allow_shrink", False) is True,
         "rebalance": rebalance,

@@ -97,6 +97,18 @@ gluster-volume-{{ name }}-{{ 'started' if volume.started else 'stopped' }}:
     - require:
       - gluster: gluster-volume-{{ name }}-options
 {%-   endfor %}
+{%-   for name, volume in model.volumes | dictsort if volume.ensure != 'absent' and volume.quota %}
+
+gluster-volume-{{ name }}-quota:
+  gluster.volume_quota:
+    - name: {{ name | json }}
+    - enabled: {{ volume.quota.enabled | json }}
+    - limits: {{ volume.quota.limits | json }}
+    - object_limits: {{ volume.quota.object_limits | json }}
+    - reset_unmanaged: {{ volume.quota.reset_unmanaged | json }}
+    - require:
+      - gluster: gluster-volume-{{ name }}-started
+{%-   endfor %}
 
 {#- peers that left the pillar: reported, and detached with gluster:detach_removed_nodes once
     they host no brick (after the volume states above moved their bricks away) #}

@@ -7,11 +7,14 @@ namespace, where the CLI's hard-coded paths lead to node 1's files. Everything e
 plain CLI. ``hard-timeout 0`` makes the bricks enforce a limit at once (with gluster's default
 of 5 s a burst of writes can overshoot it)."""
 
+import copy
 import errno
 import os
 import time
 
 import pytest
+from formula_root import formula_root
+from saltfactories.utils.functional import Loaders
 
 pytestmark = pytest.mark.cluster
 
@@ -34,17 +37,23 @@ def _write(path, megabytes):
 
 
 @pytest.fixture
-def quota_volume(clean_volumes, gluster_with, tmp_path):
+def quota_volume(clean_volumes, minion_opts, tmp_path):
     cluster = clean_volumes
     node = cluster[0]
     before = set(os.listdir(RUN)) if os.path.isdir(RUN) else set()
     script, undo = node.quota_cli(str(tmp_path / "bin"))
-    bricks = [n.new_brick("quota") for n in cluster.nodes]
+    bricks = [n.new_brick(f"quota-{tmp_path.name}") for n in cluster.nodes]  # fresh bricks per test
     node.cli("volume", "create", "qv", "replica", "3", *bricks, "force")
+    opts = copy.deepcopy(minion_opts)
+    opts["gluster"] = dict(opts["gluster"], binary=script)
+    opts["file_roots"] = {"base": [formula_root(str(tmp_path / "formula"))]}
+    opts["quota bricks"] = bricks
     node.cli("volume", "start", "qv")
     mountpoint = str(tmp_path / "mnt")
     try:
-        yield gluster_with(binary=script), node, cluster.mount("qv", mountpoint)
+        loaders = Loaders(opts, loaded_base_name=f"{__name__}.loaded")
+        yield loaders, node, cluster.mount("qv", mountpoint)
+        loaders.reset_state()
     finally:
         cluster.unmount(mountpoint)
         node.cli("volume", "quota", "qv", "disable", check=False)
@@ -59,7 +68,8 @@ def quota_volume(clean_volumes, gluster_with, tmp_path):
 
 
 def test_limits_are_enforced_and_listed(quota_volume):
-    gluster, node, mnt = quota_volume
+    loaders, node, mnt = quota_volume
+    gluster = loaders.modules.gluster
     assert gluster.quota_enabled("qv") is False
     assert gluster.quota_enable("qv") == {"name": "qv", "quota": True}
     assert gluster.quota_enabled("qv") is True
@@ -94,3 +104,89 @@ def test_limits_are_enforced_and_listed(quota_volume):
     assert _write(f"{mnt}/data/third", 4) is None  # no limit any more
     gluster.quota_enable("qv", enabled=False)
     assert gluster.quota_enabled("qv") is False
+
+
+def test_volume_quota_state_predicts_applies_and_is_idempotent(quota_volume):
+    loaders, node, mnt = quota_volume
+    states, gluster = loaders.states.gluster, loaders.modules.gluster
+    os.makedirs(f"{mnt}/data")
+    wanted = {"limits": {"/data": {"hard": "4MB", "soft": 50}, "/": "1GB"}, "object_limits": {"/data": {"hard": 100}}}
+    predicted = states.volume_quota(name="qv", test=True, **wanted)
+    assert predicted.result is None, predicted.comment
+    assert predicted.changes == {
+        "quota": {"old": False, "new": True},
+        "limits": {"/data": {"old": None, "new": {"hard": "4MB", "soft": 50}}, "/": {"old": None, "new": {"hard": "1GB", "soft": None}}},
+        "object_limits": {"/data": {"old": None, "new": {"hard": 100, "soft": None}}},
+    }  # fmt: skip
+    gluster.clear_cache()
+    assert gluster.quota_enabled("qv") is False, "test=True changed nothing"
+
+    applied = states.volume_quota(name="qv", **wanted)
+    assert applied.result is True, applied.comment
+    assert applied.changes == predicted.changes
+    gluster.clear_cache()
+    limits = {e["path"]: (e["hard_limit"], e["soft_limit_percent"]) for e in gluster.quota_list("qv")}
+    assert limits == {"/data": (4 << 20, 50), "/": (1 << 30, 80)}
+    assert [(e["path"], e["hard_limit"]) for e in gluster.quota_list("qv", objects=True)] == [("/data", 100)]
+
+    again = states.volume_quota(name="qv", **wanted)
+    assert again.result is True and again.changes == {}, again.changes
+
+    # a limit dropped from the pillar: reported, removed only with reset_unmanaged
+    fewer = {"limits": {"/data": {"hard": "4MB", "soft": 50}}, "object_limits": wanted["object_limits"]}
+    kept = states.volume_quota(name="qv", **fewer)
+    assert kept.result is True and kept.changes == {} and "left alone" in kept.comment and "/" in kept.comment
+    removed = states.volume_quota(name="qv", reset_unmanaged=True, **fewer)
+    assert removed.result is True
+    assert removed.changes == {"limits": {"/": {"old": {"hard": 1 << 30, "soft": 80}, "new": None}}}
+    gluster.clear_cache()
+    assert [e["path"] for e in gluster.quota_list("qv")] == ["/data"]
+
+    # a changed hard limit, then disabling (drops every limit)
+    changed = states.volume_quota(name="qv", limits={"/data": {"hard": "8MB", "soft": 50}}, object_limits=wanted["object_limits"])
+    assert changed.changes == {"limits": {"/data": {"old": {"hard": 4 << 20, "soft": 50}, "new": {"hard": "8MB", "soft": 50}}}}
+    off = states.volume_quota(name="qv", enabled=False)
+    assert off.result is True and off.changes == {"quota": {"old": True, "new": False}}
+    gluster.clear_cache()
+    assert gluster.quota_enabled("qv") is False
+    assert states.volume_quota(name="qv", enabled=False).changes == {}
+
+
+def test_the_formula_applies_the_pillar_quota_after_the_start(quota_volume, gluster_cluster):
+    loaders, _node, mnt = quota_volume
+    opts = loaders.opts
+    nodes = {opts["id"]: gluster_cluster[0].address}
+    nodes.update({f"gfs{n.index}": n.address for n in gluster_cluster.nodes[1:]})
+    pillar = {
+        "gluster": {
+            "nodes": nodes,
+            "peer_timeout": 30,
+            "server": {"manage_packages": False, "manage_service": False},
+            "volumes": {
+                "qv": {
+                    "replica": 3, "bricks": opts["quota bricks"], "force": True,
+                    "quota": {"limits": {"/": "1GB", "/data": {"hard": "4MB", "soft": 50}}},
+                },
+            },
+        }
+    }  # fmt: skip
+    rendered = loaders.modules.state.show_sls("gluster.volumes", pillar=pillar)
+    assert isinstance(rendered, dict), rendered  # a list holds render errors
+    quota = rendered["gluster-volume-qv-quota"]["gluster"]  # [function, {arg: value}, ...]
+    assert "volume_quota" in quota
+    assert {"require": [{"gluster": "gluster-volume-qv-started"}]} in quota, quota
+    os.makedirs(f"{mnt}/data")
+
+    def run(**kwargs):
+        result = loaders.modules.state.sls("gluster.volumes", pillar=pillar, **kwargs).raw
+        assert isinstance(result, dict), result
+        return {key.split("_|-")[1]: value for key, value in result.items()}
+
+    predicted = run(test=True)["gluster-volume-qv-quota"]
+    assert predicted["result"] is None and set(predicted["changes"]) == {"quota", "limits"}
+    applied = run()
+    failed = {sid: r["comment"] for sid, r in applied.items() if r["result"] is not True}
+    assert not failed, failed
+    assert applied["gluster-volume-qv-quota"]["changes"] == predicted["changes"]
+    again = run()["gluster-volume-qv-quota"]
+    assert again["result"] is True and again["changes"] == {}, again

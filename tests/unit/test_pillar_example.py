@@ -70,5 +70,11 @@ def test_commented_volume_examples_are_valid_too():
     assert model["volumes"]["archive"]["disperse"] == 3
     assert model["volumes"]["vm-images"]["arbiter"] == 1
     assert len(model["volumes"]["scratch"]["bricks"]) == 6
+    assert model["volumes"]["scratch"]["quota"] == {
+        "enabled": True,
+        "limits": {"/": {"hard": "2TB", "soft": None}, "/projects/a": {"hard": "100GB", "soft": 80}},
+        "object_limits": {"/projects/a": {"hard": 1000000, "soft": None}},
+        "reset_unmanaged": False,
+    }
     assert model["volumes"]["explicit"]["bricks"][0] == "127.1.1.1:/data/glusterfs/explicit/brick"
     assert model["volumes"]["old-volume"] == {"name": "old-volume", "ensure": "absent"}
