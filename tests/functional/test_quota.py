@@ -47,12 +47,11 @@ def quota_volume(clean_volumes, minion_opts, tmp_path):
     opts = copy.deepcopy(minion_opts)
     opts["gluster"] = dict(opts["gluster"], binary=script)
     opts["file_roots"] = {"base": [formula_root(str(tmp_path / "formula"))]}
-    opts["quota bricks"] = bricks
     node.cli("volume", "start", "qv")
     mountpoint = str(tmp_path / "mnt")
     try:
         loaders = Loaders(opts, loaded_base_name=f"{__name__}.loaded")
-        yield loaders, node, cluster.mount("qv", mountpoint)
+        yield loaders, node, cluster.mount("qv", mountpoint), bricks
         loaders.reset_state()
     finally:
         cluster.unmount(mountpoint)
@@ -68,7 +67,7 @@ def quota_volume(clean_volumes, minion_opts, tmp_path):
 
 
 def test_limits_are_enforced_and_listed(quota_volume):
-    loaders, node, mnt = quota_volume
+    loaders, node, mnt, _bricks = quota_volume
     gluster = loaders.modules.gluster
     assert gluster.quota_enabled("qv") is False
     assert gluster.quota_enable("qv") == {"name": "qv", "quota": True}
@@ -107,7 +106,7 @@ def test_limits_are_enforced_and_listed(quota_volume):
 
 
 def test_volume_quota_state_predicts_applies_and_is_idempotent(quota_volume):
-    loaders, node, mnt = quota_volume
+    loaders, _node, mnt, _bricks = quota_volume
     states, gluster = loaders.states.gluster, loaders.modules.gluster
     os.makedirs(f"{mnt}/data")
     wanted = {"limits": {"/data": {"hard": "4MB", "soft": 50}, "/": "1GB"}, "object_limits": {"/data": {"hard": 100}}}
@@ -153,7 +152,7 @@ def test_volume_quota_state_predicts_applies_and_is_idempotent(quota_volume):
 
 
 def test_the_formula_applies_the_pillar_quota_after_the_start(quota_volume, gluster_cluster):
-    loaders, _node, mnt = quota_volume
+    loaders, _node, mnt, bricks = quota_volume
     opts = loaders.opts
     nodes = {opts["id"]: gluster_cluster[0].address}
     nodes.update({f"gfs{n.index}": n.address for n in gluster_cluster.nodes[1:]})
@@ -164,7 +163,7 @@ def test_the_formula_applies_the_pillar_quota_after_the_start(quota_volume, glus
             "server": {"manage_packages": False, "manage_service": False},
             "volumes": {
                 "qv": {
-                    "replica": 3, "bricks": opts["quota bricks"], "force": True,
+                    "replica": 3, "bricks": bricks, "force": True,
                     "quota": {"limits": {"/": "1GB", "/data": {"hard": "4MB", "soft": 50}}},
                 },
             },
