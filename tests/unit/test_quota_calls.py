@@ -19,7 +19,7 @@ CONFIG = gcli.make_config(minion_config={"socket": "/run/quota/glusterd.socket"}
 
 
 def _load():
-    spec = importlib.util.spec_from_file_location("gluster_quota_unit", ROOT / "_modules" / "gluster.py")
+    spec = importlib.util.spec_from_file_location("gluster_quota_calls_unit", ROOT / "_modules" / "gluster.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
