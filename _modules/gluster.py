@@ -1369,6 +1369,80 @@ def quota_list(name, objects=False, paths=None):
     return _parsed(parse.parse_quota_list, root)
 
 
+def _quota_specs(wanted, objects, where):
+    """The pillar form of limits (``{path: "10GB"}`` or ``{path: {"hard", "soft"}}``) checked:
+    (``{path: {"hard": bytes or count, "soft": percent or None}}``, problems)."""
+    specs, problems = {}, []
+    if wanted is None:
+        return specs, problems
+    if not isinstance(wanted, dict):
+        return specs, [f"{where} must be a mapping of directory to limit, got {type(wanted).__name__}"]
+    for path, spec in wanted.items():
+        here = f"{where} {path!r}"
+        path_problems = validate.quota_path_problems(path, f"{where} directory")
+        spec = spec if isinstance(spec, dict) else {"hard": spec}
+        unknown = sorted(str(key) for key in spec if key not in ("hard", "soft"))
+        hard, soft = spec.get("hard"), spec.get("soft")
+        found = path_problems + ([f"{here}: unknown keys {', '.join(unknown)} (hard, soft)"] if unknown else [])
+        if objects:
+            found += validate.count_problems(hard, f"{here} hard", 1) if hard is not None else [f"{here}: hard is missing"]
+        else:
+            found += validate.quota_size_problems(hard, f"{here} hard")
+        if soft is not None:
+            found += validate.soft_percent_problems(soft, f"{here} soft")
+        problems += found
+        if not found:
+            specs[path] = {
+                "hard": int(hard) if objects else validate.quota_size(hard),
+                "soft": None if soft is None else validate.soft_percent(soft),
+            }
+    return specs, problems
+
+
+def quota_plan(name, limits=None, object_limits=None, reset_unmanaged=False):
+    """
+    What ``gluster.volume_quota`` would change on volume ``name``, after checking every limit:
+    ``{"enabled": bool, "limits": {...}, "object_limits": {...}}``, each of the two with
+    ``set`` (``{path: {"hard", "soft"}}``, hard in bytes or a count, soft in percent or None
+    for gluster's default), ``remove`` (paths, only with ``reset_unmanaged``), ``unmanaged``
+    (set on the volume but not wanted, left alone) and ``current`` (``{path: {"hard", "soft"}}``).
+    A limit whose soft percent is not given accepts any soft limit already set.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.quota_plan gv0 limits='{"/projects": "100GB"}'
+    """
+    problems = validate.volume_name_problems(name)
+    kinds = {}
+    for key, objects, wanted in (("limits", False, limits), ("object_limits", True, object_limits)):
+        kinds[key], found = _quota_specs(wanted, objects, f"volume {name} quota {key}")
+        problems += found
+    _check(problems, f"cannot plan quotas of volume {name!r}")
+    enabled = quota_enabled(name)
+    plan = {"enabled": enabled}
+    for key, objects in (("limits", False), ("object_limits", True)):
+        current = {}
+        if enabled:
+            for entry in quota_list(name, objects=objects):
+                current[entry["path"]] = {"hard": entry["hard_limit"], "soft": entry["soft_limit_percent"]}
+        wanted = kinds[key]
+        to_set = {
+            path: spec for path, spec in wanted.items()
+            if path not in current or current[path]["hard"] != spec["hard"]
+            or (spec["soft"] is not None and current[path]["soft"] != spec["soft"])
+        }  # fmt: skip
+        others = sorted(set(current) - set(wanted))
+        plan[key] = {
+            "set": to_set,
+            "remove": others if reset_unmanaged else [],
+            "unmanaged": [] if reset_unmanaged else others,
+            "current": current,
+        }
+    return plan
+
+
 def quota_limit(name, path, hard, soft=None, objects=False):
     """
     Set the quota limit of directory ``path`` (from the volume's root) on volume ``name``:

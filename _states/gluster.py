@@ -23,7 +23,6 @@ reaches the comment when a step fails.
 
 import logging
 import os
-import re
 import time
 
 from salt.exceptions import CommandExecutionError
@@ -729,28 +728,6 @@ def op_version(name="max"):
         return _fail(ret, f"op-version: {exc}")
 
 
-def _size_bytes(value):
-    """``10GB`` -> bytes, as gluster counts them (units of 1024)."""
-    match = re.fullmatch(r"([0-9]+)(B|KB|MB|GB|TB|PB)?", str(value).strip())
-    units = {None: 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40, "PB": 1 << 50}
-    return int(match.group(1)) * units[match.group(2)] if match else None
-
-
-def _quota_plan(wanted, current, objects, reset_unmanaged):
-    """(to set {path: spec}, to remove [path], left alone [path]) for one kind of limit."""
-    to_set = {}
-    for path, spec in (wanted or {}).items():
-        spec = spec if isinstance(spec, dict) else {"hard": spec}
-        hard = int(spec["hard"]) if objects else _size_bytes(spec["hard"])
-        have = current.get(path)
-        soft = spec.get("soft")
-        soft = None if soft is None else int(str(soft).rstrip("%"))
-        if have is None or have["hard_limit"] != hard or (soft is not None and have["soft_limit_percent"] != soft):
-            to_set[path] = {"hard": spec["hard"], "soft": soft}
-    others = sorted(set(current) - set(wanted or {}))
-    return to_set, (others if reset_unmanaged else []), ([] if reset_unmanaged else others)
-
-
 def volume_quota(name, enabled=True, limits=None, object_limits=None, reset_unmanaged=False):
     """
     Directory quotas of volume ``name`` (a started volume): enabled or not, and the limits.
@@ -789,27 +766,16 @@ def volume_quota(name, enabled=True, limits=None, object_limits=None, reset_unma
             return ret
         if not volume["started"]:
             return _fail(ret, f"volume {name} is not started: quotas need a started volume")
+        plan = __salt__["gluster.quota_plan"](name, limits, object_limits, reset_unmanaged)
         if not is_on:
             ret["changes"]["quota"] = {"old": False, "new": True}
-        plans = {}
-        for key, objects, wanted in (("limits", False, limits), ("object_limits", True, object_limits)):
-            current = {} if not is_on else {
-                entry["path"]: entry for entry in __salt__["gluster.quota_list"](name, objects=objects)
-            }  # fmt: skip
-            to_set, to_remove, left = _quota_plan(wanted, current, objects, reset_unmanaged)
-            plans[key] = (to_set, to_remove, left)
-            changes = {}
-            for path, spec in to_set.items():
-                old = current.get(path)
-                changes[path] = {
-                    "old": None if old is None else {"hard": old["hard_limit"], "soft": old["soft_limit_percent"]},
-                    "new": spec,
-                }
-            for path in to_remove:
-                changes[path] = {"old": {"hard": current[path]["hard_limit"], "soft": current[path]["soft_limit_percent"]}, "new": None}
+        for key in ("limits", "object_limits"):
+            current = plan[key]["current"]
+            changes = {path: {"old": current.get(path), "new": spec} for path, spec in plan[key]["set"].items()}
+            changes.update({path: {"old": current[path], "new": None} for path in plan[key]["remove"]})
             if changes:
                 ret["changes"][key] = changes
-        left = [f"{path}" for key in plans for path in plans[key][2]]
+        left = plan["limits"]["unmanaged"] + [f"{path} (objects)" for path in plan["object_limits"]["unmanaged"]]
         note = f"; limits not in the pillar left alone (reset_unmanaged removes them): {', '.join(left)}" if left else ""
         if not ret["changes"]:
             ret["comment"] = f"volume {name}: quotas as wanted{note}"
@@ -821,10 +787,9 @@ def volume_quota(name, enabled=True, limits=None, object_limits=None, reset_unma
         if not is_on:
             __salt__["gluster.quota_enable"](name)
         for key, objects in (("limits", False), ("object_limits", True)):
-            to_set, to_remove, _left = plans[key]
-            for path, spec in to_set.items():
+            for path, spec in plan[key]["set"].items():
                 __salt__["gluster.quota_limit"](name, path, spec["hard"], soft=spec["soft"], objects=objects)
-            for path in to_remove:
+            for path in plan[key]["remove"]:
                 __salt__["gluster.quota_remove"](name, path, objects=objects)
         ret["comment"] = f"volume {name}: quotas changed ({', '.join(sorted(ret['changes']))}){note}"
         return ret

@@ -114,7 +114,7 @@ def test_volume_quota_state_predicts_applies_and_is_idempotent(quota_volume):
     assert predicted.result is None, predicted.comment
     assert predicted.changes == {
         "quota": {"old": False, "new": True},
-        "limits": {"/data": {"old": None, "new": {"hard": "4MB", "soft": 50}}, "/": {"old": None, "new": {"hard": "1GB", "soft": None}}},
+        "limits": {"/data": {"old": None, "new": {"hard": 4 << 20, "soft": 50}}, "/": {"old": None, "new": {"hard": 1 << 30, "soft": None}}},
         "object_limits": {"/data": {"old": None, "new": {"hard": 100, "soft": None}}},
     }  # fmt: skip
     gluster.clear_cache()
@@ -143,7 +143,7 @@ def test_volume_quota_state_predicts_applies_and_is_idempotent(quota_volume):
 
     # a changed hard limit, then disabling (drops every limit)
     changed = states.volume_quota(name="qv", limits={"/data": {"hard": "8MB", "soft": 50}}, object_limits=wanted["object_limits"])
-    assert changed.changes == {"limits": {"/data": {"old": {"hard": 4 << 20, "soft": 50}, "new": {"hard": "8MB", "soft": 50}}}}
+    assert changed.changes == {"limits": {"/data": {"old": {"hard": 4 << 20, "soft": 50}, "new": {"hard": 8 << 20, "soft": 50}}}}
     off = states.volume_quota(name="qv", enabled=False)
     assert off.result is True and off.changes == {"quota": {"old": True, "new": False}}
     gluster.clear_cache()

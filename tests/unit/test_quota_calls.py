@@ -2,7 +2,6 @@
 (``tests/data/capture_quota.py``), limits validated before any gluster call, and the exact
 argv each quota function runs."""
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,13 @@ import saltext_gluster_utils.gluster_xml as gx
 from salt.exceptions import CommandExecutionError
 from salt.exceptions import SaltInvocationError
 
-from conftest import ROOT
+from conftest import load_loader_module
 
 DATA = Path(__file__).parent.parent / "data"
 CONFIG = gcli.make_config(minion_config={"socket": "/run/quota/glusterd.socket"})
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("gluster_quota_calls_unit", ROOT / "_modules" / "gluster.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GLUSTER = _load()
+GLUSTER = load_loader_module("gluster_quota_calls_unit", "gluster.py")
 
 
 def test_usage_limits_parsed():
@@ -145,4 +137,52 @@ def test_quota_enabled_reads_the_volume_option(runner):
 def test_bad_input_is_refused_before_gluster_runs(runner, call):
     with pytest.raises(SaltInvocationError):
         call()
+    assert runner.calls == []
+
+
+def test_quota_plan_against_captured_limits(runner, monkeypatch):
+    """quota_list.xml has / (1GB, 80%) and /data (10MB, 70%); quota_list_objects.xml /objs (5)."""
+
+    def run(config, args, xml=True, counter=None):
+        runner.calls.append(list(args))
+        answer = {"list": "quota_list.xml", "list-objects": "quota_list_objects.xml"}[args[3]]
+        return gcli.check_xml((DATA / answer).read_text(), list(args), CONFIG)
+
+    monkeypatch.setattr(gcli, "run", run)
+    monkeypatch.setattr(GLUSTER, "quota_enabled", lambda name: True)
+    limits = {"/": {"hard": "1GB"}, "/data": {"hard": "10MB", "soft": "60%"}, "/new": "2GB"}
+    plan = GLUSTER.quota_plan("qv", limits=limits, object_limits={"/objs": 5})
+    assert plan["enabled"] is True
+    assert plan["limits"] == {
+        "set": {"/data": {"hard": 10 << 20, "soft": 60}, "/new": {"hard": 2 << 30, "soft": None}},
+        "remove": [],
+        "unmanaged": [],
+        "current": {"/": {"hard": 1 << 30, "soft": 80}, "/data": {"hard": 10 << 20, "soft": 70}},
+    }  # the soft limit of / is not given: gluster's 80 is accepted
+    assert plan["object_limits"]["set"] == {} and plan["object_limits"]["current"] == {"/objs": {"hard": 5, "soft": 80}}
+    assert runner.calls == [["volume", "quota", "qv", "list"], ["volume", "quota", "qv", "list-objects"]]
+
+    fewer = GLUSTER.quota_plan("qv", limits={"/data": "10MB"})
+    assert fewer["limits"]["set"] == {} and fewer["limits"]["unmanaged"] == ["/"] and fewer["limits"]["remove"] == []
+    assert fewer["object_limits"]["unmanaged"] == ["/objs"]
+    reset = GLUSTER.quota_plan("qv", limits={"/data": "10MB"}, reset_unmanaged=True)
+    assert reset["limits"]["remove"] == ["/"] and reset["object_limits"]["remove"] == ["/objs"]
+
+
+@pytest.mark.parametrize(
+    "limits, object_limits, message",
+    [
+        ({"/a": "1 GB"}, None, "quota limits '/a' hard"),
+        ({"a/b": "1GB"}, None, "quota limits directory"),
+        ({"/a": {"hard": "1GB", "soft": 0}}, None, "quota limits '/a' soft"),
+        ({"/a": {"hard": "1GB", "sfot": 80}}, None, "unknown keys sfot"),
+        (["/a"], None, "must be a mapping"),
+        (None, {"/a": "many"}, "object_limits '/a' hard"),
+        (None, {"/a": {"soft": 80}}, "hard is missing"),
+    ],
+)
+def test_quota_plan_refuses_bad_limits_before_reading(runner, limits, object_limits, message):
+    with pytest.raises(SaltInvocationError, match=message) as caught:
+        GLUSTER.quota_plan("qv", limits=limits, object_limits=object_limits)
+    assert "volume qv" in str(caught.value)
     assert runner.calls == []
