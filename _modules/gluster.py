@@ -856,29 +856,145 @@ def volume_layout_differences(
     return differences
 
 
-def volume_options_plan(name, options, reset_unmanaged=False):
+def profiles():
+    """
+    The tuning profiles gluster ships on this node: ``{name: {option: value}}`` read from the
+    option group files in ``gluster:groups_dir`` (``/var/lib/glusterd/groups``: ``virt``,
+    ``metadata-cache``, ``db-workload``, ...). A file that cannot be read as ``key=value``
+    lines is left out and logged.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.profiles
+    """
+    directory = _config()["groups_dir"]
+    found = {}
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return found
+    for name in names:
+        if validate.profile_name_problems(name):
+            continue
+        try:
+            found[name] = profile_options(name)
+        except (CommandExecutionError, SaltInvocationError) as exc:
+            log.warning("gluster: tuning profile %s left out: %s", name, exc)
+    return found
+
+
+def profile_options(name):
+    """
+    The options of gluster's tuning profile (option group) ``name`` on this node, from
+    ``<gluster:groups_dir>/<name>``: ``{option: value}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.profile_options virt
+    """
+    _check(validate.profile_name_problems(name), "profile_options")
+    directory = _config()["groups_dir"]
+    path = os.path.join(directory, name)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read(1 << 20)
+    except FileNotFoundError:
+        try:
+            known = ", ".join(sorted(n for n in os.listdir(directory) if not validate.profile_name_problems(n)))
+        except OSError:
+            known = ""
+        raise CommandExecutionError(
+            f"tuning profile {name!r} is neither in the pillar (gluster:profiles) nor a gluster group file in "
+            f"{directory} (there: {known or 'none'})"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandExecutionError(f"tuning profile {name!r}: cannot read {path}: {exc}") from None
+    options, problems = options_diff.parse_group(text)
+    if options:
+        problems += validate.options_problems(options, where="option")
+    if problems or not options:
+        raise CommandExecutionError(f"tuning profile {name!r} ({path}): {'; '.join(problems) or 'no options'}")
+    return options
+
+
+def _profile_options(name, profile_list):
+    """``profile_list`` (names of gluster group files, or ``{name: {option: value}}`` defined
+    in the pillar) -> (merged options, ``{option: profile}``, problems); later profiles win."""
+    merged, sources, problems = {}, {}, []
+    if profile_list is None:
+        return merged, sources, problems
+    if not isinstance(profile_list, list):
+        return merged, sources, [f"volume {name} profiles must be a list of profile names, got {type(profile_list).__name__}"]
+    for index, entry in enumerate(profile_list, 1):
+        where = f"volume {name} profile {index}"
+        if isinstance(entry, dict) and len(entry) == 1:
+            (profile, options), = entry.items()
+            found = validate.profile_name_problems(profile, where)
+            if not found:
+                found = validate.options_problems(options, where=f"{where} ({profile}) option")
+            if found:
+                problems += found
+                continue
+            options = {key: validate.option_value(value) for key, value in options.items()}
+        else:
+            profile = entry
+            found = validate.profile_name_problems(entry, where)
+            if found:
+                problems += found
+                continue
+            try:
+                options = profile_options(entry)
+            except CommandExecutionError as exc:
+                problems.append(f"{where}: {exc}")
+                continue
+        merged.update(options)
+        sources.update(dict.fromkeys(options, profile))
+    return merged, sources, problems
+
+
+def volume_options_plan(name, options, reset_unmanaged=False, profiles=None):  # pylint: disable=redefined-outer-name
     """
     What ``volume_options`` would change on volume ``name``: ``{"set": {option: value},
-    "reset": [option], "current": {option: value}}``. Values are compared after normalisation
-    (``on``/``enable``/``true`` are one value; ``64MB`` equals ``67108864``). ``reset`` lists
-    options set on the volume but not in ``options`` (only with ``reset_unmanaged``; gluster's
-    own creation defaults are never reset). A volume that does not exist yet has no options.
+    "reset": [option], "current": {option: value}, "profiles": {option: profile}}``. Values are
+    compared after normalisation (``on``/``enable``/``true`` are one value; ``64MB`` equals
+    ``67108864``). ``reset`` lists options set on the volume but not wanted (only with
+    ``reset_unmanaged``; gluster's own creation defaults are never reset). A volume that does
+    not exist yet has no options.
+
+    ``profiles`` is a list of tuning profiles applied before ``options`` (which win over them),
+    each the name of a gluster option group file on this node (``virt``, ``metadata-cache``,
+    see ``gluster.profiles``) or ``{name: {option: value}}``; a later profile wins over an
+    earlier one. ``profiles`` in the answer says which profile each wanted option came from.
+
+    A plan never turns ``features.shard`` off once it is on (files written in shards would be
+    readable only in pieces): that is an error naming the volume.
 
     CLI Example:
 
     .. code-block:: bash
 
         salt gfs1 gluster.volume_options_plan gv0 '{performance.cache-size: 64MB}' reset_unmanaged=True
+        salt gfs1 gluster.volume_options_plan gv0 '{}' profiles='[virt]'
     """
     problems = validate.volume_name_problems(name)
     if options:
         problems += validate.options_problems(options, where=f"volume {name} option")
+    merged, sources, found = _profile_options(name, profiles)
+    problems += found
     _check(problems, f"cannot plan options of volume {name!r}")
     volumes = _volumes(name)
     current = dict(volumes[name]["options"]) if name in volumes else {}
-    desired = {key: validate.option_value(value) for key, value in (options or {}).items()}
+    desired = dict(merged)
+    desired.update({key: validate.option_value(value) for key, value in (options or {}).items()})
+    for key in options or {}:
+        sources.pop(key, None)
     to_set, to_reset = options_diff.diff(desired, current, reset_unmanaged)
-    return {"set": to_set, "reset": to_reset, "current": current}
+    _check(options_diff.one_way_problems(name, current, to_set, to_reset), f"refusing to change options of volume {name!r}")
+    return {"set": to_set, "reset": to_reset, "current": current, "profiles": sources}
 
 
 def state_runs_wait(timeout=600):

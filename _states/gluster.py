@@ -654,20 +654,39 @@ def volume_absent(name):
         return _fail(ret, f"volume {name}: {exc}")
 
 
-def volume_options(name, options=None, reset_unmanaged=False):
+def _profile_note(plan):
+    """`` (from profile virt: a, b)`` for the options a plan sets because of a profile."""
+    by_profile = {}
+    for key in sorted(plan["set"]):
+        if key in plan.get("profiles", {}):
+            by_profile.setdefault(plan["profiles"][key], []).append(key)
+    if not by_profile:
+        return ""
+    return " (" + "; ".join(f"from profile {profile}: {', '.join(keys)}" for profile, keys in by_profile.items()) + ")"
+
+
+def volume_options(name, options=None, reset_unmanaged=False, profiles=None):
     """
     The volume ``name`` has these options, all set in one gluster call.
 
     Values are compared after normalisation, so ``on``/``enable``/``true`` and
     ``64MB``/``67108864`` do not flap. With ``reset_unmanaged``, options set on the volume that
-    are not named here are reset to gluster's defaults (gluster's own creation-time options
-    excepted). ``changes`` has ``{option: {"old": ..., "new": ...}}``; ``new`` is ``None`` for
-    a reset option.
+    are not named here (nor in a profile) are reset to gluster's defaults (gluster's own
+    creation-time options excepted). ``changes`` has ``{option: {"old": ..., "new": ...}}``;
+    ``new`` is ``None`` for a reset option.
+
+    profiles
+        Tuning profiles applied before ``options`` (which win over them), in order: names of
+        gluster's option group files on this node (``virt``, ``metadata-cache``,
+        ``db-workload``...; ``gluster.profiles`` lists them) or ``{name: {option: value}}``.
+        Their options are compared and set one by one like ``options``, so ``test=True``
+        names each option a profile would change. ``features.shard`` (in ``virt``) is never
+        turned off again by this state.
     """
     ret = _ret(name)
     options = options or {}
     try:
-        plan = __salt__["gluster.volume_options_plan"](name, options, reset_unmanaged)
+        plan = __salt__["gluster.volume_options_plan"](name, options, reset_unmanaged, profiles=profiles)
         current = plan["current"]
         for key, value in plan["set"].items():
             ret["changes"][key] = {"old": current.get(key), "new": value}
@@ -683,7 +702,7 @@ def volume_options(name, options=None, reset_unmanaged=False):
                 parts.append(f"set {', '.join(sorted(plan['set']))}")
             if plan["reset"]:
                 parts.append(f"reset {', '.join(plan['reset'])}")
-            ret["comment"] = f"would {' and '.join(parts)} on volume {name}"
+            ret["comment"] = f"would {' and '.join(parts)} on volume {name}{_profile_note(plan)}"
             return ret
         if _volume(name) is None:
             ret["changes"] = {}
@@ -695,7 +714,7 @@ def volume_options(name, options=None, reset_unmanaged=False):
         after = __salt__["gluster.volume_info"](name)["options"]
         for key, change in ret["changes"].items():
             change["new"] = after.get(key)
-        ret["comment"] = f"volume {name}: {len(plan['set'])} option(s) set, {len(plan['reset'])} reset"
+        ret["comment"] = f"volume {name}: {len(plan['set'])} option(s) set, {len(plan['reset'])} reset{_profile_note(plan)}"
         return ret
     except ERRORS as exc:
         ret["changes"] = {}

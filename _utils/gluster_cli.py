@@ -32,6 +32,7 @@ DEFAULTS = {
     "lock_retries": 5,
     "lock_backoff": 0.5,
     "glfsheal": None,  # found in GLFSHEAL_PATHS when needed
+    "groups_dir": "/var/lib/glusterd/groups",  # gluster's option group files (tuning profiles)
 }
 
 # where distributions install glfsheal, the helper behind ``gluster volume heal NAME info``

@@ -59,3 +59,44 @@ def diff(desired, current, reset_unmanaged=False):
     if reset_unmanaged:
         to_reset = sorted(key for key in current if key not in desired and key not in CREATION_DEFAULTS)
     return to_set, to_reset
+
+
+# Options whose change on a volume holding data is not a tuning matter: turning sharding off
+# leaves every file written in shards readable only in pieces. A plan never turns them off.
+ONE_WAY = {"features.shard": "files written while sharding was on would be readable only as their first shard"}
+
+
+def one_way_problems(name, current, to_set, to_reset):
+    """Changes of ``ONE_WAY`` options from on to off (set off, or reset to gluster's default
+    off) on volume ``name``: refused, with why."""
+    problems = []
+    for key, why in ONE_WAY.items():
+        if normalise(current.get(key, "off")) != "on":
+            continue
+        if key in to_reset or (key in to_set and normalise(to_set[key]) != "on"):
+            problems.append(
+                f"volume {name}: {key} is on and the plan would turn it off: {why}; "
+                f"keep {key}: on (in the options or a profile), or turn it off by hand "
+                f"(gluster.volume_set {name} {key}=off) if that is really meant"
+            )
+    return problems
+
+
+def parse_group(text):
+    """A gluster option group file (``/var/lib/glusterd/groups/virt``: one ``key=value`` per
+    line; blank lines and ``#`` comments skipped) -> ``(options, problems)``, problems naming
+    the line. Keys are returned as written; the caller validates them."""
+    options, problems = {}, []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            problems.append(f"line {number}: {raw.strip()[:80]!r} is not key=value")
+        elif key in options:
+            problems.append(f"line {number}: {key} given twice")
+        else:
+            options[key] = value
+    return options, problems

@@ -48,6 +48,7 @@ VOLUME_KEYS = {
     "migration_timeout": "seconds to wait for a shrink's data migration before the next run resumes it (default 3600)",
     "auth": "client access: {allow: [...], reject: [...]} of addresses, IPv4 networks, * wildcards or hostnames",
     "quota": "directory quotas: {enabled, limits: {/dir: {hard: 10GB, soft: 80}}, object_limits: {/dir: {hard: 1000}}, reset_unmanaged}",
+    "profiles": "tuning profiles applied before options, in order: gluster group files (virt, metadata-cache, ...) or gluster:profiles names",
 }
 QUOTA_KEYS = {"enabled", "limits", "object_limits", "reset_unmanaged"}
 QUOTA_OPTIONS = ("features.quota", "features.inode-quota")
@@ -57,7 +58,7 @@ TOP_KEYS = {
     # cluster
     "nodes", "leader", "peer_timeout", "members_wait", "op_version", "volumes", "clients",
     "detach_removed_nodes", "maintenance", "brick_devices",
-    "server", "lookup", "firewall",
+    "server", "lookup", "firewall", "profiles", "groups_dir",
 }  # fmt: skip
 MAINTENANCE_DEFAULTS = {
     # one node at a time (gluster.orch.rolling): stop glusterd and the bricks and self-heal
@@ -348,7 +349,55 @@ def _quota(path, raw, options, problems):
     return quota
 
 
-def _volume(name, spec, nodes, problems):
+def _profiles(raw, problems):
+    """``gluster:profiles``: user-defined tuning profiles, ``{name: {option: value}}``."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.add("gluster:profiles", "must be a mapping of profile name -> {option: value}")
+        return {}
+    defined = {}
+    for name, options in raw.items():
+        where = f"gluster:profiles:{name}"
+        found = validate.profile_name_problems(name, "profile name")
+        if found:
+            problems.add(where, "; ".join(found))
+            continue
+        if not isinstance(options, dict) or not options:
+            problems.add(where, "must be a non-empty mapping of volume option -> value")
+            continue
+        found = validate.options_problems(options, where=where)
+        for option in QUOTA_OPTIONS:
+            if any(str(k).lower() == option for k in options):
+                found.append(f"{where}:{option}: quotas are set by gluster:volumes:<name>:quota, not a profile")
+        if found:
+            problems.extend(found)
+            continue
+        defined[name] = {key: validate.option_value(value) for key, value in options.items()}
+    return defined
+
+
+def _volume_profiles(path, raw, defined, problems):
+    """``gluster:volumes:<name>:profiles`` -> the state's ``profiles`` list: a pillar-defined
+    profile as ``{name: options}`` (it wins over a gluster group file of the same name), any
+    other name as is (a gluster group file, read on the leader when the state runs)."""
+    where = f"{path}:profiles"
+    if not isinstance(raw, list):
+        problems.add(where, "must be a list of profile names (virt, metadata-cache, ... or gluster:profiles keys)")
+        return []
+    resolved = []
+    for index, name in enumerate(raw):
+        found = validate.profile_name_problems(name, "profile")
+        if found:
+            problems.add(f"{where}:{index}", "; ".join(found))
+        elif name in raw[:index]:
+            problems.add(f"{where}:{index}", f"{name} is listed twice")
+        else:
+            resolved.append({name: dict(defined[name])} if name in defined else name)
+    return resolved
+
+
+def _volume(name, spec, nodes, problems, defined_profiles=None):
     path = f"gluster:volumes:{name}"
     found = validate.volume_name_problems(name, "volume name")
     if found:
@@ -406,6 +455,7 @@ def _volume(name, spec, nodes, problems):
         problems.extend(validate.options_problems(options, where=f"{path}:options"))
     auth = _auth(path, spec["auth"], nodes, options, problems) if "auth" in spec else {}
     quota = _quota(path, spec["quota"], options, problems) if "quota" in spec else None
+    profiles = _volume_profiles(path, spec["profiles"], defined_profiles or {}, problems) if "profiles" in spec else []
     if quota and spec.get("started", True) is False:
         problems.add(f"{path}:quota", "quotas need a started volume (started: false here)")
     return {
@@ -425,6 +475,7 @@ def _volume(name, spec, nodes, problems):
         },
         "auth": auth,
         "quota": quota,
+        "profiles": profiles,
         "reset_unmanaged": spec.get("reset_unmanaged", False) is True,
         "allow_shrink": spec.get("allow_shrink", False) is True,
         "rebalance": rebalance,
@@ -647,8 +698,12 @@ def build_model(pillar, minion_id=None):
     if not isinstance(raw_volumes, dict):
         problems.add("gluster:volumes", "must be a mapping of volume name -> definition")
         raw_volumes = {}
+    defined_profiles = _profiles(pillar.get("profiles"), problems)
+    groups_dir = pillar.get("groups_dir")
+    if groups_dir is not None and (not isinstance(groups_dir, str) or validate.brick_path_problems(groups_dir)):
+        problems.add("gluster:groups_dir", f"{groups_dir!r} must be an absolute directory path (gluster's option group files)")
     for name, spec in raw_volumes.items():
-        volume = _volume(str(name), spec, nodes, problems)
+        volume = _volume(str(name), spec, nodes, problems, defined_profiles)
         if volume is not None:
             volumes[str(name)] = volume
     members_wait = pillar.get("members_wait", True)

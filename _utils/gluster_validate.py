@@ -24,6 +24,8 @@ NAME_MAX = 255  # the longest file name (one path component) Linux allows
 # an IPv6 zone (``fe80::1%eth0``): an interface name, as ``ipaddress`` takes any text there
 IPV6_ZONE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$")
 OPTION_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# a tuning profile: a gluster group file name (no path) or a pillar-defined one
+PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 OPTION_KEY_MAX = 256
 OPTION_VALUE_MAX = 4096
 TRANSPORTS = ("tcp", "rdma", "tcp,rdma")
@@ -365,3 +367,12 @@ def soft_percent_problems(value, where="soft limit"):
 def soft_percent(value):
     text = str(value).strip()
     return int(text[:-1] if text.endswith("%") else text)
+
+
+def profile_name_problems(name, where="profile"):
+    """A tuning profile's name: a file name in gluster's groups directory (``virt``,
+    ``metadata-cache``...) or a ``gluster:profiles`` key: letters, digits, ``.``, ``_``, ``-``,
+    no path."""
+    if not isinstance(name, str) or not PROFILE_NAME_RE.fullmatch(name) or name in (".", ".."):
+        return [f"{where} {_show(name)} must be a name of letters, digits, '.', '_' and '-' (at most 64), such as virt"]
+    return []

@@ -82,6 +82,9 @@ gluster-volume-{{ name }}-options:
     - name: {{ name | json }}
     - options: {{ volume.options | json }}
     - reset_unmanaged: {{ volume.reset_unmanaged | json }}
+    {%- if volume.profiles %}
+    - profiles: {{ volume.profiles | json }}
+    {%- endif %}
     - require:
       - gluster: gluster-volume-{{ name }}
 {%-   endfor %}

@@ -33,6 +33,7 @@ def test_make_config_defaults():
         "lock_retries": 5,
         "lock_backoff": 0.5,
         "glfsheal": None,
+        "groups_dir": "/var/lib/glusterd/groups",
     }
     assert gcli.make_config() is not gcli.DEFAULTS
     assert gcli.make_config() == gcli.DEFAULTS
@@ -51,6 +52,7 @@ def test_make_config_minion_over_pillar_over_defaults():
         "lock_retries": 2,
         "lock_backoff": 0.5,
         "glfsheal": None,
+        "groups_dir": "/var/lib/glusterd/groups",
     }
 
 
