@@ -19,6 +19,7 @@ cache is dropped by every write, so a read after a write always sees the write.
 import copy
 import logging
 import os
+import re
 import socket
 import sys
 import time
@@ -1603,3 +1604,293 @@ def quota_remove(name, path, objects=False):
     _check(validate.volume_name_problems(name) + validate.quota_path_problems(path), "quota_remove")
     _write("volume", "quota", name, "remove-objects" if objects else "remove", path, volume=name)
     return {"name": name, "path": path, "removed": "objects" if objects else "usage"}
+
+
+# ---- snapshots --------------------------------------------------------------------------------
+# gluster snapshots need every brick of the volume on a thinly provisioned LVM logical volume
+# (and /sbin/lvcreate on the nodes, or gluster answers "snapshot functionality is disabled").
+
+
+def snapshot_config(volume=None):
+    """
+    The snapshot settings: ``{"system": {"hard_limit", "soft_limit_percent", "auto_delete",
+    "activate_on_create"}, "volumes": {name: {"hard_limit", "effective_hard_limit",
+    "soft_limit"}}}``; with ``volume``, that volume alone under ``volumes``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.snapshot_config
+        salt gfs1 gluster.snapshot_config gv0
+    """
+    args = ["snapshot", "config"]
+    if volume is not None:
+        _check(validate.volume_name_problems(volume), "snapshot_config")
+        args.append(volume)
+    return _parsed(parse.parse_snapshot_config, _read(*args))
+
+
+def _snapshot_setting_problems(volume, hard_limit, soft_limit, auto_delete, activate_on_create):
+    where = f"volume {volume}" if volume is not None else "snapshot config"
+    problems = [] if volume is None else validate.volume_name_problems(volume)
+    if hard_limit is not None:
+        problems += validate.count_problems(hard_limit, f"{where} hard_limit", 1)
+        if not problems and int(hard_limit) > validate.SNAPSHOT_HARD_LIMIT_MAX:
+            problems.append(f"{where} hard_limit {hard_limit} is above gluster's {validate.SNAPSHOT_HARD_LIMIT_MAX}")
+    if soft_limit is not None:
+        problems += validate.soft_percent_problems(soft_limit, f"{where} soft_limit")
+    for key, value in (("auto_delete", auto_delete), ("activate_on_create", activate_on_create)):
+        if value is not None and not isinstance(value, bool):
+            problems.append(f"{where} {key} must be true or false, got {value!r}")
+    if volume is not None and (soft_limit, auto_delete, activate_on_create) != (None, None, None):
+        problems.append(f"{where}: soft_limit, auto_delete and activate_on_create are cluster-wide (no volume)")
+    return problems
+
+
+def snapshot_config_plan(volume=None, hard_limit=None, soft_limit=None, auto_delete=None, activate_on_create=None):
+    """
+    What ``gluster.snapshot_config`` (the state) would change, after checking the values:
+    ``{"current": {setting: value}, "set": {setting: value}}`` for the cluster-wide settings,
+    or with ``volume`` for that volume's ``hard_limit``. Settings given as None are left out.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.snapshot_config_plan hard_limit=100 auto_delete=True
+    """
+    _check(_snapshot_setting_problems(volume, hard_limit, soft_limit, auto_delete, activate_on_create),
+           "cannot plan snapshot settings")  # fmt: skip
+    config = snapshot_config(volume)
+    if volume is None:
+        current = dict(config["system"])
+        current["soft_limit"] = current.pop("soft_limit_percent")
+    else:
+        current = {"hard_limit": config["volumes"].get(volume, {}).get("hard_limit")}
+    wanted = {
+        "hard_limit": None if hard_limit is None else int(hard_limit),
+        "soft_limit": None if soft_limit is None else validate.soft_percent(soft_limit),
+        "auto_delete": auto_delete,
+        "activate_on_create": activate_on_create,
+    }
+    to_set = {key: value for key, value in wanted.items() if value is not None and current.get(key) != value}
+    return {"current": current, "set": to_set}
+
+
+def snapshot_config_set(volume=None, hard_limit=None, soft_limit=None, auto_delete=None, activate_on_create=None):
+    """
+    Change snapshot settings, one gluster call per setting: ``hard_limit`` (most snapshots, 1
+    to 256) cluster-wide or for ``volume``; cluster-wide only: ``soft_limit`` (percent of the
+    hard limit at which gluster warns, or with ``auto_delete`` deletes the oldest),
+    ``auto_delete`` and ``activate_on_create`` (booleans; skipped when they already have the
+    value, which gluster would refuse). Returns ``{"volume", "set"}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.snapshot_config_set gv0 hard_limit=50
+        salt gfs1 gluster.snapshot_config_set soft_limit=80 auto_delete=True
+    """
+    _check(_snapshot_setting_problems(volume, hard_limit, soft_limit, auto_delete, activate_on_create),
+           "cannot change snapshot settings")  # fmt: skip
+    target = [] if volume is None else [volume]
+    if auto_delete is not None or activate_on_create is not None:
+        # gluster refuses to set these two to the value they have ("already disabled")
+        system = snapshot_config()["system"]
+        auto_delete = None if auto_delete is system["auto_delete"] else auto_delete
+        activate_on_create = None if activate_on_create is system["activate_on_create"] else activate_on_create
+    done = {}
+    for key, args in (
+        ("hard_limit", None if hard_limit is None else ["snap-max-hard-limit", str(int(hard_limit))]),
+        ("soft_limit", None if soft_limit is None else ["snap-max-soft-limit", str(validate.soft_percent(soft_limit))]),
+        ("auto_delete", None if auto_delete is None else ["auto-delete", "enable" if auto_delete else "disable"]),
+        ("activate_on_create", None if activate_on_create is None else ["activate-on-create", "enable" if activate_on_create else "disable"]),
+    ):  # fmt: skip
+        if args:
+            _write("snapshot", "config", *target, *args)
+            done[key] = args[1]
+    return {"volume": volume, "set": done}
+
+
+def snapshot_list(volume=None):
+    """
+    Snapshot names (of ``volume``, or all).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.snapshot_list gv0
+    """
+    args = ["snapshot", "list"]
+    if volume is not None:
+        _check(validate.volume_name_problems(volume), "snapshot_list")
+        args.append(volume)
+    return _parsed(parse.parse_snapshot_list, _read(*args))
+
+
+def snapshot_count(volume):
+    """
+    How many snapshots ``volume`` has and how many more its hard limit allows:
+    ``{"volume", "count", "remaining"}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.snapshot_count gv0
+    """
+    _check(validate.volume_name_problems(volume), "snapshot_count")
+    return _parsed(parse.parse_snapshot_volume_info, _read("snapshot", "info", "volume", volume))
+
+
+def snapshot_create(name, volume, description=None, timestamp=False, force=False):
+    """
+    Take snapshot ``name`` of ``volume`` (every brick must be on a thinly provisioned LV).
+    gluster appends ``_GMT-<date>`` to the name unless told not to: here only with
+    ``timestamp=True``, so the name is the one given. ``force`` takes it even when some bricks
+    are down.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.snapshot_create before-upgrade gv0 description="before the 11.1 upgrade"
+    """
+    problems = validate.snapshot_name_problems(name) + validate.volume_name_problems(volume)
+    if description is not None:
+        problems += validate.snapshot_description_problems(description)
+    _check(problems, f"cannot snapshot volume {volume!r}")
+    args = ["snapshot", "create", name, volume]
+    if not timestamp:
+        args.append("no-timestamp")
+    if description is not None:
+        args += ["description", description]
+    if force:
+        args.append("force")
+    _write(*args)
+    return {"name": name, "volume": volume}
+
+
+def _snapshot_action(action, name, *extra):
+    _check(validate.snapshot_name_problems(name), f"snapshot_{action}")
+    _write("snapshot", action, name, *extra)
+    return {"name": name, action: True}
+
+
+def snapshot_delete(name):
+    """
+    Delete snapshot ``name``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.snapshot_delete before-upgrade
+    """
+    return _snapshot_action("delete", name)
+
+
+def snapshot_activate(name, force=False):
+    """
+    Activate snapshot ``name`` (starts its bricks; clients can then mount it read-only as
+    ``/snaps/<name>/<volume>``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.snapshot_activate before-upgrade
+    """
+    return _snapshot_action("activate", name, *(["force"] if force else []))
+
+
+def snapshot_deactivate(name):
+    """
+    Deactivate snapshot ``name`` (stops its bricks).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.snapshot_deactivate before-upgrade
+    """
+    return _snapshot_action("deactivate", name)
+
+
+def snapshot_restore(name):
+    """
+    Restore the volume of snapshot ``name`` to it: the volume's current content is replaced and
+    the snapshot is used up. gluster requires the volume stopped.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.snapshot_restore before-upgrade
+    """
+    result = _snapshot_action("restore", name)
+    clear_cache()  # the volume's bricks changed
+    return result
+
+
+def snapshot_clone(clone, snapshot):
+    """
+    A new volume ``clone`` from snapshot ``snapshot`` (writable, shares blocks with it).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.snapshot_clone gv0-test before-upgrade
+    """
+    _check(validate.volume_name_problems(clone, "clone name") + validate.snapshot_name_problems(snapshot), "snapshot_clone")
+    _write("snapshot", "clone", clone, snapshot)
+    return {"name": clone, "snapshot": snapshot}
+
+
+def snapshot_rotation(names, prefix, keep):
+    """
+    Of the snapshot ``names``, those named ``<prefix>-<YYYYmmdd-HHMMSS>`` (made by
+    ``snapshot_rotate``) beyond the newest ``keep``, oldest first: what a rotation deletes.
+    Other snapshots are never in it.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.snapshot_rotation '[hourly-20261126-090000, hourly-20261126-100000]' hourly 1
+    """
+    _check(validate.snapshot_name_problems(prefix, "prefix") + validate.count_problems(keep, "keep", 1), "snapshot_rotation")
+    pattern = re.compile(re.escape(prefix) + r"-[0-9]{8}-[0-9]{6}")
+    ours = sorted(name for name in names if isinstance(name, str) and pattern.fullmatch(name))
+    return ours[: max(0, len(ours) - int(keep))]
+
+
+def snapshot_rotate(volume, prefix, keep):
+    """
+    Take snapshot ``<prefix>-<UTC YYYYmmdd-HHMMSS>`` of ``volume``, then delete that prefix's
+    oldest snapshots beyond the newest ``keep``. Meant for a schedule (Salt's scheduler or cron
+    running ``salt-call gluster.snapshot_rotate gv0 hourly 24``). If the snapshot cannot be
+    taken, nothing is deleted. Returns ``{"created", "deleted"}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.snapshot_rotate gv0 hourly 24
+    """
+    _check(
+        validate.volume_name_problems(volume) + validate.snapshot_name_problems(prefix, "prefix")
+        + validate.count_problems(keep, "keep", 1),
+        f"cannot rotate the snapshots of volume {volume!r}",
+    )  # fmt: skip
+    name = f"{prefix}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
+    snapshot_create(name, volume, description=f"snapshot_rotate {prefix} keep {keep}")
+    deleted = []
+    for old in snapshot_rotation(snapshot_list(volume), prefix, keep):
+        snapshot_delete(old)
+        deleted.append(old)
+    return {"created": name, "deleted": deleted}

@@ -376,3 +376,21 @@ def profile_name_problems(name, where="profile"):
     if not isinstance(name, str) or not PROFILE_NAME_RE.fullmatch(name) or name in (".", ".."):
         return [f"{where} {_show(name)} must be a name of letters, digits, '.', '_' and '-' (at most 64), such as virt"]
     return []
+
+
+SNAPSHOT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+SNAPSHOT_HARD_LIMIT_MAX = 256  # gluster 10.3: "Expected range 1 - 256"
+
+
+def snapshot_name_problems(name, where="snapshot name"):
+    """A snapshot (or clone) name: letters, digits, ``_``, ``.``, ``-``; at most 128."""
+    if not isinstance(name, str) or not SNAPSHOT_NAME_RE.fullmatch(name):
+        return [f"{where} {_show(name)} must be letters, digits, '_', '.' and '-' (at most 128, not starting with a sign)"]
+    return []
+
+
+def snapshot_description_problems(text, where="snapshot description"):
+    """Free text for ``snapshot create ... description``: printable, one line, at most 1024."""
+    if not isinstance(text, str) or not text or len(text) > 1024 or not text.isprintable():
+        return [f"{where} must be one line of printable text, 1 to 1024 characters"]
+    return []

@@ -486,3 +486,56 @@ def parse_quota_list(xml):
             raise GlusterParseError(f"quota limit on {path} has no hard limit")
         limits.append(entry)
     return limits
+
+
+def _enabled(element, tag):
+    value = _text(element, tag)
+    if value not in ("enable", "disable"):
+        raise GlusterParseError(f"<{tag}> is neither enable nor disable: {value!r}")
+    return value == "enable"
+
+
+def parse_snapshot_config(xml):
+    """``snapshot config [VOL]`` -> ``{"system": {"hard_limit", "soft_limit_percent",
+    "auto_delete", "activate_on_create"}, "volumes": {name: {"hard_limit",
+    "effective_hard_limit", "soft_limit"}}}`` (a volume's ``soft_limit`` is a count of
+    snapshots: the system percent of its effective hard limit)."""
+    config = _find(_root(xml), "snapConfig")
+    system = _find(config, "systemConfig")
+    volumes = {}
+    for volume in config.findall("volumeConfig/volume"):
+        volumes[_text(volume, "name")] = {
+            "hard_limit": _int(volume, "hardLimit"),
+            "effective_hard_limit": _int(volume, "effectiveHardLimit"),
+            "soft_limit": _int(volume, "softLimit"),
+        }
+    found = {
+        "hard_limit": _int(system, "hardLimit"),
+        "soft_limit_percent": _percent(system, "softLimit"),
+        "auto_delete": _enabled(system, "autoDelete"),
+        "activate_on_create": _enabled(system, "activateOnCreate"),
+    }
+    if found["hard_limit"] is None:
+        raise GlusterParseError("snapshot config has no system hard limit")
+    return {"system": found, "volumes": volumes}
+
+
+def parse_snapshot_list(xml):
+    """``snapshot list [VOL]`` -> snapshot names, in gluster's order. ``<count>`` must match
+    the names given (gluster 10.3 writes one ``<snapshot>`` element per name)."""
+    snaps = _find(_root(xml), "snapList")
+    count = _int(snaps, "count")
+    names = [(element.text or "").strip() for element in snaps.findall("snapshot")]
+    if count is None or count != len(names) or not all(names):
+        raise GlusterParseError(f"snapshot list: count {count} but names {names}")
+    return names
+
+
+def parse_snapshot_volume_info(xml):
+    """``snapshot info volume VOL`` -> ``{"volume", "count", "remaining"}``: how many
+    snapshots the volume has and how many more its hard limit allows."""
+    origin = _find(_find(_root(xml), "snapInfo"), "originVolume")
+    info = {"volume": _text(origin, "name"), "count": _int(origin, "snapCount"), "remaining": _int(origin, "snapRemaining")}
+    if info["count"] is None or info["remaining"] is None:
+        raise GlusterParseError("snapshot info: no snapCount / snapRemaining")
+    return info

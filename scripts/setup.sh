@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the demo and the tests need on a Debian/Ubuntu machine, as root:
 #   - Debian packages: glusterfs-server, glusterfs-client, attr, xfsprogs, e2fsprogs, parted,
-#     python3-venv, ufw, nftables, iproute2, and firewalld on hosts without systemd
+#     python3-venv, ufw, nftables, iproute2, lvm2 (gluster disables snapshots without
+#     /sbin/lvcreate), and firewalld on hosts without systemd
 #   - a virtualenv (default .venv in the checkout) with Salt 3008, pytest and pytest-salt-factories
 # Safe to run again: it skips what is already there.
 set -euo pipefail
@@ -18,7 +19,7 @@ fi
 # iptables, the tests read nft). firewalld only where no systemd runs: its package enables and
 # starts the daemon under systemd, which would put a firewall on this machine; without systemd
 # (containers, CI) it stays an idle package. ufw stays off until `ufw enable` either way.
-packages=(glusterfs-server glusterfs-client attr xfsprogs e2fsprogs parted procps ufw nftables iproute2)
+packages=(glusterfs-server glusterfs-client attr xfsprogs e2fsprogs parted procps ufw nftables iproute2 lvm2)
 if [ ! -d /run/systemd/system ]; then
     packages+=(firewalld ipset)   # ipset: what firewalld recommends, as tested
 fi

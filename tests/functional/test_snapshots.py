@@ -1,0 +1,74 @@
+"""Snapshots on the real cluster: the settings (``gluster.snapshot_config`` state: test=True,
+apply, idempotent, bad values refused) work on any volume; taking a snapshot needs every brick on
+a thinly provisioned LV, which this machine cannot make (no device-mapper), so here gluster's
+refusal is what is checked: it reaches the caller with gluster's own message and nothing else
+changes. gluster disables all snapshot commands without /sbin/lvcreate: scripts/setup.sh
+installs lvm2."""
+
+import os
+
+import pytest
+from salt.exceptions import CommandExecutionError
+
+pytestmark = pytest.mark.cluster
+
+DEFAULTS = {"soft_limit": 90, "auto_delete": False, "activate_on_create": False}
+
+
+@pytest.fixture
+def snap_volume(clean_volumes, loaders, tmp_path):
+    assert os.path.exists("/sbin/lvcreate"), "gluster disables snapshots without /sbin/lvcreate: run scripts/setup.sh (lvm2)"
+    cluster = clean_volumes
+    bricks = [node.new_brick(f"snap-{tmp_path.name}") for node in cluster.nodes]
+    cluster[0].cli("volume", "create", "sv", "replica", "3", *bricks, "force")
+    cluster[0].cli("volume", "start", "sv")
+    try:
+        yield loaders
+    finally:
+        loaders.modules.gluster.clear_cache()
+        loaders.modules.gluster.snapshot_config_set(soft_limit=90, auto_delete=False, activate_on_create=False)
+        cluster[0].cli("volume", "stop", "sv", "force", check=False)
+
+
+def test_snapshot_settings_state(snap_volume):
+    states, gluster = snap_volume.states.gluster, snap_volume.modules.gluster
+    assert gluster.snapshot_config("sv")["volumes"]["sv"]["hard_limit"] == 256
+
+    predicted = states.snapshot_config(name="sv", hard_limit=10, test=True)
+    assert predicted.result is None and predicted.changes == {"hard_limit": {"old": 256, "new": 10}}, predicted
+    gluster.clear_cache()
+    assert gluster.snapshot_config("sv")["volumes"]["sv"]["hard_limit"] == 256, "test=True changed nothing"
+    applied = states.snapshot_config(name="sv", hard_limit=10)
+    assert applied.result is True and applied.changes == predicted.changes, applied.comment
+    gluster.clear_cache()
+    assert gluster.snapshot_config("sv")["volumes"]["sv"] == {"hard_limit": 10, "effective_hard_limit": 10, "soft_limit": 9}
+    assert states.snapshot_config(name="sv", hard_limit=10).changes == {}
+
+    wanted = {"soft_limit": 80, "auto_delete": True, "activate_on_create": True, "hard_limit": 256}
+    cluster_wide = states.snapshot_config(name="all", **wanted)
+    assert cluster_wide.result is True, cluster_wide.comment
+    assert cluster_wide.changes == {key: {"old": DEFAULTS[key], "new": wanted[key]} for key in DEFAULTS}
+    gluster.clear_cache()
+    system = gluster.snapshot_config()["system"]
+    assert system == {"hard_limit": 256, "soft_limit_percent": 80, "auto_delete": True, "activate_on_create": True}
+    assert gluster.snapshot_config("sv")["volumes"]["sv"]["soft_limit"] == 8  # 80% of 10
+    assert states.snapshot_config(name="all", **wanted).changes == {}
+
+    for bad in ({"name": "sv", "hard_limit": 300}, {"name": "sv", "auto_delete": True}, {"name": "all", "soft_limit": 0}):
+        refused = states.snapshot_config(**bad)
+        assert refused.result is False and refused.changes == {}, refused
+    assert "above gluster's 256" in states.snapshot_config(name="sv", hard_limit=300).comment
+    missing = states.snapshot_config(name="nosuchvol", hard_limit=5)
+    assert missing.result is False and "volume nosuchvol does not exist" in missing.comment
+
+
+def test_taking_a_snapshot_here_is_refused_by_gluster_and_changes_nothing(snap_volume):
+    gluster = snap_volume.modules.gluster
+    with pytest.raises(CommandExecutionError, match="Snapshot is supported only for thin provisioned LV"):
+        gluster.snapshot_create("s1", "sv", description="a test")
+    with pytest.raises(CommandExecutionError, match="thin provisioned LV"):
+        gluster.snapshot_rotate("sv", "hourly", 3)
+    assert gluster.snapshot_list("sv") == [] and gluster.snapshot_list() == []
+    assert gluster.snapshot_count("sv") == {"volume": "sv", "count": 0, "remaining": 256}
+    with pytest.raises(CommandExecutionError, match=r"Snapshot \(s1\) does not exist"):
+        gluster.snapshot_delete("s1")
