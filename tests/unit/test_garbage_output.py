@@ -68,6 +68,19 @@ ANSWERS = {
     "quota_list.xml": (["volume", "quota", "qv", "list"], (gx.parse_quota_list,)),
     "quota_list_objects.xml": (["volume", "quota", "qv", "list-objects"], (gx.parse_quota_list,)),
     "quota_list_path.xml": (["volume", "quota", "qv", "list", "/data"], (gx.parse_quota_list,)),
+    "snapshot_config_default.xml": (["snapshot", "config", "sv"], (gx.parse_snapshot_config,)),
+    "snapshot_config_changed.xml": (["snapshot", "config", "sv"], (gx.parse_snapshot_config,)),
+    "snapshot_config_set_hard_limit.xml": (["snapshot", "config", "sv", "snap-max-hard-limit", "10"], ()),
+    "snapshot_config_set_soft_limit.xml": (["snapshot", "config", "snap-max-soft-limit", "80"], ()),
+    "snapshot_config_set_auto_delete.xml": (["snapshot", "config", "auto-delete", "enable"], ()),
+    "snapshot_config_set_activate.xml": (["snapshot", "config", "activate-on-create", "enable"], ()),
+    "snapshot_config_out_of_range.xml": (["snapshot", "config", "sv", "snap-max-hard-limit", "300"], ()),
+    "snapshot_list_empty.xml": (["snapshot", "list", "sv"], (gx.parse_snapshot_list,)),
+    "snapshot_list_no_volume.xml": (["snapshot", "list", "nosuchvol"], (gx.parse_snapshot_list,)),
+    "snapshot_info_volume.xml": (["snapshot", "info", "volume", "sv"], (gx.parse_snapshot_volume_info,)),
+    "snapshot_create_not_thin.xml": (["snapshot", "create", "s1", "sv", "no-timestamp"], ()),
+    "snapshot_delete_missing.xml": (["snapshot", "delete", "nosuch"], ()),
+    "snapshot_activate_missing.xml": (["snapshot", "activate", "nosuch"], ()),
     "peer_probe.xml": (["peer", "probe", "127.1.1.2"], (gx.parse_op_errno, gx.parse_output_text)),
     "peer_probe_already.xml": (["peer", "probe", "127.1.1.2"], (gx.parse_op_errno, gx.parse_output_text)),
     "peer_probe_unreachable.xml": (["peer", "probe", "127.1.1.9"], (gx.parse_op_errno,)),
@@ -403,6 +416,9 @@ class FakeGluster:
         ("volume", "set", "all", "cluster.op-version", "100000"): "volume_set.xml",
         ("volume", "quota", "qv", "list"): "quota_list.xml",
         ("volume", "quota", "qv", "list-objects"): "quota_list_objects.xml",
+        ("snapshot", "config", "sv"): "snapshot_config_default.xml",
+        ("snapshot", "list", "sv"): "snapshot_list_empty.xml",
+        ("snapshot", "info", "volume", "sv"): "snapshot_info_volume.xml",
     }
 
     def __init__(self, garbage_for, garbage):
@@ -461,6 +477,9 @@ CALLS = {
     "brick_facts": (lambda m: STORAGE.brick_facts(), ("pool", "list")),
     "quota_list": (lambda m: m.quota_list("qv"), ("volume", "quota", "qv", "list")),
     "quota_list_objects": (lambda m: m.quota_list("qv", objects=True), ("volume", "quota", "qv", "list-objects")),
+    "snapshot_config": (lambda m: m.snapshot_config("sv"), ("snapshot", "config", "sv")),
+    "snapshot_list": (lambda m: m.snapshot_list("sv"), ("snapshot", "list", "sv")),
+    "snapshot_count": (lambda m: m.snapshot_count("sv"), ("snapshot", "info", "volume", "sv")),
 }
 
 
