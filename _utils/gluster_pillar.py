@@ -49,6 +49,7 @@ VOLUME_KEYS = {
     "auth": "client access: {allow: [...], reject: [...]} of addresses, IPv4 networks, * wildcards or hostnames",
     "quota": "directory quotas: {enabled, limits: {/dir: {hard: 10GB, soft: 80}}, object_limits: {/dir: {hard: 1000}}, reset_unmanaged}",
     "profiles": "tuning profiles applied before options, in order: gluster group files (virt, metadata-cache, ...) or gluster:profiles names",
+    "snapshots": "snapshot settings of this volume: {hard_limit: 1-256}",
 }
 QUOTA_KEYS = {"enabled", "limits", "object_limits", "reset_unmanaged"}
 QUOTA_OPTIONS = ("features.quota", "features.inode-quota")
@@ -58,8 +59,15 @@ TOP_KEYS = {
     # cluster
     "nodes", "leader", "peer_timeout", "members_wait", "op_version", "volumes", "clients",
     "detach_removed_nodes", "maintenance", "brick_devices",
-    "server", "lookup", "firewall", "profiles", "groups_dir",
+    "server", "lookup", "firewall", "profiles", "groups_dir", "snapshots",
 }  # fmt: skip
+# gluster:snapshots (cluster-wide) and gluster:volumes:<name>:snapshots (hard_limit only)
+SNAPSHOT_KEYS = {
+    "hard_limit": "most snapshots per volume, 1-256",
+    "soft_limit": "percent of the hard limit at which gluster warns (or auto-deletes), 1-99",
+    "auto_delete": "true: delete the oldest snapshot beyond the soft limit",
+    "activate_on_create": "true: new snapshots are activated (mountable) at once",
+}
 MAINTENANCE_DEFAULTS = {
     # one node at a time (gluster.orch.rolling): stop glusterd and the bricks and self-heal
     # daemon it started, optionally upgrade, start glusterd (which starts the bricks again)
@@ -397,6 +405,29 @@ def _volume_profiles(path, raw, defined, problems):
     return resolved
 
 
+def _snapshots(where, raw, allowed, problems):
+    """``gluster:snapshots`` or a volume's ``snapshots`` -> the ``gluster.snapshot_config``
+    state's arguments (only the settings given), or None."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not raw:
+        problems.add(where, f"must be a mapping with {', '.join(allowed)}")
+        return None
+    settings = {}
+    for key, value in raw.items():
+        if key not in allowed:
+            problems.add(f"{where}:{key}", f"unknown key; allowed: {', '.join(allowed)}")
+        elif key == "hard_limit" and not (_int_at_least(value, 1) and value <= 256):
+            problems.add(f"{where}:{key}", f"{value!r} must be a whole number from 1 to 256")
+        elif key == "soft_limit" and not (_int_at_least(value, 1) and value <= 99):
+            problems.add(f"{where}:{key}", f"{value!r} must be a percentage from 1 to 99")
+        elif key in ("auto_delete", "activate_on_create") and not _is_bool(value):
+            problems.add(f"{where}:{key}", f"{value!r} must be true or false")
+        else:
+            settings[key] = value
+    return settings or None
+
+
 def _volume(name, spec, nodes, problems, defined_profiles=None):
     path = f"gluster:volumes:{name}"
     found = validate.volume_name_problems(name, "volume name")
@@ -456,6 +487,7 @@ def _volume(name, spec, nodes, problems, defined_profiles=None):
     auth = _auth(path, spec["auth"], nodes, options, problems) if "auth" in spec else {}
     quota = _quota(path, spec["quota"], options, problems) if "quota" in spec else None
     profiles = _volume_profiles(path, spec["profiles"], defined_profiles or {}, problems) if "profiles" in spec else []
+    snapshots = _snapshots(f"{path}:snapshots", spec.get("snapshots"), ["hard_limit"], problems)
     if quota and spec.get("started", True) is False:
         problems.add(f"{path}:quota", "quotas need a started volume (started: false here)")
     return {
@@ -476,6 +508,7 @@ def _volume(name, spec, nodes, problems, defined_profiles=None):
         "auth": auth,
         "quota": quota,
         "profiles": profiles,
+        "snapshots": snapshots,
         "reset_unmanaged": spec.get("reset_unmanaged", False) is True,
         "allow_shrink": spec.get("allow_shrink", False) is True,
         "rebalance": rebalance,
@@ -735,6 +768,7 @@ def build_model(pillar, minion_id=None):
         "detach_removed_nodes": pillar.get("detach_removed_nodes", False) is True,
         "maintenance": maintenance,
         "op_version": op_version,
+        "snapshots": _snapshots("gluster:snapshots", pillar.get("snapshots"), list(SNAPSHOT_KEYS), problems),
         "server": {
             "manage_packages": server.get("manage_packages", True) is not False,
             "manage_service": server.get("manage_service", True) is not False,

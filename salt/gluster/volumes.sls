@@ -15,6 +15,17 @@ gluster-op-version:
     - require:
       - test: gluster-peers-ready
 {%-   endif %}
+{%-   if model.snapshots %}
+
+gluster-snapshot-config:
+  gluster.snapshot_config:
+    - name: all
+{%-     for key, value in model.snapshots | dictsort %}
+    - {{ key }}: {{ value | json }}
+{%-     endfor %}
+    - require:
+      - test: gluster-peers-ready
+{%-   endif %}
 {#- all creations first, then all options, then all starts: a volume's info, stale after its
     creation, is then read once for all the volumes created (one ``volume info``), not once each #}
 {%-   set present = {} %}
@@ -111,6 +122,15 @@ gluster-volume-{{ name }}-quota:
     - reset_unmanaged: {{ volume.quota.reset_unmanaged | json }}
     - require:
       - gluster: gluster-volume-{{ name }}-started
+{%-   endfor %}
+{%-   for name, volume in model.volumes | dictsort if volume.ensure != 'absent' and volume.snapshots %}
+
+gluster-volume-{{ name }}-snapshots:
+  gluster.snapshot_config:
+    - name: {{ name | json }}
+    - hard_limit: {{ volume.snapshots.hard_limit | json }}
+    - require:
+      - gluster: gluster-volume-{{ name }}
 {%-   endfor %}
 
 {#- peers that left the pillar: reported, and detached with gluster:detach_removed_nodes once

@@ -5,10 +5,13 @@ refusal is what is checked: it reaches the caller with gluster's own message and
 changes. gluster disables all snapshot commands without /sbin/lvcreate: scripts/setup.sh
 installs lvm2."""
 
+import copy
 import os
 
 import pytest
+from formula_root import formula_root
 from salt.exceptions import CommandExecutionError
+from saltfactories.utils.functional import Loaders
 
 pytestmark = pytest.mark.cluster
 
@@ -72,3 +75,51 @@ def test_taking_a_snapshot_here_is_refused_by_gluster_and_changes_nothing(snap_v
     assert gluster.snapshot_count("sv") == {"volume": "sv", "count": 0, "remaining": 256}
     with pytest.raises(CommandExecutionError, match=r"Snapshot \(s1\) does not exist"):
         gluster.snapshot_delete("s1")
+
+
+def test_the_formula_applies_the_pillar_snapshot_settings(snap_volume, minion_opts, gluster_cluster, tmp_path):
+    opts = copy.deepcopy(minion_opts)
+    opts["file_roots"] = {"base": [formula_root(str(tmp_path / "formula"))]}
+    loaders = Loaders(opts, loaded_base_name=f"{__name__}.formula")
+    nodes = {opts["id"]: gluster_cluster[0].address}
+    nodes.update({f"gfs{n.index}": n.address for n in gluster_cluster.nodes[1:]})
+    bricks = [brick["path"] for brick in snap_volume.modules.gluster.volume_info("sv")["bricks"]]
+    bricks = [f"{n.address}:{path}" for n, path in zip(gluster_cluster.nodes, bricks)]
+    pillar = {
+        "gluster": {
+            "nodes": nodes,
+            "peer_timeout": 30,
+            "server": {"manage_packages": False, "manage_service": False},
+            "snapshots": {"soft_limit": 75, "auto_delete": True},
+            "volumes": {"sv": {"replica": 3, "bricks": bricks, "force": True, "snapshots": {"hard_limit": 20}}},
+        }
+    }  # fmt: skip
+    try:
+        rendered = loaders.modules.state.show_sls("gluster.volumes", pillar=pillar)
+        assert isinstance(rendered, dict), rendered  # a list holds render errors
+        assert {"require": [{"gluster": "gluster-volume-sv"}]} in rendered["gluster-volume-sv-snapshots"]["gluster"]
+
+        def run(**kwargs):
+            result = loaders.modules.state.sls("gluster.volumes", pillar=pillar, **kwargs).raw
+            assert isinstance(result, dict), result
+            return {key.split("_|-")[1]: value for key, value in result.items()}
+
+        predicted = run(test=True)
+        assert predicted["gluster-snapshot-config"]["changes"] == {
+            "soft_limit": {"old": 90, "new": 75}, "auto_delete": {"old": False, "new": True},
+        }  # fmt: skip
+        assert predicted["gluster-volume-sv-snapshots"]["changes"] == {"hard_limit": {"old": 256, "new": 20}}
+        applied = run()
+        failed = {sid: r["comment"] for sid, r in applied.items() if r["result"] is not True}
+        assert not failed, failed
+        for sid in ("gluster-snapshot-config", "gluster-volume-sv-snapshots"):
+            assert applied[sid]["changes"] == predicted[sid]["changes"]
+        gluster = loaders.modules.gluster
+        gluster.clear_cache()
+        config = gluster.snapshot_config("sv")
+        assert config["system"]["soft_limit_percent"] == 75 and config["system"]["auto_delete"] is True
+        assert config["volumes"]["sv"]["hard_limit"] == 20
+        again = run()
+        assert all(r["result"] is True and r["changes"] == {} for r in again.values()), again
+    finally:
+        loaders.reset_state()

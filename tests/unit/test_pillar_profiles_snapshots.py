@@ -1,6 +1,7 @@
 """Tuning profiles: gluster's own group files (copied from glusterfs-server 10.3's
 /var/lib/glusterd/groups into tests/data/groups) parsed, the plan's merge order (profiles in
-order, then the volume's options), the shard guard, and the pillar's ``profiles`` keys."""
+order, then the volume's options), the shard guard, the pillar's ``profiles`` keys, and the
+pillar's snapshot settings (``gluster:snapshots``, ``gluster:volumes:<name>:snapshots``)."""
 
 from pathlib import Path
 
@@ -145,6 +146,35 @@ def test_pillar_profiles_resolve_to_the_state_list():
     ],
 )
 def test_pillar_profile_problems_name_their_path(top, volume, path):
+    raw = pillar(**volume)
+    raw.update(top)
+    _model, problems = gp.build_model(raw, "gfs1")
+    assert any(problem.startswith(path) for problem in problems), problems
+
+
+def test_pillar_snapshot_settings():
+    raw = pillar(snapshots={"hard_limit": 50})
+    raw["snapshots"] = {"hard_limit": 100, "soft_limit": 80, "auto_delete": True, "activate_on_create": False}
+    model, problems = gp.build_model(raw, "gfs1")
+    assert problems == []
+    assert model["snapshots"] == raw["snapshots"] and model["volumes"]["vm"]["snapshots"] == {"hard_limit": 50}
+    model, problems = gp.build_model(pillar(), "gfs1")
+    assert problems == [] and model["snapshots"] is None and model["volumes"]["vm"]["snapshots"] is None
+
+
+@pytest.mark.parametrize(
+    "top, volume, path",
+    [
+        ({"snapshots": {"hard_limit": 300}}, {}, "gluster:snapshots:hard_limit: 300 must be a whole number from 1 to 256"),
+        ({"snapshots": {"soft_limit": 100}}, {}, "gluster:snapshots:soft_limit: 100 must be a percentage"),
+        ({"snapshots": {"auto_delete": "yes"}}, {}, "gluster:snapshots:auto_delete: 'yes' must be true or false"),
+        ({"snapshots": {"hard_limt": 5}}, {}, "gluster:snapshots:hard_limt: unknown key"),
+        ({"snapshots": []}, {}, "gluster:snapshots: must be a mapping"),
+        ({}, {"snapshots": {"soft_limit": 80}}, "gluster:volumes:vm:snapshots:soft_limit: unknown key; allowed: hard_limit"),
+        ({}, {"snapshots": {"hard_limit": True}}, "gluster:volumes:vm:snapshots:hard_limit: True must be a whole number"),
+    ],
+)
+def test_pillar_snapshot_problems_name_their_path(top, volume, path):
     raw = pillar(**volume)
     raw.update(top)
     _model, problems = gp.build_model(raw, "gfs1")
