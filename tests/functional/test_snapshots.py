@@ -83,8 +83,7 @@ def test_the_formula_applies_the_pillar_snapshot_settings(snap_volume, minion_op
     loaders = Loaders(opts, loaded_base_name=f"{__name__}.formula")
     nodes = {opts["id"]: gluster_cluster[0].address}
     nodes.update({f"gfs{n.index}": n.address for n in gluster_cluster.nodes[1:]})
-    bricks = [brick["path"] for brick in snap_volume.modules.gluster.volume_info("sv")["bricks"]]
-    bricks = [f"{n.address}:{path}" for n, path in zip(gluster_cluster.nodes, bricks)]
+    bricks = [f"{b['host']}:{b['path']}" for b in snap_volume.modules.gluster.volume_info("sv")["bricks"]]
     pillar = {
         "gluster": {
             "nodes": nodes,
