@@ -972,7 +972,9 @@ def volume_options_plan(name, options, reset_unmanaged=False, profiles=None):  #
     earlier one. ``profiles`` in the answer says which profile each wanted option came from.
 
     A plan never turns ``features.shard`` off once it is on (files written in shards would be
-    readable only in pieces): that is an error naming the volume.
+    readable only in pieces): that is an error naming the volume. ``restart`` lists the
+    options that a started volume's bricks only take up when restarted (``client.ssl``,
+    ``server.ssl``).
 
     CLI Example:
 
@@ -995,7 +997,9 @@ def volume_options_plan(name, options, reset_unmanaged=False, profiles=None):  #
         sources.pop(key, None)
     to_set, to_reset = options_diff.diff(desired, current, reset_unmanaged)
     _check(options_diff.one_way_problems(name, current, to_set, to_reset), f"refusing to change options of volume {name!r}")
-    return {"set": to_set, "reset": to_reset, "current": current, "profiles": sources}
+    started = name in volumes and volumes[name]["started"]
+    restart = options_diff.restart_needed(to_set, to_reset) if started else []
+    return {"set": to_set, "reset": to_reset, "current": current, "profiles": sources, "restart": restart}
 
 
 def state_runs_wait(timeout=600):

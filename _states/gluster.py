@@ -665,7 +665,7 @@ def _profile_note(plan):
     return " (" + "; ".join(f"from profile {profile}: {', '.join(keys)}" for profile, keys in by_profile.items()) + ")"
 
 
-def volume_options(name, options=None, reset_unmanaged=False, profiles=None):
+def volume_options(name, options=None, reset_unmanaged=False, profiles=None, restart=False):
     """
     The volume ``name`` has these options, all set in one gluster call.
 
@@ -682,6 +682,11 @@ def volume_options(name, options=None, reset_unmanaged=False, profiles=None):
         Their options are compared and set one by one like ``options``, so ``test=True``
         names each option a profile would change. ``features.shard`` (in ``virt``) is never
         turned off again by this state.
+    restart
+        Options a started volume's bricks only take up when they restart (``client.ssl``,
+        ``server.ssl``: TLS) are refused on a started volume unless this is true; then the
+        volume is stopped and started after they are set, which cuts its clients off for
+        that time (``changes`` then has ``restarted``). A volume not started yet needs none.
     """
     ret = _ret(name)
     options = options or {}
@@ -695,6 +700,16 @@ def volume_options(name, options=None, reset_unmanaged=False, profiles=None):
         if not ret["changes"]:
             ret["comment"] = f"volume {name} options are as wanted"
             return ret
+        if plan.get("restart") and not restart:
+            ret["changes"] = {}
+            return _fail(
+                ret,
+                f"volume {name} is started and {', '.join(plan['restart'])} only take effect when its bricks "
+                "restart: set restart: true (gluster:volumes:<name>:tls:restart) to stop and start it, which "
+                "cuts its clients off meanwhile, or stop the volume first; nothing was changed",
+            )
+        if plan.get("restart"):
+            ret["changes"]["restarted"] = {"old": "started", "new": "stopped and started again"}
         if __opts__["test"]:
             ret["result"] = None
             parts = []
@@ -702,6 +717,8 @@ def volume_options(name, options=None, reset_unmanaged=False, profiles=None):
                 parts.append(f"set {', '.join(sorted(plan['set']))}")
             if plan["reset"]:
                 parts.append(f"reset {', '.join(plan['reset'])}")
+            if plan.get("restart"):
+                parts.append("restart the volume")
             ret["comment"] = f"would {' and '.join(parts)} on volume {name}{_profile_note(plan)}"
             return ret
         if _volume(name) is None:
@@ -711,10 +728,15 @@ def volume_options(name, options=None, reset_unmanaged=False, profiles=None):
             __salt__["gluster.volume_set"](name, plan["set"])
         for key in plan["reset"]:
             __salt__["gluster.volume_reset"](name, key)
+        if plan.get("restart"):
+            __salt__["gluster.volume_stop"](name)
+            __salt__["gluster.volume_start"](name)
         after = __salt__["gluster.volume_info"](name)["options"]
         for key, change in ret["changes"].items():
-            change["new"] = after.get(key)
-        ret["comment"] = f"volume {name}: {len(plan['set'])} option(s) set, {len(plan['reset'])} reset{_profile_note(plan)}"
+            if key != "restarted":
+                change["new"] = after.get(key)
+        restarted = ", volume restarted" if plan.get("restart") else ""
+        ret["comment"] = f"volume {name}: {len(plan['set'])} option(s) set, {len(plan['reset'])} reset{restarted}{_profile_note(plan)}"
         return ret
     except ERRORS as exc:
         ret["changes"] = {}

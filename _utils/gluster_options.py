@@ -100,3 +100,15 @@ def parse_group(text):
         else:
             options[key] = value
     return options, problems
+
+
+# Options the bricks of a started volume only take up when they restart: set on a running volume
+# they show in ``volume info`` but the bricks keep listening as before (gluster 10.3: with
+# server.ssl turned on, a plain client still mounted and a TLS client failed until the volume
+# was stopped and started).
+RESTART_OPTIONS = frozenset({"client.ssl", "server.ssl"})
+
+
+def restart_needed(to_set, to_reset):
+    """The options of a plan that need the volume's bricks restarted, sorted."""
+    return sorted(RESTART_OPTIONS & (set(to_set) | set(to_reset)))

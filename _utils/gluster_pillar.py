@@ -50,6 +50,7 @@ VOLUME_KEYS = {
     "quota": "directory quotas: {enabled, limits: {/dir: {hard: 10GB, soft: 80}}, object_limits: {/dir: {hard: 1000}}, reset_unmanaged}",
     "profiles": "tuning profiles applied before options, in order: gluster group files (virt, metadata-cache, ...) or gluster:profiles names",
     "snapshots": "snapshot settings of this volume: {hard_limit: 1-256}",
+    "tls": "I/O encryption: true, or {enabled, allow: [certificate CNs beyond the nodes and its clients], restart}",
 }
 QUOTA_KEYS = {"enabled", "limits", "object_limits", "reset_unmanaged"}
 QUOTA_OPTIONS = ("features.quota", "features.inode-quota")
@@ -59,8 +60,23 @@ TOP_KEYS = {
     # cluster
     "nodes", "leader", "peer_timeout", "members_wait", "op_version", "volumes", "clients",
     "detach_removed_nodes", "maintenance", "brick_devices",
-    "server", "lookup", "firewall", "profiles", "groups_dir", "snapshots",
+    "server", "lookup", "firewall", "profiles", "groups_dir", "snapshots", "tls",
 }  # fmt: skip
+TLS_KEYS = {
+    "ca": "PEM certificate(s) of the CA that signed every node's and client's certificate",
+    "certificate": "this minion's PEM certificate (target per minion in the pillar top file)",
+    "key": "this minion's PEM private key",
+    "names": "minion id -> its certificate's common name (default: the minion id)",
+    "management": "true: TLS on glusterd's management connections too (/var/lib/glusterd/secure-access)",
+}
+VOLUME_TLS_KEYS = {"enabled", "allow", "restart"}
+TLS_OPTIONS = ("client.ssl", "server.ssl", "auth.ssl-allow")
+# a certificate common name in auth.ssl-allow: gluster splits the list at commas
+TLS_NAME_RE = re.compile(r"^[A-Za-z0-9*][A-Za-z0-9._@*-]{0,63}$")
+PEM_RE = {
+    "certificate": re.compile(r"-----BEGIN CERTIFICATE-----\s[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----"),
+    "key": re.compile(r"-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----\s[A-Za-z0-9+/=\s]+-----END (RSA |EC |ENCRYPTED )?PRIVATE KEY-----"),
+}
 # gluster:snapshots (cluster-wide) and gluster:volumes:<name>:snapshots (hard_limit only)
 SNAPSHOT_KEYS = {
     "hard_limit": "most snapshots per volume, 1-256",
@@ -428,6 +444,96 @@ def _snapshots(where, raw, allowed, problems):
     return settings or None
 
 
+def _tls(raw, nodes, problems):
+    """``gluster:tls`` -> ``{"ca", "certificate", "key", "names", "management"}`` or None."""
+    if raw is None:
+        return None
+    where = "gluster:tls"
+    if not isinstance(raw, dict):
+        problems.add(where, f"must be a mapping with {', '.join(TLS_KEYS)}")
+        return None
+    for key in raw:
+        if key not in TLS_KEYS:
+            problems.add(f"{where}:{key}", f"unknown key; allowed: {', '.join(TLS_KEYS)}")
+    tls = {"ca": None, "certificate": None, "key": None, "names": {}, "management": None}
+    for key, kind in (("ca", "certificate"), ("certificate", "certificate"), ("key", "key")):
+        value = raw.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not PEM_RE[kind].search(value):
+            what = "a PEM private key (-----BEGIN PRIVATE KEY-----...)" if kind == "key" else "PEM certificate text (-----BEGIN CERTIFICATE-----...)"
+            problems.add(f"{where}:{key}", f"must be {what}")
+        else:
+            tls[key] = value if value.endswith("\n") else value + "\n"
+    if (raw.get("certificate") is None) != (raw.get("key") is None):
+        problems.add(where, "certificate and key go together (this minion's own pair)")
+    if raw.get("certificate") is not None and raw.get("ca") is None:
+        problems.add(f"{where}:ca", "required with a certificate: the CA every peer checks it against")
+    names = raw.get("names") or {}
+    if not isinstance(names, dict):
+        problems.add(f"{where}:names", "must be a mapping of minion id -> certificate common name")
+        names = {}
+    for minion, name in names.items():
+        if not isinstance(name, str) or not TLS_NAME_RE.fullmatch(name) or "*" in name:
+            problems.add(f"{where}:names:{minion}", f"{name!r} must be a common name of letters, digits, '.', '_', '@', '-'")
+        else:
+            tls["names"][str(minion)] = name
+    if "management" in raw:
+        if not _is_bool(raw["management"]):
+            problems.add(f"{where}:management", f"{raw['management']!r} must be true or false")
+        else:
+            tls["management"] = raw["management"]
+    return tls
+
+
+def _volume_tls(path, raw, options, problems):
+    """``gluster:volumes:<name>:tls`` -> ``{"enabled", "allow", "restart"}`` or None."""
+    where = f"{path}:tls"
+    if _is_bool(raw):
+        raw = {"enabled": raw}
+    if not isinstance(raw, dict):
+        problems.add(where, "must be true, false or a mapping with enabled, allow, restart")
+        return None
+    for key in raw:
+        if key not in VOLUME_TLS_KEYS:
+            problems.add(f"{where}:{key}", f"unknown key; allowed: {', '.join(sorted(VOLUME_TLS_KEYS))}")
+    for key in ("enabled", "restart"):
+        if key in raw and not _is_bool(raw[key]):
+            problems.add(f"{where}:{key}", f"{raw[key]!r} must be true or false")
+    allow = raw.get("allow", [])
+    if not isinstance(allow, list):
+        problems.add(f"{where}:allow", "must be a list of certificate common names")
+        allow = []
+    for index, name in enumerate(allow):
+        if not isinstance(name, str) or not TLS_NAME_RE.fullmatch(name):
+            problems.add(f"{where}:allow:{index}", f"{name!r} must be a certificate common name (letters, digits, '.', '_', '@', '-', or * as a wildcard)")
+    for option in TLS_OPTIONS:
+        if isinstance(options, dict) and any(str(k).lower() == option for k in options):
+            problems.add(f"{path}:options:{option}", f"set by {where}")
+    enabled = raw.get("enabled", True) is not False
+    if not enabled and allow:
+        problems.add(f"{where}:allow", "needs enabled: true")
+    return {"enabled": enabled, "allow": [a for a in allow if isinstance(a, str)], "restart": raw.get("restart", False) is True}
+
+
+def _tls_options(volumes, clients, nodes, tls):
+    """A volume's ``tls`` as options: ``client.ssl``/``server.ssl`` on (or off), and
+    ``auth.ssl-allow``: the common names of every node (their self-heal daemons and mounts log
+    in with the node's certificate), of the clients that mount the volume, then ``allow``."""
+    names = (tls or {}).get("names", {})
+    for name, volume in volumes.items():
+        spec = volume.get("tls")
+        if not spec:
+            continue
+        volume["options"]["client.ssl"] = "on" if spec["enabled"] else "off"
+        volume["options"]["server.ssl"] = "on" if spec["enabled"] else "off"
+        if spec["enabled"]:
+            mounting = [minion for minion, client in sorted(clients.items())
+                        if any(m.get("volume") == name for m in client.get("mounts", {}).values())]  # fmt: skip
+            allowed = [names.get(minion, minion) for minion in sorted(nodes)] + [names.get(m, m) for m in mounting]
+            volume["options"]["auth.ssl-allow"] = ",".join(dict.fromkeys(allowed + spec["allow"]))
+
+
 def _volume(name, spec, nodes, problems, defined_profiles=None):
     path = f"gluster:volumes:{name}"
     found = validate.volume_name_problems(name, "volume name")
@@ -488,6 +594,7 @@ def _volume(name, spec, nodes, problems, defined_profiles=None):
     quota = _quota(path, spec["quota"], options, problems) if "quota" in spec else None
     profiles = _volume_profiles(path, spec["profiles"], defined_profiles or {}, problems) if "profiles" in spec else []
     snapshots = _snapshots(f"{path}:snapshots", spec.get("snapshots"), ["hard_limit"], problems)
+    tls = _volume_tls(path, spec["tls"], options, problems) if "tls" in spec else None
     if quota and spec.get("started", True) is False:
         problems.add(f"{path}:quota", "quotas need a started volume (started: false here)")
     return {
@@ -509,6 +616,9 @@ def _volume(name, spec, nodes, problems, defined_profiles=None):
         "quota": quota,
         "profiles": profiles,
         "snapshots": snapshots,
+        "tls": tls,
+        # options the bricks take up only when restarted (TLS) may restart a started volume
+        "restart": bool(tls and tls["restart"]),
         "reset_unmanaged": spec.get("reset_unmanaged", False) is True,
         "allow_shrink": spec.get("allow_shrink", False) is True,
         "rebalance": rebalance,
@@ -746,6 +856,8 @@ def build_model(pillar, minion_id=None):
     maintenance = _maintenance(pillar.get("maintenance"), problems)
     clients = _clients(pillar, nodes, volumes, problems, peer_timeout if _int_at_least(peer_timeout, 1) else 120)
     brick_devices = _brick_devices(pillar.get("brick_devices"), nodes, volumes, problems)
+    tls = _tls(pillar.get("tls"), nodes, problems)
+    _tls_options(volumes, clients, nodes, tls)
     firewall_settings = _firewall(pillar.get("firewall"), server, nodes, volumes, problems)
     glusterd_options = server.get("glusterd_options") if isinstance(server.get("glusterd_options"), dict) else {}
     address = nodes.get(minion_id)
@@ -769,6 +881,7 @@ def build_model(pillar, minion_id=None):
         "maintenance": maintenance,
         "op_version": op_version,
         "snapshots": _snapshots("gluster:snapshots", pillar.get("snapshots"), list(SNAPSHOT_KEYS), problems),
+        "tls": tls,
         "server": {
             "manage_packages": server.get("manage_packages", True) is not False,
             "manage_service": server.get("manage_service", True) is not False,

@@ -4,6 +4,10 @@
     retried (bounded) rather than failed, so one concurrent highstate converges. -#}
 {%- from "gluster/map.jinja" import lookup, model, mount_invisible_keys, mount_invisible_options with context %}
 {%- set client = model.clients.get(grains['id'], {'mounts': {}}) %}
+{%- if model.tls %}
+include:
+  - gluster.tls
+{%- endif %}
 {%- if model.server.manage_packages %}
 
 gluster-client-packages:
@@ -31,8 +35,13 @@ gluster-mount-{{ mountpoint }}:
         interval: {{ mount.retry_interval }}
         until: true
     {%- endif %}
-    {%- if model.server.manage_packages %}
+    {%- if model.server.manage_packages or model.tls %}
     - require:
+      {%- if model.server.manage_packages %}
       - pkg: gluster-client-packages
+      {%- endif %}
+      {%- if model.tls %}
+      - test: gluster-tls-ready     {#- its certificate in place before it mounts #}
+      {%- endif %}
     {%- endif %}
 {%- endfor %}

@@ -4,6 +4,9 @@
     get their FUSE mounts. -#}
 {%- from "gluster/map.jinja" import model with context %}
 {%- set parts = [] %}
+{%- if model.tls and (model.minion.is_node or model.minion.is_client) %}
+{%-   do parts.append('gluster.tls') %}
+{%- endif %}
 {%- if model.minion.is_node %}
 {%-   do parts.extend(['gluster.server', 'gluster.peers', 'gluster.bricks', 'gluster.volumes']) %}
 {%-   if model.firewall.manage %}{% do parts.append('gluster.firewall') %}{% endif %}

@@ -2,6 +2,10 @@
     gluster:server:manage_packages / manage_service switch those parts off (containers, tests). -#}
 {%- from "gluster/map.jinja" import lookup, model with context %}
 {%- set server = model.server %}
+{%- if model.tls %}
+include:
+  - gluster.tls
+{%- endif %}
 {%- if server.manage_packages %}
 gluster-server-packages:
   pkg.installed:
@@ -27,13 +31,23 @@ gluster-glusterd-service:
   service.running:
     - name: {{ lookup.service }}
     - enable: true
-    {%- if server.manage_packages %}
+    {%- if server.manage_packages or model.tls %}
     - require:
+      {%- if server.manage_packages %}
       - pkg: gluster-server-packages
+      {%- endif %}
+      {%- if model.tls %}
+      - test: gluster-tls-ready
+      {%- endif %}
     {%- endif %}
-    {%- if server.glusterd_options %}
+    {%- if server.glusterd_options or (model.tls and model.tls.management is not none) %}
     - watch:
+      {%- if server.glusterd_options %}
       - file: gluster-glusterd-vol
+      {%- endif %}
+      {%- if model.tls and model.tls.management is not none %}
+      - file: gluster-tls-secure-access     {#- management TLS is read at glusterd's start #}
+      {%- endif %}
     {%- endif %}
 {%- endif %}
 
@@ -48,6 +62,9 @@ gluster-server-ready:
       - service: gluster-glusterd-service
     {%- endif %}
       - test: gluster-server-ready-anchor
+    {%- if model.tls %}
+      - test: gluster-tls-ready
+    {%- endif %}
 
 gluster-server-ready-anchor:
   test.nop: []

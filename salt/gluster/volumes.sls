@@ -96,6 +96,9 @@ gluster-volume-{{ name }}-options:
     {%- if volume.profiles %}
     - profiles: {{ volume.profiles | json }}
     {%- endif %}
+    {%- if volume.restart %}
+    - restart: true
+    {%- endif %}
     - require:
       - gluster: gluster-volume-{{ name }}
 {%-   endfor %}

@@ -66,6 +66,9 @@ class GlusterNode:
         self.socket = os.path.join(self.workdir, "gd.sock")
         self.pid_file = os.path.join(self.root, "glusterd.pid")
         self.log_file = os.path.join(self.logdir, "glusterd.log")
+        # (source, target) bind mounts made in this glusterd's own mount namespace before it
+        # starts (its bricks and daemons inherit them): e.g. its TLS files over /usr/lib/ssl
+        self.binds = []
 
     @property
     def pid(self):
@@ -106,7 +109,10 @@ class GlusterNode:
             # filesystems on loop devices, reach this glusterd and its bricks; its own /tmp
             # does not leak back out
             argv = ["unshare", "--mount", "--propagation", "slave", "--", sys.executable, helper,
-                    os.path.join(self.root, "tmp"), self.base_dir, "--", *argv]  # fmt: skip
+                    os.path.join(self.root, "tmp"), self.base_dir,
+                    *(f"{source}={target}" for source, target in self.binds), "--", *argv]  # fmt: skip
+        elif self.binds:
+            raise RuntimeError("bind mounts for a glusterd need its own mount namespace (GLUSTER_PRIVATE_TMP=1)")
         subprocess.run(argv, check=True, stdin=subprocess.DEVNULL)
         _wait_for(
             lambda: self.is_running() and self.cli("volume", "list", check=False).returncode == 0,

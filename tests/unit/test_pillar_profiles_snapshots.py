@@ -53,7 +53,7 @@ def test_sharding_is_never_turned_off(current, to_set, to_reset, refused):
 @pytest.fixture
 def volume(monkeypatch):
     """A volume ``vm`` with a few options; gluster:groups_dir at the captured group files."""
-    current = {"vm": {"options": {"performance.quick-read": "on", "transport.address-family": "inet", "user.extra": "1"}}}
+    current = {"vm": {"started": False, "options": {"performance.quick-read": "on", "transport.address-family": "inet", "user.extra": "1"}}}
     monkeypatch.setattr(GLUSTER, "_volumes", lambda name=None: current)
     for name, value in (("__context__", {}), ("__opts__", {"gluster": {"groups_dir": str(GROUPS)}}), ("__pillar__", {})):
         monkeypatch.setattr(GLUSTER, name, value, raising=False)
@@ -82,6 +82,17 @@ def test_plan_with_reset_unmanaged_keeps_profile_options(volume):
     plan = GLUSTER.volume_options_plan("vm", {}, reset_unmanaged=True, profiles=["virt"])
     assert plan["reset"] == ["user.extra"]  # quick-read is in virt (off); address-family is gluster's own
     assert plan["set"]["performance.quick-read"] == "off" and len(plan["set"]) == 25
+
+
+def test_plan_names_the_options_a_started_volume_must_restart_for(volume, monkeypatch):
+    tls = {"client.ssl": "on", "server.ssl": "on", "auth.ssl-allow": "gfs1,web1"}
+    assert GLUSTER.volume_options_plan("vm", tls)["restart"] == []  # not started: nothing to restart
+    monkeypatch.setattr(GLUSTER, "_volumes", lambda name=None: {"vm": {"started": True, "options": dict(tls)}})
+    assert GLUSTER.volume_options_plan("vm", tls)["restart"] == []  # as wanted
+    assert GLUSTER.volume_options_plan("vm", dict(tls, **{"auth.ssl-allow": "gfs1"}))["restart"] == []  # dynamic
+    assert GLUSTER.volume_options_plan("vm", dict(tls, **{"server.ssl": "off"}))["restart"] == ["server.ssl"]
+    plan = GLUSTER.volume_options_plan("vm", {"auth.ssl-allow": "gfs1,web1"}, reset_unmanaged=True)
+    assert plan["reset"] == ["client.ssl", "server.ssl"] and plan["restart"] == ["client.ssl", "server.ssl"]
 
 
 def test_plan_refuses_to_turn_sharding_off(volume):

@@ -1,0 +1,77 @@
+"""``gluster:tls`` and ``gluster:volumes:<name>:tls``: validated at their pillar paths, and a
+volume's TLS turned into client.ssl / server.ssl / auth.ssl-allow (every node's certificate
+name, the clients that mount the volume, then ``allow``)."""
+
+import pytest
+from saltext_gluster_utils import gluster_pillar as gp
+
+CERT = "-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIU\n-----END CERTIFICATE-----\n"
+KEY = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----\n"
+
+
+def pillar(tls=None, volume_tls=None, **top):
+    raw = {
+        "nodes": {"gfs1": "10.0.0.1", "gfs2": "10.0.0.2", "gfs3": "10.0.0.3"},
+        "volumes": {"gv0": {"replica": 3, "brick_path": "/b/gv0"}, "gv1": {"replica": 3, "brick_path": "/b/gv1"}},
+        "clients": {"web1": {"mounts": {"/mnt/gv0": {"volume": "gv0"}}}, "web2": {"mounts": {"/mnt/gv1": {"volume": "gv1"}}}},
+        **top,
+    }
+    if tls is not None:
+        raw["tls"] = tls
+    if volume_tls is not None:
+        raw["volumes"]["gv0"]["tls"] = volume_tls
+    return raw
+
+
+def test_volume_tls_becomes_its_options():
+    model, problems = gp.build_model(pillar({"ca": CERT, "names": {"gfs2": "gfs2.example.com"}}, {"allow": ["backup"]}), "gfs1")
+    assert problems == []
+    assert model["volumes"]["gv0"]["options"] == {
+        "client.ssl": "on", "server.ssl": "on", "auth.ssl-allow": "gfs1,gfs2.example.com,gfs3,web1,backup",
+    }  # fmt: skip
+    assert model["volumes"]["gv0"]["restart"] is False
+    assert model["volumes"]["gv1"]["options"] == {} and model["volumes"]["gv1"]["tls"] is None
+    assert model["tls"] == {"ca": CERT, "certificate": None, "key": None, "names": {"gfs2": "gfs2.example.com"}, "management": None}
+
+
+def test_tls_off_and_restart():
+    model, problems = gp.build_model(pillar(volume_tls={"enabled": False, "restart": True}), "gfs1")
+    assert problems == []
+    assert model["volumes"]["gv0"]["options"] == {"client.ssl": "off", "server.ssl": "off"}
+    assert model["volumes"]["gv0"]["restart"] is True
+    model, problems = gp.build_model(pillar(volume_tls=True), "gfs1")
+    assert problems == [] and model["volumes"]["gv0"]["options"]["auth.ssl-allow"] == "gfs1,gfs2,gfs3,web1"
+
+
+def test_this_minions_files_and_management():
+    model, problems = gp.build_model(pillar({"ca": CERT + CERT, "certificate": CERT.strip(), "key": KEY, "management": True}), "web1")
+    assert problems == []
+    assert model["tls"]["certificate"] == CERT and model["tls"]["management"] is True  # a final newline added
+
+
+@pytest.mark.parametrize(
+    "tls, volume_tls, options, path",
+    [
+        ({"ca": "not a pem"}, None, None, "gluster:tls:ca: must be PEM certificate text"),
+        ({"ca": CERT, "certificate": CERT}, None, None, "gluster:tls: certificate and key go together"),
+        ({"certificate": CERT, "key": KEY}, None, None, "gluster:tls:ca: required with a certificate"),
+        ({"ca": CERT, "certificate": CERT, "key": CERT}, None, None, "gluster:tls:key: must be a PEM private key"),
+        ({"management": "yes"}, None, None, "gluster:tls:management: 'yes' must be true or false"),
+        ({"names": {"gfs1": "a,b"}}, None, None, "gluster:tls:names:gfs1: 'a,b' must be a common name"),
+        ({"cert": CERT}, None, None, "gluster:tls:cert: unknown key"),
+        (None, {"allow": ["a,b"]}, None, "gluster:volumes:gv0:tls:allow:0: 'a,b' must be a certificate common name"),
+        (None, {"allow": "web1"}, None, "gluster:volumes:gv0:tls:allow: must be a list"),
+        (None, {"enabled": False, "allow": ["x"]}, None, "gluster:volumes:gv0:tls:allow: needs enabled: true"),
+        (None, {"restart": "yes"}, None, "gluster:volumes:gv0:tls:restart: 'yes' must be true or false"),
+        (None, {"ca": CERT}, None, "gluster:volumes:gv0:tls:ca: unknown key"),
+        (None, "on", None, "gluster:volumes:gv0:tls: must be true, false or a mapping"),
+        (None, True, {"server.ssl": "on"}, "gluster:volumes:gv0:options:server.ssl: set by gluster:volumes:gv0:tls"),
+        (None, True, {"auth.ssl-allow": "x"}, "gluster:volumes:gv0:options:auth.ssl-allow: set by"),
+    ],
+)
+def test_tls_problems_name_their_pillar_path(tls, volume_tls, options, path):
+    raw = pillar(tls, volume_tls)
+    if options:
+        raw["volumes"]["gv0"]["options"] = options
+    _model, problems = gp.build_model(raw, "gfs1")
+    assert any(problem.startswith(path) for problem in problems), problems
