@@ -1527,7 +1527,8 @@ def quota_plan(name, limits=None, object_limits=None, reset_unmanaged=False):
     ``set`` (``{path: {"hard", "soft"}}``, hard in bytes or a count, soft in percent or None
     for gluster's default), ``remove`` (paths, only with ``reset_unmanaged``), ``unmanaged``
     (set on the volume but not wanted, left alone) and ``current`` (``{path: {"hard", "soft"}}``).
-    A limit whose soft percent is not given accepts any soft limit already set.
+    A limit whose soft percent is not given accepts any soft limit already set. The volume
+    must exist and be started (``quota list`` needs its bricks).
 
     CLI Example:
 
@@ -1541,6 +1542,11 @@ def quota_plan(name, limits=None, object_limits=None, reset_unmanaged=False):
         kinds[key], found = _quota_specs(wanted, objects, f"volume {name} quota {key}")
         problems += found
     _check(problems, f"cannot plan quotas of volume {name!r}")
+    volumes = _volumes(name)
+    if name not in volumes:
+        raise CommandExecutionError(f"volume {name} does not exist", info={"errno": 30806})
+    if not volumes[name]["started"]:
+        raise CommandExecutionError(f"volume {name} is not started: quotas need a started volume")
     enabled = quota_enabled(name)
     plan = {"enabled": enabled}
     for key, objects in (("limits", False), ("object_limits", True)):

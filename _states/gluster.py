@@ -789,10 +789,13 @@ def volume_quota(name, enabled=True, limits=None, object_limits=None, reset_unma
     """
     ret = _ret(name)
     try:
-        volume = _volume(name)
-        if volume is None:
-            return _fail(ret, f"volume {name} does not exist")
-        is_on = __salt__["gluster.quota_enabled"](name)
+        if enabled:  # the limits are checked before anything reaches gluster
+            plan = __salt__["gluster.quota_plan"](name, limits, object_limits, reset_unmanaged)
+            is_on = plan["enabled"]
+        else:
+            if _volume(name) is None:
+                return _fail(ret, f"volume {name} does not exist")
+            is_on = __salt__["gluster.quota_enabled"](name)
         if not enabled:
             if not is_on:
                 ret["comment"] = f"quotas are disabled on volume {name}"
@@ -805,9 +808,6 @@ def volume_quota(name, enabled=True, limits=None, object_limits=None, reset_unma
             __salt__["gluster.quota_enable"](name, enabled=False)
             ret["comment"] = f"disabled quotas on volume {name}"
             return ret
-        if not volume["started"]:
-            return _fail(ret, f"volume {name} is not started: quotas need a started volume")
-        plan = __salt__["gluster.quota_plan"](name, limits, object_limits, reset_unmanaged)
         if not is_on:
             ret["changes"]["quota"] = {"old": False, "new": True}
         for key in ("limits", "object_limits"):
@@ -836,7 +836,7 @@ def volume_quota(name, enabled=True, limits=None, object_limits=None, reset_unma
         return ret
     except ERRORS as exc:
         ret["changes"] = {}
-        return _fail(ret, f"volume {name}: {exc}")
+        return _fail(ret, str(exc) if str(exc).startswith(f"volume {name} ") else f"volume {name}: {exc}")
 
 
 def snapshot_config(name, hard_limit=None, soft_limit=None, auto_delete=None, activate_on_create=None):

@@ -256,6 +256,29 @@ case("module", "gluster", "volume_layout_differences", "brick", BRICK_DIRS, lamb
 case("module", "gluster", "volume_reshape_plan", "brick", BRICK_DIRS, lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]})
 case("module", "gluster", "volume_options_plan", "option", OPTION_KEYS, lambda v: {"name": "gv0", "options": {v: "on"}})
 case("module", "gluster", "op_version_set", "op-version", {"touch": "max;touch T/pwned"}, lambda v: {"version": v})
+# issue 8: quotas, tuning profiles, snapshots
+QUOTA_PATHS = dict(variants("/projects/a", "path"), **{"dotdot": "/projects/../etc", "touch": "/a;touch T/pwned", "relative": "projects/a"})
+case("module", "gluster", "quota_limit", "quota path", QUOTA_PATHS, lambda v: {"name": "gv0", "path": v, "hard": "1GB"})
+case("module", "gluster", "quota_remove", "quota path", QUOTA_PATHS, lambda v: {"name": "gv0", "path": v})
+case("module", "gluster", "quota_list", "path 1", QUOTA_PATHS, lambda v: {"name": "gv0", "paths": [v]})
+case("module", "gluster", "quota_plan", "quota limits directory", QUOTA_PATHS, lambda v: {"name": "gv0", "limits": {v: "1GB"}})
+case("module", "gluster", "quota_limit", "hard limit", {"touch": "1GB;touch T/pwned", "subst": "$(touch T/pwned2)"}, lambda v: {"name": "gv0", "path": "/a", "hard": v})
+case("state", "gluster", "volume_quota", "quota limits directory", QUOTA_PATHS, lambda v: {"name": "gv0", "limits": {v: "1GB"}})
+for _function in ("quota_enable", "quota_enabled", "snapshot_count"):
+    case("module", "gluster", _function, "volume name", NAMES, lambda v: {"name": v} if _function != "snapshot_count" else {"volume": v})
+case("module", "gluster", "profile_options", "profile", NAMES, lambda v: {"name": v})
+case("module", "gluster", "volume_options_plan", "profile 1", NAMES, lambda v: {"name": "gv0", "options": {}, "profiles": [v]})
+case("state", "gluster", "volume_options", "profile 1", NAMES, lambda v: {"name": "gv0", "profiles": [v]})
+case("module", "gluster", "snapshot_create", "snapshot name", NAMES, lambda v: {"name": v, "volume": "gv0"})
+case("module", "gluster", "snapshot_create", "volume name", NAMES, lambda v: {"name": "s1", "volume": v})
+case("module", "gluster", "snapshot_create", "snapshot description", {k: v for k, v in variants("before upgrade").items() if k.startswith("control-") or k == "long-5000"},
+     lambda v: {"name": "s1", "volume": "gv0", "description": v})  # fmt: skip
+for _function in ("snapshot_delete", "snapshot_activate", "snapshot_deactivate", "snapshot_restore"):
+    case("module", "gluster", _function, "snapshot name", NAMES, lambda v: {"name": v})
+case("module", "gluster", "snapshot_clone", "clone name", NAMES, lambda v: {"clone": v, "snapshot": "s1"})
+case("module", "gluster", "snapshot_rotate", "prefix", NAMES, lambda v: {"volume": "gv0", "prefix": v, "keep": 3})
+case("module", "gluster", "snapshot_config_set", "hard_limit", {"touch": "10;touch T/pwned"}, lambda v: {"volume": "gv0", "hard_limit": v})
+case("state", "gluster", "snapshot_config", "volume name", NAMES, lambda v: {"name": v, "hard_limit": 10})
 case("module", "gluster_storage", "backend_plan", "device", DEVICES, lambda v: {"mount": "T/mnt/gv0", "device": v})
 case("module", "gluster_storage", "backend_apply", "mount point", MOUNTS, lambda v: {"mount": v, "device": "/dev/loop7"})
 case("module", "gluster_storage", "backend_apply", "mkfs argument", WORDS, lambda v: {"mount": "T/mnt/gv0", "device": "/dev/loop7", "mkfs_options": [v]})

@@ -150,6 +150,7 @@ def test_quota_plan_against_captured_limits(runner, monkeypatch):
 
     monkeypatch.setattr(gcli, "run", run)
     monkeypatch.setattr(GLUSTER, "quota_enabled", lambda name: True)
+    monkeypatch.setattr(GLUSTER, "_volumes", lambda name=None: {"qv": {"started": True, "options": {}}})
     limits = {"/": {"hard": "1GB"}, "/data": {"hard": "10MB", "soft": "60%"}, "/new": "2GB"}
     plan = GLUSTER.quota_plan("qv", limits=limits, object_limits={"/objs": 5})
     assert plan["enabled"] is True
@@ -186,3 +187,11 @@ def test_quota_plan_refuses_bad_limits_before_reading(runner, limits, object_lim
         GLUSTER.quota_plan("qv", limits=limits, object_limits=object_limits)
     assert "volume qv" in str(caught.value)
     assert runner.calls == []
+
+
+def test_quota_plan_needs_a_started_volume(runner, monkeypatch):
+    monkeypatch.setattr(GLUSTER, "_volumes", lambda name=None: {"qv": {"started": False, "options": {}}})
+    with pytest.raises(CommandExecutionError, match="volume qv is not started"):
+        GLUSTER.quota_plan("qv", limits={"/": "1GB"})
+    with pytest.raises(CommandExecutionError, match="volume nosuch does not exist"):
+        GLUSTER.quota_plan("nosuch", limits={"/": "1GB"})
