@@ -264,8 +264,9 @@ case("module", "gluster", "quota_list", "path 1", QUOTA_PATHS, lambda v: {"name"
 case("module", "gluster", "quota_plan", "quota limits directory", QUOTA_PATHS, lambda v: {"name": "gv0", "limits": {v: "1GB"}})
 case("module", "gluster", "quota_limit", "hard limit", {"touch": "1GB;touch T/pwned", "subst": "$(touch T/pwned2)"}, lambda v: {"name": "gv0", "path": "/a", "hard": v})
 case("state", "gluster", "volume_quota", "quota limits directory", QUOTA_PATHS, lambda v: {"name": "gv0", "limits": {v: "1GB"}})
-for _function in ("quota_enable", "quota_enabled", "snapshot_count"):
-    case("module", "gluster", _function, "volume name", NAMES, lambda v: {"name": v} if _function != "snapshot_count" else {"volume": v})
+for _function in ("quota_enable", "quota_enabled"):
+    case("module", "gluster", _function, "volume name", NAMES, lambda v: {"name": v})
+case("module", "gluster", "snapshot_count", "volume name", NAMES, lambda v: {"volume": v})
 case("module", "gluster", "profile_options", "profile", NAMES, lambda v: {"name": v})
 case("module", "gluster", "volume_options_plan", "profile 1", NAMES, lambda v: {"name": "gv0", "options": {}, "profiles": [v]})
 case("state", "gluster", "volume_options", "profile 1", NAMES, lambda v: {"name": "gv0", "profiles": [v]})
