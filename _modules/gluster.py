@@ -1904,3 +1904,263 @@ def snapshot_rotate(volume, prefix, keep):
         snapshot_delete(old)
         deleted.append(old)
     return {"created": name, "deleted": deleted}
+
+
+# ---- geo-replication --------------------------------------------------------------------------
+# A session copies a primary volume (this cluster) to a secondary volume (``host::volume``,
+# usually another cluster) over ssh: one gsyncd worker per primary brick, the Active one of each
+# replica set syncing, the Passive ones standing by. Run these on a node of the primary cluster.
+
+GEOREP_NO_SESSION = "geo-replication command failed"  # status with no session: plain text, exit 2
+GEOREP_DIR = "/var/lib/glusterd/geo-replication"
+GEOREP_STARTED = ("Active", "Passive", "Initializing...", "Faulty")
+
+
+def _georep_check(volume, secondary, what):
+    _check(validate.volume_name_problems(volume, "primary volume") + validate.georep_secondary_problems(secondary), what)
+
+
+def georep_status(volume=None, secondary=None, detail=False):
+    """
+    Geo-replication sessions (of primary ``volume``, to ``secondary``) with one entry per
+    primary brick: ``[{"volume", "secondary", "secondary_user", "pairs": [{"primary_node",
+    "primary_brick", "status", "crawl_status", "last_synced", "entry", "data", "meta",
+    "failures", ...}]}]``. No session: ``[]`` (gluster answers that in plain text).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.georep_status
+        salt gfs1 gluster.georep_status gv0 backup1::gv0-copy detail=True
+    """
+    if secondary is not None and volume is None:
+        raise SaltInvocationError("georep_status: a secondary needs its primary volume")
+    args = ["volume", "geo-replication"]
+    if volume is not None:
+        _check(validate.volume_name_problems(volume, "primary volume"), "georep_status")
+        args.append(volume)
+    if secondary is not None:
+        _georep_check(volume, secondary, "georep_status")
+        args.append(secondary)
+    args.append("status")
+    if detail:
+        args.append("detail")
+    try:
+        return _parsed(parse.parse_georep_status, _read(*args))
+    except CommandExecutionError as exc:
+        info = getattr(exc, "info", None) or {}
+        if info.get("returncode") == 2 and GEOREP_NO_SESSION in str(info.get("output", "")):
+            return []
+        raise
+
+
+def georep_session(volume, secondary):
+    """
+    The geo-replication session from ``volume`` to ``secondary`` (see ``georep_status``) with
+    ``state``: ``created``, ``started``, ``paused`` or ``stopped`` (``started`` when any
+    worker is Active, Passive, Initializing or Faulty; ``faulty`` lists Faulty bricks); None
+    when there is none.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.georep_session gv0 backup1::gv0-copy
+    """
+    _georep_check(volume, secondary, "georep_session")
+    host_volume = secondary.rpartition("@")[2]
+    found = [s for s in georep_status(volume, secondary) if s["volume"] == volume and s["secondary"] == host_volume]
+    if not found:
+        return None
+    session = found[0]
+    statuses = {pair["status"] for pair in session["pairs"]}
+    if statuses & set(GEOREP_STARTED):
+        state = "started"
+    elif "Paused" in statuses:
+        state = "paused"
+    elif statuses == {"Created"}:
+        state = "created"
+    else:
+        state = "stopped"
+    session["state"] = state
+    session["faulty"] = [f"{p['primary_node']}:{p['primary_brick']}" for p in session["pairs"] if p["status"] == "Faulty"]
+    return session
+
+
+def georep_create(volume, secondary, ssh_port=None, push_pem=False, force=False):
+    """
+    Create the geo-replication session from ``volume`` to ``secondary`` (``host::volume``).
+    By default ``no-verify``: the primary nodes' keys are expected on the secondary nodes
+    already (``georep_secret_create`` then ``georep_public_keys`` on the primary, Salt's
+    ``ssh_auth`` on the secondary; see README). ``push_pem=True`` has gluster copy them over
+    ssh instead (root ssh from this node to the secondary must work; gluster reports success
+    even when that copy fails). ``ssh_port`` for an sshd not on 22 (set it in the config too:
+    ``georep_config_set``). ``force`` skips gluster's checks (secondary size, ...).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.georep_create gv0 backup1::gv0-copy ssh_port=2222
+    """
+    _georep_check(volume, secondary, "georep_create")
+    if ssh_port is not None:
+        _check(validate.count_problems(ssh_port, "ssh_port", 1), "georep_create")
+    args = ["volume", "geo-replication", volume, secondary, "create"]
+    if ssh_port is not None:
+        args += ["ssh-port", str(int(ssh_port))]
+    args.append("push-pem" if push_pem else "no-verify")
+    if force:
+        args.append("force")
+    _write(*args)
+    return {"volume": volume, "secondary": secondary, "created": True}
+
+
+def georep_config(volume, secondary):
+    """
+    The configuration of a geo-replication session: ``{option: value}`` with the option names
+    ``config`` takes (``sync-jobs``, ``ssh-port``, ``secondary-access-mount``...).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.georep_config gv0 backup1::gv0-copy
+    """
+    _georep_check(volume, secondary, "georep_config")
+    return _parsed(parse.parse_georep_config, _read("volume", "geo-replication", volume, secondary, "config"))
+
+
+def georep_config_set(volume, secondary, options):
+    """
+    Set geo-replication session options, one gluster call each (``{"sync-jobs": 4,
+    "ssh-port": 2222}``; booleans become true/false, ``_`` in names become ``-``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.georep_config_set gv0 backup1::gv0-copy '{sync-jobs: 4}'
+    """
+    _georep_check(volume, secondary, "georep_config_set")
+    options = {str(k).replace("_", "-"): v for k, v in (options or {}).items()}
+    _check(validate.georep_config_problems(options), f"cannot configure geo-replication of {volume!r}")
+    done = {}
+    for key, value in options.items():
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        _write("volume", "geo-replication", volume, secondary, "config", key, text)
+        done[key] = text
+    return {"volume": volume, "secondary": secondary, "set": done}
+
+
+def _georep_action(action, volume, secondary, force=False):
+    _georep_check(volume, secondary, f"georep_{action}")
+    _write("volume", "geo-replication", volume, secondary, action, *(["force"] if force else []))
+    return {"volume": volume, "secondary": secondary, action: True}
+
+
+def georep_start(volume, secondary, force=False):
+    """
+    Start the session (``force``: even with some primary nodes down).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.georep_start gv0 backup1::gv0-copy
+    """
+    return _georep_action("start", volume, secondary, force)
+
+
+def georep_stop(volume, secondary, force=False):
+    """
+    Stop the session (it resumes from where it was when started again).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.georep_stop gv0 backup1::gv0-copy
+    """
+    return _georep_action("stop", volume, secondary, force)
+
+
+def georep_pause(volume, secondary, force=False):
+    """
+    Pause the session's workers.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.georep_pause gv0 backup1::gv0-copy
+    """
+    return _georep_action("pause", volume, secondary, force)
+
+
+def georep_resume(volume, secondary, force=False):
+    """
+    Resume a paused session.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.georep_resume gv0 backup1::gv0-copy
+    """
+    return _georep_action("resume", volume, secondary, force)
+
+
+def georep_delete(volume, secondary):
+    """
+    Delete a stopped session (its sync state; neither volume's data).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.georep_delete gv0 backup1::gv0-copy
+    """
+    return _georep_action("delete", volume, secondary)
+
+
+def georep_secret_create():
+    """
+    Make this primary cluster's geo-replication keys (``gluster system:: execute
+    gsec_create``): every primary node's key, collected on this node in
+    ``common_secret.pem.pub``. Returns ``{"file": path}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.georep_secret_create
+    """
+    text = cli.run(_config(), ["system::", "execute", "gsec_create"], xml=False, counter=_stats())
+    found = re.search(r"present at (/\S+)", text)
+    return {"file": found.group(1) if found else os.path.join(GEOREP_DIR, "common_secret.pem.pub")}
+
+
+def georep_public_keys():
+    """
+    The primary nodes' geo-replication public keys, as lines for a secondary node's root
+    ``authorized_keys`` (each with gluster's ``command=`` restriction), from
+    ``common_secret.pem.pub`` on this node (after ``georep_secret_create``); ``[]`` when it is
+    not there. Publish them with the Salt mine for the secondary nodes' ``ssh_auth`` states.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.georep_public_keys
+    """
+    path = os.path.join(GEOREP_DIR, "common_secret.pem.pub")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = [line.strip() for line in handle if line.strip()]
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise CommandExecutionError(f"cannot read {path}: {exc}") from None
+    return [line for line in lines if re.fullmatch(r'(command="[^"\n]+" )?(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp256) [A-Za-z0-9+/=]+( \S+)?', line)]

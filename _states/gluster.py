@@ -869,3 +869,98 @@ def snapshot_config(name, hard_limit=None, soft_limit=None, auto_delete=None, ac
     except ERRORS as exc:
         ret["changes"] = {}
         return _fail(ret, f"snapshot settings of {what}: {exc}")
+
+
+GEOREP_ENSURE = ("started", "stopped", "paused", "absent")
+
+
+def _georep_wanted_config(config, ssh_port):
+    wanted = {str(key).replace("_", "-"): value for key, value in (config or {}).items()}
+    if ssh_port is not None:
+        wanted["ssh-port"] = ssh_port
+    return {key: ("true" if value else "false") if isinstance(value, bool) else str(value) for key, value in wanted.items()}
+
+
+def geo_replication(name, secondary, ensure="started", config=None, ssh_port=None, force=False):
+    """
+    A geo-replication session from primary volume ``name`` (this cluster) to ``secondary``
+    (``host::volume``, or ``user@host::volume`` through gluster's mount broker), in the state
+    ``ensure``: ``started``, ``stopped``, ``paused`` or ``absent`` (stopped and deleted: the
+    sync state goes, the data of both volumes stays).
+
+    A missing session is created with ``no-verify``: the primary nodes' keys must be on the
+    secondary nodes already (README: geo-replication keys through the Salt mine). ``config``
+    (``{sync-jobs: 4, secondary-access-mount: true}``) is compared with the session's and the
+    differences set; ``ssh_port`` goes to the create and the config (gluster's workers only use
+    the configured one). ``force`` passes gluster's ``force`` to create and start.
+
+    ``changes`` has ``session`` (created / deleted), ``config`` (``{option: {"old", "new"}}``)
+    and ``state`` (``{"old", "new"}``). For a session still to be created, every ``config``
+    option is predicted and set (its current value is not known before).
+    """
+    ret = _ret(name)
+    try:
+        if ensure not in GEOREP_ENSURE:
+            return _fail(ret, f"ensure must be one of {', '.join(GEOREP_ENSURE)}, got {ensure!r}")
+        wanted = _georep_wanted_config(config, ssh_port)
+        session = __salt__["gluster.georep_session"](name, secondary)  # checks the names first
+        if _volume(name) is None:
+            return _fail(ret, f"primary volume {name} does not exist")
+        if ensure == "absent":
+            if session is None:
+                ret["comment"] = f"no geo-replication session from {name} to {secondary}"
+                return ret
+            ret["changes"] = {"session": {"old": session["state"], "new": "deleted"}}
+            if __opts__["test"]:
+                ret["result"] = None
+                ret["comment"] = f"would stop and delete the geo-replication session from {name} to {secondary}"
+                return ret
+            if session["state"] in ("started", "paused"):
+                __salt__["gluster.georep_stop"](name, secondary, force=True)
+            __salt__["gluster.georep_delete"](name, secondary)
+            ret["comment"] = f"deleted the geo-replication session from {name} to {secondary}"
+            return ret
+        current = {} if session is None else __salt__["gluster.georep_config"](name, secondary)
+        to_set = {key: value for key, value in wanted.items()
+                  if session is None or _georep_norm(current.get(key)) != _georep_norm(value)}  # fmt: skip
+        state = "created" if session is None else session["state"]
+        if session is None:
+            ret["changes"]["session"] = {"old": None, "new": "created"}
+        if to_set:
+            ret["changes"]["config"] = {key: {"old": current.get(key), "new": value} for key, value in to_set.items()}
+        have = "stopped" if state == "created" else state
+        if have != ensure:
+            ret["changes"]["state"] = {"old": have, "new": ensure}
+        faulty = f"; Faulty workers: {', '.join(session['faulty'])}" if session and session.get("faulty") else ""
+        if not ret["changes"]:
+            ret["comment"] = f"geo-replication from {name} to {secondary} is {ensure} as wanted{faulty}"
+            return ret
+        if __opts__["test"]:
+            ret["result"] = None
+            ret["comment"] = f"would change the geo-replication from {name} to {secondary}: {', '.join(sorted(ret['changes']))}"
+            return ret
+        if session is None:
+            __salt__["gluster.georep_create"](name, secondary, ssh_port=ssh_port, force=force)
+        if to_set:
+            __salt__["gluster.georep_config_set"](name, secondary, to_set)
+        if have != ensure:
+            if ensure == "stopped":
+                __salt__["gluster.georep_stop"](name, secondary, force=True)
+            elif have == "paused" and ensure == "started":
+                __salt__["gluster.georep_resume"](name, secondary)
+            else:
+                if have == "stopped":
+                    __salt__["gluster.georep_start"](name, secondary, force=force)
+                if ensure == "paused":
+                    __salt__["gluster.georep_pause"](name, secondary)
+        ret["comment"] = f"geo-replication from {name} to {secondary}: {', '.join(sorted(ret['changes']))} changed{faulty}"
+        return ret
+    except ERRORS as exc:
+        ret["changes"] = {}
+        return _fail(ret, f"geo-replication from {name} to {secondary}: {exc}")
+
+
+def _georep_norm(value):
+    """A geo-replication config value compared loosely: ``True``/``true``/``on`` are one."""
+    text = "" if value is None else str(value).strip().lower()
+    return {"on": "true", "yes": "true", "off": "false", "no": "false"}.get(text, text)

@@ -394,3 +394,38 @@ def snapshot_description_problems(text, where="snapshot description"):
     if not isinstance(text, str) or not text or len(text) > 1024 or not text.isprintable():
         return [f"{where} must be one line of printable text, 1 to 1024 characters"]
     return []
+
+
+GEOREP_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+GEOREP_CONFIG_KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+GEOREP_CONFIG_VALUE_RE = re.compile(r"^[A-Za-z0-9 ._:/=,%@+-]{0,256}$")
+
+
+def georep_secondary_problems(secondary, where="secondary"):
+    """A geo-replication secondary: ``host::volume`` or ``user@host::volume`` (a non-root
+    user through gluster's mount broker)."""
+    if not isinstance(secondary, str) or secondary.count("::") != 1:
+        return [f"{where} {_show(secondary)} must be host::volume or user@host::volume"]
+    target, volume = secondary.split("::")
+    user, _, host = target.rpartition("@")
+    problems = volume_name_problems(volume, f"{where} volume")
+    problems += hostname_problems(host, f"{where} host")
+    if user and not GEOREP_USER_RE.fullmatch(user):
+        problems.append(f"{where} user {_show(user)} must be a system user name")
+    return problems
+
+
+def georep_config_problems(config, where="geo-replication config"):
+    """``{key: value}`` for ``geo-replication ... config KEY VALUE``: keys as gluster names
+    them (``sync-jobs``, ``ssh-port``...), values one word or a short phrase."""
+    if not isinstance(config, dict):
+        return [f"{where} must be a mapping of option -> value"]
+    problems = []
+    for key, value in config.items():
+        if not isinstance(key, str) or not GEOREP_CONFIG_KEY_RE.fullmatch(key):
+            problems.append(f"{where} option {_show(key)} must be a name such as sync-jobs")
+            continue
+        text = option_value(value)
+        if not isinstance(text, str) or not GEOREP_CONFIG_VALUE_RE.fullmatch(text):
+            problems.append(f"{where} {key} value {_show(value)} is not allowed")
+    return problems

@@ -539,3 +539,60 @@ def parse_snapshot_volume_info(xml):
     if info["count"] is None or info["remaining"] is None:
         raise GlusterParseError("snapshot info: no snapCount / snapRemaining")
     return info
+
+
+GEOREP_COUNTERS = ("entry", "data", "meta", "failures")
+
+
+def _na(element, tag):
+    """Text of ``<tag>``, None for gluster's "N/A" and for an empty element."""
+    value = _text(element, tag)
+    return None if value in ("", "N/A") else value
+
+
+def parse_georep_status(xml):
+    """``volume geo-replication [PRIMARY [SECONDARY]] status [detail]`` -> one entry per
+    session: ``{"volume", "secondary" (host::volume), "secondary_user", "pairs": [...]}``, a
+    pair per primary brick: ``primary_node``, ``primary_node_uuid``, ``primary_brick``,
+    ``secondary_node`` (None while gluster does not name it), ``status`` (Created,
+    Initializing..., Active, Passive, Faulty, Paused, Stopped), ``crawl_status`` (None, Hybrid
+    Crawl, History Crawl, Changelog Crawl), ``last_synced`` (None or ``YYYY-mm-dd HH:MM:SS``),
+    ``entry``/``data``/``meta``/``failures`` (counts; None before the first crawl) and
+    ``checkpoint_completed`` (None, Yes, No)."""
+    sessions = []
+    for volume in _find(_root(xml), "geoRep").findall("volume"):
+        name = _text(volume, "name")
+        for session in volume.findall("sessions/session"):
+            pairs = []
+            for pair in session.findall("pair"):
+                entry = {
+                    "primary_node": _text(pair, "primary_node"),
+                    "primary_node_uuid": _text(pair, "primary_node_uuid"),
+                    "primary_brick": _text(pair, "primary_brick"),
+                    "secondary_node": _na(pair, "secondary_node"),
+                    "status": _text(pair, "status"),
+                    "crawl_status": _na(pair, "crawl_status"),
+                    "last_synced": _na(pair, "last_synced"),
+                    "checkpoint_completed": _na(pair, "checkpoint_completed"),
+                }
+                for counter in GEOREP_COUNTERS:
+                    entry[counter] = _int(pair, counter)
+                if not entry["status"] or not entry["primary_brick"].startswith("/"):
+                    raise GlusterParseError(f"geo-replication pair without status or brick: {entry}")
+                pairs.append(entry)
+            if not pairs:
+                raise GlusterParseError(f"geo-replication session of {name} without pairs")
+            secondaries = {_text(p, "secondary") for p in session.findall("pair")}
+            users = {_text(p, "secondary_user") for p in session.findall("pair")}
+            if len(secondaries) != 1 or len(users) != 1:
+                raise GlusterParseError(f"geo-replication session of {name} names several secondaries: {sorted(secondaries)}")
+            sessions.append({"volume": name, "secondary": secondaries.pop(), "secondary_user": users.pop(), "pairs": pairs})
+    return sessions
+
+
+def parse_georep_config(xml):
+    """``volume geo-replication PRIMARY SECONDARY config [KEY]`` -> ``{key: value}`` with the
+    keys as ``config`` sets them (dashes: ``ssh-port``; gluster answers a full listing with
+    underscores), values as text (``""`` for an unset one)."""
+    config = _find(_find(_root(xml), "geoRep"), "config")
+    return {child.tag.replace("_", "-"): (child.text or "").strip() for child in config}

@@ -29,10 +29,10 @@ from saltext_gluster_utils import gluster_validate  # noqa: E402,F401
 from saltext_gluster_utils import gluster_xml  # noqa: E402,F401
 
 
-def load_loader_module(name, filename):
-    """``_modules/<filename>`` imported on its own as module ``name`` (each test file its own
-    copy, so its monkeypatching stays in that file)."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "_modules" / filename)
+def load_loader_module(name, filename, folder="_modules"):
+    """``<folder>/<filename>`` (``_modules`` or ``_states``) imported on its own as module
+    ``name`` (each test file its own copy, so its monkeypatching stays in that file)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / folder / filename)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -81,6 +81,33 @@ ANSWERS = {
     "snapshot_create_not_thin.xml": (["snapshot", "create", "s1", "sv", "no-timestamp"], ()),
     "snapshot_delete_missing.xml": (["snapshot", "delete", "nosuch"], ()),
     "snapshot_activate_missing.xml": (["snapshot", "activate", "nosuch"], ()),
+}
+GEOREP = ["volume", "geo-replication", "primvol", "127.1.11.1::secvol"]
+ANSWERS.update({
+    f"georep/{name}.xml": ([*GEOREP, "status"], (gx.parse_georep_status,))
+    for name in ("status_created", "status_just_started", "status_detail_just_started", "status_active",
+                 "status_detail_active", "status_active_from_primary_node2", "status_all_sessions",
+                 "status_volume_sessions", "status_paused", "status_stopped")
+})  # fmt: skip
+ANSWERS.update({
+    "georep/config_get_all.xml": ([*GEOREP, "config"], (gx.parse_georep_config,)),
+    "georep/config_get_one.xml": ([*GEOREP, "config", "ssh-port"], (gx.parse_georep_config,)),
+    "georep/secondary_volume_info.xml": (["volume", "info", "secvol"], (gx.parse_volume_info,)),
+    "georep/config_set.xml": ([*GEOREP, "config"], ()),
+    "georep/create.xml": ([*GEOREP, "create"], ()),
+    "georep/delete.xml": ([*GEOREP, "delete"], ()),
+    "georep/pause.xml": ([*GEOREP, "pause"], ()),
+    "georep/resume.xml": ([*GEOREP, "resume"], ()),
+    "georep/start.xml": ([*GEOREP, "start"], ()),
+    "georep/stop.xml": ([*GEOREP, "stop"], ()),
+    "georep/error_config_bad_option.xml": ([*GEOREP, "config"], ()),
+    "georep/error_create_no_such_secondary_volume.xml": ([*GEOREP, "create"], ()),
+    "georep/error_delete_running.xml": ([*GEOREP, "delete"], ()),
+    "georep/error_pause_paused.xml": ([*GEOREP, "pause"], ()),
+    "georep/error_start_no_session.xml": ([*GEOREP, "start"], ()),
+    "georep/error_stop_stopped.xml": ([*GEOREP, "stop"], ()),
+})
+ANSWERS.update({
     "peer_probe.xml": (["peer", "probe", "127.1.1.2"], (gx.parse_op_errno, gx.parse_output_text)),
     "peer_probe_already.xml": (["peer", "probe", "127.1.1.2"], (gx.parse_op_errno, gx.parse_output_text)),
     "peer_probe_unreachable.xml": (["peer", "probe", "127.1.1.9"], (gx.parse_op_errno,)),
@@ -150,7 +177,7 @@ ANSWERS = {
     "heal_split_brain_brick_down.xml": (["volume", "heal", "rep", "info", "split-brain"], (gx.parse_heal_info,)),
     "heal_summary_healthy.xml": (["volume", "heal", "rep", "info", "summary"], (gx.parse_heal_info,)),
     "heal_summary_brick_down.xml": (["volume", "heal", "rep", "info", "summary"], (gx.parse_heal_info,)),
-}
+})
 ALL_PARSERS = sorted({p for _args, parsers in ANSWERS.values() for p in parsers}, key=lambda p: p.__name__)
 # answers gluster gives as plain text (the module runs these without --xml)
 PLAIN_TEXT = {"volume_heal.xml", "volume_heal_brick_down.xml", "volume_heal_full.xml", "version.txt", "no_glusterd.txt"}
@@ -177,6 +204,7 @@ def _get_all_all():
 
 def test_every_captured_answer_is_covered():
     captured = {p.name for p in DATA.iterdir() if p.is_file() and p.suffix in (".xml", ".txt")}
+    captured |= {f"georep/{p.name}" for p in (DATA / "georep").iterdir() if p.suffix == ".xml"}
     assert captured - PLAIN_TEXT == set(ANSWERS)
 
 
@@ -419,6 +447,8 @@ class FakeGluster:
         ("snapshot", "config", "sv"): "snapshot_config_default.xml",
         ("snapshot", "list", "sv"): "snapshot_list_empty.xml",
         ("snapshot", "info", "volume", "sv"): "snapshot_info_volume.xml",
+        ("volume", "geo-replication", "primvol", "127.1.11.1::secvol", "status"): "georep/status_active.xml",
+        ("volume", "geo-replication", "primvol", "127.1.11.1::secvol", "config"): "georep/config_get_all.xml",
     }
 
     def __init__(self, garbage_for, garbage):
@@ -480,6 +510,9 @@ CALLS = {
     "snapshot_config": (lambda m: m.snapshot_config("sv"), ("snapshot", "config", "sv")),
     "snapshot_list": (lambda m: m.snapshot_list("sv"), ("snapshot", "list", "sv")),
     "snapshot_count": (lambda m: m.snapshot_count("sv"), ("snapshot", "info", "volume", "sv")),
+    "georep_status": (lambda m: m.georep_status("primvol", "127.1.11.1::secvol"), (*GEOREP, "status")),
+    "georep_session": (lambda m: m.georep_session("primvol", "127.1.11.1::secvol"), (*GEOREP, "status")),
+    "georep_config": (lambda m: m.georep_config("primvol", "127.1.11.1::secvol"), (*GEOREP, "config")),
 }
 
 
