@@ -27,6 +27,12 @@ CREATION_DEFAULTS = frozenset(
 )
 
 
+# Cluster-wide settings gluster 10.3 lists among every volume's options once set
+# (``snapshot config auto-delete`` / ``activate-on-create``: seen in ``volume info``). They
+# belong to ``gluster.snapshot_config``; ``reset_unmanaged`` of one volume leaves them alone.
+CLUSTER_WIDE_SHOWN = frozenset({"auto-delete", "snap-activate-on-create"})
+
+
 def normalise(value):
     """One canonical string for equivalent option values."""
     text = str(value).strip()
@@ -52,12 +58,16 @@ def diff(desired, current, reset_unmanaged=False):
 
     Returns ``(to_set, to_reset)``: a dict of options whose value differs (desired spelling
     kept) and a sorted list of options set on the volume that the pillar does not name (only
-    with ``reset_unmanaged``; gluster's creation defaults are never in it).
+    with ``reset_unmanaged``; gluster's creation defaults and the cluster-wide snapshot settings
+    it lists with every volume are never in it).
     """
     to_set = {key: value for key, value in desired.items() if not same(value, current.get(key))}
     to_reset = []
     if reset_unmanaged:
-        to_reset = sorted(key for key in current if key not in desired and key not in CREATION_DEFAULTS)
+        to_reset = sorted(
+            key for key in current
+            if key not in desired and key not in CREATION_DEFAULTS and key not in CLUSTER_WIDE_SHOWN
+        )  # fmt: skip
     return to_set, to_reset
 
 
