@@ -1912,7 +1912,6 @@ def snapshot_rotate(volume, prefix, keep):
 # replica set syncing, the Passive ones standing by. Run these on a node of the primary cluster.
 
 GEOREP_NO_SESSION = "geo-replication command failed"  # status with no session: plain text, exit 2
-GEOREP_DIR = "/var/lib/glusterd/geo-replication"
 GEOREP_STARTED = ("Active", "Passive", "Initializing...", "Faulty")
 
 
@@ -2139,15 +2138,15 @@ def georep_secret_create():
     """
     text = cli.run(_config(), ["system::", "execute", "gsec_create"], xml=False, counter=_stats())
     found = re.search(r"present at (/\S+)", text)
-    return {"file": found.group(1) if found else os.path.join(GEOREP_DIR, "common_secret.pem.pub")}
+    return {"file": found.group(1) if found else os.path.join(_config()["georep_dir"], "common_secret.pem.pub")}
 
 
 def georep_public_keys():
     """
     The primary nodes' geo-replication public keys, as lines for a secondary node's root
     ``authorized_keys`` (each with gluster's ``command=`` restriction), from
-    ``common_secret.pem.pub`` on this node (after ``georep_secret_create``); ``[]`` when it is
-    not there. Publish them with the Salt mine for the secondary nodes' ``ssh_auth`` states.
+    ``common_secret.pem.pub`` in ``gluster:georep_dir`` on this node (after
+    ``georep_secret_create``); ``[]`` when it is not there. Publish them with the Salt mine for the secondary nodes' ``ssh_auth`` states.
 
     CLI Example:
 
@@ -2155,7 +2154,7 @@ def georep_public_keys():
 
         salt gfs1 gluster.georep_public_keys
     """
-    path = os.path.join(GEOREP_DIR, "common_secret.pem.pub")
+    path = os.path.join(_config()["georep_dir"], "common_secret.pem.pub")
     try:
         with open(path, encoding="utf-8") as handle:
             lines = [line.strip() for line in handle if line.strip()]

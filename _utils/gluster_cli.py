@@ -33,6 +33,7 @@ DEFAULTS = {
     "lock_backoff": 0.5,
     "glfsheal": None,  # found in GLFSHEAL_PATHS when needed
     "groups_dir": "/var/lib/glusterd/groups",  # gluster's option group files (tuning profiles)
+    "georep_dir": "/var/lib/glusterd/geo-replication",  # where gsec_create leaves the keys
 }
 
 # where distributions install glfsheal, the helper behind ``gluster volume heal NAME info``

@@ -60,7 +60,7 @@ TOP_KEYS = {
     # cluster
     "nodes", "leader", "peer_timeout", "members_wait", "op_version", "volumes", "clients",
     "detach_removed_nodes", "maintenance", "brick_devices",
-    "server", "lookup", "firewall", "profiles", "groups_dir", "snapshots", "tls",
+    "server", "lookup", "firewall", "profiles", "groups_dir", "georep_dir", "snapshots", "tls",
 }  # fmt: skip
 TLS_KEYS = {
     "ca": "PEM certificate(s) of the CA that signed every node's and client's certificate",

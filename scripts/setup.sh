@@ -2,7 +2,8 @@
 # Install what the demo and the tests need on a Debian/Ubuntu machine, as root:
 #   - Debian packages: glusterfs-server, glusterfs-client, attr, xfsprogs, e2fsprogs, parted,
 #     python3-venv, ufw, nftables, iproute2, lvm2 (gluster disables snapshots without
-#     /sbin/lvcreate), and firewalld on hosts without systemd
+#     /sbin/lvcreate), openssh-server and rsync (the geo-replication test runs its own sshd per
+#     secondary node), and firewalld on hosts without systemd
 #   - a virtualenv (default .venv in the checkout) with Salt 3008, pytest and pytest-salt-factories
 # Safe to run again: it skips what is already there.
 set -euo pipefail
@@ -19,7 +20,8 @@ fi
 # iptables, the tests read nft). firewalld only where no systemd runs: its package enables and
 # starts the daemon under systemd, which would put a firewall on this machine; without systemd
 # (containers, CI) it stays an idle package. ufw stays off until `ufw enable` either way.
-packages=(glusterfs-server glusterfs-client attr xfsprogs e2fsprogs parted procps ufw nftables iproute2 lvm2)
+packages=(glusterfs-server glusterfs-client attr xfsprogs e2fsprogs parted procps ufw nftables iproute2 lvm2
+          openssh-server rsync)
 if [ ! -d /run/systemd/system ]; then
     packages+=(firewalld ipset)   # ipset: what firewalld recommends, as tested
 fi

@@ -34,6 +34,7 @@ def test_make_config_defaults():
         "lock_backoff": 0.5,
         "glfsheal": None,
         "groups_dir": "/var/lib/glusterd/groups",
+        "georep_dir": "/var/lib/glusterd/geo-replication",
     }
     assert gcli.make_config() is not gcli.DEFAULTS
     assert gcli.make_config() == gcli.DEFAULTS
@@ -53,6 +54,7 @@ def test_make_config_minion_over_pillar_over_defaults():
         "lock_backoff": 0.5,
         "glfsheal": None,
         "groups_dir": "/var/lib/glusterd/groups",
+        "georep_dir": "/var/lib/glusterd/geo-replication",
     }
 
 

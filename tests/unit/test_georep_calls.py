@@ -259,3 +259,14 @@ def test_state_absent_stops_then_deletes(monkeypatch):
     assert ret["result"] is True and ret["changes"] == {} and calls == []
     ret, calls = apply(monkeypatch, None, ensure="gone")
     assert ret["result"] is False and "ensure must be one of" in ret["comment"]
+
+
+def test_public_keys_are_the_lines_of_the_common_secret(runner, monkeypatch, tmp_path):
+    monkeypatch.setattr(GLUSTER, "__opts__", {"gluster": {"georep_dir": str(tmp_path)}}, raising=False)
+    assert GLUSTER.georep_public_keys() == []
+    good = [
+        'command="/usr/libexec/glusterfs/gsyncd"  ssh-rsa AAAAB3NzaC1yc2E= root@gfs1'.replace("  ", " "),
+        'command="tar ${SSH_ORIGINAL_COMMAND#* }" ssh-rsa AAAAB3NzaC1yc2EAAA= root@gfs2',
+    ]
+    (tmp_path / "common_secret.pem.pub").write_text("\n".join([*good, "", "not a key", "ssh-rsa bad key with spaces x"]) + "\n")
+    assert GLUSTER.georep_public_keys() == good

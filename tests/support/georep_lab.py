@@ -1,0 +1,343 @@
+"""Two GlusterFS clusters on this one host that geo-replication works between: a primary on
+127.1.10.x and a secondary on 127.1.11.x (``Lab(top).up()`` / ``.down()``).
+
+gsyncd, gverify.sh, the peer_* scripts and the gsync-create hook hard-code the paths of a host
+with one glusterd, so each node runs in its own mount namespace where, before glusterd is
+exec'd, the node's own directories are bound over the default paths:
+
+    node workdir  -> /var/lib/glusterd   glusterd runs with working-directory=/var/lib/glusterd:
+                                         the push-pem hook scp's the pub file to the SAME
+                                         absolute path on the secondary; gsyncd's conf.py
+                                         hard-codes /var/lib/glusterd (glusterd.info, template)
+    hosts file    -> /etc/hosts          "localhost" = this node's 127.1.x.y (gsyncd mounts
+                                         volfile-server=localhost, gluster --remote-host=localhost,
+                                         gverify.sh glusterfs -s localhost)
+    root home     -> /root               root's ~/.ssh (id key for gverify/hook, authorized_keys
+                                         written by add_secret_pub)
+    run dir       -> /run                /run/glusterd.socket -> node socket (the hook runs a bare
+                                         `gluster` over ssh), /run/sshd, /run/gluster = rundir
+    log dir       -> /var/log/glusterfs  gsyncd/gverify logs per node
+    misc dir      -> /var/lib/misc       gsyncd changelog working dir
+
+The gluster CLI runs in a node's namespace too (``HostNode.cli``, and ``HostNode.cli_script``
+for the execution module): ``system:: execute gsec_create`` writes the keys where the CLI sees
+/var/lib/glusterd. Each secondary node runs its own sshd (in its namespace, on ``ssh_port``,
+with the sftp subsystem that OpenSSH 9's scp needs). Found by a study of gluster 10.3 here;
+needs openssh-server and rsync installed.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import cluster as harness
+from cluster import GlusterCluster
+from cluster import GlusterNode
+from cluster import _wait_for
+
+PRIVATE_TMP_PY = os.path.join(os.path.dirname(os.path.abspath(harness.__file__)), "private_tmp.py")
+PRIMVOL, SECVOL = "primvol", "secvol"
+TOP = RUN = STATE = None
+SSH_PORT, PRIM_SIZE, SEC_SIZE = 2211, 2, 2
+
+
+def configure(top, ssh_port=2211, prim_size=2, sec_size=2):
+    """Where the lab lives (everything under ``top``: ``run/`` the clusters, ``state.json``
+    what ``down`` must undo) and its shape."""
+    global TOP, RUN, STATE, SSH_PORT, PRIM_SIZE, SEC_SIZE  # pylint: disable=global-statement
+    TOP, RUN, STATE = top, os.path.join(top, "run"), os.path.join(top, "state.json")
+    SSH_PORT, PRIM_SIZE, SEC_SIZE = ssh_port, prim_size, sec_size
+
+BIND_SCRIPT = r"""
+set -e
+H="$1"; W="$2"; R="$3"; shift 3
+mount --bind "$W" /var/lib/glusterd
+mount --bind "$H/hosts" /etc/hosts
+mount --bind "$H/root" /root
+mount --bind "$H/run" /run
+mount --bind "$R" /run/gluster
+mount --bind "$H/log" /var/log/glusterfs
+mount --bind "$H/misc" /var/lib/misc
+exec "$@"
+"""
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def run(argv, check=True, **kw):
+    proc = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, **kw)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"{argv} failed ({proc.returncode}): {proc.stderr}{proc.stdout}")
+    return proc
+
+
+def mnt_ns(pid):
+    try:
+        return os.readlink(f"/proc/{pid}/ns/mnt")
+    except OSError:
+        return None
+
+
+class HostNode(GlusterNode):
+    """A GlusterNode whose mount namespace looks like a default install (see module doc)."""
+
+    @property
+    def host(self):
+        return os.path.join(self.root, "host")
+
+    def ns(self, *argv, check=True):
+        return run(["nsenter", "-t", str(self.pid), "-m", "--", *argv], check=check)
+
+    def cli(self, *args, xml=False, check=True, timeout=120):
+        """The gluster CLI run inside this node's namespace: `system:: execute gsec_create`
+        makes the CLI itself write <glusterd workdir>/geo-replication/common_secret.pem.pub
+        with the workdir glusterd reports (/var/lib/glusterd), in the CLI's own namespace."""
+        argv = ["nsenter", "-t", str(self.pid), "-m", "--", harness.GLUSTER, "--mode=script",
+                f"--glusterd-sock={self.socket}"]
+        if xml:
+            argv.append("--xml")
+        argv.extend(args)
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        if check and proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr}{proc.stdout}")
+        return proc
+
+    def cli_script(self, directory):
+        """A gluster binary for the execution module (``gluster:binary``) that runs the CLI in
+        this node's namespace."""
+        os.makedirs(directory, exist_ok=True)
+        script = os.path.join(directory, f"gluster-{self.address}")
+        with open(script, "w", encoding="utf-8") as handle:
+            handle.write(f"#!/bin/sh\nexec nsenter -t {self.pid} -m -- {shutil.which(harness.GLUSTER) or harness.GLUSTER} \"$@\"\n")
+        os.chmod(script, 0o755)
+        return script
+
+    def prepare(self):
+        h = self.host
+        for sub in ("root/.ssh", "run/sshd", "run/lock", "run/gluster", "log", "misc"):
+            os.makedirs(os.path.join(h, sub), exist_ok=True)
+        os.chmod(os.path.join(h, "root"), 0o700)
+        os.chmod(os.path.join(h, "root/.ssh"), 0o700)
+        os.chmod(os.path.join(h, "run/lock"), 0o1777)
+        for name, target in (("shm", "/dev/shm"), ("glusterd.socket", self.socket)):
+            link = os.path.join(h, "run", name)
+            if not os.path.lexists(link):
+                os.symlink(target, link)
+        with open("/etc/hosts", encoding="utf-8") as handle:
+            others = [line for line in handle if "localhost" not in line.split()]
+        with open(os.path.join(h, "hosts"), "w", encoding="utf-8") as handle:
+            handle.write(f"{self.address} localhost\n")
+            handle.writelines(others)
+        # what the package puts into /var/lib/glusterd: hooks (gsync-create push-pem hook!),
+        # groups, geo-replication/gsyncd_template.conf
+        os.makedirs(self.workdir, exist_ok=True)
+        for sub in ("hooks", "groups"):
+            dest = os.path.join(self.workdir, sub)
+            if not os.path.exists(dest):
+                shutil.copytree(f"/var/lib/glusterd/{sub}", dest, symlinks=True)
+        os.makedirs(os.path.join(self.workdir, "geo-replication"), exist_ok=True)
+        tmpl = os.path.join(self.workdir, "geo-replication", "gsyncd_template.conf")
+        if not os.path.exists(tmpl):
+            shutil.copy("/var/lib/glusterd/geo-replication/gsyncd_template.conf", tmpl)
+
+    def start(self, timeout=30):
+        for path in (self.workdir, self.rundir, self.logdir, self.brickdir):
+            os.makedirs(path, exist_ok=True)
+        self.prepare()
+        argv = [
+            "unshare", "--mount", "--propagation", "slave", "--",
+            sys.executable, PRIVATE_TMP_PY, os.path.join(self.root, "tmp"), self.base_dir, "--",
+            "sh", "-c", BIND_SCRIPT, "bind", self.host, self.workdir, self.rundir,
+            harness.GLUSTERD,
+            "--xlator-option", "management.working-directory=/var/lib/glusterd",
+            "--xlator-option", f"management.transport.socket.bind-address={self.address}",
+            "--xlator-option", f"management.glusterd-sockfile={self.socket}",
+            "--xlator-option", f"management.run-directory={self.rundir}",
+            f"--log-file={self.log_file}",
+            f"--pid-file={self.pid_file}",
+        ]  # fmt: skip
+        subprocess.run(argv, check=True, stdin=subprocess.DEVNULL)
+        _wait_for(
+            lambda: self.is_running() and self.cli("volume", "list", check=False).returncode == 0,
+            timeout,
+            f"glusterd on {self.address}",
+        )
+
+
+def make_cluster(name, size, subnet):
+    cl = GlusterCluster(os.path.join(RUN, name), size=size, subnet=subnet)
+    cl.nodes = [HostNode(cl.base_dir, i, subnet) for i in range(1, size + 1)]
+    return cl
+
+
+def clusters():
+    return make_cluster("prim", PRIM_SIZE, "127.1.10"), make_cluster("sec", SEC_SIZE, "127.1.11")
+
+
+def ssh_keygen(path):
+    if not os.path.exists(path):
+        run(["ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-f", path])
+    with open(path + ".pub", encoding="utf-8") as handle:
+        return handle.read().strip()
+
+
+def start_sshd(node):
+    """sshd inside the node's namespace: it sees the node's /root/.ssh and /var/lib/glusterd and
+    spawns the forced-command gsyncd (and rsync/tar) there."""
+    hostkey = os.path.join(node.host, "ssh_host_ed25519_key")
+    ssh_keygen(hostkey)
+    pidfile = os.path.join(node.host, "sshd.pid")
+    cfg = os.path.join(node.host, "sshd_config")
+    with open(cfg, "w", encoding="utf-8") as handle:
+        handle.write(
+            f"ListenAddress {node.address}:{SSH_PORT}\n"
+            f"HostKey {hostkey}\n"
+            f"PidFile {pidfile}\n"
+            "PermitRootLogin prohibit-password\n"
+            "PasswordAuthentication no\n"
+            "KbdInteractiveAuthentication no\n"
+            "UsePAM no\n"
+            "StrictModes no\n"
+            "AuthorizedKeysFile .ssh/authorized_keys\n"
+            "LogLevel VERBOSE\n"
+            # the push-pem hook scp's the pub file: OpenSSH 9 scp speaks SFTP
+            "Subsystem sftp /usr/lib/openssh/sftp-server\n"
+        )
+    node.ns("/usr/sbin/sshd", "-f", cfg, "-E", os.path.join(node.host, "sshd.log"))
+    _wait_for(lambda: os.path.exists(pidfile), 10, "sshd pid file")
+    return pidfile
+
+
+def authorized_keys(node):
+    return os.path.join(node.host, "root", ".ssh", "authorized_keys")
+
+
+def authorize(node, lines):
+    path = authorized_keys(node)
+    existing = open(path, encoding="utf-8").read().splitlines() if os.path.exists(path) else []
+    with open(path, "a", encoding="utf-8") as handle:
+        for line in lines:
+            if line and line not in existing:
+                handle.write(line + "\n")
+    os.chmod(path, 0o600)
+
+
+def save_state(state):
+    with open(STATE, "w", encoding="utf-8") as handle:
+        json.dump(state, handle, indent=1)
+
+
+def up():
+    if os.path.exists(STATE):
+        raise SystemExit(f"{STATE} exists: run 'down' first")
+    os.makedirs(RUN, exist_ok=True)
+    prim, sec = clusters()
+    state = {"mounts": [], "sshd_pidfiles": [], "namespaces": [], "bases": [prim.base_dir, sec.base_dir]}
+    save_state(state)
+    for cl in (prim, sec):
+        cl.share_base_dir()
+        for node in cl.nodes:
+            node.start()
+            state["namespaces"].append(mnt_ns(node.pid))
+            save_state(state)
+        if len(cl.nodes) > 1:
+            cl.form_pool()
+    for cl, vol in ((prim, PRIMVOL), (sec, SECVOL)):
+        cl[0].cli("volume", "create", vol, *[n.new_brick("b1") for n in cl.nodes], "force")
+        cl[0].cli("volume", "start", vol)
+    for node in sec.nodes:
+        state["sshd_pidfiles"].append(start_sshd(node))
+        save_state(state)
+    # prerequisite of gverify.sh and of the push-pem hook: passwordless root ssh from the
+    # primary node that runs `create` to the secondary host given in the session (plain `ssh`,
+    # default identity). In the product this is what Salt distributes.
+    pubs = []
+    for node in prim.nodes:
+        ssh_dir = os.path.join(node.host, "root", ".ssh")
+        pubs.append(ssh_keygen(os.path.join(ssh_dir, "id_ed25519")))
+        with open(os.path.join(ssh_dir, "config"), "w", encoding="utf-8") as handle:
+            handle.write("StrictHostKeyChecking no\nUserKnownHostsFile /dev/null\nLogLevel ERROR\n")
+    for node in sec.nodes:
+        authorize(node, pubs)
+    return prim, sec, state
+
+
+def _ppid(pid):
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def owned_processes(namespaces):
+    """Processes in one of our mount namespaces or descending from one. gsyncd workers run in a
+    namespace of their own (`unshare -m --propagation private`) and their aux glusterfs mounts
+    are re-parented to init, so ownership is a fixpoint over (parent, namespace)."""
+    known, owned = set(namespaces), set()
+    procs = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            procs[int(entry)] = (_ppid(entry), mnt_ns(entry))
+    changed = True
+    while changed:
+        changed = False
+        for pid, (ppid, nsid) in procs.items():
+            if pid not in owned and ((nsid and nsid in known) or ppid in owned):
+                owned.add(pid)
+                if nsid:
+                    known.add(nsid)
+                changed = True
+    return sorted(owned)
+
+
+def down():
+    if not os.path.exists(STATE):
+        log("no state file; nothing to do")
+        return
+    with open(STATE, encoding="utf-8") as handle:
+        state = json.load(handle)
+    prim, sec = clusters()
+    for mp in state["mounts"]:
+        if os.path.ismount(mp):
+            run(["umount", mp], check=False)
+            if os.path.ismount(mp):
+                run(["umount", "-l", mp], check=False)
+    namespaces = set(filter(None, state["namespaces"]))
+    glusterd_pids = {n.pid for cl in (prim, sec) for n in cl.nodes}
+    # gsyncd monitors/workers, their aux mounts, sshd and its sessions: everything of ours
+    # except glusterd and bricks, which cluster.stop() stops by pid
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        victims = [p for p in owned_processes(namespaces) if p not in glusterd_pids]
+        for cl in (prim, sec):
+            for node in cl.nodes:
+                victims = [p for p in victims if p not in node.child_pids()]
+        for pid in victims:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        if victims:
+            time.sleep(1)
+    for cl in (sec, prim):
+        cl.stop()
+    left = owned_processes(namespaces)
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for base in state["bases"]:
+        if os.path.ismount(base):
+            run(["umount", "-l", base], check=False)
+    run(["rm", "-rf", "--one-file-system", RUN, os.path.join(TOP, "mnt")], check=False)
+    os.remove(STATE)
+    log(f"down ({len(left)} stragglers SIGKILLed)")
+
+
