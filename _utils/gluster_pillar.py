@@ -51,7 +51,10 @@ VOLUME_KEYS = {
     "profiles": "tuning profiles applied before options, in order: gluster group files (virt, metadata-cache, ...) or gluster:profiles names",
     "snapshots": "snapshot settings of this volume: {hard_limit: 1-256}",
     "tls": "I/O encryption: true, or {enabled, allow: [certificate CNs beyond the nodes and its clients], restart}",
+    "geo_replication": "sessions to secondary volumes: {host::volume: {ensure, ssh_port, config, force}}",
 }
+GEOREP_KEYS = {"ensure", "ssh_port", "config", "force"}
+GEOREP_ENSURE = ("started", "stopped", "paused", "absent")
 QUOTA_KEYS = {"enabled", "limits", "object_limits", "reset_unmanaged"}
 QUOTA_OPTIONS = ("features.quota", "features.inode-quota")
 TOP_KEYS = {
@@ -534,6 +537,44 @@ def _tls_options(volumes, clients, nodes, tls):
             volume["options"]["auth.ssl-allow"] = ",".join(dict.fromkeys(allowed + spec["allow"]))
 
 
+def _georep(path, raw, started, problems):
+    """``gluster:volumes:<name>:geo_replication`` -> ``{secondary: {"ensure", "ssh_port",
+    "config", "force"}}`` (the ``gluster.geo_replication`` state's arguments)."""
+    where = f"{path}:geo_replication"
+    if not isinstance(raw, dict) or not raw:
+        problems.add(where, "must be a mapping of secondary (host::volume) -> {ensure, ssh_port, config, force}")
+        return {}
+    sessions = {}
+    for secondary, spec in raw.items():
+        here = f"{where}:{secondary}"
+        found = validate.georep_secondary_problems(secondary, "secondary")
+        if found:
+            problems.add(here, "; ".join(found))
+            continue
+        spec = {} if spec is None else spec
+        if not isinstance(spec, dict):
+            problems.add(here, "must be a mapping with ensure, ssh_port, config, force")
+            continue
+        for key in spec:
+            if key not in GEOREP_KEYS:
+                problems.add(f"{here}:{key}", f"unknown key; allowed: {', '.join(sorted(GEOREP_KEYS))}")
+        ensure = spec.get("ensure", "started")
+        if ensure not in GEOREP_ENSURE:
+            problems.add(f"{here}:ensure", f"{ensure!r} must be one of {', '.join(GEOREP_ENSURE)}")
+        elif ensure in ("started", "paused") and not started:
+            problems.add(f"{here}:ensure", f"{ensure} needs the volume started (started: false here)")
+        port = spec.get("ssh_port")
+        if port is not None and not (_int_at_least(port, 1) and port <= 65535):
+            problems.add(f"{here}:ssh_port", f"{port!r} must be a port number")
+        config = spec.get("config") or {}
+        for problem in validate.georep_config_problems(config, f"{here}:config"):
+            problems.append(problem)
+        if "force" in spec and not _is_bool(spec["force"]):
+            problems.add(f"{here}:force", f"{spec['force']!r} must be true or false")
+        sessions[secondary] = {"ensure": ensure, "ssh_port": port, "config": dict(config), "force": spec.get("force") is True}
+    return sessions
+
+
 def _volume(name, spec, nodes, problems, defined_profiles=None):
     path = f"gluster:volumes:{name}"
     found = validate.volume_name_problems(name, "volume name")
@@ -595,6 +636,7 @@ def _volume(name, spec, nodes, problems, defined_profiles=None):
     profiles = _volume_profiles(path, spec["profiles"], defined_profiles or {}, problems) if "profiles" in spec else []
     snapshots = _snapshots(f"{path}:snapshots", spec.get("snapshots"), ["hard_limit"], problems)
     tls = _volume_tls(path, spec["tls"], options, problems) if "tls" in spec else None
+    georep = _georep(path, spec["geo_replication"], spec.get("started", True) is not False, problems) if "geo_replication" in spec else {}
     if quota and spec.get("started", True) is False:
         problems.add(f"{path}:quota", "quotas need a started volume (started: false here)")
     return {
@@ -617,6 +659,7 @@ def _volume(name, spec, nodes, problems, defined_profiles=None):
         "profiles": profiles,
         "snapshots": snapshots,
         "tls": tls,
+        "geo_replication": georep,
         # options the bricks take up only when restarted (TLS) may restart a started volume
         "restart": bool(tls and tls["restart"]),
         "reset_unmanaged": spec.get("reset_unmanaged", False) is True,

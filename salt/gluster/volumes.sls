@@ -135,6 +135,23 @@ gluster-volume-{{ name }}-snapshots:
     - require:
       - gluster: gluster-volume-{{ name }}
 {%-   endfor %}
+{%-   for name, volume in model.volumes | dictsort if volume.ensure != 'absent' %}
+{%-     for secondary, session in volume.geo_replication | dictsort %}
+
+gluster-volume-{{ name }}-georep-{{ secondary }}:
+  gluster.geo_replication:
+    - name: {{ name | json }}
+    - secondary: {{ secondary | json }}
+    - ensure: {{ session.ensure | json }}
+    {%- if session.ssh_port %}
+    - ssh_port: {{ session.ssh_port }}
+    {%- endif %}
+    - config: {{ session.config | json }}
+    - force: {{ session.force | json }}
+    - require:
+      - gluster: gluster-volume-{{ name }}-{{ 'started' if volume.started else 'stopped' }}
+{%-     endfor %}
+{%-   endfor %}
 
 {#- peers that left the pillar: reported, and detached with gluster:detach_removed_nodes once
     they host no brick (after the volume states above moved their bricks away) #}

@@ -19,6 +19,7 @@ import time
 import georep_lab as lab
 import pytest
 from cluster import _wait_for
+from formula_root import formula_root
 from saltfactories.utils.functional import Loaders
 
 pytestmark = pytest.mark.cluster
@@ -133,3 +134,45 @@ def test_a_session_from_salt_copies_the_files(georep_clusters, primary_loaders, 
     gluster.clear_cache()
     assert gluster.georep_session(lab.PRIMVOL, secondary) is None
     assert _arrived(sec_mnt, payloads), "deleting the session leaves the secondary's data"
+
+
+def test_the_formula_applies_the_pillar_session(georep_clusters, primary_loaders, tmp_path):
+    prim, sec, _state = georep_clusters
+    opts = copy.deepcopy(primary_loaders.opts)
+    opts["file_roots"] = {"base": [formula_root(str(tmp_path / "formula"))]}
+    loaders = Loaders(opts, loaded_base_name=f"{__name__}.formula")
+    gluster = loaders.modules.gluster
+    secondary = f"{sec[0].address}::{lab.SECVOL}"
+    bricks = [f"{b['host']}:{b['path']}" for b in gluster.volume_info(lab.PRIMVOL)["bricks"]]
+    nodes = {opts["id"]: prim[0].address, **{f"prim{n.index}": n.address for n in prim.nodes[1:]}}
+    session = {"ssh_port": SSH_PORT, "config": {"secondary-access-mount": True}}
+    pillar = {
+        "gluster": {
+            "nodes": nodes,
+            "peer_timeout": 30,
+            "server": {"manage_packages": False, "manage_service": False},
+            "volumes": {lab.PRIMVOL: {"bricks": bricks, "force": True, "geo_replication": {secondary: session}}},
+        }
+    }
+
+    def run(**kwargs):
+        result = loaders.modules.state.sls("gluster.volumes", pillar=pillar, **kwargs).raw
+        assert isinstance(result, dict), result  # a list holds render errors
+        return {key.split("_|-")[1]: value for key, value in result.items()}
+
+    sid = f"gluster-volume-{lab.PRIMVOL}-georep-{secondary}"
+    try:
+        predicted = run(test=True)[sid]
+        assert predicted["result"] is None and set(predicted["changes"]) == {"session", "config", "state"}, predicted
+        applied = run()
+        failed = {key: r["comment"] for key, r in applied.items() if r["result"] is not True}
+        assert not failed, failed
+        assert applied[sid]["changes"] == predicted["changes"]
+        gluster.clear_cache()
+        assert gluster.georep_session(lab.PRIMVOL, secondary)["state"] == "started"
+        again = run()
+        assert all(r["result"] is True and r["changes"] == {} for r in again.values()), again
+        pillar["gluster"]["volumes"][lab.PRIMVOL]["geo_replication"][secondary]["ensure"] = "absent"
+        assert run()[sid]["changes"] == {"session": {"old": "started", "new": "deleted"}}
+    finally:
+        loaders.reset_state()

@@ -1,6 +1,7 @@
-"""``gluster:tls`` and ``gluster:volumes:<name>:tls``: validated at their pillar paths, and a
-volume's TLS turned into client.ssl / server.ssl / auth.ssl-allow (every node's certificate
-name, the clients that mount the volume, then ``allow``)."""
+"""``gluster:tls``, ``gluster:volumes:<name>:tls`` and ``gluster:volumes:<name>:geo_replication``:
+validated at their pillar paths, and a volume's TLS turned into client.ssl / server.ssl /
+auth.ssl-allow (every node's certificate name, the clients that mount the volume, then
+``allow``)."""
 
 import pytest
 from saltext_gluster_utils import gluster_pillar as gp
@@ -73,5 +74,43 @@ def test_tls_problems_name_their_pillar_path(tls, volume_tls, options, path):
     raw = pillar(tls, volume_tls)
     if options:
         raw["volumes"]["gv0"]["options"] = options
+    _model, problems = gp.build_model(raw, "gfs1")
+    assert any(problem.startswith(path) for problem in problems), problems
+
+
+def test_volume_geo_replication_sessions():
+    raw = pillar()
+    raw["volumes"]["gv0"]["geo_replication"] = {
+        "backup1::gv0-copy": {"ssh_port": 2222, "config": {"secondary-access-mount": True}},
+        "geoaccount@backup2::gv0-far": {"ensure": "paused", "force": True},
+        "backup3::gv0-old": None,
+    }
+    model, problems = gp.build_model(raw, "gfs1")
+    assert problems == []
+    assert model["volumes"]["gv0"]["geo_replication"] == {
+        "backup1::gv0-copy": {"ensure": "started", "ssh_port": 2222, "config": {"secondary-access-mount": True}, "force": False},
+        "geoaccount@backup2::gv0-far": {"ensure": "paused", "ssh_port": None, "config": {}, "force": True},
+        "backup3::gv0-old": {"ensure": "started", "ssh_port": None, "config": {}, "force": False},
+    }
+    assert model["volumes"]["gv1"]["geo_replication"] == {}
+
+
+@pytest.mark.parametrize(
+    "sessions, started, path",
+    [
+        ({"backup1:gv0": {}}, True, "gluster:volumes:gv0:geo_replication:backup1:gv0: secondary 'backup1:gv0' must be host::volume"),
+        ({"bad host::gv0": {}}, True, "gluster:volumes:gv0:geo_replication:bad host::gv0: secondary host"),
+        ({"b::gv0": {"ensure": "running"}}, True, "gluster:volumes:gv0:geo_replication:b::gv0:ensure: 'running' must be one of"),
+        ({"b::gv0": {}}, False, "gluster:volumes:gv0:geo_replication:b::gv0:ensure: started needs the volume started"),
+        ({"b::gv0": {"ssh_port": 70000}}, True, "gluster:volumes:gv0:geo_replication:b::gv0:ssh_port: 70000 must be a port"),
+        ({"b::gv0": {"config": {"sync jobs": 3}}}, True, "gluster:volumes:gv0:geo_replication:b::gv0:config option 'sync jobs'"),
+        ({"b::gv0": {"config": {"ssh-command": "ssh; rm -rf /"}}}, True, "gluster:volumes:gv0:geo_replication:b::gv0:config ssh-command value"),
+        ({"b::gv0": {"pem": True}}, True, "gluster:volumes:gv0:geo_replication:b::gv0:pem: unknown key"),
+        ([], True, "gluster:volumes:gv0:geo_replication: must be a mapping"),
+    ],
+)
+def test_geo_replication_problems_name_their_path(sessions, started, path):
+    raw = pillar()
+    raw["volumes"]["gv0"].update(geo_replication=sessions, started=started)
     _model, problems = gp.build_model(raw, "gfs1")
     assert any(problem.startswith(path) for problem in problems), problems
