@@ -498,7 +498,8 @@ def volume_exists(name):
 
 def volume_status(name=None, detail=False):
     """
-    Runtime status of started volumes: ``{name: {"bricks": [...], "daemons": [...]}}``.
+    Runtime status of started volumes: ``{name: {"bricks": [...], "daemons": [...]}}``; with
+    ``name``, that volume's ``{"bricks": [...], "daemons": [...]}`` alone.
 
     Bricks carry ``name``, ``host``, ``path``, ``peer_uuid``, ``online``, ``port`` and ``pid``
     (with ``detail=True`` also size, free space, inodes, device, filesystem, mount options).

@@ -252,6 +252,15 @@ def test_the_formula_writes_the_files_and_a_real_mount_uses_them(tls_cluster, tl
     assert "glusterfs.key" not in str(written["gluster-tls-key"]["changes"].get("diff", ""))
     assert all(r["changes"] == {} for r in _run(tls_loaders, client_pillar, sls="gluster.tls").values())
 
+    # management: true writes secure-access into the working directory, false removes it
+    workdir = str(tmp_path / "varlib")
+    client_pillar["gluster"]["lookup"]["working_directory"] = workdir
+    for management, exists in ((True, True), (False, False)):
+        client_pillar["gluster"]["tls"]["management"] = management
+        done = _run(tls_loaders, client_pillar, sls="gluster.tls")
+        assert done["gluster-tls-secure-access"]["result"] is True and done["gluster-tls-secure-access"]["changes"], done
+        assert os.path.exists(os.path.join(workdir, "secure-access")) is exists
+
     # mount -t glusterfs, in a namespace where those files are where gluster reads them
     mountpoint, log = str(tmp_path / "mnt"), str(tmp_path / "mount.log")
     os.makedirs(mountpoint)
