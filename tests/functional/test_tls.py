@@ -72,13 +72,13 @@ def tls_cluster(pki):
     """Three glusterd on 127.1.7.1-3, each with its own certificate bound over /usr/lib/ssl."""
     if not os.path.isdir(DEBIAN_SSL):
         pytest.fail(f"{DEBIAN_SSL} missing: this test binds each node's TLS files where Debian's glusterfs reads them")
-    with temporary_cluster("sgt-", subnet=SUBNET, pool=False) as cluster:
+
+    def own_certificates(cluster):
         for node, name in zip(cluster.nodes, NODES, strict=True):
             cert, key = pki[name]
             node.binds = [(_ssl_dir(os.path.join(node.root, "ssl"), cert, key, pki["ca"]), DEBIAN_SSL)]
-            node.stop()  # started by temporary_cluster without them: again with them
-            node.start()
-        cluster.form_pool()
+
+    with temporary_cluster("sgt-", subnet=SUBNET, pool=True, prepare=own_certificates) as cluster:
         yield cluster
 
 

@@ -352,12 +352,15 @@ class GlusterCluster:
 
 
 @contextlib.contextmanager
-def temporary_cluster(prefix, size=3, subnet="127.1.1", pool=False):
+def temporary_cluster(prefix, size=3, subnet="127.1.1", pool=False, prepare=None):
     """A started cluster in a fresh directory under /tmp (pooled when ``pool``), stopped by pid
-    and its directory removed afterwards."""
+    and its directory removed afterwards. ``prepare(cluster)`` runs before the nodes start
+    (to give them ``binds``, say)."""
     base = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
     cluster = GlusterCluster(base, size=size, subnet=subnet)
     try:
+        if prepare is not None:
+            prepare(cluster)
         cluster.start()
         if pool:
             cluster.form_pool()
