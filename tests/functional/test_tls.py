@@ -20,6 +20,7 @@ import uuid
 import pytest
 from cluster import _pid_alive
 from cluster import _read_pid
+from cluster import _wait_for
 from cluster import temporary_cluster
 from formula_root import formula_root
 from saltfactories.utils.functional import Loaders
@@ -163,7 +164,7 @@ class Clients:
             self.stop(mountpoint, pid_file)
 
 
-def _tail(path, size=4000):
+def _tail(path, size=40000):
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             return handle.read()[-size:]
@@ -221,7 +222,7 @@ def test_only_an_allowed_certificate_gets_in(tls_cluster, tls_loaders, pki, tmp_
         works, log = clients.try_client("web1", _files(str(tmp_path), "web1", pki))
         assert works, log
         works, log = clients.try_client("rogue", _files(str(tmp_path), "rogue", pki))
-        assert not works and "Authentication failed" in log, log  # signed by the CA, name not allowed
+        assert not works and "authentication failed" in log.lower(), log  # signed by the CA, name not allowed
         works, log = clients.try_client("impostor", _files(str(tmp_path), "impostor", pki))
         assert not works, log  # the allowed name, not signed by the CA
         works, log = clients.try_client("plain", plain=True)
@@ -309,3 +310,71 @@ def test_a_started_volume_switches_tls_only_with_restart(tls_cluster, tls_loader
         assert works, log  # TLS off took effect
     finally:
         clients.stop_all()
+
+
+def test_management_tls_switched_on_by_the_formula(pki, minion_opts, tmp_path):
+    """``gluster:tls:management: true``: gluster.tls writes secure-access where glusterd reads it
+    (here each node's working directory, bound over /var/lib/glusterd in its namespace); after
+    the restart gluster.server's service watch does on a real host, the peers connect again over
+    TLS, a client with secure-access and its certificate mounts, one without secure-access cannot
+    even fetch the volume's description."""
+
+    def prepare(cluster):
+        for node, name in zip(cluster.nodes, NODES, strict=True):
+            cert, key = pki[name]
+            os.makedirs(node.workdir, exist_ok=True)
+            node.binds = [(_ssl_dir(os.path.join(node.root, "ssl"), cert, key, pki["ca"]), DEBIAN_SSL),
+                          (node.workdir, "/var/lib/glusterd")]  # fmt: skip
+
+    with temporary_cluster("sgm-", subnet="127.1.12", pool=True, prepare=prepare) as cluster:
+        for node, name in zip(cluster.nodes, NODES, strict=True):
+            opts = copy.deepcopy(minion_opts)
+            opts["file_roots"] = {"base": [formula_root(str(tmp_path / f"formula-{name}"))]}
+            loaders = Loaders(opts, loaded_base_name=f"{__name__}.mgmt{name}")
+            cert, key = pki[name]
+            pillar = {"gluster": {
+                "lookup": {"ssl_dir": os.path.join(node.root, "ssl"), "working_directory": node.workdir},
+                "tls": {"ca": pki["ca"], "certificate": cert, "key": key, "management": True},
+            }}  # fmt: skip
+            try:
+                done = _run(loaders, pillar, sls="gluster.tls")
+            finally:
+                loaders.reset_state()
+            assert done["gluster-tls-secure-access"]["result"] is True and done["gluster-tls-secure-access"]["changes"], done
+            assert os.path.exists(os.path.join(node.workdir, "secure-access"))
+        for node in cluster.nodes:  # all at once: a node in the other mode cannot reach its peers
+            node.stop()
+        for node in cluster.nodes:
+            node.start()
+        _wait_for(cluster.pool_connected, 90, "the peers connected again over TLS")
+        with open(cluster[0].log_file, encoding="utf-8", errors="replace") as handle:
+            assert "SSL support for MGMT is ENABLED" in handle.read()
+
+        bricks = [node.new_brick("mv") for node in cluster.nodes]
+        cluster[0].cli("volume", "create", "mv", "replica", "3", *bricks, "force")
+        cluster[0].cli("volume", "start", "mv")
+        client_ssl = _ssl_dir(str(tmp_path / "web1-ssl"), *pki["web1"], pki["ca"])
+        with_access = tmp_path / "web1-varlib"
+        with_access.mkdir()
+        (with_access / "secure-access").write_text("")
+        without_access = tmp_path / "plain-varlib"
+        without_access.mkdir()
+        for varlib, works in ((with_access, True), (without_access, False)):
+            mountpoint, log = str(tmp_path / f"mnt-{varlib.name}"), str(tmp_path / f"{varlib.name}.log")
+            os.makedirs(mountpoint)
+            script = (
+                'mount --bind "$1" /usr/lib/ssl; mount --bind "$2" /var/lib/glusterd; '
+                'trap \'umount "$4" 2>/dev/null || umount -l "$4" 2>/dev/null\' EXIT; '
+                'mount -t glusterfs -o log-file="$5" "$3" "$4" || exit 3; mountpoint -q "$4" || exit 4; '
+                'echo managed > "$4/$6" && cat "$4/$6"'
+            )
+            proc = subprocess.run(
+                ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh",
+                 client_ssl, str(varlib), f"{cluster[0].address}:/mv", mountpoint, log, varlib.name],
+                capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+            on_bricks = all(Clients._on_brick(b.rpartition(":")[2], varlib.name, "managed\n") for b in bricks)
+            assert (proc.returncode == 0 and on_bricks) is works, (varlib.name, proc.returncode, proc.stderr, _tail(log))
+            if not works:  # refused at the mount itself (the volfile fetch), not later
+                assert proc.returncode in (3, 4), (proc.returncode, proc.stderr, _tail(log))
+            assert not os.path.ismount(mountpoint)
