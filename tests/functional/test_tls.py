@@ -15,6 +15,7 @@ their files given by ``--xlator-option`` (same TLS, no namespace needed), and on
 import copy
 import os
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -150,6 +151,8 @@ class Clients:
             return False
 
     def stop(self, mountpoint, pid_file):
+        """Unmount and stop the client; then unmount again: a refused client can mount a moment
+        after the first look, and a FUSE mount outlives its killed process."""
         if os.path.ismount(mountpoint):
             subprocess.run(["umount", mountpoint], check=False, stdin=subprocess.DEVNULL)
         pid = _read_pid(pid_file)
@@ -158,6 +161,11 @@ class Clients:
                 os.kill(pid, 15)
             except ProcessLookupError:
                 pass
+            deadline = time.monotonic() + 10
+            while _pid_alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+        if os.path.ismount(mountpoint):
+            subprocess.run(["umount", "-l", mountpoint], check=False, stdin=subprocess.DEVNULL)
 
     def stop_all(self):
         for mountpoint, pid_file in self.started:
