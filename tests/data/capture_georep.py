@@ -6,32 +6,17 @@ that it works here, and the capture of the answers in tests/data/georep/ (GEOREP
     capture_georep.py up         only set up clusters/namespaces/sshd (state in STATE)
     capture_georep.py down       tear down from STATE
 
-Needs openssh-server and rsync (apt-get install). Not part of the test suite yet (a run takes
-70-120 s, and about half the runs need the session restarted once: "LIVE STALL" in its log).
+Needs openssh-server and rsync (apt-get install). tests/functional/test_georep.py runs the
+same lab in the suite; this script also writes while the session is active (in about half the
+runs one worker then needs a session restart: "LIVE STALL" in its log).
 
 Primary cluster 127.1.10.x, secondary cluster 127.1.11.x, everything under /tmp/saltext-gluster-georep.
 Environment: GEOREP_PRIM_SIZE / GEOREP_SEC_SIZE (2/2), GEOREP_SSH_PORT (2211),
 GEOREP_PUSH_PEM=1 (0: create no-verify + keys installed by this script, as Salt would),
 GEOREP_SYNC_FIX=access-mount|tarssh|none, GEOREP_CAPTURE=1 (save XML to xml/), GEOREP_KEEP=1.
 
-Each glusterd runs in its own mount namespace (tests/support/cluster.py + private_tmp.py).
-Before glusterd is exec'd this script binds, inside that namespace, the node's own directories
-over the default paths, so that the node looks like a packaged single-glusterd host. gsyncd,
-gverify.sh, peer_* scripts and the gsync-create hook hard-code those paths:
-
-    node workdir  -> /var/lib/glusterd   glusterd runs with working-directory=/var/lib/glusterd:
-                                         the push-pem hook scp's the pub file to the SAME
-                                         absolute path on the secondary; gsyncd's conf.py
-                                         hard-codes /var/lib/glusterd (glusterd.info, template)
-    hosts file    -> /etc/hosts          "localhost" = this node's 127.1.x.y (gsyncd mounts
-                                         volfile-server=localhost, gluster --remote-host=localhost,
-                                         gverify.sh glusterfs -s localhost)
-    root home     -> /root               root's ~/.ssh (id key for gverify/hook, authorized_keys
-                                         written by add_secret_pub)
-    run dir       -> /run                /run/glusterd.socket -> node socket (the hook runs a bare
-                                         `gluster` over ssh), /run/sshd, /run/gluster = rundir
-    log dir       -> /var/log/glusterfs  gsyncd/gverify logs per node
-    misc dir      -> /var/lib/misc       gsyncd changelog working dir
+The two clusters, each node's namespace made to look like a default install, and the sshd on
+each secondary node: tests/support/georep_lab.py (its docstring says why each bind is needed).
 """
 
 import os

@@ -69,6 +69,9 @@ class GlusterNode:
         # (source, target) bind mounts made in this glusterd's own mount namespace before it
         # starts (its bricks and daemons inherit them): e.g. its TLS files over /usr/lib/ssl
         self.binds = []
+        # the working directory glusterd is told to use (a node made to look like a default
+        # install binds its own over /var/lib/glusterd and uses that path)
+        self.glusterd_workdir = self.workdir
 
     @property
     def pid(self):
@@ -96,7 +99,7 @@ class GlusterNode:
             os.makedirs(path, exist_ok=True)
         argv = [
             GLUSTERD,
-            "--xlator-option", f"management.working-directory={self.workdir}",
+            "--xlator-option", f"management.working-directory={self.glusterd_workdir}",
             "--xlator-option", f"management.transport.socket.bind-address={self.address}",
             "--xlator-option", f"management.glusterd-sockfile={self.socket}",
             "--xlator-option", f"management.run-directory={self.rundir}",

@@ -31,7 +31,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import cluster as harness
@@ -39,7 +38,6 @@ from cluster import GlusterCluster
 from cluster import GlusterNode
 from cluster import _wait_for
 
-PRIVATE_TMP_PY = os.path.join(os.path.dirname(os.path.abspath(harness.__file__)), "private_tmp.py")
 PRIMVOL, SECVOL = "primvol", "secvol"
 TOP = RUN = STATE = None
 SSH_PORT, PRIM_SIZE, SEC_SIZE = 2211, 2, 2
@@ -51,20 +49,6 @@ def configure(top, ssh_port=2211, prim_size=2, sec_size=2):
     global TOP, RUN, STATE, SSH_PORT, PRIM_SIZE, SEC_SIZE  # pylint: disable=global-statement
     TOP, RUN, STATE = top, os.path.join(top, "run"), os.path.join(top, "state.json")
     SSH_PORT, PRIM_SIZE, SEC_SIZE = ssh_port, prim_size, sec_size
-
-BIND_SCRIPT = r"""
-set -e
-H="$1"; W="$2"; R="$3"; shift 3
-mount --bind "$W" /var/lib/glusterd
-mount --bind "$H/hosts" /etc/hosts
-mount --bind "$H/root" /root
-mount --bind "$H/run" /run
-mount --bind "$R" /run/gluster
-mount --bind "$H/log" /var/log/glusterfs
-mount --bind "$H/misc" /var/lib/misc
-exec "$@"
-"""
-
 
 def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
@@ -147,27 +131,18 @@ class HostNode(GlusterNode):
             shutil.copy("/var/lib/glusterd/geo-replication/gsyncd_template.conf", tmpl)
 
     def start(self, timeout=30):
-        for path in (self.workdir, self.rundir, self.logdir, self.brickdir):
-            os.makedirs(path, exist_ok=True)
+        """glusterd started as ``GlusterNode`` does, with the binds of the module docstring
+        (made in order, before glusterd starts) and /var/lib/glusterd as its working directory."""
         self.prepare()
-        argv = [
-            "unshare", "--mount", "--propagation", "slave", "--",
-            sys.executable, PRIVATE_TMP_PY, os.path.join(self.root, "tmp"), self.base_dir, "--",
-            "sh", "-c", BIND_SCRIPT, "bind", self.host, self.workdir, self.rundir,
-            harness.GLUSTERD,
-            "--xlator-option", "management.working-directory=/var/lib/glusterd",
-            "--xlator-option", f"management.transport.socket.bind-address={self.address}",
-            "--xlator-option", f"management.glusterd-sockfile={self.socket}",
-            "--xlator-option", f"management.run-directory={self.rundir}",
-            f"--log-file={self.log_file}",
-            f"--pid-file={self.pid_file}",
+        host = self.host
+        self.glusterd_workdir = "/var/lib/glusterd"
+        self.binds = [
+            (self.workdir, "/var/lib/glusterd"), (os.path.join(host, "hosts"), "/etc/hosts"),
+            (os.path.join(host, "root"), "/root"), (os.path.join(host, "run"), "/run"),
+            (self.rundir, "/run/gluster"), (os.path.join(host, "log"), "/var/log/glusterfs"),
+            (os.path.join(host, "misc"), "/var/lib/misc"),
         ]  # fmt: skip
-        subprocess.run(argv, check=True, stdin=subprocess.DEVNULL)
-        _wait_for(
-            lambda: self.is_running() and self.cli("volume", "list", check=False).returncode == 0,
-            timeout,
-            f"glusterd on {self.address}",
-        )
+        super().start(timeout)
 
 
 def make_cluster(name, size, subnet):
