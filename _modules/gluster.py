@@ -1506,12 +1506,7 @@ def _quota_specs(wanted, objects, where):
         unknown = sorted(str(key) for key in spec if key not in ("hard", "soft"))
         hard, soft = spec.get("hard"), spec.get("soft")
         found = path_problems + ([f"{here}: unknown keys {', '.join(unknown)} (hard, soft)"] if unknown else [])
-        if objects:
-            found += validate.count_problems(hard, f"{here} hard", 1) if hard is not None else [f"{here}: hard is missing"]
-        else:
-            found += validate.quota_size_problems(hard, f"{here} hard")
-        if soft is not None:
-            found += validate.soft_percent_problems(soft, f"{here} soft")
+        found += validate.quota_limit_problems(hard, soft, objects, here)
         problems += found
         if not found:
             specs[path] = {

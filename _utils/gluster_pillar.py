@@ -333,12 +333,7 @@ def _quota_limits(where, raw, objects, problems):
             problems.add(f"{at}:{unknown[0]}", "unknown key; allowed: hard, soft")
             continue
         hard, soft = spec.get("hard"), spec.get("soft")
-        if objects:
-            found = validate.count_problems(hard, "hard", 1) if hard is not None else ["hard is missing"]
-        else:
-            found = validate.quota_size_problems(hard, "hard")
-        if soft is not None:
-            found += validate.soft_percent_problems(soft, "soft")
+        found = validate.quota_limit_problems(hard, soft, objects)
         if found:
             problems.add(at, "; ".join(found))
             continue

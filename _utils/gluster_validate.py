@@ -355,6 +355,19 @@ def quota_size_problems(value, where="quota size"):
     return []
 
 
+def quota_limit_problems(hard, soft, objects, where=""):
+    """One quota limit: ``hard`` (bytes with a unit, or with ``objects`` a count of files and
+    directories) and ``soft`` (percent of hard, or None); ``where`` prefixes the messages."""
+    prefix = f"{where} " if where else ""
+    if objects:
+        problems = count_problems(hard, f"{prefix}hard", 1) if hard is not None else [f"{prefix}hard is missing"]
+    else:
+        problems = quota_size_problems(hard, f"{prefix}hard")
+    if soft is not None:
+        problems += soft_percent_problems(soft, f"{prefix}soft")
+    return problems
+
+
 def soft_percent_problems(value, where="soft limit"):
     """A soft limit in percent of the hard limit: a whole number 1-99 (``80`` or ``80%``)."""
     text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
