@@ -36,3 +36,12 @@ def load_loader_module(name, filename, folder="_modules"):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def answer_gluster_with(monkeypatch, module, run):
+    """Route every gluster call of the loaded ``module`` to ``run(config, args, xml, counter)``,
+    with one glusterd behind it and empty ``__context__`` / ``__opts__`` / ``__pillar__``."""
+    monkeypatch.setattr(gluster_cli, "run", run)
+    monkeypatch.setattr(gluster_cli, "glusterd_identity", lambda config: ("one glusterd",))
+    for name in ("__context__", "__opts__", "__pillar__"):
+        monkeypatch.setattr(module, name, {}, raising=False)

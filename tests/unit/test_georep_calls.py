@@ -13,6 +13,7 @@ import saltext_gluster_utils.gluster_xml as gx
 from salt.exceptions import CommandExecutionError
 from salt.exceptions import SaltInvocationError
 
+from conftest import answer_gluster_with
 from conftest import load_loader_module
 
 DATA = Path(__file__).parent.parent / "data" / "georep"
@@ -110,10 +111,7 @@ class Runner:
 @pytest.fixture
 def runner(monkeypatch):
     fake = Runner()
-    monkeypatch.setattr(gcli, "run", fake.run)
-    monkeypatch.setattr(gcli, "glusterd_identity", lambda config: ("one glusterd",))
-    for name, value in (("__context__", {}), ("__opts__", {}), ("__pillar__", {})):
-        monkeypatch.setattr(GLUSTER, name, value, raising=False)
+    answer_gluster_with(monkeypatch, GLUSTER, fake.run)
     return fake
 
 
