@@ -444,11 +444,12 @@ def parse_heal_info(xml):
     return bricks
 
 
-def _yes(element, tag):
+def _yes(element, tag, true="Yes", false="No"):
+    """``<tag>`` holding one of two words (``Yes``/``No``, ``enable``/``disable``) as a bool."""
     value = _text(element, tag)
-    if value not in ("Yes", "No"):
-        raise GlusterParseError(f"<{tag}> is neither Yes nor No: {value!r}")
-    return value == "Yes"
+    if value not in (true, false):
+        raise GlusterParseError(f"<{tag}> is neither {true} nor {false}: {value!r}")
+    return value == true
 
 
 def _percent(element, tag):
@@ -488,13 +489,6 @@ def parse_quota_list(xml):
     return limits
 
 
-def _enabled(element, tag):
-    value = _text(element, tag)
-    if value not in ("enable", "disable"):
-        raise GlusterParseError(f"<{tag}> is neither enable nor disable: {value!r}")
-    return value == "enable"
-
-
 def parse_snapshot_config(xml):
     """``snapshot config [VOL]`` -> ``{"system": {"hard_limit", "soft_limit_percent",
     "auto_delete", "activate_on_create"}, "volumes": {name: {"hard_limit",
@@ -512,8 +506,8 @@ def parse_snapshot_config(xml):
     found = {
         "hard_limit": _int(system, "hardLimit"),
         "soft_limit_percent": _percent(system, "softLimit"),
-        "auto_delete": _enabled(system, "autoDelete"),
-        "activate_on_create": _enabled(system, "activateOnCreate"),
+        "auto_delete": _yes(system, "autoDelete", "enable", "disable"),
+        "activate_on_create": _yes(system, "activateOnCreate", "enable", "disable"),
     }
     if found["hard_limit"] is None:
         raise GlusterParseError("snapshot config has no system hard limit")
