@@ -2158,4 +2158,4 @@ def georep_public_keys():
         return []
     except OSError as exc:
         raise CommandExecutionError(f"cannot read {path}: {exc}") from None
-    return [line for line in lines if re.fullmatch(r'(command="[^"\n]+" )?(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp256) [A-Za-z0-9+/=]+( \S+)?', line)]
+    return [line for line in lines if validate.GEOREP_KEY_RE.fullmatch(line)]

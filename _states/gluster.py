@@ -960,6 +960,46 @@ def geo_replication(name, secondary, ensure="started", config=None, ssh_port=Non
         return _fail(ret, f"geo-replication from {name} to {secondary}: {exc}")
 
 
+def georep_keys(name="geo-replication keys", publish=True):
+    """
+    This primary cluster's geo-replication keys, made when ``common_secret.pem.pub`` on this
+    node does not hold two for every pool member (gsyncd's and tar's; a node added since has
+    none): ``gluster.georep_secret_create``, which makes only the missing ones and collects
+    them all. With ``publish`` (default), the lines are then sent to the Salt mine as
+    ``gluster.georep_public_keys``, where the secondary nodes' ``gluster.georep_keys`` sls
+    (pillar ``gluster:geo_replication_from``) picks them up for ``authorized_keys``.
+
+    ``changes`` has ``keys`` (``{"old": count, "new": count}``); publishing is not a change.
+    """
+    ret = _ret(name)
+    try:
+        members = __salt__["gluster.pool_list"]()
+        keys = __salt__["gluster.georep_public_keys"]()
+        wanted = 2 * len(members)
+        if len(keys) < wanted:
+            ret["changes"] = {"keys": {"old": len(keys), "new": wanted}}
+            if __opts__["test"]:
+                ret["result"] = None
+                ret["comment"] = f"would make the geo-replication keys: {len(keys)} of {wanted} (2 per node, {len(members)} nodes)"
+                return ret
+            __salt__["gluster.georep_secret_create"]()
+            keys = __salt__["gluster.georep_public_keys"]()
+            ret["changes"]["keys"]["new"] = len(keys)
+            if len(keys) < wanted:
+                return _fail(ret, f"gsec_create collected {len(keys)} geo-replication keys, {wanted} wanted: is every node connected?")
+            ret["comment"] = f"made the geo-replication keys: {len(keys)} for {len(members)} nodes"
+        else:
+            ret["comment"] = f"geo-replication keys present: {len(keys)} for {len(members)} nodes"
+        if publish and not __opts__["test"]:
+            if __salt__["mine.send"]("gluster.georep_public_keys") is not True:
+                return _fail(ret, f"{ret['comment']}; sending them to the Salt mine failed")
+            ret["comment"] += "; published in the Salt mine as gluster.georep_public_keys"
+        return ret
+    except ERRORS as exc:
+        ret["changes"] = {}
+        return _fail(ret, f"geo-replication keys: {exc}")
+
+
 def _georep_norm(value):
     """A geo-replication config value compared loosely: ``True``/``true``/``on`` are one."""
     text = "" if value is None else str(value).strip().lower()

@@ -64,6 +64,7 @@ TOP_KEYS = {
     "nodes", "leader", "peer_timeout", "members_wait", "op_version", "volumes", "clients",
     "detach_removed_nodes", "maintenance", "brick_devices",
     "server", "lookup", "firewall", "profiles", "groups_dir", "georep_dir", "snapshots", "tls",
+    "geo_replication_from",
 }  # fmt: skip
 TLS_KEYS = {
     "ca": "PEM certificate(s) of the CA that signed every node's and client's certificate",
@@ -570,6 +571,27 @@ def _georep(path, raw, started, problems):
     return sessions
 
 
+def _georep_from(raw, problems):
+    """``gluster:geo_replication_from`` (on a secondary cluster's nodes) -> ``[{"minion",
+    "tgt_type", "keys", "user", "config"}]``: whose geo-replication keys go in which
+    ``authorized_keys`` (the ``gluster.georep_keys`` sls)."""
+    if raw is None:
+        return []
+    where = "gluster:geo_replication_from"
+    if not isinstance(raw, list):
+        problems.add(where, "must be a list of {minion: <primary leader>, user: root} (or {keys: [...]})")
+        return []
+    sources = []
+    for index, source in enumerate(raw):
+        found = validate.georep_source_problems(source, f"{where}:{index}")
+        problems.extend(found)
+        if not found:
+            sources.append({"minion": source.get("minion"), "tgt_type": source.get("tgt_type", "glob"),
+                            "keys": list(source.get("keys") or []), "user": source.get("user", "root"),
+                            "config": source.get("config")})  # fmt: skip
+    return sources
+
+
 def _volume(name, spec, nodes, problems, defined_profiles=None):
     path = f"gluster:volumes:{name}"
     found = validate.volume_name_problems(name, "volume name")
@@ -920,6 +942,7 @@ def build_model(pillar, minion_id=None):
         "op_version": op_version,
         "snapshots": _snapshots("gluster:snapshots", pillar.get("snapshots"), list(SNAPSHOT_KEYS), problems),
         "tls": tls,
+        "georep_from": _georep_from(pillar.get("geo_replication_from"), problems),
         "server": {
             "manage_packages": server.get("manage_packages", True) is not False,
             "manage_service": server.get("manage_service", True) is not False,

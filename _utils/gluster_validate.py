@@ -442,3 +442,51 @@ def georep_config_problems(config, where="geo-replication config"):
         if not isinstance(text, str) or not GEOREP_CONFIG_VALUE_RE.fullmatch(text):
             problems.append(f"{where} {key} value {_show(value)} is not allowed")
     return problems
+
+
+# one line of a primary cluster's common_secret.pem.pub: gluster's command= restriction, then the key
+GEOREP_KEY_RE = re.compile(r'(command="[^"\n]+" )?(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp256) [A-Za-z0-9+/=]+( \S+)?')
+# Salt target types a geo_replication_from source may name its primary minions with
+TARGET_TYPES = ("glob", "list", "pcre", "grain", "grain_pcre", "pillar", "pillar_pcre", "compound", "ipcidr")
+TARGET_RE = re.compile(r"^[A-Za-z0-9*?\[\]!._:@,/ |()-]{1,256}$")
+AUTHORIZED_KEYS_RE = re.compile(r"^[A-Za-z0-9._/%-]{1,255}$")
+
+
+def georep_key_problems(key, where="key"):
+    """Problems with one geo-replication public key line (as in common_secret.pem.pub)."""
+    if not isinstance(key, str) or not GEOREP_KEY_RE.fullmatch(key):
+        return [f"{where}: {str(key)[:60]!r} is not an ssh public key line (command=\"...\" ssh-rsa AAAA... [comment])"]
+    return []
+
+
+def georep_source_problems(source, where):
+    """Problems with one ``gluster:geo_replication_from`` entry: ``{minion, tgt_type}`` (keys
+    from the Salt mine) or ``{keys}`` (literal lines), and ``user`` / ``config``."""
+    if not isinstance(source, dict):
+        return [f"{where}: must be a mapping with minion (or keys), tgt_type, user, config"]
+    problems = []
+    for key in source:
+        if key not in ("minion", "tgt_type", "keys", "user", "config"):
+            problems.append(f"{where}:{key}: unknown key; allowed: config, keys, minion, tgt_type, user")
+    if ("minion" in source) == ("keys" in source):
+        problems.append(f"{where}: give minion (the primary leader publishing its keys in the Salt mine) or keys, one of them")
+    minion = source.get("minion")
+    if "minion" in source and (not isinstance(minion, str) or not TARGET_RE.fullmatch(minion)):
+        problems.append(f"{where}:minion: {minion!r} must be a Salt target (minion id or glob)")
+    tgt_type = source.get("tgt_type", "glob")
+    if tgt_type not in TARGET_TYPES:
+        problems.append(f"{where}:tgt_type: {tgt_type!r} must be one of {', '.join(TARGET_TYPES)}")
+    keys = source.get("keys")
+    if "keys" in source:
+        if not isinstance(keys, list) or not keys:
+            problems.append(f"{where}:keys: must be a list of public key lines")
+        else:
+            for index, key in enumerate(keys):
+                problems.extend(georep_key_problems(key, f"{where}:keys:{index}"))
+    user = source.get("user", "root")
+    if not isinstance(user, str) or not GEOREP_USER_RE.fullmatch(user):
+        problems.append(f"{where}:user: {user!r} must be a user name (root, or the mount-broker user)")
+    config = source.get("config")
+    if config is not None and (not isinstance(config, str) or not AUTHORIZED_KEYS_RE.fullmatch(config) or ".." in config.split("/")):
+        problems.append(f"{where}:config: {config!r} must be an authorized_keys path (absolute, or relative to the user's home)")
+    return problems

@@ -1,7 +1,8 @@
 {#- gluster: everything this minion's role needs, from the gluster pillar.
     Nodes (gluster:nodes) get server, peers, bricks and volumes (cluster-wide steps run on the
     leader only), and firewall when gluster:firewall:manage is true; clients (gluster:clients)
-    get their FUSE mounts. -#}
+    get their FUSE mounts; a secondary cluster's nodes (gluster:geo_replication_from) get the
+    primaries' geo-replication keys. -#}
 {%- from "gluster/map.jinja" import model with context %}
 {%- set parts = [] %}
 {%- if model.tls and (model.minion.is_node or model.minion.is_client) %}
@@ -13,6 +14,9 @@
 {%- endif %}
 {%- if model.minion.is_client %}
 {%-   do parts.append('gluster.client') %}
+{%- endif %}
+{%- if model.georep_from %}
+{%-   do parts.append('gluster.georep_keys') %}
 {%- endif %}
 {%- if parts %}
 include: {{ parts | json }}

@@ -135,6 +135,21 @@ gluster-volume-{{ name }}-snapshots:
     - require:
       - gluster: gluster-volume-{{ name }}
 {%-   endfor %}
+{%-   set georep_live = [] %}
+{%-   for name, volume in model.volumes | dictsort if volume.ensure != 'absent' %}
+{%-     for secondary, session in volume.geo_replication | dictsort if session.ensure != 'absent' %}
+{%-       do georep_live.append(secondary) %}
+{%-     endfor %}
+{%-   endfor %}
+{%-   if georep_live %}
+
+{#- this cluster's keys, made once and published in the Salt mine for the secondary nodes'
+    gluster.georep_keys sls (pillar gluster:geo_replication_from) #}
+gluster-georep-keys:
+  gluster.georep_keys:
+    - require:
+      - test: gluster-peers-ready
+{%-   endif %}
 {%-   for name, volume in model.volumes | dictsort if volume.ensure != 'absent' %}
 {%-     for secondary, session in volume.geo_replication | dictsort %}
 
@@ -150,6 +165,9 @@ gluster-volume-{{ name }}-georep-{{ secondary }}:
     - force: {{ session.force | json }}
     - require:
       - gluster: gluster-volume-{{ name }}-{{ 'started' if volume.started else 'stopped' }}
+      {%- if session.ensure != 'absent' %}
+      - gluster: gluster-georep-keys
+      {%- endif %}
 {%-     endfor %}
 {%-   endfor %}
 

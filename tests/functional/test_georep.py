@@ -13,7 +13,6 @@ primary worker in about half the runs never receives (see README, Geo-replicatio
 
 import copy
 import os
-import shutil
 import time
 
 import georep_lab as lab
@@ -29,15 +28,8 @@ SSH_PORT = 2211
 
 @pytest.fixture(scope="module")
 def georep_clusters(tmp_path_factory):
-    for tool in ("/usr/sbin/sshd", "/usr/lib/openssh/sftp-server", shutil.which("rsync") or "/usr/bin/rsync"):
-        assert os.path.exists(tool), f"{tool} missing: scripts/setup.sh installs openssh-server and rsync"
-    top = str(tmp_path_factory.mktemp("georep"))
-    lab.configure(top, SSH_PORT)
-    try:
-        prim, sec, state = lab.up()
-        yield prim, sec, state
-    finally:
-        lab.down()
+    with lab.running(str(tmp_path_factory.mktemp("georep")), SSH_PORT) as clusters:
+        yield clusters
 
 
 @pytest.fixture
@@ -45,12 +37,7 @@ def primary_loaders(georep_clusters, minion_opts, tmp_path):
     prim, _sec, _state = georep_clusters
     leader = prim[0]
     opts = copy.deepcopy(minion_opts)
-    opts["gluster"] = dict(
-        opts["gluster"],
-        socket=leader.socket,
-        binary=leader.cli_script(str(tmp_path / "bin")),  # the CLI in the node's namespace
-        georep_dir=os.path.join(leader.workdir, "geo-replication"),
-    )
+    opts["gluster"] = dict(opts["gluster"], **lab.minion_config(leader, str(tmp_path / "bin")))
     loaders = Loaders(opts, loaded_base_name=f"{__name__}.{tmp_path.name}")
     try:
         yield loaders

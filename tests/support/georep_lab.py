@@ -26,6 +26,7 @@ with the sftp subsystem that OpenSSH 9's scp needs). Found by a study of gluster
 needs openssh-server and rsync installed.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -316,3 +317,21 @@ def down():
     log(f"down ({len(left)} stragglers SIGKILLed)")
 
 
+@contextlib.contextmanager
+def running(top, ssh_port=2211):
+    """The lab up under ``top`` for a test module: ``(primary, secondary, state)``; down
+    afterwards, also when the set-up fails half way."""
+    for tool in ("/usr/sbin/sshd", "/usr/lib/openssh/sftp-server", shutil.which("rsync") or "/usr/bin/rsync"):
+        assert os.path.exists(tool), f"{tool} missing: scripts/setup.sh installs openssh-server and rsync"
+    configure(top, ssh_port)
+    try:
+        yield up()
+    finally:
+        down()
+
+
+def minion_config(node, bindir):
+    """The ``gluster:`` minion config of a primary node's minion: its socket, the CLI run in
+    its namespace (a script in ``bindir``) and its geo-replication directory."""
+    return {"socket": node.socket, "binary": node.cli_script(bindir),
+            "georep_dir": os.path.join(node.workdir, "geo-replication")}  # fmt: skip
