@@ -72,6 +72,8 @@ class GlusterNode:
         # the working directory glusterd is told to use (a node made to look like a default
         # install binds its own over /var/lib/glusterd and uses that path)
         self.glusterd_workdir = self.workdir
+        # more glusterd arguments (``--xlator-option management.<option>=<value>``, say)
+        self.glusterd_args = []
 
     @property
     def pid(self):
@@ -105,6 +107,7 @@ class GlusterNode:
             "--xlator-option", f"management.run-directory={self.rundir}",
             f"--log-file={self.log_file}",
             f"--pid-file={self.pid_file}",
+            *self.glusterd_args,
         ]  # fmt: skip
         if PRIVATE_TMP and shutil.which("unshare"):
             helper = os.path.join(os.path.dirname(os.path.abspath(__file__)), "private_tmp.py")

@@ -42,14 +42,15 @@ from cluster import _wait_for
 PRIMVOL, SECVOL = "primvol", "secvol"
 TOP = RUN = STATE = None
 SSH_PORT, PRIM_SIZE, SEC_SIZE = 2211, 2, 2
+SUBNETS = ("127.1.10", "127.1.11")
 
 
-def configure(top, ssh_port=2211, prim_size=2, sec_size=2):
+def configure(top, ssh_port=2211, prim_size=2, sec_size=2, subnets=("127.1.10", "127.1.11")):
     """Where the lab lives (everything under ``top``: ``run/`` the clusters, ``state.json``
-    what ``down`` must undo) and its shape."""
-    global TOP, RUN, STATE, SSH_PORT, PRIM_SIZE, SEC_SIZE  # pylint: disable=global-statement
+    what ``down`` must undo), its shape and its (primary, secondary) subnets."""
+    global TOP, RUN, STATE, SSH_PORT, PRIM_SIZE, SEC_SIZE, SUBNETS  # pylint: disable=global-statement
     TOP, RUN, STATE = top, os.path.join(top, "run"), os.path.join(top, "state.json")
-    SSH_PORT, PRIM_SIZE, SEC_SIZE = ssh_port, prim_size, sec_size
+    SSH_PORT, PRIM_SIZE, SEC_SIZE, SUBNETS = ssh_port, prim_size, sec_size, tuple(subnets)
 
 def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
@@ -70,7 +71,10 @@ def mnt_ns(pid):
 
 
 class HostNode(GlusterNode):
-    """A GlusterNode whose mount namespace looks like a default install (see module doc)."""
+    """A GlusterNode whose mount namespace looks like a default install (see module doc).
+    ``extra_binds`` ((source, target) pairs) are bound after the standard ones."""
+
+    extra_binds = ()
 
     @property
     def host(self):
@@ -142,8 +146,18 @@ class HostNode(GlusterNode):
             (os.path.join(host, "root"), "/root"), (os.path.join(host, "run"), "/run"),
             (self.rundir, "/run/gluster"), (os.path.join(host, "log"), "/var/log/glusterfs"),
             (os.path.join(host, "misc"), "/var/lib/misc"),
+            *self.extra_binds,
         ]  # fmt: skip
         super().start(timeout)
+
+    def restart(self, state, timeout=30):
+        """Stop only glusterd (its bricks keep running) and start it again, in a new namespace
+        (recorded in ``state`` for ``down``): glusterd reads /etc/glusterfs/glusterd.vol only
+        when it starts."""
+        self.stop(children=False)
+        self.start(timeout)
+        state["namespaces"].append(mnt_ns(self.pid))
+        save_state(state)
 
 
 def make_cluster(name, size, subnet):
@@ -153,7 +167,7 @@ def make_cluster(name, size, subnet):
 
 
 def clusters():
-    return make_cluster("prim", PRIM_SIZE, "127.1.10"), make_cluster("sec", SEC_SIZE, "127.1.11")
+    return make_cluster("prim", PRIM_SIZE, SUBNETS[0]), make_cluster("sec", SEC_SIZE, SUBNETS[1])
 
 
 def ssh_keygen(path):
@@ -209,7 +223,10 @@ def save_state(state):
         json.dump(state, handle, indent=1)
 
 
-def up():
+def up(prepare=None, sshd=True):
+    """Both clusters with their volumes, and (``sshd``) an sshd on every secondary node.
+    ``prepare(role, node)`` (role "prim"/"sec") runs before each node's glusterd starts (to
+    set its ``extra_binds``, say)."""
     if os.path.exists(STATE):
         raise SystemExit(f"{STATE} exists: run 'down' first")
     os.makedirs(RUN, exist_ok=True)
@@ -219,6 +236,8 @@ def up():
     for cl in (prim, sec):
         cl.share_base_dir()
         for node in cl.nodes:
+            if prepare is not None:
+                prepare("prim" if cl is prim else "sec", node)
             node.start()
             state["namespaces"].append(mnt_ns(node.pid))
             save_state(state)
@@ -227,7 +246,7 @@ def up():
     for cl, vol in ((prim, PRIMVOL), (sec, SECVOL)):
         cl[0].cli("volume", "create", vol, *[n.new_brick("b1") for n in cl.nodes], "force")
         cl[0].cli("volume", "start", vol)
-    for node in sec.nodes:
+    for node in sec.nodes if sshd else ():
         state["sshd_pidfiles"].append(start_sshd(node))
         save_state(state)
     # prerequisite of gverify.sh and of the push-pem hook: passwordless root ssh from the
