@@ -90,6 +90,16 @@ def prepare(role, node):
         (os.path.join(etc, "shadow"), "/etc/shadow"), (glusterfs, "/etc/glusterfs"),
         (os.path.join(node.host, "home"), "/home"),
     ]  # fmt: skip
+    if PUSH_PEM:
+        # gverify.sh (create without no-verify) runs `source /etc/profile && gluster --version`
+        # over ssh as the user: Debian's /etc/profile gives non-root users no /usr/sbin, and
+        # create fails "gluster command not found on <host> for user geoaccount." (FORCE_BLOCKER:
+        # force does not help). On a real host: a /usr/local/bin/gluster symlink, or this.
+        with open("/etc/profile", encoding="utf-8") as handle:
+            profile = handle.read()
+        with open(os.path.join(etc, "profile"), "w", encoding="utf-8") as handle:
+            handle.write(profile + '\nPATH="$PATH:/usr/sbin"; export PATH\n')
+        node.extra_binds.append((os.path.join(etc, "profile"), "/etc/profile"))
 
 
 def xlator_options(node):
@@ -165,6 +175,13 @@ def setup_broker(sec, state):
             save_state(state)
         proc = s1.ns("gluster-mountbroker", "status", check=False)
         note("gluster-mountbroker status with MB_VIA=xlator (reads glusterd.vol only)", proc.stdout + proc.stderr)
+    _wait_for(sec.pool_connected, 60, "secondary peers connected again after the glusterd restarts")
+    # the machine-readable form: gluster-mountbroker status has no --xml/--json, but what it
+    # runs on every peer answers one JSON line per node (the table is made from these)
+    for argv in (["gluster", "system::", "execute", "mountbroker.py", "node-status"],
+                 ["gluster", "system::", "execute", "mountbroker", "-j", "info"]):
+        proc = s1.ns(*argv, check=False)
+        note(f"{' '.join(argv)} on {s1.address} (rc={proc.returncode})", proc.stdout + proc.stderr)
     for node in sec.nodes:
         if not broker_probe(node, "glusterd running with the mount-broker options"):
             raise RuntimeError(f"mount broker refuses {USER} on {node.address}: see {REPORT}")
@@ -263,6 +280,8 @@ def prove(prim, sec, state, p1, s1, session, t0):
                                   for n in prim.nodes])
         proc = georep(p1, PRIMVOL, session, "create", "ssh-port", str(SSH_PORT), "push-pem", check=False)
         note("create push-pem", proc.stdout + proc.stderr)
+        if ET.fromstring(proc.stdout).findtext("opRet") != "0":
+            raise RuntimeError(f"create push-pem failed: {ET.fromstring(proc.stdout).findtext('opErrstr')}")
         listing = s1.ns("ls", "-l", f"/home/{USER}", check=False)
         note(f"{USER}'s home on {s1.address} after the push-pem hook", listing.stdout)
         proc = s1.ns(f"{GLUSTER_LIBEXEC}/set_geo_rep_pem_keys.sh", USER, PRIMVOL, SECVOL, check=False)
