@@ -354,14 +354,17 @@ def prove(prim, sec, state, p1, s1, session, t0):
 
 def leftovers():
     """After ``down``: any process, mount or namespace of ours still there (1 if so)."""
-    procs = []
+    procs, mine, pid = [], set(), os.getpid()
+    while pid and pid not in mine:  # this script and whoever started it (a shell naming TOP)
+        mine.add(pid)
+        pid = lab._ppid(pid)  # pylint: disable=protected-access
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as handle:
                 cmd = handle.read().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if int(pid) != os.getpid() and (TOP in cmd or f":{SSH_PORT}" in cmd):
+        if int(pid) not in mine and (TOP in cmd or f":{SSH_PORT}" in cmd):
             procs.append(f"{pid} {cmd[:150]}")
     with open("/proc/self/mountinfo", encoding="utf-8") as handle:
         mounts = [line.split()[4] for line in handle if TOP in line.split()[4]]
@@ -396,7 +399,8 @@ def main():
     finally:
         if os.environ.get("MB_KEEP") != "1":
             lab.down()
-            rc = rc or leftovers()
+            left = leftovers()
+            rc = rc or left
     log(f"runtime {time.monotonic() - t0:.1f}s rc={rc}; findings in {REPORT}")
     return rc
 

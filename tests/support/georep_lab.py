@@ -1,5 +1,6 @@
 """Two GlusterFS clusters on this one host that geo-replication works between: a primary on
-127.1.10.x and a secondary on 127.1.11.x (``Lab(top).up()`` / ``.down()``).
+127.1.10.x and a secondary on 127.1.11.x by default (``configure(top, ..., subnets=...)``, then
+``up()`` / ``down()``).
 
 gsyncd, gverify.sh, the peer_* scripts and the gsync-create hook hard-code the paths of a host
 with one glusterd, so each node runs in its own mount namespace where, before glusterd is
