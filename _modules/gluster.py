@@ -1964,8 +1964,9 @@ def georep_session(volume, secondary):
         salt gfs1 gluster.georep_session gv0 backup1::gv0-copy
     """
     _georep_check(volume, secondary, "georep_session")
-    host_volume = secondary.rpartition("@")[2]
-    found = [s for s in georep_status(volume, secondary) if s["volume"] == volume and s["secondary"] == host_volume]
+    user, _, host_volume = secondary.rpartition("@")
+    found = [s for s in georep_status(volume, secondary)
+             if s["volume"] == volume and s["secondary"] == host_volume and s["secondary_user"] == (user or "root")]  # fmt: skip
     if not found:
         return None
     session = found[0]

@@ -64,8 +64,15 @@ TOP_KEYS = {
     "nodes", "leader", "peer_timeout", "members_wait", "op_version", "volumes", "clients",
     "detach_removed_nodes", "maintenance", "brick_devices",
     "server", "lookup", "firewall", "profiles", "groups_dir", "georep_dir", "snapshots", "tls",
-    "geo_replication_from",
+    "geo_replication_from", "mountbroker",
 }  # fmt: skip
+# gluster:mountbroker (a secondary cluster's nodes): non-root geo-replication sessions
+MOUNTBROKER_KEYS = {
+    "root": "directory the mount broker mounts under for the users (default /var/mountbroker-root; root-owned, 0711)",
+    "group": "group of the geo-replication users (default geogroup)",
+    "users": "user -> secondary volumes that user may mount, e.g. {geoaccount: [gv0-copy]}",
+    "manage_users": "create the group and the users (default true)",
+}
 TLS_KEYS = {
     "ca": "PEM certificate(s) of the CA that signed every node's and client's certificate",
     "certificate": "this minion's PEM certificate (target per minion in the pillar top file)",
@@ -592,6 +599,52 @@ def _georep_from(raw, problems):
     return sources
 
 
+def _mountbroker(raw, problems):
+    """``gluster:mountbroker`` -> ``{"root", "group", "users": {user: [volume]}, "manage_users",
+    "glusterd_options"}`` or None. The options are what ``gluster-mountbroker setup/add`` would
+    write into glusterd.vol."""
+    if raw is None:
+        return None
+    where = "gluster:mountbroker"
+    if not isinstance(raw, dict):
+        problems.add(where, f"must be a mapping with {', '.join(MOUNTBROKER_KEYS)}")
+        return None
+    for key in raw:
+        if key not in MOUNTBROKER_KEYS:
+            problems.add(f"{where}:{key}", f"unknown key; allowed: {', '.join(MOUNTBROKER_KEYS)}")
+    root = raw.get("root", "/var/mountbroker-root")
+    if not isinstance(root, str) or validate.brick_path_problems(root) or root == "/":
+        problems.add(f"{where}:root", f"{root!r} must be an absolute directory path")
+    group = raw.get("group", "geogroup")
+    if not isinstance(group, str) or not validate.GEOREP_USER_RE.fullmatch(group):
+        problems.add(f"{where}:group", f"{group!r} must be a group name")
+    users = raw.get("users")
+    if not isinstance(users, dict) or not users:
+        problems.add(f"{where}:users", "must be a mapping of user -> [secondary volumes it may mount]")
+        users = {}
+    allowed = {}
+    for user, volumes in users.items():
+        here = f"{where}:users:{user}"
+        if not isinstance(user, str) or not validate.GEOREP_USER_RE.fullmatch(user) or user == "root":
+            problems.add(here, "must be a system user name other than root")
+            continue
+        volumes = [volumes] if isinstance(volumes, str) else volumes
+        if not isinstance(volumes, list) or not volumes:
+            problems.add(here, "must be a list of volume names")
+            continue
+        for volume in volumes:
+            found = validate.volume_name_problems(volume, "volume")
+            if found:
+                problems.add(here, "; ".join(found))
+        allowed[user] = [str(v) for v in volumes]
+    if "manage_users" in raw and not _is_bool(raw["manage_users"]):
+        problems.add(f"{where}:manage_users", f"{raw['manage_users']!r} must be true or false")
+    options = {"mountbroker-root": root, "geo-replication-log-group": group}
+    options.update({f"mountbroker-geo-replication.{user}": ",".join(volumes) for user, volumes in allowed.items()})
+    return {"root": root, "group": group, "users": allowed, "manage_users": raw.get("manage_users", True) is not False,
+            "glusterd_options": options}  # fmt: skip
+
+
 def _volume(name, spec, nodes, problems, defined_profiles=None):
     path = f"gluster:volumes:{name}"
     found = validate.volume_name_problems(name, "volume name")
@@ -920,6 +973,10 @@ def build_model(pillar, minion_id=None):
     _tls_options(volumes, clients, nodes, tls)
     firewall_settings = _firewall(pillar.get("firewall"), server, nodes, volumes, problems)
     glusterd_options = server.get("glusterd_options") if isinstance(server.get("glusterd_options"), dict) else {}
+    mountbroker = _mountbroker(pillar.get("mountbroker"), problems)
+    for option in (mountbroker or {}).get("glusterd_options", {}):
+        if option in glusterd_options:
+            problems.add(f"gluster:server:glusterd_options:{option}", "set by gluster:mountbroker")
     address = nodes.get(minion_id)
     brick_dirs = sorted(
         {
@@ -947,8 +1004,10 @@ def build_model(pillar, minion_id=None):
             "manage_packages": server.get("manage_packages", True) is not False,
             "manage_service": server.get("manage_service", True) is not False,
             # gluster:firewall:brick_ports also sets glusterd.vol's base-port / max-port
-            "glusterd_options": {**glusterd_options, **firewall_settings.pop("glusterd_options")},
+            "glusterd_options": {**glusterd_options, **firewall_settings.pop("glusterd_options"),
+                                 **(mountbroker or {}).get("glusterd_options", {})},
         },
+        "mountbroker": mountbroker,
         "volumes": volumes,
         "clients": clients,
         "brick_devices": brick_devices,

@@ -26,6 +26,74 @@ gluster-glusterd-vol:
       - pkg: gluster-server-packages
     {%- endif %}
 {%- endif %}
+{%- set mb = model.mountbroker %}
+{%- if mb %}
+{#- gluster:mountbroker: what `gluster-mountbroker setup` and `add` do on every node (the
+    glusterd.vol options come through server.glusterd_options), for non-root geo-replication
+    sessions ending here. glusterd reads them when it (re)starts. #}
+{%-   if mb.manage_users %}
+
+gluster-mountbroker-group:
+  group.present:
+    - name: {{ mb.group | json }}
+{%-     for user in mb.users %}
+
+gluster-mountbroker-user-{{ user }}:
+  user.present:
+    - name: {{ user | json }}
+    - groups: [{{ mb.group | json }}]
+    - shell: /bin/bash
+    - createhome: true
+    - require:
+      - group: gluster-mountbroker-group
+{%-     endfor %}
+{%-   endif %}
+
+gluster-mountbroker-root:
+  file.directory:
+    - name: {{ mb.root | json }}
+    - user: root
+    - group: root
+    - mode: '0711'          {#- glusterd refuses a root whose ancestors are group/other writable #}
+    - makedirs: true
+
+{#- the users' gsyncd reads the geo-replication directory and writes its logs and the CLI's #}
+gluster-mountbroker-dir-1:
+  file.directory:
+    - name: {{ salt['config.get']('gluster:georep_dir', lookup.working_directory ~ '/geo-replication') | json }}
+    - group: {{ mb.group | json }}
+    - dir_mode: '0770'
+    - recurse: [group]
+    - makedirs: true
+    {%- if mb.manage_users %}
+    - require:
+      - group: gluster-mountbroker-group
+    {%- endif %}
+
+gluster-mountbroker-dir-2:
+  file.directory:
+    - name: {{ (lookup.log_dir ~ '/geo-replication-secondaries') | json }}
+    - group: {{ mb.group | json }}
+    - dir_mode: '0770'
+    - file_mode: '0660'
+    - recurse: [group, mode]
+    - makedirs: true
+    {%- if mb.manage_users %}
+    - require:
+      - group: gluster-mountbroker-group
+    {%- endif %}
+
+gluster-mountbroker-cli-log:
+  file.managed:
+    - name: {{ (lookup.log_dir ~ '/cli.log') | json }}
+    - replace: false
+    - group: {{ mb.group | json }}
+    - mode: '0660'
+    {%- if mb.manage_users %}
+    - require:
+      - group: gluster-mountbroker-group
+    {%- endif %}
+{%- endif %}
 {%- if server.manage_service %}
 gluster-glusterd-service:
   service.running:

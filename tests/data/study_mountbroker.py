@@ -13,7 +13,8 @@ keys written into the user's authorized_keys by this script, as Salt would), MB_
 (``gluster-mountbroker setup/add`` edit glusterd.vol) or xlator (glusterd started with
 ``--xlator-option management.mountbroker-*`` instead), MB_SYNC_FIX=access-mount (session config
 secondary-access-mount true; tarssh: sync-method tarssh; none: neither, and the files arrive
-empty, as with root sessions, see README), MB_KEEP=1 (no tear down).
+empty, as with root sessions, see README), MB_KEEP=1 (no tear down), MB_CAPTURE=1 (the
+session's status XML to tests/data/georep/status_mountbroker.xml).
 
 On each secondary node (in its namespace, see tests/support/georep_lab.py) the host's files are
 left alone: per-node copies are bound over /etc/passwd, /etc/group, /etc/shadow (the user and
@@ -25,7 +26,6 @@ per node and its ancestors are root-owned 0755 as glusterd demands (the host's /
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -38,7 +38,7 @@ from georep_lab import PRIMVOL, SECVOL, log, save_state  # noqa: E402
 
 TOP = "/tmp/mb-study"
 SSH_PORT = 2212
-USER, GROUP, UID, GID = "geoaccount", "geogroup", 1500, 1500
+USER, GROUP, UID, GID = lab.MB_USER, lab.MB_GROUP, lab.MB_UID, lab.MB_GID
 MB_ROOT = "/tmp/mountbroker-root"  # inside each secondary node's namespace (private /tmp)
 GLUSTER_LIBEXEC = "/usr/lib/x86_64-linux-gnu/glusterfs"
 PUSH_PEM = os.environ.get("MB_PUSH_PEM", "0") == "1"
@@ -56,45 +56,23 @@ def note(title, text):
 
 
 def home(node):
-    return os.path.join(node.host, "home", USER)
+    return lab.mb_home(node)
 
 
 def prepare(role, node):
     """Before a secondary node's glusterd starts: its own passwd/group/shadow with the user,
-    its own /etc/glusterfs and /home (see the module docstring)."""
+    its own /etc/glusterfs and /home (``georep_lab.local_users``)."""
+    lab.local_users(role, node)
     if role != "sec":
         return
-    etc = os.path.join(node.host, "etc")
-    os.makedirs(etc, exist_ok=True)
-    for name, line in (("passwd", f"{USER}:x:{UID}:{GID}::/home/{USER}:/bin/bash"),
-                       ("group", f"{GROUP}:x:{GID}:{USER}"), ("shadow", f"{USER}:*:20000:0:99999:7:::")):
-        with open(f"/etc/{name}", encoding="utf-8") as handle:
-            lines = [x for x in handle.read().splitlines() if not x.startswith(f"{line.split(':')[0]}:")]
-        with open(os.path.join(etc, name), "w", encoding="utf-8") as handle:
-            handle.write("\n".join([*lines, line]) + "\n")
-        shutil.copymode(f"/etc/{name}", os.path.join(etc, name))
-        shutil.copystat(f"/etc/{name}", os.path.join(etc, name))
-    os.chown(os.path.join(etc, "shadow"), 0, os.stat("/etc/shadow").st_gid)
-    glusterfs = os.path.join(node.host, "etc-glusterfs")
-    if not os.path.exists(glusterfs):
-        shutil.copytree("/etc/glusterfs", glusterfs)
-    ssh_dir = os.path.join(home(node), ".ssh")
-    os.makedirs(ssh_dir, exist_ok=True)
-    for path in (home(node), ssh_dir):
-        os.chown(path, UID, GID)
-        os.chmod(path, 0o700)
     # gluster-mountbroker setup chgrp's this directory (it does not create it)
     os.makedirs(os.path.join(node.host, "log", "geo-replication-secondaries"), exist_ok=True)
-    node.extra_binds = [
-        (os.path.join(etc, "passwd"), "/etc/passwd"), (os.path.join(etc, "group"), "/etc/group"),
-        (os.path.join(etc, "shadow"), "/etc/shadow"), (glusterfs, "/etc/glusterfs"),
-        (os.path.join(node.host, "home"), "/home"),
-    ]  # fmt: skip
     if PUSH_PEM:
         # gverify.sh (create without no-verify) runs `source /etc/profile && gluster --version`
         # over ssh as the user: Debian's /etc/profile gives non-root users no /usr/sbin, and
         # create fails "gluster command not found on <host> for user geoaccount." (FORCE_BLOCKER:
         # force does not help). On a real host: a /usr/local/bin/gluster symlink, or this.
+        etc = os.path.join(node.host, "etc")
         with open("/etc/profile", encoding="utf-8") as handle:
             profile = handle.read()
         with open(os.path.join(etc, "profile"), "w", encoding="utf-8") as handle:
@@ -201,7 +179,11 @@ def wait_status(node, session, timeout=180):
     seen = []
 
     def ok():
-        root = ET.fromstring(georep(node, PRIMVOL, session, "status").stdout)
+        text = georep(node, PRIMVOL, session, "status").stdout
+        if os.environ.get("MB_CAPTURE") == "1":
+            with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "georep", "status_mountbroker.xml"), "w", encoding="utf-8") as handle:
+                handle.write(text)
+        root = ET.fromstring(text)
         rows = [{c.tag: c.text for c in pair} for pair in root.iter("pair")]
         view = sorted((r.get("primary_node"), r.get("secondary_user"), r.get("status"), r.get("crawl_status")) for r in rows)
         if not seen or seen[-1] != view:

@@ -12,23 +12,31 @@ written while a session is active come through the live changelog, which on this
 primary worker in about half the runs never receives (see README, Geo-replication)."""
 
 import copy
+import json
 import os
+import subprocess
+import sys
 import time
 
 import georep_lab as lab
 import pytest
 from cluster import _wait_for
 from formula_root import formula_root
+import yaml
 from saltfactories.utils.functional import Loaders
 
 pytestmark = pytest.mark.cluster
 
 SSH_PORT = 2211
+SALT_CALL = os.path.join(os.path.dirname(sys.executable), "salt-call")
+PRIVATE_TMP = os.path.join(os.path.dirname(lab.__file__), "private_tmp.py")
+MB_ROOT = "/run/mountbroker-root"  # the node's own /run in its namespace: root-owned 0755 ancestors
 
 
 @pytest.fixture(scope="module")
 def georep_clusters(tmp_path_factory):
-    with lab.running(str(tmp_path_factory.mktemp("georep")), SSH_PORT) as clusters:
+    # the secondary nodes get a mount-broker user in their own /etc/passwd (the last test)
+    with lab.running(str(tmp_path_factory.mktemp("georep")), SSH_PORT, prepare=lab.local_users) as clusters:
         yield clusters
 
 
@@ -163,3 +171,106 @@ def test_the_formula_applies_the_pillar_session(georep_clusters, primary_loaders
         assert run()[sid]["changes"] == {"session": {"old": "started", "new": "deleted"}}
     finally:
         loaders.reset_state()
+
+
+def salt_call_on(node, config_dir, *args):
+    """``salt-call --local`` as if on secondary ``node``: in a mount namespace of its own where the
+    node's files are at their default paths (``lab.node_view``), so the formula's states change
+    that node's glusterd.vol, directories, users' files, and nothing of the host's."""
+    binds = [f"{source}={target}" for source, target in lab.node_view(node)]
+    proc = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "--", sys.executable, PRIVATE_TMP, "-", "-", *binds, "--",
+         SALT_CALL, "--local", "-c", config_dir, "--out=json", *args],
+        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.stdout, proc.stderr[-3000:]
+    states = json.loads(proc.stdout)["local"]
+    assert isinstance(states, dict), states  # a list holds render errors
+    return {key.split("_|-")[1]: value for key, value in states.items()}
+
+
+def test_a_non_root_session_through_the_mount_broker(georep_clusters, primary_loaders, tmp_path):
+    """``gluster:mountbroker`` and ``gluster:geo_replication_from`` (user geoaccount) applied by
+    the formula on each secondary node, glusterd restarted there (what the formula's service
+    state does on a real host), then a session to ``geoaccount@host::secvol``: its files arrive.
+    The user and group are made by the lab in each node's own /etc/passwd (``manage_users:
+    false``): Salt's ``user.present`` would replace /etc/passwd by rename(), which the bind
+    refuses."""
+    prim, sec, state = georep_clusters
+    gluster, states = primary_loaders.modules.gluster, primary_loaders.states
+    secondary = f"{lab.MB_USER}@{sec[0].address}::{lab.SECVOL}"
+    gluster.georep_secret_create()
+    keys = gluster.georep_public_keys()
+    pillar = {
+        "gluster": {
+            "server": {"manage_packages": False, "manage_service": False},
+            "mountbroker": {"root": MB_ROOT, "group": lab.MB_GROUP, "users": {lab.MB_USER: [lab.SECVOL]}, "manage_users": False},
+            "geo_replication_from": [{"keys": keys, "user": lab.MB_USER}],
+        }
+    }
+    (tmp_path / "pillar").mkdir()
+    (tmp_path / "pillar" / "top.sls").write_text("base:\n  '*':\n    - gluster\n")
+    (tmp_path / "pillar" / "gluster.sls").write_text(yaml.safe_dump(pillar))
+    formula = formula_root(str(tmp_path / "formula"))
+    configs = {}
+    for node in sec.nodes:
+        config_dir = tmp_path / f"conf{node.index}"
+        config_dir.mkdir()
+        config = {"id": f"sec{node.index}", "file_client": "local", "root_dir": str(tmp_path / f"root{node.index}"),
+                  "file_roots": {"base": [formula]}, "pillar_roots": {"base": [str(tmp_path / "pillar")]}}  # fmt: skip
+        (config_dir / "minion").write_text(yaml.safe_dump(config))
+        configs[node.index] = str(config_dir)
+        subprocess.run([SALT_CALL, "--local", "-c", str(config_dir), "--out=quiet", "saltutil.sync_all"],
+                       check=True, capture_output=True, stdin=subprocess.DEVNULL)  # fmt: skip
+
+    sls = "gluster.server,gluster.georep_keys"
+    volfile = os.path.join(sec[0].host, "etc-glusterfs", "glusterd.vol")
+    before = open(volfile, encoding="utf-8").read()
+    predicted = salt_call_on(sec[0], configs[1], "state.apply", sls, "test=True")
+    assert {sid for sid, r in predicted.items() if r["result"] is None} >= {
+        "gluster-glusterd-vol", "gluster-mountbroker-root", "gluster-mountbroker-dir-1", "gluster-mountbroker-dir-2",
+        "gluster-mountbroker-cli-log",
+        *(f"gluster-georep-keys-1-{n}" for n in range(1, len(keys) + 1))}, predicted  # fmt: skip
+    assert open(volfile, encoding="utf-8").read() == before, "test=True changed glusterd.vol"
+    for node in sec.nodes:
+        applied = salt_call_on(node, configs[node.index], "state.apply", sls)
+        failed = {sid: r["comment"] for sid, r in applied.items() if r["result"] is not True}
+        assert not failed, failed
+        volume_file = open(os.path.join(node.host, "etc-glusterfs", "glusterd.vol"), encoding="utf-8").read()
+        for line in (f"option mountbroker-root {MB_ROOT}", f"option geo-replication-log-group {lab.MB_GROUP}",
+                     f"option mountbroker-geo-replication.{lab.MB_USER} {lab.SECVOL}"):  # fmt: skip
+            assert line in volume_file, volume_file
+        root = os.stat(os.path.join(node.host, "run", "mountbroker-root"))
+        assert (root.st_uid, root.st_mode & 0o7777) == (0, 0o711)
+        for directory in (os.path.join(node.workdir, "geo-replication"), os.path.join(node.host, "log", "geo-replication-secondaries")):
+            found = os.stat(directory)
+            assert (found.st_gid, found.st_mode & 0o777) == (lab.MB_GID, 0o770), directory
+        authorized = os.path.join(lab.mb_home(node), ".ssh", "authorized_keys")
+        assert os.stat(authorized).st_uid == lab.MB_UID
+        assert [line.strip() for line in open(authorized, encoding="utf-8") if line.strip()] == keys
+        again = salt_call_on(node, configs[node.index], "state.apply", sls)
+        assert all(r["result"] is True and not r["changes"] for r in again.values()), again
+        node.restart(state)  # glusterd reads the mount-broker options when it starts
+    _wait_for(sec.pool_connected, 60, "the secondary pool after the glusterd restarts")
+    for node in sec.nodes:
+        lab.restart_sshd(node)
+
+    prim_mnt, sec_mnt = str(tmp_path / "prim"), str(tmp_path / "sec")
+    state["mounts"] += [prim_mnt, sec_mnt]
+    lab.save_state(state)
+    prim.mount(lab.PRIMVOL, prim_mnt)
+    sec.mount(lab.SECVOL, sec_mnt)
+    payloads = _write(prim_mnt, [f"brokered{i}.txt" for i in range(3)])
+    wanted = {"name": lab.PRIMVOL, "secondary": secondary, "ssh_port": SSH_PORT,
+              "config": {"secondary-access-mount": True}}  # fmt: skip
+    applied = states.gluster.geo_replication(**wanted)
+    assert applied.result is True and applied.changes["state"] == {"old": "stopped", "new": "started"}, applied.comment
+    try:
+        _wait_for(lambda: _arrived(sec_mnt, payloads), 150, "the primary's files on the secondary, as geoaccount", interval=2)
+    except TimeoutError as exc:
+        raise AssertionError(f"{exc}\n{prim[0].cli('volume', 'geo-replication', 'status').stdout}\n{lab.log_tails(prim, sec)}") from None
+    gluster.clear_cache()
+    session = gluster.georep_session(lab.PRIMVOL, secondary)
+    assert session["state"] == "started" and session["secondary_user"] == lab.MB_USER, session
+    gone = states.gluster.geo_replication(ensure="absent", **wanted)
+    assert gone.result is True and gone.changes == {"session": {"old": "started", "new": "deleted"}}, gone.comment

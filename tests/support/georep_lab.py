@@ -205,6 +205,83 @@ def start_sshd(node):
     return pidfile
 
 
+def restart_sshd(node):
+    """The node's sshd again, in the namespace of its current glusterd (after ``restart``): the
+    mount broker's mounts are made there, and a gsyncd spawned by an sshd of an earlier
+    namespace would not see them."""
+    pidfile = os.path.join(node.host, "sshd.pid")
+    with open(pidfile, encoding="utf-8") as handle:
+        pid = int(handle.read().strip())
+    os.kill(pid, signal.SIGTERM)
+    _wait_for(lambda: not os.path.exists(f"/proc/{pid}"), 10, f"sshd {pid} to stop")
+    if os.path.exists(pidfile):
+        os.remove(pidfile)
+    return start_sshd(node)
+
+
+# a mount-broker user and group that exist only in the secondary nodes' namespaces
+MB_USER, MB_GROUP, MB_UID, MB_GID = "geoaccount", "geogroup", 1500, 1500
+
+
+def mb_home(node):
+    return os.path.join(node.host, "home", MB_USER)
+
+
+def local_users(role, node):
+    """``up(prepare=...)`` hook: a secondary node gets its own /etc/passwd, /etc/group and
+    /etc/shadow with ``MB_USER``/``MB_GROUP`` added, its own /etc/glusterfs (a directory:
+    glusterd.vol is replaced by rename(), which a bind of the file refuses with EBUSY) and
+    /home, all bound in its namespace; the host's files are left alone."""
+    if role != "sec":
+        return
+    etc = os.path.join(node.host, "etc")
+    os.makedirs(etc, exist_ok=True)
+    for name, line in (("passwd", f"{MB_USER}:x:{MB_UID}:{MB_GID}::/home/{MB_USER}:/bin/bash"),
+                       ("group", f"{MB_GROUP}:x:{MB_GID}:{MB_USER}"), ("shadow", f"{MB_USER}:*:20000:0:99999:7:::")):  # fmt: skip
+        with open(f"/etc/{name}", encoding="utf-8") as handle:
+            lines = [x for x in handle.read().splitlines() if not x.startswith(f"{line.split(':')[0]}:")]
+        with open(os.path.join(etc, name), "w", encoding="utf-8") as handle:
+            handle.write("\n".join([*lines, line]) + "\n")
+        shutil.copystat(f"/etc/{name}", os.path.join(etc, name))
+    os.chown(os.path.join(etc, "shadow"), 0, os.stat("/etc/shadow").st_gid)
+    glusterfs = os.path.join(node.host, "etc-glusterfs")
+    if not os.path.exists(glusterfs):
+        shutil.copytree("/etc/glusterfs", glusterfs)
+    for path in (mb_home(node), os.path.join(mb_home(node), ".ssh")):
+        os.makedirs(path, exist_ok=True)
+        os.chown(path, MB_UID, MB_GID)
+        os.chmod(path, 0o700)
+    node.extra_binds = [
+        (os.path.join(etc, "passwd"), "/etc/passwd"), (os.path.join(etc, "group"), "/etc/group"),
+        (os.path.join(etc, "shadow"), "/etc/shadow"), (glusterfs, "/etc/glusterfs"),
+        (os.path.join(node.host, "home"), "/home"),
+    ]  # fmt: skip
+
+
+def node_view(node):
+    """``(source, target)`` binds that show a process the node's files at their default paths,
+    as its glusterd sees them (for ``salt-call`` run as if on that node)."""
+    host = node.host
+    return [(node.workdir, "/var/lib/glusterd"), (os.path.join(host, "log"), "/var/log/glusterfs"),
+            (os.path.join(host, "run"), "/run"), *node.extra_binds]  # fmt: skip
+
+
+def log_tails(prim, sec, lines=15):
+    """The ends of the logs that say why a session does not sync (for a failing test's message):
+    each secondary node's sshd and gsyncd logs, each primary node's gsyncd log."""
+    wanted = [os.path.join(n.host, "sshd.log") for n in sec.nodes]
+    for cl, sub in ((sec, "geo-replication-secondaries"), (prim, "geo-replication")):
+        for node in cl.nodes:
+            for dirpath, _dirs, files in os.walk(os.path.join(node.host, "log", sub)):
+                wanted += [os.path.join(dirpath, f) for f in files if f.endswith(".log")]
+    text = []
+    for path in wanted:
+        if os.path.exists(path):
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                text.append(f"== {path}\n" + "".join(handle.readlines()[-lines:]))
+    return "\n".join(text)
+
+
 def authorized_keys(node):
     return os.path.join(node.host, "root", ".ssh", "authorized_keys")
 
@@ -338,14 +415,14 @@ def down():
 
 
 @contextlib.contextmanager
-def running(top, ssh_port=2211):
+def running(top, ssh_port=2211, prepare=None):
     """The lab up under ``top`` for a test module: ``(primary, secondary, state)``; down
-    afterwards, also when the set-up fails half way."""
+    afterwards, also when the set-up fails half way. ``prepare``: as for ``up``."""
     for tool in ("/usr/sbin/sshd", "/usr/lib/openssh/sftp-server", shutil.which("rsync") or "/usr/bin/rsync"):
         assert os.path.exists(tool), f"{tool} missing: scripts/setup.sh installs openssh-server and rsync"
     configure(top, ssh_port)
     try:
-        yield up()
+        yield up(prepare=prepare)
     finally:
         down()
 

@@ -11,7 +11,8 @@ fails on one of them. On real hosts every glusterd has its own /tmp; this gives 
 the same. ``KEEP`` (the test cluster's directory, with the bricks) stays visible.
 
 Each ``SRC=DST`` is bind-mounted first (in this namespace only): a node's own TLS files over
-the fixed path gluster reads them from (``/usr/lib/ssl`` on Debian), for example.
+the fixed path gluster reads them from (``/usr/lib/ssl`` on Debian), for example. With ``-`` as
+NODE_TMP (and KEEP), /tmp stays the host's: only the binds are made.
 """
 
 import os
@@ -23,10 +24,12 @@ def main(argv):
     split = argv.index("--")
     node_tmp, keep, *binds = argv[:split]
     command = argv[split + 1 :]
-    node_tmp, keep = os.path.abspath(node_tmp), os.path.abspath(keep)
     for bind in binds:
         source, _, target = bind.partition("=")
         subprocess.run(["mount", "--bind", source, target], check=True)
+    if node_tmp == "-":
+        os.execvp(command[0], command)
+    node_tmp, keep = os.path.abspath(node_tmp), os.path.abspath(keep)
     os.makedirs(node_tmp, exist_ok=True)
     if os.path.commonpath([keep, "/tmp"]) == "/tmp":
         inside = os.path.join(node_tmp, os.path.relpath(keep, "/tmp"))

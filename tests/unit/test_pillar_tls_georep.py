@@ -114,3 +114,77 @@ def test_geo_replication_problems_name_their_path(sessions, started, path):
     raw["volumes"]["gv0"].update(geo_replication=sessions, started=started)
     _model, problems = gp.build_model(raw, "gfs1")
     assert any(problem.startswith(path) for problem in problems), problems
+
+
+KEY_LINE = 'command="/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd" ssh-rsa AAAAB3NzaC1yc2E root@gfs1'
+
+
+def test_geo_replication_from_sources():
+    raw = pillar(geo_replication_from=[{"minion": "gfs1"}, {"keys": [KEY_LINE], "user": "geoaccount", "config": "/srv/keys"},
+                                       {"minion": "G@role:primary", "tgt_type": "compound"}])  # fmt: skip
+    model, problems = gp.build_model(raw, "gfs1")
+    assert problems == []
+    assert model["georep_from"] == [
+        {"minion": "gfs1", "tgt_type": "glob", "keys": [], "user": "root", "config": None},
+        {"minion": None, "tgt_type": "glob", "keys": [KEY_LINE], "user": "geoaccount", "config": "/srv/keys"},
+        {"minion": "G@role:primary", "tgt_type": "compound", "keys": [], "user": "root", "config": None},
+    ]
+    assert gp.build_model(pillar(), "gfs1")[0]["georep_from"] == []
+
+
+@pytest.mark.parametrize(
+    "sources, path",
+    [
+        ({"minion": "gfs1"}, "gluster:geo_replication_from: must be a list"),
+        ([{}], "gluster:geo_replication_from:0: give minion"),
+        ([{"minion": "gfs1", "keys": [KEY_LINE]}], "gluster:geo_replication_from:0: give minion"),
+        ([{"minion": "gfs1\nx"}], "gluster:geo_replication_from:0:minion: 'gfs1\\nx' must be a Salt target"),
+        ([{"minion": "gfs1", "tgt_type": "nodegroup"}], "gluster:geo_replication_from:0:tgt_type: 'nodegroup' must be one of"),
+        ([{"keys": ["ssh-rsa AAAA; rm -rf /"]}], "gluster:geo_replication_from:0:keys:0: 'ssh-rsa AAAA; rm -rf /' is not an ssh public key line"),
+        ([{"keys": []}], "gluster:geo_replication_from:0:keys: must be a list of public key lines"),
+        ([{"minion": "gfs1", "user": "Geo Account"}], "gluster:geo_replication_from:0:user: 'Geo Account' must be a user name"),
+        ([{"minion": "gfs1", "config": "../../etc/passwd"}], "gluster:geo_replication_from:0:config: '../../etc/passwd' must be an authorized_keys path"),
+        ([{"minion": "gfs1", "home": "/root"}], "gluster:geo_replication_from:0:home: unknown key"),
+    ],
+)
+def test_geo_replication_from_problems_name_their_path(sources, path):
+    _model, problems = gp.build_model(pillar(geo_replication_from=sources), "gfs1")
+    assert any(problem.startswith(path) for problem in problems), problems
+
+
+def test_mountbroker_becomes_glusterd_options():
+    raw = pillar(mountbroker={"users": {"geoaccount": ["gv0-copy", "gv1-copy"], "geo2": "gv2-copy"}})
+    model, problems = gp.build_model(raw, "gfs1")
+    assert problems == []
+    assert model["mountbroker"] == {
+        "root": "/var/mountbroker-root", "group": "geogroup", "manage_users": True,
+        "users": {"geoaccount": ["gv0-copy", "gv1-copy"], "geo2": ["gv2-copy"]},
+        "glusterd_options": {"mountbroker-root": "/var/mountbroker-root", "geo-replication-log-group": "geogroup",
+                             "mountbroker-geo-replication.geoaccount": "gv0-copy,gv1-copy",
+                             "mountbroker-geo-replication.geo2": "gv2-copy"},
+    }  # fmt: skip
+    assert model["server"]["glusterd_options"] == model["mountbroker"]["glusterd_options"]
+    assert gp.build_model(pillar(), "gfs1")[0]["mountbroker"] is None
+
+
+@pytest.mark.parametrize(
+    "mountbroker, server, path",
+    [
+        ([], None, "gluster:mountbroker: must be a mapping"),
+        ({}, None, "gluster:mountbroker:users: must be a mapping of user"),
+        ({"users": {"root": ["gv0"]}}, None, "gluster:mountbroker:users:root: must be a system user name other than root"),
+        ({"users": {"geo": []}}, None, "gluster:mountbroker:users:geo: must be a list of volume names"),
+        ({"users": {"geo": ["bad vol"]}}, None, "gluster:mountbroker:users:geo: volume 'bad vol'"),
+        ({"users": {"geo": ["v"]}, "root": "relative/dir"}, None, "gluster:mountbroker:root: 'relative/dir' must be an absolute"),
+        ({"users": {"geo": ["v"]}, "root": "/"}, None, "gluster:mountbroker:root: '/' must be an absolute"),
+        ({"users": {"geo": ["v"]}, "group": "geo group"}, None, "gluster:mountbroker:group: 'geo group' must be a group name"),
+        ({"users": {"geo": ["v"]}, "manage_users": "yes"}, None, "gluster:mountbroker:manage_users: 'yes' must be true or false"),
+        ({"users": {"geo": ["v"]}, "uid": 1500}, None, "gluster:mountbroker:uid: unknown key"),
+        ({"users": {"geo": ["v"]}}, {"glusterd_options": {"mountbroker-root": "/x"}},
+         "gluster:server:glusterd_options:mountbroker-root: set by gluster:mountbroker"),
+    ],
+)  # fmt: skip
+def test_mountbroker_problems_name_their_path(mountbroker, server, path):
+    top = {"mountbroker": mountbroker, **({"server": server} if server else {})}
+    _model, problems = gp.build_model(pillar(**top), "gfs1")
+    assert any(problem.startswith(path) for problem in problems), problems
