@@ -49,7 +49,7 @@ VOLUME_KEYS = {
     "auth": "client access: {allow: [...], reject: [...]} of addresses, IPv4 networks, * wildcards or hostnames",
     "quota": "directory quotas: {enabled, limits: {/dir: {hard: 10GB, soft: 80}}, object_limits: {/dir: {hard: 1000}}, reset_unmanaged}",
     "profiles": "tuning profiles applied before options, in order: gluster group files (virt, metadata-cache, ...) or gluster:profiles names",
-    "snapshots": "snapshot settings of this volume: {hard_limit: 1-256}",
+    "snapshots": "snapshot settings of this volume: {hard_limit: 1-256, schedule: {prefix: {keep, hours}}}",
     "tls": "I/O encryption: true, or {enabled, allow: [certificate CNs beyond the nodes and its clients], restart}",
     "geo_replication": "sessions to secondary volumes: {host::volume: {ensure, ssh_port, config, force}}",
 }
@@ -450,6 +450,45 @@ def _snapshots(where, raw, allowed, problems):
     return settings or None
 
 
+SNAPSHOT_INTERVALS = ("seconds", "minutes", "hours", "days")
+
+
+def _snapshot_schedule(where, raw, problems):
+    """A volume's ``snapshots:schedule`` -> ``{prefix: {"keep", "interval": (unit, count),
+    "ensure"}}``: Salt scheduler jobs (on the leader) running ``gluster.snapshot_rotate``."""
+    if not isinstance(raw, dict) or not raw:
+        problems.add(where, "must be a mapping of snapshot name prefix -> {keep, hours (or seconds, minutes, days), ensure}")
+        return {}
+    jobs = {}
+    for prefix, spec in raw.items():
+        here = f"{where}:{prefix}"
+        found = validate.snapshot_name_problems(prefix, "prefix")
+        if found:
+            problems.add(here, "; ".join(found))
+            continue
+        if not isinstance(spec, dict):
+            problems.add(here, "must be a mapping with keep and one of seconds, minutes, hours, days")
+            continue
+        for key in spec:
+            if key not in ("keep", "ensure", *SNAPSHOT_INTERVALS):
+                problems.add(f"{here}:{key}", f"unknown key; allowed: ensure, keep, {', '.join(SNAPSHOT_INTERVALS)}")
+        ensure = spec.get("ensure", "present")
+        if ensure not in ("present", "absent"):
+            problems.add(f"{here}:ensure", f"{ensure!r} must be present or absent")
+        keep = spec.get("keep")
+        if ensure == "present" and not _int_at_least(keep, 1):
+            problems.add(f"{here}:keep", f"{keep!r} must be the number of snapshots to keep (at least 1)")
+        given = [unit for unit in SNAPSHOT_INTERVALS if unit in spec]
+        if ensure == "present" and len(given) != 1:
+            problems.add(here, f"give one interval of {', '.join(SNAPSHOT_INTERVALS)}")
+        for unit in given:
+            if not _int_at_least(spec[unit], 1):
+                problems.add(f"{here}:{unit}", f"{spec[unit]!r} must be a whole number of at least 1")
+        interval = (given[0], spec[given[0]]) if given else None
+        jobs[str(prefix)] = {"keep": keep, "interval": interval, "ensure": ensure}
+    return jobs
+
+
 def _tls(raw, nodes, problems):
     """``gluster:tls`` -> ``{"ca", "certificate", "key", "names", "management"}`` or None."""
     if raw is None:
@@ -704,7 +743,13 @@ def _volume(name, spec, nodes, problems, defined_profiles=None):
     auth = _auth(path, spec["auth"], nodes, options, problems) if "auth" in spec else {}
     quota = _quota(path, spec["quota"], options, problems) if "quota" in spec else None
     profiles = _volume_profiles(path, spec["profiles"], defined_profiles or {}, problems) if "profiles" in spec else []
-    snapshots = _snapshots(f"{path}:snapshots", spec.get("snapshots"), ["hard_limit"], problems)
+    raw_snapshots = spec.get("snapshots")
+    schedule = {}
+    if isinstance(raw_snapshots, dict) and "schedule" in raw_snapshots:
+        raw_snapshots = dict(raw_snapshots)
+        schedule = _snapshot_schedule(f"{path}:snapshots:schedule", raw_snapshots.pop("schedule"), problems)
+        raw_snapshots = raw_snapshots or None
+    snapshots = _snapshots(f"{path}:snapshots", raw_snapshots, ["hard_limit", "schedule"], problems)
     tls = _volume_tls(path, spec["tls"], options, problems) if "tls" in spec else None
     georep = _georep(path, spec["geo_replication"], spec.get("started", True) is not False, problems) if "geo_replication" in spec else {}
     if quota and spec.get("started", True) is False:
@@ -728,6 +773,7 @@ def _volume(name, spec, nodes, problems, defined_profiles=None):
         "quota": quota,
         "profiles": profiles,
         "snapshots": snapshots,
+        "snapshot_schedule": schedule,
         "tls": tls,
         "geo_replication": georep,
         # options the bricks take up only when restarted (TLS) may restart a started volume

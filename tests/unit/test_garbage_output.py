@@ -89,6 +89,8 @@ ANSWERS.update({
                  "status_detail_active", "status_active_from_primary_node2", "status_all_sessions",
                  "status_volume_sessions", "status_paused", "status_stopped")
 })  # fmt: skip
+ANSWERS["georep/status_mountbroker.xml"] = (["volume", "geo-replication", "primvol", "geoaccount@127.1.14.1::secvol", "status"],
+                                            (gx.parse_georep_status,))  # fmt: skip
 ANSWERS.update({
     "georep/config_get_all.xml": ([*GEOREP, "config"], (gx.parse_georep_config,)),
     "georep/config_get_one.xml": ([*GEOREP, "config", "ssh-port"], (gx.parse_georep_config,)),

@@ -49,7 +49,7 @@ def test_an_active_session():
     [
         ("status_just_started.xml", None), ("status_detail_just_started.xml", None), ("status_active.xml", None),
         ("status_active_from_primary_node2.xml", None), ("status_paused.xml", {"Paused"}), ("status_stopped.xml", {"Stopped"}),
-        ("status_all_sessions.xml", None), ("status_volume_sessions.xml", None),
+        ("status_all_sessions.xml", None), ("status_volume_sessions.xml", None), ("status_mountbroker.xml", {"Active"}),
     ],
 )  # fmt: skip
 def test_every_captured_status_parses(name, statuses):
@@ -57,6 +57,22 @@ def test_every_captured_status_parses(name, statuses):
     assert sessions and all(len(s["pairs"]) == 2 for s in sessions)
     if statuses:
         assert {p["status"] for s in sessions for p in s["pairs"]} == statuses
+
+
+def test_a_mount_broker_session_names_its_secondary_without_the_user():
+    """gluster names a non-root session's secondary ``geoaccount@host::volume`` (a root one
+    ``host::volume``): both parse to host::volume, the user in ``secondary_user``
+    (tests/data/study_mountbroker.py, MB_CAPTURE=1)."""
+    (session,) = status("status_mountbroker.xml")
+    assert session["secondary"] == "127.1.14.1::secvol" and session["secondary_user"] == "geoaccount"
+
+
+def test_georep_session_matches_the_user(monkeypatch):
+    fake = Runner("status_mountbroker.xml")
+    answer_gluster_with(monkeypatch, GLUSTER, fake.run)
+    assert GLUSTER.georep_session("primvol", "geoaccount@127.1.14.1::secvol")["state"] == "started"
+    assert GLUSTER.georep_session("primvol", "127.1.14.1::secvol") is None  # root's session: another one
+    assert GLUSTER.georep_session("primvol", "other@127.1.14.1::secvol") is None
 
 
 def test_config_parsed_with_the_names_config_takes():
