@@ -135,6 +135,27 @@ gluster-volume-{{ name }}-snapshots:
     - require:
       - gluster: gluster-volume-{{ name }}
 {%-   endfor %}
+{#- snapshot schedules: jobs of this (leader) minion's Salt scheduler running snapshot_rotate;
+    they need the minion daemon running (the scheduler lives there) #}
+{%-   for name, volume in model.volumes | dictsort %}
+{%-     for prefix, job in volume.snapshot_schedule | dictsort %}
+
+gluster-volume-{{ name }}-snapshot-schedule-{{ prefix }}:
+{%-       if job.ensure == 'absent' or volume.ensure == 'absent' %}
+  schedule.absent:
+    - name: {{ ('gluster-snapshot-' ~ name ~ '-' ~ prefix) | json }}
+{%-       else %}
+  schedule.present:
+    - name: {{ ('gluster-snapshot-' ~ name ~ '-' ~ prefix) | json }}
+    - function: gluster.snapshot_rotate
+    - job_args: {{ [name, prefix, job.keep] | json }}
+    - {{ job.interval[0] }}: {{ job.interval[1] }}
+    - persist: true
+    - require:
+      - gluster: gluster-volume-{{ name }}
+{%-       endif %}
+{%-     endfor %}
+{%-   endfor %}
 {%-   set georep_live = [] %}
 {%-   for name, volume in model.volumes | dictsort if volume.ensure != 'absent' %}
 {%-     for secondary, session in volume.geo_replication | dictsort if session.ensure != 'absent' %}

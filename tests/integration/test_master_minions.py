@@ -1,7 +1,10 @@
 """Through a real salt-master: the module reaches the minions by saltutil.sync_all and each
 minion answers with its own node's view of the pool."""
 
+import json
+
 import pytest
+from cluster import _wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -50,3 +53,59 @@ def test_bad_input_reaches_the_caller_as_a_clear_error(salt_cli, synced):
     ret = salt_cli.run("gluster.volume_info", "bad;name", minion_tgt="gfs1")
     text = str(ret.data)
     assert "volume name 'bad;name' is not allowed" in text, ret
+
+
+def test_a_snapshot_schedule_from_the_pillar_runs_in_the_minion(salt_master, salt_cli, synced, pillar_dir, gluster_cluster):
+    """``gluster:volumes:<v>:snapshots:schedule`` puts a job in the leader minion's Salt scheduler;
+    the running minion runs ``gluster.snapshot_rotate`` on time against its real glusterd, whose
+    answer on this machine (bricks not on thin LVs) comes back to the master as the job's return;
+    ``ensure: absent`` takes the job out."""
+    node = gluster_cluster[0]
+    schedule = {"every5s": {"keep": 2, "seconds": 5}}
+    volume = {"type": "distribute", "bricks": [f"{node.address}:{node.brickdir}/snapsched"], "force": True,
+              "snapshots": {"schedule": schedule}}  # fmt: skip
+    pillar = {"gluster": {"nodes": {f"gfs{n.index}": n.address for n in gluster_cluster.nodes}, "peer_timeout": 30,
+                          "server": {"manage_packages": False, "manage_service": False}, "volumes": {"snapsched": volume}}}  # fmt: skip
+    run_cli = salt_master.salt_run_cli(timeout=120)
+    job = "gluster-snapshot-snapsched-every5s"
+
+    def apply(test=False):
+        (pillar_dir / "gluster.sls").write_text(json.dumps(pillar))
+        assert salt_cli.run("saltutil.refresh_pillar", "wait=True", minion_tgt="gfs1").returncode == 0
+        ret = salt_cli.run("state.apply", "gluster.volumes", *(["test=True"] if test else []), minion_tgt="gfs1", _timeout=300)
+        assert isinstance(ret.data, dict), ret
+        return {key.split("_|-")[1]: value for key, value in ret.data.items()}
+
+    def rotations():
+        jobs = run_cli.run("jobs.list_jobs", "search_function=gluster.snapshot_rotate").data or {}
+        return {jid: run_cli.run("jobs.lookup_jid", jid).data for jid, info in jobs.items() if "snapsched" in str(info.get("Arguments"))}
+
+    try:
+        predicted = apply(test=True)["gluster-volume-snapsched-snapshot-schedule-every5s"]
+        assert predicted["changes"] == {job: "added"}, predicted
+        assert job not in (salt_cli.run("schedule.list", "return_yaml=False", minion_tgt="gfs1").data or {})
+        applied = apply()
+        failed = {sid: r["comment"] for sid, r in applied.items() if r["result"] is not True}
+        assert not failed, failed
+        listed = salt_cli.run("schedule.list", "return_yaml=False", minion_tgt="gfs1").data
+        assert listed[job]["function"] == "gluster.snapshot_rotate" and listed[job]["args"] == ["snapsched", "every5s", 2], listed
+        assert listed[job]["seconds"] == 5
+        seen = {}
+        _wait_for(lambda: seen.update(rotations()) or seen, 60, "a scheduled snapshot_rotate in the master's job cache", interval=3)
+        # gluster's refusal raises in snapshot_rotate: Salt's scheduler returns only that (the
+        # traceback with gluster's message is in the minion's log); glusterd logs the attempt
+        assert all(ret == {"gfs1": "Unhandled exception running gluster.snapshot_rotate"} for ret in seen.values()), seen
+        with open(node.log_file, encoding="utf-8", errors="replace") as handle:
+            refused = [line for line in handle if "every5s-" in line or ("snapsched" in line and "thin" in line)]
+        assert refused, "glusterd logged no snapshot of snapsched"
+        again = apply()
+        assert all(r["result"] is True and not r["changes"] for r in again.values()), again
+        schedule["every5s"] = {"ensure": "absent"}
+        removed = apply()["gluster-volume-snapsched-snapshot-schedule-every5s"]
+        assert removed["result"] is True and removed["changes"], removed
+        assert job not in (salt_cli.run("schedule.list", "return_yaml=False", minion_tgt="gfs1").data or {})
+    finally:
+        salt_cli.run("schedule.delete", job, minion_tgt="gfs1")
+        (pillar_dir / "gluster.sls").write_text("{}\n")
+        for args in (("volume", "stop", "snapsched", "force"), ("volume", "delete", "snapsched")):
+            node.cli(*args, check=False)

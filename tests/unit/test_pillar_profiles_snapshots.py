@@ -190,3 +190,38 @@ def test_pillar_snapshot_problems_name_their_path(top, volume, path):
     raw.update(top)
     _model, problems = gp.build_model(raw, "gfs1")
     assert any(problem.startswith(path) for problem in problems), problems
+
+
+def test_pillar_snapshot_schedule():
+    schedule = {"hourly": {"keep": 24, "hours": 1}, "daily": {"keep": 7, "days": 1}, "old": {"ensure": "absent"}}
+    model, problems = gp.build_model(pillar(snapshots={"hard_limit": 50, "schedule": schedule}), "gfs1")
+    assert problems == []
+    assert model["volumes"]["vm"]["snapshots"] == {"hard_limit": 50}
+    assert model["volumes"]["vm"]["snapshot_schedule"] == {
+        "hourly": {"keep": 24, "interval": ("hours", 1), "ensure": "present"},
+        "daily": {"keep": 7, "interval": ("days", 1), "ensure": "present"},
+        "old": {"keep": None, "interval": None, "ensure": "absent"},
+    }
+    model, problems = gp.build_model(pillar(snapshots={"schedule": {"m": {"keep": 1, "minutes": 30}}}), "gfs1")
+    assert problems == [] and model["volumes"]["vm"]["snapshots"] is None
+    assert model["volumes"]["vm"]["snapshot_schedule"] == {"m": {"keep": 1, "interval": ("minutes", 30), "ensure": "present"}}
+
+
+@pytest.mark.parametrize(
+    "schedule, path",
+    [
+        ([], "gluster:volumes:vm:snapshots:schedule: must be a mapping of snapshot name prefix"),
+        ({"bad prefix": {"keep": 1, "hours": 1}}, "gluster:volumes:vm:snapshots:schedule:bad prefix: prefix 'bad prefix'"),
+        ({"h": {"hours": 1}}, "gluster:volumes:vm:snapshots:schedule:h:keep: None must be the number of snapshots to keep"),
+        ({"h": {"keep": 0, "hours": 1}}, "gluster:volumes:vm:snapshots:schedule:h:keep: 0 must be"),
+        ({"h": {"keep": 2}}, "gluster:volumes:vm:snapshots:schedule:h: give one interval of seconds, minutes, hours, days"),
+        ({"h": {"keep": 2, "hours": 1, "days": 1}}, "gluster:volumes:vm:snapshots:schedule:h: give one interval"),
+        ({"h": {"keep": 2, "hours": "1h"}}, "gluster:volumes:vm:snapshots:schedule:h:hours: '1h' must be a whole number"),
+        ({"h": {"keep": 2, "hours": 1, "cron": "0 * * * *"}}, "gluster:volumes:vm:snapshots:schedule:h:cron: unknown key"),
+        ({"h": {"ensure": "gone"}}, "gluster:volumes:vm:snapshots:schedule:h:ensure: 'gone' must be present or absent"),
+        ({"h": "hourly"}, "gluster:volumes:vm:snapshots:schedule:h: must be a mapping with keep"),
+    ],
+)
+def test_pillar_snapshot_schedule_problems_name_their_path(schedule, path):
+    _model, problems = gp.build_model(pillar(snapshots={"schedule": schedule}), "gfs1")
+    assert any(problem.startswith(path) for problem in problems), problems
