@@ -137,11 +137,11 @@ gluster-volume-{{ name }}-snapshots:
 {%-   endfor %}
 {#- snapshot schedules: jobs of this (leader) minion's Salt scheduler running snapshot_rotate;
     they need the minion daemon running (the scheduler lives there) #}
-{%-   for name, volume in model.volumes | dictsort %}
+{%-   for name, volume in model.volumes | dictsort if volume.ensure != 'absent' %}
 {%-     for prefix, job in volume.snapshot_schedule | dictsort %}
 
 gluster-volume-{{ name }}-snapshot-schedule-{{ prefix }}:
-{%-       if job.ensure == 'absent' or volume.ensure == 'absent' %}
+{%-       if job.ensure == 'absent' %}
   schedule.absent:
     - name: {{ ('gluster-snapshot-' ~ name ~ '-' ~ prefix) | json }}
 {%-       else %}
