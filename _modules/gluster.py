@@ -1003,6 +1003,58 @@ def volume_options_plan(name, options, reset_unmanaged=False, profiles=None):  #
     return {"set": to_set, "reset": to_reset, "current": current, "profiles": sources, "restart": restart}
 
 
+def _mounted_glusterfs(mountpoint):
+    """Whether ``mountpoint`` is a GlusterFS FUSE mount (from /proc/mounts)."""
+    with open("/proc/mounts", encoding="utf-8") as handle:
+        for line in handle:
+            fields = line.split()
+            if len(fields) >= 3 and fields[2] == "fuse.glusterfs" and fields[1].replace("\\040", " ") == mountpoint:
+                return True
+    return False
+
+
+def mount_connections(mountpoint):
+    """
+    The bricks a GlusterFS FUSE mount on this minion is connected to, from the client's own
+    view (its ``.meta/graphs/active``): ``{client: {"brick": "host:/path", "connected":
+    bool}}``, one entry per brick of the volume. A mount answers as soon as its graph is up, a
+    few seconds before every brick connection may be: files that hash to a brick not connected
+    yet fail with EIO meanwhile.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt web1 gluster.mount_connections /mnt/gv0
+    """
+    _check(validate.brick_path_problems(mountpoint, "mount point"), "mount_connections")
+    if not _mounted_glusterfs(mountpoint):
+        raise CommandExecutionError(f"{mountpoint} is not a GlusterFS mount")
+    active = os.path.join(mountpoint, ".meta", "graphs", "active")
+    clients = {}
+    try:
+        names = sorted(os.listdir(active))
+    except OSError as exc:
+        raise CommandExecutionError(f"cannot read {active}: {exc}") from None
+    for name in names:
+        try:
+            with open(os.path.join(active, name, "type"), encoding="utf-8") as handle:
+                if handle.read().strip() != "protocol/client":
+                    continue
+            with open(os.path.join(active, name, "private"), encoding="utf-8") as handle:
+                private = handle.read()
+            options = {}
+            for option in ("remote-host", "remote-subvolume"):  # one file per option
+                with open(os.path.join(active, name, "options", option), encoding="utf-8") as handle:
+                    options[option] = handle.read().strip()
+        except OSError:
+            continue
+        connected = re.search(r"^connected = (\d+)", private, re.MULTILINE)
+        clients[name] = {"brick": f"{options['remote-host']}:{options['remote-subvolume']}",
+                         "connected": bool(connected and connected.group(1) == "1")}  # fmt: skip
+    return clients
+
+
 def state_runs_wait(timeout=600):
     """
     Wait until no other state run (``state.*``: a highstate, ``state.sls``, ...) is running on

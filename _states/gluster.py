@@ -743,6 +743,33 @@ def volume_options(name, options=None, reset_unmanaged=False, profiles=None, res
         return _fail(ret, f"volume {name}: {exc}")
 
 
+def mount_connected(name, timeout=30):
+    """
+    The GlusterFS mount at ``name`` is connected to every brick of its volume (waits at most
+    ``timeout`` seconds): a fresh mount answers a few seconds before all its brick connections
+    are up, and a file that hashes to a brick not connected yet fails with EIO. Never changes
+    anything; fails naming the bricks still unreachable after ``timeout``.
+    """
+    ret = _ret(name)
+    deadline = time.monotonic() + float(timeout)
+    try:
+        if __opts__["test"] and not os.path.ismount(name):
+            ret["result"] = None
+            ret["comment"] = f"would wait up to {timeout}s for the mount {name} to reach every brick"
+            return ret
+        while True:
+            clients = __salt__["gluster.mount_connections"](name)
+            missing = sorted(c["brick"] for c in clients.values() if not c["connected"])
+            if clients and not missing:
+                ret["comment"] = f"{name} is connected to all {len(clients)} bricks"
+                return ret
+            if time.monotonic() >= deadline:
+                return _fail(ret, f"{name}: not connected to {', '.join(missing) or 'any brick'} after {timeout}s")
+            time.sleep(0.5)
+    except ERRORS as exc:
+        return _fail(ret, f"{name}: {exc}")
+
+
 def op_version(name="max"):
     """The cluster op-version is at least ``name`` (a number, or ``max``); it is never lowered."""
     ret = _ret(str(name))

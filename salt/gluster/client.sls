@@ -44,4 +44,14 @@ gluster-mount-{{ mountpoint }}:
       - test: gluster-tls-ready     {#- its certificate in place before it mounts #}
       {%- endif %}
     {%- endif %}
+{%-   if mount.mounted %}
+
+{#- a fresh mount answers before every brick connection is up (EIO meanwhile) #}
+gluster-mount-{{ mountpoint }}-connected:
+  gluster.mount_connected:
+    - name: {{ mountpoint | json }}
+    - timeout: 30
+    - require:
+      - mount: gluster-mount-{{ mountpoint }}
+{%-   endif %}
 {%- endfor %}
