@@ -72,6 +72,7 @@ from saltext_gluster_utils import gluster_layout as layouts  # noqa: E402
 from saltext_gluster_utils import gluster_options as options_diff  # noqa: E402
 from saltext_gluster_utils import gluster_pillar as pillar_model  # noqa: E402
 from saltext_gluster_utils import gluster_reshape as reshape  # noqa: E402
+from saltext_gluster_utils import gluster_storage as storage  # noqa: E402
 from saltext_gluster_utils import gluster_validate as validate  # noqa: E402
 from saltext_gluster_utils import gluster_xml as parse  # noqa: E402
 
@@ -1004,13 +1005,10 @@ def volume_options_plan(name, options, reset_unmanaged=False, profiles=None):  #
 
 
 def _mounted_glusterfs(mountpoint):
-    """Whether ``mountpoint`` is a GlusterFS FUSE mount (from /proc/mounts)."""
-    with open("/proc/mounts", encoding="utf-8") as handle:
-        for line in handle:
-            fields = line.split()
-            if len(fields) >= 3 and fields[2] == "fuse.glusterfs" and fields[1].replace("\\040", " ") == mountpoint:
-                return True
-    return False
+    """Whether ``mountpoint`` is a GlusterFS FUSE mount (from /proc/self/mountinfo)."""
+    with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+        mounts = storage.parse_mountinfo(handle.read())
+    return any(m["mountpoint"] == mountpoint and m["fstype"] == "fuse.glusterfs" for m in mounts)
 
 
 def mount_connections(mountpoint):
