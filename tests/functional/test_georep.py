@@ -16,11 +16,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import georep_lab as lab
 import pytest
 from cluster import _wait_for
+from dataset import lost_or_changed
+from dataset import write_files
 from formula_root import formula_root
 import yaml
 from saltfactories.utils.functional import Loaders
@@ -53,25 +54,6 @@ def primary_loaders(georep_clusters, minion_opts, tmp_path):
         loaders.reset_state()
 
 
-def _write(directory, names):
-    payloads = {name: f"geo-replicated {name} {time.time()}\n" for name in names}
-    for name, data in payloads.items():
-        with open(os.path.join(directory, name), "w", encoding="utf-8") as handle:
-            handle.write(data)
-    return payloads
-
-
-def _arrived(directory, payloads):
-    for name, data in payloads.items():
-        try:
-            with open(os.path.join(directory, name), encoding="utf-8") as handle:
-                if handle.read() != data:
-                    return False
-        except OSError:
-            return False
-    return True
-
-
 def test_a_session_from_salt_copies_the_files(georep_clusters, primary_loaders, tmp_path):
     prim, sec, state = georep_clusters
     gluster, states = primary_loaders.modules.gluster, primary_loaders.states
@@ -86,12 +68,8 @@ def test_a_session_from_salt_copies_the_files(georep_clusters, primary_loaders, 
             ret = states.ssh_auth.present(name=key, user="root", config=lab.authorized_keys(node))
             assert ret.result is True, ret.comment
 
-    prim_mnt, sec_mnt = str(tmp_path / "prim"), str(tmp_path / "sec")
-    state["mounts"] += [prim_mnt, sec_mnt]
-    lab.save_state(state)
-    prim.mount(lab.PRIMVOL, prim_mnt)
-    sec.mount(lab.SECVOL, sec_mnt)
-    payloads = _write(prim_mnt, [f"file{i}.txt" for i in range(4)])
+    prim_mnt, sec_mnt = lab.mount_both(prim, sec, state, str(tmp_path))
+    payloads = write_files(prim_mnt, count=4, prefix="file")
 
     wanted = {"name": lab.PRIMVOL, "secondary": secondary, "ssh_port": SSH_PORT,
               "config": {"secondary-access-mount": True}}  # fmt: skip
@@ -106,7 +84,7 @@ def test_a_session_from_salt_copies_the_files(georep_clusters, primary_loaders, 
 
     applied = states.gluster.geo_replication(**wanted)
     assert applied.result is True and applied.changes == predicted.changes, applied.comment
-    _wait_for(lambda: _arrived(sec_mnt, payloads), 150, "the primary's files on the secondary", interval=2)
+    _wait_for(lambda: not lost_or_changed(sec_mnt, payloads), 150, "the primary's files on the secondary", interval=2)
 
     gluster.clear_cache()
     session = gluster.georep_session(lab.PRIMVOL, secondary)
@@ -128,7 +106,7 @@ def test_a_session_from_salt_copies_the_files(georep_clusters, primary_loaders, 
     assert gone.result is True and gone.changes == {"session": {"old": "started", "new": "deleted"}}, gone.comment
     gluster.clear_cache()
     assert gluster.georep_session(lab.PRIMVOL, secondary) is None
-    assert _arrived(sec_mnt, payloads), "deleting the session leaves the secondary's data"
+    assert not lost_or_changed(sec_mnt, payloads), "deleting the session leaves the secondary's data"
 
 
 def test_the_formula_applies_the_pillar_session(georep_clusters, primary_loaders, tmp_path):
@@ -255,18 +233,14 @@ def test_a_non_root_session_through_the_mount_broker(georep_clusters, primary_lo
     for node in sec.nodes:
         lab.restart_sshd(node)
 
-    prim_mnt, sec_mnt = str(tmp_path / "prim"), str(tmp_path / "sec")
-    state["mounts"] += [prim_mnt, sec_mnt]
-    lab.save_state(state)
-    prim.mount(lab.PRIMVOL, prim_mnt)
-    sec.mount(lab.SECVOL, sec_mnt)
-    payloads = _write(prim_mnt, [f"brokered{i}.txt" for i in range(3)])
+    prim_mnt, sec_mnt = lab.mount_both(prim, sec, state, str(tmp_path))
+    payloads = write_files(prim_mnt, count=3, prefix="brokered")
     wanted = {"name": lab.PRIMVOL, "secondary": secondary, "ssh_port": SSH_PORT,
               "config": {"secondary-access-mount": True}}  # fmt: skip
     applied = states.gluster.geo_replication(**wanted)
     assert applied.result is True and applied.changes["state"] == {"old": "stopped", "new": "started"}, applied.comment
     try:
-        _wait_for(lambda: _arrived(sec_mnt, payloads), 150, "the primary's files on the secondary, as geoaccount", interval=2)
+        _wait_for(lambda: not lost_or_changed(sec_mnt, payloads), 150, "the primary's files on the secondary, as geoaccount", interval=2)
     except TimeoutError as exc:
         raise AssertionError(f"{exc}\n{prim[0].cli('volume', 'geo-replication', 'status').stdout}\n{lab.log_tails(prim, sec)}") from None
     gluster.clear_cache()

@@ -13,11 +13,12 @@ primary's files arrive on the secondary."""
 import contextlib
 import json
 import os
-import time
 
 import georep_lab as lab
 import pytest
 from cluster import _wait_for
+from dataset import lost_or_changed
+from dataset import write_files
 
 pytestmark = pytest.mark.cluster
 
@@ -99,25 +100,6 @@ def _lines(path):
         return []
 
 
-def _write(directory, count):
-    payloads = {f"keyed{i}.txt": f"through the mine {i} {time.time()}\n" for i in range(count)}
-    for name, data in payloads.items():
-        with open(os.path.join(directory, name), "w", encoding="utf-8") as handle:
-            handle.write(data)
-    return payloads
-
-
-def _arrived(directory, payloads):
-    for name, data in payloads.items():
-        try:
-            with open(os.path.join(directory, name), encoding="utf-8") as handle:
-                if handle.read() != data:
-                    return False
-        except OSError:
-            return False
-    return True
-
-
 def test_the_formula_distributes_the_keys_through_the_mine(georep_clusters, cli, tmp_path):
     prim, sec, state = georep_clusters
     secondary = f"{sec[0].address}::{lab.SECVOL}"
@@ -126,12 +108,8 @@ def test_the_formula_distributes_the_keys_through_the_mine(georep_clusters, cli,
     before = {node.address: _lines(lab.authorized_keys(node)) for node in sec.nodes}
     assert not any(line.startswith("command=") for lines in before.values() for line in lines), before
 
-    prim_mnt, sec_mnt = str(tmp_path / "prim"), str(tmp_path / "sec")
-    state["mounts"] += [prim_mnt, sec_mnt]
-    lab.save_state(state)
-    prim.mount(lab.PRIMVOL, prim_mnt)
-    sec.mount(lab.SECVOL, sec_mnt)
-    payloads = _write(prim_mnt, 3)
+    prim_mnt, sec_mnt = lab.mount_both(prim, sec, state, str(tmp_path))
+    payloads = write_files(prim_mnt, count=3, prefix="keyed")
 
     # the wrong order first: nothing published yet, so each secondary fails naming the primary
     early = apply(cli, SECONDARIES, "gluster.georep_keys")
@@ -175,6 +153,6 @@ def test_the_formula_distributes_the_keys_through_the_mine(georep_clusters, cli,
     # the secondary volume over ssh and stopped (status Created); the next run starts it again
     restarted = apply(cli, [PRIMARY], "gluster.volumes")[PRIMARY]
     assert restarted[session_id]["changes"] == {"state": {"old": "stopped", "new": "started"}}, restarted[session_id]
-    _wait_for(lambda: _arrived(sec_mnt, payloads), 180, "the primary's files on the secondary", interval=3)
+    _wait_for(lambda: not lost_or_changed(sec_mnt, payloads), 180, "the primary's files on the secondary", interval=3)
     again = apply(cli, [PRIMARY], "gluster.volumes")[PRIMARY]
     assert all(r["result"] is True and r["changes"] == {} for r in again.values()), again

@@ -427,6 +427,17 @@ def running(top, ssh_port=2211, prepare=None):
         down()
 
 
+def mount_both(prim, sec, state, directory):
+    """The primary volume mounted at ``directory``/prim and the secondary at ``directory``/sec,
+    recorded in ``state`` for ``down``; returns the two mount points."""
+    prim_mnt, sec_mnt = os.path.join(directory, "prim"), os.path.join(directory, "sec")
+    state["mounts"] += [prim_mnt, sec_mnt]
+    save_state(state)
+    prim.mount(PRIMVOL, prim_mnt)
+    sec.mount(SECVOL, sec_mnt)
+    return prim_mnt, sec_mnt
+
+
 def minion_config(node, bindir):
     """The ``gluster:`` minion config of a primary node's minion: its socket, the CLI run in
     its namespace (a script in ``bindir``) and its geo-replication directory."""
