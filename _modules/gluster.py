@@ -68,11 +68,13 @@ _register_utils_package()
 
 # pylint: disable=wrong-import-position
 from saltext_gluster_utils import gluster_cli as cli  # noqa: E402
+from saltext_gluster_utils import gluster_health as health_conditions  # noqa: E402
 from saltext_gluster_utils import gluster_layout as layouts  # noqa: E402
 from saltext_gluster_utils import gluster_options as options_diff  # noqa: E402
 from saltext_gluster_utils import gluster_pillar as pillar_model  # noqa: E402
 from saltext_gluster_utils import gluster_reshape as reshape  # noqa: E402
 from saltext_gluster_utils import gluster_storage as storage  # noqa: E402
+from saltext_gluster_utils import gluster_status_view as status_view  # noqa: E402
 from saltext_gluster_utils import gluster_validate as validate  # noqa: E402
 from saltext_gluster_utils import gluster_xml as parse  # noqa: E402
 
@@ -1051,6 +1053,91 @@ def mount_connections(mountpoint):
         clients[name] = {"brick": f"{options['remote-host']}:{options['remote-subvolume']}",
                          "connected": bool(connected and connected.group(1) == "1")}  # fmt: skip
     return clients
+
+
+def health(checks=("bricks", "peers"), heal_threshold=0, previous=None):
+    """
+    This node's look at the cluster's health, as conditions that are or are not a problem, and
+    the events between ``previous`` (the conditions of an earlier look) and now; what the
+    ``gluster`` beacon fires. Returns ``{"conditions": {key: {"kind", "problem", ...}},
+    "events": [{"tag", "condition", ...}]}``.
+
+    ``checks``: ``bricks`` (this node's own bricks online), ``peers`` (the other nodes
+    connected, as this one sees them), and cluster-wide ``heal`` (entries waiting above
+    ``heal_threshold``, per replicated or dispersed started volume), ``split_brain``, ``quota``
+    (soft/hard limits exceeded, per volume with quotas) and ``georep`` (sessions with a Faulty
+    worker). A glusterd that does not answer is the one condition ``glusterd``. Reads are fresh
+    (the run's cache is dropped first).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.health
+        salt gfs1 gluster.health checks='[bricks, peers, heal, split_brain, quota, georep]'
+    """
+    checks = [checks] if isinstance(checks, str) else list(checks or [])
+    unknown = [check for check in checks if check not in health_conditions.CHECKS]
+    if unknown or isinstance(heal_threshold, bool) or not isinstance(heal_threshold, int) or heal_threshold < 0:
+        raise SaltInvocationError(
+            f"health: checks must be among {', '.join(health_conditions.CHECKS)} (got {unknown}) and "
+            f"heal_threshold a whole number >= 0 (got {heal_threshold!r})"
+        )
+    clear_cache()
+    conditions = {}
+    try:
+        own = [peer["uuid"] for peer in pool_list() if peer.get("self")]
+        conditions["glusterd"] = {"kind": "glusterd", "problem": False}
+        if "bricks" in checks:
+            conditions.update(health_conditions.brick_conditions(volume_status(), own[0] if own else None))
+        if "peers" in checks:
+            conditions.update(health_conditions.peer_conditions(peer_status()))
+        started = {name: volume for name, volume in _volumes().items() if volume["started"]}
+        for name, volume in sorted(started.items()):
+            if {"heal", "split_brain"} & set(checks) and (volume["replica_count"] > 1 or volume["disperse_count"] > 0):
+                found = health_conditions.heal_conditions(name, heal_summary(name), heal_threshold)
+                conditions.update({key: c for key, c in found.items() if c["kind"] in checks})
+            if "quota" in checks and options_diff.normalise(volume["options"].get("features.quota", "off")) == "on":
+                conditions.update(health_conditions.quota_conditions(name, quota_list(name)))
+        if "georep" in checks:
+            conditions.update(health_conditions.georep_conditions(georep_status()))
+    except CommandExecutionError as exc:
+        if conditions:  # glusterd answered: a read failed on the way, which is no health fact
+            raise
+        conditions = {"glusterd": {"kind": "glusterd", "problem": True, "error": str(exc).splitlines()[0]}}
+    return {"conditions": conditions, "events": health_conditions.events(previous, conditions)}
+
+
+def cluster_report(heal=True):
+    """
+    This node's report of the whole cluster, for ``salt-run gluster.status``: the trusted pool
+    as this node sees it, and every volume's view: type, state (``ok``, ``degraded``,
+    ``unavailable``, ``stopped``), bricks online, each replica / disperse set with its bricks,
+    hosts and availability, the hosts the layout cannot lose one of, usable size and free space,
+    and (``heal``) the self-heal counts of replicated and dispersed volumes. Fresh reads: one
+    ``pool list``, one ``volume info``, one ``volume status all detail`` and a heal summary per
+    such started volume.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.cluster_report
+    """
+    clear_cache()
+    pool = pool_list()
+    volumes = _volumes()
+    status = volume_status(detail=True) if any(v["started"] for v in volumes.values()) else {}
+    views = {}
+    for name, volume in sorted(volumes.items()):
+        summary = None
+        if heal and volume["started"] and (volume["replica_count"] > 1 or volume["disperse_count"] > 0):
+            try:
+                summary = heal_summary(name)
+            except CommandExecutionError as exc:
+                log.warning("cluster_report: heal summary of %s: %s", name, exc)
+        views[name] = status_view.volume_view(volume, status.get(name), summary)
+    return {"pool": pool, "volumes": views}
 
 
 def state_runs_wait(timeout=600):

@@ -15,6 +15,10 @@ __version__ = "0.1.0"
 _LOADER_FOLDERS = {
     "modules": "_modules",
     "states": "_states",
+    "grains": "_grains",
+    "beacons": "_beacons",
+    "runners": "_runners",
+    "output": "_output",
 }
 
 

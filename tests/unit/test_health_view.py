@@ -1,0 +1,174 @@
+"""The cluster's health as conditions and the events between two looks (``gluster_health``),
+and one volume's layout, availability and capacity (``gluster_status_view``), on answers
+captured from real gluster 10.3 (tests/data/)."""
+
+from pathlib import Path
+
+import pytest
+import saltext_gluster_utils.gluster_health as gh
+import saltext_gluster_utils.gluster_status_view as gv
+import saltext_gluster_utils.gluster_xml as gx
+
+from conftest import load_loader_module
+
+RUNNER = load_loader_module("gluster_runner_under_test", "gluster.py", folder="_runners")
+
+DATA = Path(__file__).parent.parent / "data"
+ROOT = "/tmp/gcap-z4obgcmw"
+
+
+def read(name):
+    return (DATA / name).read_text(encoding="utf-8")
+
+
+VOLUMES = gx.parse_volume_info(read("volume_info_all.xml"))
+
+
+def brick(node, name):
+    return f"127.1.1.{node}:{ROOT}/node{node}/bricks/{name}"
+
+
+@pytest.mark.parametrize(
+    "volume, sets, cannot_lose",
+    [
+        ("rep3", [["rep0", "rep1", "rep2"]], []),
+        ("arb", [["arb0", "arb1", "arb2"]], []),
+        ("disp", [["disp0", "disp1", "disp2"]], []),
+        ("dist", [["dist0"], ["dist1"]], ["127.1.1.1", "127.1.1.2"]),
+        ("distdisp", [["dd0", "dd1", "dd2"], ["dd3", "dd4", "dd5"]], []),
+    ],
+)
+def test_sets_and_the_hosts_a_volume_cannot_lose(volume, sets, cannot_lose):
+    view = gv.volume_view(VOLUMES[volume])
+    assert [[b["brick"].rsplit("/", 1)[1] for b in s["bricks"]] for s in view["sets"]] == sets
+    assert view["cannot_lose"] == cannot_lose
+    assert view["state"] == "stopped" and view["bricks_online"] == 0
+
+
+def test_a_replica_two_set_needs_its_first_brick_when_half_is_down():
+    volume = {"replica_count": 2, "bricks": [{"name": "a:/b", "host": "a"}, {"name": "b:/b", "host": "b"}]}
+    assert gv.set_available(volume, volume["bricks"], {"a:/b": True, "b:/b": False})
+    assert not gv.set_available(volume, volume["bricks"], {"a:/b": False, "b:/b": True})
+    assert gv.volume_view(volume)["cannot_lose"] == ["a"]
+
+
+def test_an_arbiter_alone_with_one_more_brick_needs_a_data_brick():
+    arb = VOLUMES["arb"]
+    names = [b["name"] for b in arb["bricks"]]
+    assert arb["bricks"][2]["arbiter"] is True
+    assert gv.set_available(arb, arb["bricks"], {names[0]: True, names[2]: True})
+    assert not gv.set_available(arb, arb["bricks"], {names[2]: True})
+
+
+def test_a_disperse_set_needs_all_but_redundancy():
+    disp = VOLUMES["disp"]
+    names = [b["name"] for b in disp["bricks"]]
+    assert gv.set_available(disp, disp["bricks"], {names[0]: True, names[1]: True})
+    assert not gv.set_available(disp, disp["bricks"], {names[0]: True})
+
+
+def test_a_started_healthy_volume_with_its_capacity():
+    volume = gx.parse_volume_info(read("volume_info_started.xml"))["rep3"]
+    status = gx.parse_volume_status(read("volume_status_detail_rep3.xml"))["rep3"]
+    view = gv.volume_view(volume, status, {"entries": 0, "split_brain": 0, "unreachable": []})
+    assert view["state"] == "ok" and view["bricks_online"] == view["bricks"] == 3
+    assert view["sets"][0]["available"] is True and all(b["pid"] for b in view["sets"][0]["bricks"])
+    smallest = min(b["size_total"] for b in status["bricks"])
+    assert view["size_total"] == smallest  # one replica set: one brick's worth
+    assert view["heal"] == {"pending": 0, "split_brain": 0, "unreachable": []}
+
+
+def test_pending_heal_makes_a_volume_degraded_and_a_lost_set_unavailable():
+    volume = gx.parse_volume_info(read("volume_info_started.xml"))["rep3"]
+    status = gx.parse_volume_status(read("volume_status_detail_rep3.xml"))["rep3"]
+    assert gv.volume_view(volume, status, {"entries": 11, "split_brain": 0})["state"] == "degraded"
+    one_left = {"bricks": [dict(b, online=b is status["bricks"][0]) for b in status["bricks"]]}
+    view = gv.volume_view(volume, one_left)
+    assert view["state"] == "unavailable" and view["bricks_online"] == 1 and view["size_total"] == status["bricks"][0]["size_total"]
+
+
+def test_the_heal_summary_of_a_brick_down_is_a_pending_condition():
+    bricks = gx.parse_heal_info(read("heal_summary_brick_down.xml"))
+    summary = {"entries": sum(b.get("entries") or 0 for b in bricks), "split_brain": 0,
+               "unreachable": [b["name"] for b in bricks if not b["connected"]]}  # fmt: skip
+    found = gh.heal_conditions("rep", summary, threshold=0)
+    assert found["heal:rep"]["problem"] is True and found["heal:rep"]["pending"] == 22
+    assert found["split_brain:rep"]["problem"] is False
+    assert gh.heal_conditions("rep", summary, threshold=50)["heal:rep"]["problem"] is False
+
+
+def test_bricks_of_this_node_only_and_peers():
+    status = gx.parse_volume_status(read("volume_status_all.xml"))
+    own = status["rep3"]["bricks"][0]["peer_uuid"]
+    mine = gh.brick_conditions(status, own)
+    assert sorted(mine) == [f"brick:{v}:127.1.1.1:{ROOT}/node1/bricks/{b}" for v, b in (("arb", "arb0"), ("disp", "disp0"), ("rep3", "rep0"))]
+    assert not any(c["problem"] for c in mine.values())
+    peers = gx.parse_peer_status(read("peer_status_disconnected.xml"))
+    conditions = gh.peer_conditions(peers)
+    assert [(c["hostname"], c["problem"]) for c in conditions.values()] == [("127.1.1.2", True)]
+    assert [e["tag"] for e in gh.events(None, conditions)] == ["peer/disconnected"]
+
+
+def _brick(online):
+    return {"brick:v:h:/b": {"kind": "brick", "problem": not online, "volume": "v", "brick": "h:/b"}}
+
+
+def test_events_fire_once_per_change():
+    assert gh.events(None, _brick(True)) == []  # first look, healthy: nothing
+    down = gh.events(_brick(True), _brick(False))
+    assert [e["tag"] for e in down] == ["brick/offline"] and down[0]["condition"] == "brick:v:h:/b"
+    assert gh.events(_brick(False), _brick(False)) == []  # still down: no repeat
+    assert [e["tag"] for e in gh.events(_brick(False), _brick(True))] == ["brick/online"]
+    assert [e["tag"] for e in gh.events(None, _brick(False))] == ["brick/offline"]  # after a restart: once
+    assert gh.events(_brick(False), {}) == []  # gone (volume deleted): not "online"
+
+
+def test_a_quota_going_from_soft_to_hard_is_announced_again():
+    soft = {"path": "/a", "soft_exceeded": True, "hard_exceeded": False, "used": 9, "hard_limit": 10}
+    hard = dict(soft, hard_exceeded=True, used=10)
+    before, after = gh.quota_conditions("v", [soft]), gh.quota_conditions("v", [hard])
+    assert before["quota:v:/a"]["exceeded"] == "soft"
+    assert [(e["tag"], e["exceeded"]) for e in gh.events(before, after)] == [("quota/exceeded", "hard")]
+    within = gh.quota_conditions("v", [dict(soft, soft_exceeded=False)])
+    assert [e["tag"] for e in gh.events(after, within)] == ["quota/within"]
+
+
+def test_georep_faulty_workers():
+    sessions = gx.parse_georep_status(read("georep/status_active.xml"))
+    healthy = gh.georep_conditions(sessions)
+    (key,) = healthy
+    assert key == "georep:primvol:127.1.11.1::secvol" and healthy[key]["problem"] is False
+    faulty = gh.georep_conditions([dict(sessions[0], pairs=[dict(p, status="Faulty") for p in sessions[0]["pairs"]])])
+    assert [e["tag"] for e in gh.events(healthy, faulty)] == ["georep/faulty"] and len(faulty[key]["faulty"]) == 2
+
+
+def test_the_runner_merges_every_minions_view_of_the_pool():
+    pool = gx.parse_peer_status(read("pool_list.xml"))
+    own = next(p["uuid"] for p in pool if p["self"])
+    nodes = RUNNER._nodes({"gfs1": pool})
+    assert len(nodes) == len(pool)
+    mine = next(n for n in nodes if n["uuid"] == own)
+    assert mine["minion"] == "gfs1" and mine["seen_by"] == {"gfs1": True} and mine["connected"] is True
+    others = [n for n in nodes if n["uuid"] != own]
+    assert all(n["minion"] is None and n["connected"] is False for n in others)  # no minion answered for them
+
+
+OUTPUT = load_loader_module("gluster_status_output_under_test", "gluster_status.py", folder="_output")
+
+
+def test_the_outputter_prints_nodes_volumes_sets_and_problems():
+    volume = gx.parse_volume_info(read("volume_info_started.xml"))["rep3"]
+    status = gx.parse_volume_status(read("volume_status_detail_rep3.xml"))["rep3"]
+    down = {"bricks": [dict(b, online=b is not status["bricks"][1]) for b in status["bricks"]]}
+    view = gv.volume_view(volume, down, {"entries": 11, "split_brain": 0})
+    data = {"healthy": False, "reported_by": "gfs1", "problems": ["volume rep3: degraded (2/3 bricks online)"],
+            "nodes": [{"hostname": "127.1.1.1", "minion": "gfs1", "connected": True, "seen_by": {"gfs1": True}}],
+            "volumes": {"rep3": view}}  # fmt: skip
+    text = OUTPUT.output(data)
+    lines = text.splitlines()
+    assert lines[0] == "GlusterFS cluster: DEGRADED (reported by gfs1)"
+    row = next(line for line in lines if line.startswith("rep3 "))
+    assert row.split()[:6] == ["rep3", "replicate", "degraded", "2/3", "11", "0"]
+    assert f"{brick(2, 'rep1')} [DOWN]" in text and "rep3: set 1 available:" in text
+    assert lines[-1] == "- volume rep3: degraded (2/3 bricks online)"
+    assert OUTPUT.output("Minion did not return") == "Minion did not return"
