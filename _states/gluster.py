@@ -45,6 +45,18 @@ def _ret(name):
     return {"name": name, "result": True, "changes": {}, "comment": ""}
 
 
+def _fire(what, **data):
+    """Tell reactors and outside systems about a change just made: the event ``gluster/<what>``
+    (``gluster/volume/created``...) with ``data`` and this minion's id, sent to the master's
+    event bus through the minion. Never fails the state (without a master there is no bus)."""
+    data["minion"] = __opts__.get("id")
+    try:
+        if __salt__["event.send"](f"gluster/{what}", data) is not True:
+            log.debug("gluster/%s: no event bus to send it on", what)
+    except Exception as exc:  # pylint: disable=broad-except
+        log.debug("gluster/%s: event not sent: %s", what, exc)
+
+
 def _fail(ret, message):
     ret["result"] = False
     ret["comment"] = message
@@ -94,6 +106,8 @@ def peered(name, probe=False, timeout=120):
             if probed["already_in_pool"]:
                 ret["changes"] = {}
         ready = __salt__["gluster.peer_wait"]([name], timeout=timeout)
+        if ret["changes"]:
+            _fire("peer/probed", host=name, uuid=ready[name])
         verb = "probed" if ret["changes"] else "found"
         ret["comment"] = f"{verb} {name}: in the pool and connected (uuid {ready[name]})"
         return ret
@@ -144,6 +158,7 @@ def pool_members(name, members, detach_others=False):
             return ret
         for host in free:
             __salt__["gluster.peer_detach"](host)
+            _fire("peer/detached", host=host)
         if busy:
             done = f"detached {', '.join(free)}; " if free else ""
             return _fail(ret, f"{done}refusing to detach: {refusal}; move or remove those bricks first")
@@ -272,6 +287,7 @@ def volume_present(
             force=force,
         )
         ret["comment"] = f"created volume {name} (id {created['id']})"
+        _fire("volume/created", volume=name, id=created["id"], bricks=summary["bricks"])
         return ret
     except ERRORS as exc:
         ret["changes"] = {}
@@ -382,8 +398,23 @@ def _reshape(ret, differences, bricks, counts, settings):
             so_far = "; ".join(notes)
             return _fail(ret, f"volume {name}: {so_far + '; then ' if so_far else ''}{exc}")
         done.append(op)
+        _fire_operation(name, op, notes[-1])
     ret["comment"] = f"reshaped volume {name}: " + "; ".join(notes)
     return ret
+
+
+# reshape operation -> the event it fires once done
+OPERATION_EVENTS = {"add-brick": "volume/bricks_added", "remove-brick": "volume/bricks_removed",
+                    "replace-brick": "volume/brick_replaced", "heal": "volume/heal"}  # fmt: skip
+
+
+def _fire_operation(name, op, note):
+    if op["op"] == "rebalance":
+        finished = "started (task" not in note and "still running" not in note
+        _fire("volume/rebalance_finished" if finished else "volume/rebalance_started", volume=name, mode=op["mode"], result=note)
+        return
+    bricks = op.get("bricks") or [b for b in (op.get("old"), op.get("new")) if b]
+    _fire(OPERATION_EVENTS[op["op"]], volume=name, bricks=bricks, result=note)
 
 
 def _say(op):
@@ -606,6 +637,7 @@ def _set_started(name, started, force=False, brick_mounts=None):
             __salt__["gluster.volume_start"](name, force=force)
         else:
             __salt__["gluster.volume_stop"](name, force=force)
+        _fire(f"volume/{word}", volume=name)
         ret["comment"] = f"{word} volume {name}"
         return ret
     except ERRORS as exc:
@@ -647,6 +679,7 @@ def volume_absent(name):
         if volume["started"]:
             __salt__["gluster.volume_stop"](name)
         __salt__["gluster.volume_delete"](name)
+        _fire("volume/deleted", volume=name)
         ret["comment"] = f"deleted volume {name}; its brick data is still on disk"
         return ret
     except ERRORS as exc:
@@ -735,6 +768,7 @@ def volume_options(name, options=None, reset_unmanaged=False, profiles=None, res
         for key, change in ret["changes"].items():
             if key != "restarted":
                 change["new"] = after.get(key)
+        _fire("volume/options_changed", volume=name, set=sorted(plan["set"]), reset=list(plan["reset"]), restarted=bool(plan.get("restart")))
         restarted = ", volume restarted" if plan.get("restart") else ""
         ret["comment"] = f"volume {name}: {len(plan['set'])} option(s) set, {len(plan['reset'])} reset{restarted}{_profile_note(plan)}"
         return ret
@@ -945,6 +979,7 @@ def geo_replication(name, secondary, ensure="started", config=None, ssh_port=Non
             if session["state"] in ("started", "paused"):
                 __salt__["gluster.georep_stop"](name, secondary, force=True)
             __salt__["gluster.georep_delete"](name, secondary)
+            _fire("georep/deleted", volume=name, secondary=secondary)
             ret["comment"] = f"deleted the geo-replication session from {name} to {secondary}"
             return ret
         current = {} if session is None else __salt__["gluster.georep_config"](name, secondary)
@@ -980,6 +1015,10 @@ def geo_replication(name, secondary, ensure="started", config=None, ssh_port=Non
                     __salt__["gluster.georep_start"](name, secondary, force=force)
                 if ensure == "paused":
                     __salt__["gluster.georep_pause"](name, secondary)
+        if session is None:
+            _fire("georep/created", volume=name, secondary=secondary)
+        if have != ensure:
+            _fire(f"georep/{ensure}", volume=name, secondary=secondary)
         ret["comment"] = f"geo-replication from {name} to {secondary}: {', '.join(sorted(ret['changes']))} changed{faulty}"
         return ret
     except ERRORS as exc:
