@@ -64,8 +64,15 @@ TOP_KEYS = {
     "nodes", "leader", "peer_timeout", "members_wait", "op_version", "volumes", "clients",
     "detach_removed_nodes", "maintenance", "brick_devices",
     "server", "lookup", "firewall", "profiles", "groups_dir", "georep_dir", "snapshots", "tls",
-    "geo_replication_from", "mountbroker",
+    "geo_replication_from", "mountbroker", "monitoring",
 }  # fmt: skip
+# gluster:monitoring: the gluster beacon on every node (gluster.monitoring sls)
+MONITORING_KEYS = {
+    "interval": "seconds between two looks (default 30)",
+    "checks": "what every node watches: bricks (its own), peers (default both)",
+    "heal_threshold": "heal/pending when more entries than this wait (default 0)",
+}
+MONITORING_CHECKS = ("bricks", "peers")
 # gluster:mountbroker (a secondary cluster's nodes): non-root geo-replication sessions
 MOUNTBROKER_KEYS = {
     "root": "directory the mount broker mounts under for the users (default /var/mountbroker-root; root-owned, 0711)",
@@ -684,6 +691,32 @@ def _mountbroker(raw, problems):
             "glusterd_options": options}  # fmt: skip
 
 
+def _monitoring(raw, problems):
+    """``gluster:monitoring`` -> ``{"interval", "checks", "heal_threshold"}`` or None (no
+    beacon). The leader's beacon also watches the cluster: heal, split-brain, quota, georep."""
+    if raw is None:
+        return None
+    where = "gluster:monitoring"
+    if raw is True:
+        raw = {}
+    if not isinstance(raw, dict):
+        problems.add(where, f"must be true or a mapping with {', '.join(MONITORING_KEYS)}")
+        return None
+    for key in raw:
+        if key not in MONITORING_KEYS:
+            problems.add(f"{where}:{key}", f"unknown key; allowed: {', '.join(MONITORING_KEYS)}")
+    interval = raw.get("interval", 30)
+    if not _int_at_least(interval, 5):
+        problems.add(f"{where}:interval", f"{interval!r} must be a whole number of seconds >= 5")
+    checks = raw.get("checks", list(MONITORING_CHECKS))
+    if not isinstance(checks, list) or not checks or not set(checks) <= set(MONITORING_CHECKS):
+        problems.add(f"{where}:checks", f"{checks!r} must be a list of {', '.join(MONITORING_CHECKS)}")
+    threshold = raw.get("heal_threshold", 0)
+    if not _int_at_least(threshold, 0):
+        problems.add(f"{where}:heal_threshold", f"{threshold!r} must be a whole number >= 0")
+    return {"interval": interval, "checks": checks, "heal_threshold": threshold}
+
+
 def _volume(name, spec, nodes, problems, defined_profiles=None):
     path = f"gluster:volumes:{name}"
     found = validate.volume_name_problems(name, "volume name")
@@ -1054,6 +1087,7 @@ def build_model(pillar, minion_id=None):
                                  **(mountbroker or {}).get("glusterd_options", {})},
         },
         "mountbroker": mountbroker,
+        "monitoring": _monitoring(pillar.get("monitoring"), problems),
         "volumes": volumes,
         "clients": clients,
         "brick_devices": brick_devices,

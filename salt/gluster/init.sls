@@ -15,6 +15,9 @@
 {%- if model.minion.is_client %}
 {%-   do parts.append('gluster.client') %}
 {%- endif %}
+{%- if model.minion.is_node and model.monitoring %}
+{%-   do parts.append('gluster.monitoring') %}
+{%- endif %}
 {%- if model.georep_from %}
 {%-   do parts.append('gluster.georep_keys') %}
 {%- endif %}

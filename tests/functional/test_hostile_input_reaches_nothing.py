@@ -281,6 +281,8 @@ case("module", "gluster", "snapshot_rotate", "prefix", NAMES, lambda v: {"volume
 case("module", "gluster", "snapshot_config_set", "hard_limit", {"touch": "10;touch T/pwned"}, lambda v: {"volume": "gv0", "hard_limit": v})
 case("state", "gluster", "snapshot_config", "volume name", NAMES, lambda v: {"name": v, "hard_limit": 10})
 case("module", "gluster", "mount_connections", "mount point", BRICK_DIRS, lambda v: {"mountpoint": v})
+case("module", "gluster", "health", "checks", NAMES, lambda v: {"checks": [v]})
+case("module", "gluster", "health", "heal_threshold", {"touch": "0;touch T/pwned", "negative": -1}, lambda v: {"heal_threshold": v})
 case("module", "gluster_storage", "backend_plan", "device", DEVICES, lambda v: {"mount": "T/mnt/gv0", "device": v})
 case("module", "gluster_storage", "backend_apply", "mount point", MOUNTS, lambda v: {"mount": v, "device": "/dev/loop7"})
 case("module", "gluster_storage", "backend_apply", "mkfs argument", WORDS, lambda v: {"mount": "T/mnt/gv0", "device": "/dev/loop7", "mkfs_options": [v]})

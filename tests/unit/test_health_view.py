@@ -172,3 +172,37 @@ def test_the_outputter_prints_nodes_volumes_sets_and_problems():
     assert f"{brick(2, 'rep1')} [DOWN]" in text and "rep3: set 1 available:" in text
     assert lines[-1] == "- volume rep3: degraded (2/3 bricks online)"
     assert OUTPUT.output("Minion did not return") == "Minion did not return"
+
+
+BEACON = load_loader_module("gluster_beacon_under_test", "gluster.py", folder="_beacons")
+
+
+@pytest.mark.parametrize(
+    "config, ok",
+    [
+        ([{"interval": 30}], True),
+        ([{"interval": 30}, {"checks": ["bricks", "heal"]}, {"cluster": True}, {"heal_threshold": 10}], True),
+        ({"interval": 30}, False),
+        ([{"checks": ["disks"]}], False),
+        ([{"heal_threshold": -1}], False),
+        ([{"cluster": "yes"}], False),
+        ([{"every": 3}], False),
+    ],
+)
+def test_beacon_configuration_is_checked(config, ok):
+    assert BEACON.validate(config)[0] is ok
+
+
+def test_the_beacon_keeps_the_last_look_and_returns_its_events():
+    calls = []
+
+    def health(checks, heal_threshold, previous):
+        calls.append((checks, heal_threshold, previous))
+        return {"conditions": {"n": len(calls)}, "events": [{"tag": "brick/offline"}] if len(calls) == 2 else []}
+
+    BEACON.__salt__ = {"gluster.health": health}
+    BEACON.__context__ = {}
+    assert BEACON.beacon([{"interval": 5}, {"cluster": True}]) == []
+    assert BEACON.beacon([{"interval": 5}, {"cluster": True}]) == [{"tag": "brick/offline"}]
+    assert calls[0] == (["bricks", "peers", "heal", "split_brain", "quota", "georep"], 0, None)
+    assert calls[1][2] == {"n": 1}

@@ -188,3 +188,25 @@ def test_mountbroker_problems_name_their_path(mountbroker, server, path):
     top = {"mountbroker": mountbroker, **({"server": server} if server else {})}
     _model, problems = gp.build_model(pillar(**top), "gfs1")
     assert any(problem.startswith(path) for problem in problems), problems
+
+
+def test_monitoring_settings():
+    model, problems = gp.build_model(pillar(monitoring={"interval": 10, "heal_threshold": 100}), "gfs1")
+    assert problems == [] and model["monitoring"] == {"interval": 10, "checks": ["bricks", "peers"], "heal_threshold": 100}
+    assert gp.build_model(pillar(monitoring=True), "gfs1")[0]["monitoring"] == {"interval": 30, "checks": ["bricks", "peers"], "heal_threshold": 0}
+    assert gp.build_model(pillar(), "gfs1")[0]["monitoring"] is None
+
+
+@pytest.mark.parametrize(
+    "monitoring, path",
+    [
+        ("yes", "gluster:monitoring: must be true or a mapping"),
+        ({"interval": 1}, "gluster:monitoring:interval: 1 must be a whole number of seconds >= 5"),
+        ({"checks": ["heal"]}, "gluster:monitoring:checks: ['heal'] must be a list of bricks, peers"),
+        ({"heal_threshold": -1}, "gluster:monitoring:heal_threshold: -1 must be a whole number >= 0"),
+        ({"every": 5}, "gluster:monitoring:every: unknown key"),
+    ],
+)
+def test_monitoring_problems_name_their_path(monitoring, path):
+    _model, problems = gp.build_model(pillar(monitoring=monitoring), "gfs1")
+    assert any(problem.startswith(path) for problem in problems), problems
