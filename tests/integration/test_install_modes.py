@@ -54,6 +54,7 @@ def test_pip_installed_entry_point_serves_module(installed_site, tmp_path, glust
         f"file_roots: {{base: [{tmp_path}/empty]}}\n"
         "gluster:\n"
         f"  socket: {gluster_cluster[0].socket}\n"
+        f"  working_directory: {gluster_cluster[0].workdir}\n"
     )
     proc = salt_call(installed_site, config_dir, "gluster.version")
     assert proc.returncode == 0, proc.stderr
@@ -65,6 +66,13 @@ def test_pip_installed_entry_point_serves_module(installed_site, tmp_path, glust
     assert proc.returncode == 0, proc.stderr
     peers = json.loads(proc.stdout)["local"]
     assert sorted(p["hostname"] for p in peers) == [gluster_cluster[1].address, gluster_cluster[2].address]
+
+    # the grains and the runner come from the package too
+    proc = salt_call(installed_site, config_dir, "grains.get", "gluster")
+    grain = json.loads(proc.stdout)["local"]
+    assert grain["uuid"] == gluster_cluster[0].uuid and grain["glusterd_running"] is True, grain
+    proc = salt_call(installed_site, config_dir, "sys.list_runner_functions", "gluster")
+    assert json.loads(proc.stdout)["local"] == ["gluster.status"], proc.stdout
 
     # nothing was synced: the module came from the installed package
     assert not (tmp_path / "root" / "var" / "cache" / "salt" / "minion" / "extmods" / "modules").exists()

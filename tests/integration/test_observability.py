@@ -92,6 +92,8 @@ def cli(master, minions, cluster, event_listener):
     targets = ",".join(MINIONS)
     for fun in ("saltutil.sync_all", "saltutil.refresh_pillar"):
         assert cli.run("-L", fun, minion_tgt=targets).returncode == 0
+    synced = master.salt_run_cli(timeout=120).run("saltutil.sync_all")  # the runner and its outputter
+    assert "runners.gluster" in str(synced.data) and "output.gluster_status" in str(synced.data), synced
     start = time.time()
     ret = cli.run("-L", "state.highstate", minion_tgt=targets, _timeout=600)
     failed = {m: {k: v["comment"] for k, v in r.items() if v["result"] is not True} for m, r in ret.data.items()}

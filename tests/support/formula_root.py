@@ -3,8 +3,9 @@
 ``file_roots: [<checkout>, <checkout>/salt]`` works, but then Salt's file server lists every
 file below the checkout for each highstate (top file and state listing): with a virtualenv in
 the checkout (``.venv``, some 13,000 files) a highstate whose pillar fails validation took 84 s
-instead of a few. This directory holds only links: ``_modules``, ``_states``, ``_utils`` (for
-``saltutil.sync_all``) and ``gluster`` (the formula).
+instead of a few. This directory holds only links: ``_modules``, ``_states``, ``_utils``,
+``_grains``, ``_beacons``, ``_runners``, ``_output`` (for ``saltutil.sync_all``) and ``gluster``
+(the formula).
 """
 
 import os
@@ -14,6 +15,10 @@ LINKS = {
     "_modules": "_modules",
     "_states": "_states",
     "_utils": "_utils",
+    "_grains": "_grains",
+    "_beacons": "_beacons",
+    "_runners": "_runners",
+    "_output": "_output",
     "gluster": os.path.join("salt", "gluster"),
 }
 
