@@ -42,12 +42,15 @@ def __virtual__():
     return __virtualname__
 
 
+# every public function of a grains module is called as a grain: the helpers are private
+
+
 def _settings():
     config = (__opts__.get("gluster") or {}) if isinstance(__opts__, dict) else {}
     return {key: config.get(key) or default for key, default in DEFAULTS.items()}
 
 
-def parse_key_values(text):
+def _parse_key_values(text):
     """``key=value`` lines (glusterd.info, a brick file, a volume's info) -> dict."""
     values = {}
     for line in text.splitlines():
@@ -57,7 +60,7 @@ def parse_key_values(text):
     return values
 
 
-def parse_mounts(text):
+def _parse_mounts(text):
     """``/proc/mounts`` -> the gluster FUSE mounts: ``[{"server", "volume", "mountpoint"}]``.
     (The kernel writes a space in a path as ``\\040``.)"""
     mounts = []
@@ -78,10 +81,10 @@ def _read(path):
         return None
 
 
-def store_facts(workdir):
+def _store_facts(workdir):
     """``{"uuid", "op_version", "volumes", "bricks"}`` from glusterd's store in ``workdir``:
     the bricks are those whose ``uuid`` is this node's."""
-    info = parse_key_values(_read(os.path.join(workdir, "glusterd.info")) or "")
+    info = _parse_key_values(_read(os.path.join(workdir, "glusterd.info")) or "")
     uuid = info.get("UUID")
     op_version = info.get("operating-version")
     facts = {"uuid": uuid, "op_version": int(op_version) if op_version and op_version.isdigit() else None,
@@ -99,7 +102,7 @@ def store_facts(workdir):
         except OSError:
             continue
         for name in names:
-            brick = parse_key_values(_read(os.path.join(bricks_dir, name)) or "")
+            brick = _parse_key_values(_read(os.path.join(bricks_dir, name)) or "")
             if uuid and brick.get("uuid") == uuid and brick.get("path"):
                 port = brick.get("listen-port", "")
                 facts["bricks"].append({"volume": volume, "path": brick["path"],
@@ -136,6 +139,6 @@ def gluster():
     """The ``gluster`` grain (see the module docstring)."""
     settings = _settings()
     grain = {"version": _version(settings["binary"]), "glusterd_running": _glusterd_running(settings["socket"])}
-    grain.update(store_facts(settings["working_directory"]))
-    grain["mounts"] = parse_mounts(_read("/proc/mounts") or "")
+    grain.update(_store_facts(settings["working_directory"]))
+    grain["mounts"] = _parse_mounts(_read("/proc/mounts") or "")
     return {"gluster": grain}

@@ -287,7 +287,7 @@ def volume_present(
             force=force,
         )
         ret["comment"] = f"created volume {name} (id {created['id']})"
-        _fire("volume/created", volume=name, id=created["id"], bricks=summary["bricks"])
+        _fire("volume/created", volume=name, volume_id=created["id"], bricks=summary["bricks"])
         return ret
     except ERRORS as exc:
         ret["changes"] = {}
