@@ -1443,8 +1443,10 @@ def heal_split_brain(name):
 def heal_summary(name):
     """
     Heal counts of the volume ``name``: ``{"bricks": [...], "pending": int, "split_brain":
-    int, "possibly_healing": int, "unreachable": [brick, ...], "healed": bool}``. ``healed``
-    means every brick answered and none has an entry left.
+    int, "possibly_healing": int, "entries": int, "unreachable": [brick, ...], "healed":
+    bool}``: gluster's counts summed over the bricks (a file in split-brain on both copies of
+    a replica-2 set counts 2). ``healed`` means every brick answered and none has an entry
+    left.
 
     CLI Example:
 
@@ -1452,13 +1454,7 @@ def heal_summary(name):
 
         salt gfs1 gluster.heal_summary gv0
     """
-    bricks = _heal(name, "summary")
-    summary = {"bricks": bricks, "unreachable": [b["name"] for b in bricks if not b["connected"]]}
-    for key in ("pending", "split_brain", "possibly_healing"):
-        summary[key] = sum(b.get(key) or 0 for b in bricks)
-    summary["entries"] = sum(b.get("entries") or 0 for b in bricks)
-    summary["healed"] = not summary["unreachable"] and summary["entries"] == 0
-    return summary
+    return parse.summarize_heal(_heal(name, "summary"))
 
 
 def volume_heal(name, full=False):

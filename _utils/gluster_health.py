@@ -44,10 +44,11 @@ def peer_conditions(peers):
 
 
 def heal_conditions(volume, summary, threshold):
-    """``gluster.heal_summary(volume)`` -> ``heal:<volume>`` (pending entries above
-    ``threshold``) and ``split_brain:<volume>`` (any)."""
-    pending = summary.get("entries") or 0
+    """``gluster.heal_summary(volume)`` -> ``heal:<volume>`` (entries waiting for self-heal
+    above ``threshold``) and ``split_brain:<volume>`` (any). Entries in split-brain count only
+    for the second: self-heal cannot resolve them, an operator must."""
     split = summary.get("split_brain") or 0
+    pending = max((summary.get("entries") or 0) - split, 0)
     return {
         f"heal:{volume}": {"kind": "heal", "problem": pending > threshold, "volume": volume, "pending": pending,
                            "threshold": threshold, "unreachable": list(summary.get("unreachable") or [])},  # fmt: skip

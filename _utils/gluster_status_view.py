@@ -76,7 +76,8 @@ def volume_view(volume, status=None, heal=None):
         if not all(set_available(volume, bricks, without) for bricks in sets):
             view["cannot_lose"].append(host)
     view["size_total"], view["size_free"] = _capacity(volume, sets, sizes)
-    view["heal"] = None if heal is None else {"pending": heal.get("entries", 0), "split_brain": heal.get("split_brain", 0),
+    split = 0 if heal is None else heal.get("split_brain") or 0  # counted apart: no self-heal resolves them
+    view["heal"] = None if heal is None else {"pending": max((heal.get("entries") or 0) - split, 0), "split_brain": split,
                                               "unreachable": list(heal.get("unreachable") or [])}  # fmt: skip
     if not view["started"]:
         view["state"] = "stopped"

@@ -444,6 +444,18 @@ def parse_heal_info(xml):
     return bricks
 
 
+def summarize_heal(bricks):
+    """:func:`parse_heal_info` of a summary -> the volume's totals: ``{"bricks", "pending",
+    "split_brain", "possibly_healing", "entries", "unreachable": [brick, ...], "healed"}``.
+    Counts are gluster's, summed over bricks: a file in split-brain on both copies of a
+    replica-2 set counts 2. ``healed``: every brick answered and none has an entry left."""
+    summary = {"bricks": bricks, "unreachable": [b["name"] for b in bricks if not b["connected"]]}
+    for key in ("pending", "split_brain", "possibly_healing", "entries"):
+        summary[key] = sum(b.get(key) or 0 for b in bricks)
+    summary["healed"] = not summary["unreachable"] and summary["entries"] == 0
+    return summary
+
+
 def _yes(element, tag, true="Yes", false="No"):
     """``<tag>`` holding one of two words (``Yes``/``No``, ``enable``/``disable``) as a bool."""
     value = _text(element, tag)

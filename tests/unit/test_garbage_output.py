@@ -179,6 +179,11 @@ ANSWERS.update({
     "heal_split_brain_brick_down.xml": (["volume", "heal", "rep", "info", "split-brain"], (gx.parse_heal_info,)),
     "heal_summary_healthy.xml": (["volume", "heal", "rep", "info", "summary"], (gx.parse_heal_info,)),
     "heal_summary_brick_down.xml": (["volume", "heal", "rep", "info", "summary"], (gx.parse_heal_info,)),
+    "volume_info_rep3_trouble.xml": (["volume", "info", "rep3"], (gx.parse_volume_info,)),
+    "volume_status_detail_rep3_brick_down.xml": (["volume", "status", "rep3", "detail"], VOLUME_STATUS),
+    "heal_summary_rep3_brick_down.xml": (["volume", "heal", "rep3", "info", "summary"], (gx.parse_heal_info,)),
+    "heal_info_split_brain_file.xml": (["volume", "heal", "sb", "info", "split-brain"], (gx.parse_heal_info,)),
+    "heal_summary_split_brain_file.xml": (["volume", "heal", "sb", "info", "summary"], (gx.parse_heal_info,)),
 })
 ALL_PARSERS = sorted({p for _args, parsers in ANSWERS.values() for p in parsers}, key=lambda p: p.__name__)
 # answers gluster gives as plain text (the module runs these without --xml)

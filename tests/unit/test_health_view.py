@@ -78,23 +78,51 @@ def test_a_started_healthy_volume_with_its_capacity():
     assert view["heal"] == {"pending": 0, "split_brain": 0, "unreachable": []}
 
 
-def test_pending_heal_makes_a_volume_degraded_and_a_lost_set_unavailable():
-    volume = gx.parse_volume_info(read("volume_info_started.xml"))["rep3"]
-    status = gx.parse_volume_status(read("volume_status_detail_rep3.xml"))["rep3"]
-    assert gv.volume_view(volume, status, {"entries": 11, "split_brain": 0})["state"] == "degraded"
-    one_left = {"bricks": [dict(b, online=b is status["bricks"][0]) for b in status["bricks"]]}
-    view = gv.volume_view(volume, one_left)
-    assert view["state"] == "unavailable" and view["bricks_online"] == 1 and view["size_total"] == status["bricks"][0]["size_total"]
+# captured by tests/data/capture_trouble.py: rep3 with node 3's brick killed and 20 files
+# written, and a file in data split-brain on the replica-2 volume sb
+TROUBLE = "/tmp/gcapt-la2x7jwf"
+REP3 = gx.parse_volume_info(read("volume_info_rep3_trouble.xml"))["rep3"]
+REP3_DOWN = gx.parse_volume_status(read("volume_status_detail_rep3_brick_down.xml"))["rep3"]
+REP3_HEAL = gx.summarize_heal(gx.parse_heal_info(read("heal_summary_rep3_brick_down.xml")))
+SB_HEAL = gx.summarize_heal(gx.parse_heal_info(read("heal_summary_split_brain_file.xml")))
 
 
-def test_the_heal_summary_of_a_brick_down_is_a_pending_condition():
-    bricks = gx.parse_heal_info(read("heal_summary_brick_down.xml"))
-    summary = {"entries": sum(b.get("entries") or 0 for b in bricks), "split_brain": 0,
-               "unreachable": [b["name"] for b in bricks if not b["connected"]]}  # fmt: skip
-    found = gh.heal_conditions("rep", summary, threshold=0)
-    assert found["heal:rep"]["problem"] is True and found["heal:rep"]["pending"] == 22
-    assert found["split_brain:rep"]["problem"] is False
-    assert gh.heal_conditions("rep", summary, threshold=50)["heal:rep"]["problem"] is False
+def test_a_brick_down_with_files_written_is_degraded_and_named():
+    down = f"127.1.9.3:{TROUBLE}/node3/bricks/rep3"
+    view = gv.volume_view(REP3, REP3_DOWN, REP3_HEAL)
+    assert view["state"] == "degraded" and (view["bricks_online"], view["bricks"]) == (2, 3)
+    assert view["sets"][0]["available"] is True and view["cannot_lose"] == []
+    assert [(b["brick"], b["online"]) for b in view["sets"][0]["bricks"]] == [
+        (f"127.1.9.{n}:{TROUBLE}/node{n}/bricks/rep3", n != 3) for n in (1, 2, 3)
+    ]
+    # the 20 files and the root directory wait on each of the two bricks that took the writes
+    assert view["heal"] == {"pending": 42, "split_brain": 0, "unreachable": [down]}
+    up = [b for b in REP3_DOWN["bricks"] if b["online"]]
+    assert view["size_total"] == min(b["size_total"] for b in up) and view["size_free"] == min(b["size_free"] for b in up)
+    found = gh.heal_conditions("rep3", REP3_HEAL, threshold=0)
+    assert (found["heal:rep3"]["problem"], found["heal:rep3"]["pending"], found["heal:rep3"]["unreachable"]) == (True, 42, [down])
+    assert found["split_brain:rep3"]["problem"] is False
+    assert gh.heal_conditions("rep3", REP3_HEAL, threshold=50)["heal:rep3"]["problem"] is False
+    assert REP3_HEAL["healed"] is False
+
+
+def test_a_set_with_one_brick_of_three_left_is_unavailable():
+    one_left = {"bricks": [dict(b, online=b is REP3_DOWN["bricks"][0]) for b in REP3_DOWN["bricks"]]}
+    view = gv.volume_view(REP3, one_left)
+    assert view["state"] == "unavailable" and view["bricks_online"] == 1
+    assert view["size_total"] == REP3_DOWN["bricks"][0]["size_total"]
+
+
+def test_a_file_in_split_brain_is_found_and_named():
+    assert (SB_HEAL["split_brain"], SB_HEAL["pending"], SB_HEAL["unreachable"]) == (2, 0, [])  # one file, both copies
+    found = gh.heal_conditions("sb", SB_HEAL, threshold=0)
+    assert found["split_brain:sb"]["problem"] is True and found["split_brain:sb"]["entries"] == 2
+    assert found["heal:sb"]["problem"] is False
+    assert [e["tag"] for e in gh.events(None, found)] == ["split_brain/found"]
+    healed = gh.heal_conditions("sb", {"entries": 0, "split_brain": 0}, threshold=0)
+    assert [e["tag"] for e in gh.events(found, healed)] == ["split_brain/resolved"]
+    files = [b["files"] for b in gx.parse_heal_info(read("heal_info_split_brain_file.xml"))]
+    assert files == [["<gfid:08b11bff-659d-4bd9-bebf-dc2aaa4f3e8d>"], ["/victim"]]
 
 
 def test_bricks_of_this_node_only_and_peers():
