@@ -1066,8 +1066,10 @@ def health(checks=("bricks", "peers"), heal_threshold=0, previous=None):
     connected, as this one sees them), and cluster-wide ``heal`` (entries waiting above
     ``heal_threshold``, per replicated or dispersed started volume), ``split_brain``, ``quota``
     (soft/hard limits exceeded, per volume with quotas) and ``georep`` (sessions with a Faulty
-    worker). A glusterd that does not answer is the one condition ``glusterd``. Reads are fresh
-    (the run's cache is dropped first).
+    worker). A glusterd that does not answer is the one condition ``glusterd``. gluster can tell
+    a split-brain only with every copy at hand: while a brick is unreachable, a split-brain
+    check that finds none keeps the previous look's answer (no false ``split_brain/resolved``).
+    Reads are fresh (the run's cache is dropped first).
 
     CLI Example:
 
@@ -1105,6 +1107,7 @@ def health(checks=("bricks", "peers"), heal_threshold=0, previous=None):
         if conditions:  # glusterd answered: a read failed on the way, which is no health fact
             raise
         conditions = {"glusterd": {"kind": "glusterd", "problem": True, "error": str(exc).splitlines()[0]}}
+    conditions = health_conditions.carry_unknown(previous, conditions)
     return {"conditions": conditions, "events": health_conditions.events(previous, conditions)}
 
 
@@ -1455,6 +1458,40 @@ def heal_summary(name):
         salt gfs1 gluster.heal_summary gv0
     """
     return parse.summarize_heal(_heal(name, "summary"))
+
+
+def split_brain_resolve(name, path=None, policy="bigger-file", source_brick=None):
+    """
+    Resolve a split-brain in the volume ``name`` by one of gluster's policies: keep the bigger
+    copy (``bigger-file``) or the newest (``latest-mtime``) of the file ``path``, or the copies
+    on ``source_brick`` (``source-brick``: of ``path``, or of every file in split-brain when no
+    path is given). ``path`` is from the volume's root (``/dir/file``) or ``gfid:<GFID>``
+    (also as ``gluster.heal_split_brain`` lists it: ``<gfid:...>``). Returns gluster's message (``Healed /dir/file.``);
+    gluster's refusal (``File not in split-brain``, no such brick) is an error. The other
+    copies are overwritten: this is the operator's decision that self-heal cannot make.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.split_brain_resolve gv0 /dir/file
+        salt gfs1 gluster.split_brain_resolve gv0 /dir/file policy=latest-mtime
+        salt gfs1 gluster.split_brain_resolve gv0 policy=source-brick source_brick=gfs2:/data/gv0/brick
+    """
+    problems = validate.volume_name_problems(name)
+    if policy not in cli.SPLIT_BRAIN_POLICIES:
+        problems.append(f"policy {policy!r} must be one of {', '.join(cli.SPLIT_BRAIN_POLICIES)}")
+    elif policy == "source-brick":
+        problems += validate.brick_problems(source_brick, "source_brick")
+    elif path is None:
+        problems.append(f"policy {policy} needs the file's path")
+    if isinstance(path, str) and path.startswith("<gfid:") and path.endswith(">"):
+        path = path[1:-1]  # as heal info lists a file it cannot name
+    if path is not None:
+        problems += validate.volume_file_problems(path)
+    _check(problems, f"split_brain_resolve of {name!r}")
+    __context__.pop(CACHE_KEY, None)
+    return cli.run_split_brain(_config(), name, policy, path, source_brick if policy == "source-brick" else None, counter=_stats())
 
 
 def volume_heal(name, full=False):

@@ -45,6 +45,7 @@ GLFSHEAL_PATHS = (
     "/usr/sbin/glfsheal",
 )
 HEAL_INFO_KINDS = {"info": (), "summary": ("info-summary",), "split-brain": ("split-brain-info",)}
+SPLIT_BRAIN_POLICIES = ("bigger-file", "latest-mtime", "source-brick")
 
 LOCK_ERRORS = (
     "Another transaction is in progress",
@@ -126,15 +127,48 @@ def heal_info_argv(config, volume, kind="info"):
     if kind not in HEAL_INFO_KINDS:
         raise ValueError(f"heal info kind must be one of {', '.join(HEAL_INFO_KINDS)}, not {kind!r}")
     if config.get("socket") and not config.get("remote_host"):
-        helper = config.get("glfsheal") or next((p for p in GLFSHEAL_PATHS if os.path.exists(p)), None)
-        if helper is None:
-            raise CommandExecutionError(
-                "heal info with a non-default glusterd socket needs glfsheal, which was not found in "
-                f"{', '.join(GLFSHEAL_PATHS)}; set gluster:glfsheal in the minion config"
-            )
-        return [str(helper), volume, *HEAL_INFO_KINDS[kind], "--xml", "glusterd-sock", str(config["socket"])]
+        return [_glfsheal(config, "heal info"), volume, *HEAL_INFO_KINDS[kind], "--xml", "glusterd-sock", str(config["socket"])]
     extra = {"info": (), "summary": ("summary",), "split-brain": ("split-brain",)}[kind]
     return build_argv(config, ["volume", "heal", volume, "info", *extra])
+
+
+def _glfsheal(config, what):
+    helper = config.get("glfsheal") or next((p for p in GLFSHEAL_PATHS if os.path.exists(p)), None)
+    if helper is None:
+        raise CommandExecutionError(
+            f"{what} with a non-default glusterd socket needs glfsheal, which was not found in "
+            f"{', '.join(GLFSHEAL_PATHS)}; set gluster:glfsheal in the minion config"
+        )
+    return str(helper)
+
+
+def split_brain_args(policy, path=None, source_brick=None):
+    """What follows ``split-brain`` in ``gluster volume heal VOLUME split-brain ...``."""
+    if policy not in SPLIT_BRAIN_POLICIES:
+        raise ValueError(f"split-brain policy must be one of {', '.join(SPLIT_BRAIN_POLICIES)}, not {policy!r}")
+    if policy == "source-brick":
+        return [policy, source_brick, *([path] if path else [])]
+    return [policy, path]
+
+
+def split_brain_argv(config, volume, policy, path=None, source_brick=None):
+    """The argv that resolves a split-brain: ``gluster volume heal VOLUME split-brain POLICY
+    ...``, which gluster also answers through glfsheal (plain text, no XML): with a
+    non-default ``socket``, glfsheal directly, as for :func:`heal_info_argv`."""
+    args = split_brain_args(policy, path, source_brick)
+    if config.get("socket") and not config.get("remote_host"):
+        return [_glfsheal(config, "split-brain resolution"), volume, *args, "glusterd-sock", str(config["socket"])]
+    return build_argv(config, ["volume", "heal", volume, "split-brain", *args], xml=False)
+
+
+def run_split_brain(config, volume, policy, path=None, source_brick=None, counter=None):
+    """Resolve (see :func:`split_brain_argv`); gluster's message, e.g. ``Healed /f.``; an error
+    with gluster's words (``File not in split-brain``) when it refuses."""
+    if counter is not None:
+        counter["calls"] = counter.get("calls", 0) + 1
+    proc = _execute(split_brain_argv(config, volume, policy, path, source_brick), float(config.get("timeout", 120)))
+    _check_plain(proc, ["volume", "heal", volume, "split-brain", *split_brain_args(policy, path, source_brick)], config)
+    return proc.stdout.strip()
 
 
 def run_heal_info(config, volume, kind="info", counter=None):

@@ -49,11 +49,27 @@ def heal_conditions(volume, summary, threshold):
     for the second: self-heal cannot resolve them, an operator must."""
     split = summary.get("split_brain") or 0
     pending = max((summary.get("entries") or 0) - split, 0)
+    unreachable = list(summary.get("unreachable") or [])
     return {
         f"heal:{volume}": {"kind": "heal", "problem": pending > threshold, "volume": volume, "pending": pending,
-                           "threshold": threshold, "unreachable": list(summary.get("unreachable") or [])},  # fmt: skip
-        f"split_brain:{volume}": {"kind": "split_brain", "problem": split > 0, "volume": volume, "entries": split},
+                           "threshold": threshold, "unreachable": unreachable},  # fmt: skip
+        # gluster tells a split-brain only with every copy at hand: with a brick unreachable, none
+        # found is no news (the file counts as pending instead), not "resolved"
+        f"split_brain:{volume}": {"kind": "split_brain", "problem": split > 0, "volume": volume, "entries": split,
+                                  "unknown": bool(unreachable) and split == 0},  # fmt: skip
     }
+
+
+def carry_unknown(previous, current):
+    """``current`` with each condition it could not tell (``unknown``) replaced by what the
+    previous look knew of it (dropped when that look had none): an unknown is never an event."""
+    carried = {}
+    for key, condition in current.items():
+        if not condition.get("unknown"):
+            carried[key] = condition
+        elif previous and key in previous:
+            carried[key] = previous[key]
+    return carried
 
 
 def quota_conditions(volume, limits):
@@ -91,7 +107,7 @@ def events(previous, current):
     for key, condition in sorted(current.items()):
         went_bad, went_good = EVENT_TAGS[condition["kind"]]
         before = None if previous is None else previous.get(key)
-        facts = {k: v for k, v in condition.items() if k != "problem"}
+        facts = {k: v for k, v in condition.items() if k not in ("problem", "unknown")}
         if condition["problem"]:
             if before is None or not before["problem"] or _changed(before, condition):
                 fired.append({"tag": went_bad, "condition": key, **facts})

@@ -338,6 +338,17 @@ def quota_path_problems(path, where="quota path"):
     return brick_path_problems(path, where)
 
 
+GFID_PATH_RE = re.compile(r"gfid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def volume_file_problems(path, where="file path"):
+    """A file of a volume: from its root (``/dir/file``, the brick-path character set) or by
+    its GFID (``gfid:<uuid>``, as heal info lists a file it cannot name)."""
+    if isinstance(path, str) and GFID_PATH_RE.fullmatch(path):
+        return []
+    return brick_path_problems(path, where)
+
+
 def quota_size(value):
     """``10GB`` / ``512MB`` / ``1048576`` -> bytes (gluster's units are powers of 1024), or None."""
     match = QUOTA_SIZE_RE.fullmatch(str(value).strip()) if isinstance(value, (str, int)) and not isinstance(value, bool) else None

@@ -34,9 +34,13 @@ def salt_factories_config():
 
 @pytest.fixture(scope="session")
 def gluster_cluster():
-    """Three glusterd on 127.1.1.1-3 forming one trusted pool; torn down by pid afterwards."""
+    """Three glusterd on 127.1.1.1-3 forming one trusted pool; torn down by pid afterwards.
+
+    ``GLUSTER_TEST_SUBNET=127.1.20`` moves them, so that a developer can run a few functional
+    tests while another functional run holds 127.1.1 (tests that name 127.1.1 addresses or
+    start extra nodes themselves still need the default; CI uses the default)."""
     _require_gluster()
-    with temporary_cluster("sgc-", pool=True) as cluster:
+    with temporary_cluster("sgc-", pool=True, subnet=os.environ.get("GLUSTER_TEST_SUBNET", "127.1.1")) as cluster:
         yield cluster
 
 

@@ -3,10 +3,6 @@ the client's ``.meta/graphs/active``) and the state that waits for all of them
 (``gluster.mount_connected``, which the formula's client sls runs after each mount): on a
 distribute volume a file that hashes to a brick the mount is not connected to fails with EIO."""
 
-import os
-import signal
-import xml.etree.ElementTree as ET
-
 import pytest
 
 pytestmark = pytest.mark.cluster
@@ -38,14 +34,11 @@ def test_the_mount_reports_its_bricks_and_the_state_waits_for_them(mounted, glus
     assert all(c["connected"] for c in connections.values())
 
     # one brick process killed: the mount says so, and the state fails naming that brick
-    node = gluster_cluster[2]
-    root = ET.fromstring(node.cli("volume", "status", VOLUME, xml=True).stdout)
-    pid = next(int(n.findtext("pid")) for n in root.iter("node") if n.findtext("hostname") == node.address and n.findtext("path", "").startswith("/"))
-    os.kill(pid, signal.SIGKILL)
+    gluster_cluster[0].kill_brick(VOLUME, bricks[2])
     ret = states.mount_connected(name=mountpoint, timeout=15)
     assert ret.result is False and ret.comment.endswith(f"not connected to {bricks[2]} after 15s"), ret.comment
     assert [c["brick"] for c in gluster.mount_connections(mountpoint).values() if not c["connected"]] == [bricks[2]]
-    gluster_cluster[0].cli("volume", "start", VOLUME, "force")
+    gluster_cluster[0].start_bricks(VOLUME, bricks[2])
     ret = states.mount_connected(name=mountpoint, timeout=30)
     assert ret.result is True, ret.comment
 

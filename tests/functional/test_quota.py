@@ -13,6 +13,7 @@ import os
 import time
 
 import pytest
+from cluster import _wait_for
 from formula_root import formula_root
 from saltfactories.utils.functional import Loaders
 
@@ -79,10 +80,21 @@ def test_limits_are_enforced_and_listed(quota_volume):
     os.makedirs(f"{mnt}/objs")
     gluster.quota_limit("qv", "/data", "4MB", soft=50)
     gluster.quota_limit("qv", "/objs", 5, objects=True)
+    calm = gluster.health(checks=["quota"])
+    assert calm["conditions"]["quota:qv:/data"]["problem"] is False and calm["events"] == []
 
     assert _write(f"{mnt}/data/first", 3) is None
+    # the beacon's quota check: the soft limit (2 MiB) passed, announced once
+    looks = []
+    _wait_for(lambda: looks.append(gluster.health(checks=["quota"], previous=calm["conditions"])) or looks[-1]["events"], 30, "quota/exceeded")
+    assert [(e["tag"], e["condition"], e["exceeded"]) for e in looks[-1]["events"]] == [("quota/exceeded", "quota:qv:/data", "soft")]
+    assert gluster.health(checks=["quota"], previous=looks[-1]["conditions"])["events"] == []
     refused = _write(f"{mnt}/data/second", 8)
     assert isinstance(refused, OSError) and refused.errno == errno.EDQUOT, refused
+    # 1 MiB more filled it (4 MiB): the hard limit, announced again
+    soft = looks[-1]["conditions"]
+    _wait_for(lambda: looks.append(gluster.health(checks=["quota"], previous=soft)) or looks[-1]["events"], 30, "quota/exceeded hard")
+    assert [(e["tag"], e["exceeded"], e["used"]) for e in looks[-1]["events"]] == [("quota/exceeded", "hard", 4 << 20)]
     created = 0
     with pytest.raises(OSError) as caught:
         for created in range(10):
@@ -97,6 +109,12 @@ def test_limits_are_enforced_and_listed(quota_volume):
     objects = gluster.quota_list("qv", objects=True)
     assert [(o["path"], o["hard_limit"], o["files"] + o["dirs"]) for o in objects] == [("/objs", 5, created + 1)]
     assert gluster.quota_list("qv", paths=["/data"]) == [data]
+
+    exceeded = gluster.health(checks=["quota"])["conditions"]
+    for name in os.listdir(f"{mnt}/data"):
+        os.remove(f"{mnt}/data/{name}")
+    _wait_for(lambda: looks.append(gluster.health(checks=["quota"], previous=exceeded)) or looks[-1]["events"], 30, "quota/within")
+    assert [(e["tag"], e["condition"]) for e in looks[-1]["events"]] == [("quota/within", "quota:qv:/data")]
 
     gluster.quota_remove("qv", "/data")
     assert gluster.quota_list("qv") == []

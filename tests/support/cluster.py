@@ -242,6 +242,29 @@ class GlusterNode:
         os.makedirs(path, exist_ok=True)
         return f"{self.address}:{path}"
 
+    def brick_pid(self, volume, brick):
+        """The pid of ``brick`` (``host:path``) in this node's ``volume status`` (-1: down)."""
+        root = ET.fromstring(self.cli("volume", "status", volume, xml=True).stdout)
+        for entry in root.iter("node"):
+            if f"{entry.findtext('hostname')}:{entry.findtext('path')}" == brick:
+                return int(entry.findtext("pid"))
+        raise RuntimeError(f"{brick} is not in the status of {volume}")
+
+    def kill_brick(self, volume, brick, timeout=30):
+        """SIGKILL ``brick``'s process, as a crash would; returns once glusterd reports it down
+        and the process is reaped (a zombie still passes glusterd's pidfile check, and a
+        ``start force`` then would skip the brick). Returns the pid killed."""
+        pid = self.brick_pid(volume, brick)
+        os.kill(pid, signal.SIGKILL)
+        _wait_for(lambda: self.brick_pid(volume, brick) <= 0, timeout, f"{brick} down")
+        _wait_for(lambda: not os.path.exists(f"/proc/{pid}"), timeout, f"brick process {pid} reaped")
+        return pid
+
+    def start_bricks(self, volume, *bricks, timeout=30):
+        """``volume start VOLUME force`` and wait until ``bricks`` run again."""
+        self.cli("volume", "start", volume, "force")
+        _wait_for(lambda: all(self.brick_pid(volume, brick) > 0 for brick in bricks), timeout, f"{', '.join(bricks)} up")
+
 
 def all_connected(nodes):
     """Every node sees every other one as a connected "Peer in Cluster"."""
@@ -255,6 +278,16 @@ def all_connected(nodes):
         if len(connected) < want:
             return False
     return True
+
+
+def _client_connected(mountpoint, volume, index):
+    """Whether the FUSE mount's client of brick ``index`` is connected (its .meta view)."""
+    private = os.path.join(mountpoint, ".meta", "graphs", "active", f"{volume}-client-{index}", "private")
+    try:
+        with open(private, encoding="utf-8") as handle:
+            return "\nconnected = 1" in "\n" + handle.read()
+    except OSError:
+        return False
 
 
 def _is_zombie(pid):
@@ -324,6 +357,32 @@ class GlusterCluster:
         for name in names:
             node.cli("volume", "stop", name, "force", check=False)
             node.cli("volume", "delete", name, check=False)
+
+    def make_split_brain(self, volume, mountpoint, name="victim"):
+        """A replica-2 ``volume`` on nodes 1 and 2, mounted at ``mountpoint``, whose file
+        ``name`` is in data split-brain, made as it happens in production: written while brick 2
+        was down, then again (other content) while brick 1 was down. Client quorum and every
+        self-heal are off, so both writes succeed with one brick and nothing reconciles the
+        copies in between. Returns the two bricks."""
+        n1, n2 = self.nodes[:2]
+        bricks = [n1.new_brick(volume), n2.new_brick(volume)]
+        n1.cli("volume", "create", volume, "replica", "2", *bricks, "force")
+        for option in ("quorum-type none", "self-heal-daemon off", "data-self-heal off", "metadata-self-heal off", "entry-self-heal off"):
+            key, value = option.split()
+            n1.cli("volume", "set", volume, f"cluster.{key}", value)
+        n1.cli("volume", "start", volume)
+        self.mount(volume, mountpoint)
+        path = os.path.join(mountpoint, name)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write("both copies\n")
+        for index, down in ((1, bricks[1]), (0, bricks[0])):
+            n1.kill_brick(volume, down)
+            _wait_for(lambda index=index: not _client_connected(mountpoint, volume, index), 30, f"the mount sees {down} down")
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(f"written while {down} was down\n" + "longer\n" * index)
+            n1.start_bricks(volume, down)
+            _wait_for(lambda index=index: _client_connected(mountpoint, volume, index), 30, f"the mount reconnected to {down}")
+        return bricks
 
     def mount(self, volume, mountpoint, node_index=0, timeout=30):
         os.makedirs(mountpoint, exist_ok=True)

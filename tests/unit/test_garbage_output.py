@@ -187,7 +187,8 @@ ANSWERS.update({
 })
 ALL_PARSERS = sorted({p for _args, parsers in ANSWERS.values() for p in parsers}, key=lambda p: p.__name__)
 # answers gluster gives as plain text (the module runs these without --xml)
-PLAIN_TEXT = {"volume_heal.xml", "volume_heal_brick_down.xml", "volume_heal_full.xml", "version.txt", "no_glusterd.txt"}
+PLAIN_TEXT = {"volume_heal.xml", "volume_heal_brick_down.xml", "volume_heal_full.xml", "version.txt", "no_glusterd.txt",
+              "split_brain_healed.txt", "split_brain_not_in_split_brain.txt", "split_brain_no_such_file.txt"}  # fmt: skip
 
 
 def read(name):

@@ -80,7 +80,7 @@ def test_a_started_healthy_volume_with_its_capacity():
 
 # captured by tests/data/capture_trouble.py: rep3 with node 3's brick killed and 20 files
 # written, and a file in data split-brain on the replica-2 volume sb
-TROUBLE = "/tmp/gcapt-la2x7jwf"
+TROUBLE = "/tmp/gcapt-yr6uzk93"
 REP3 = gx.parse_volume_info(read("volume_info_rep3_trouble.xml"))["rep3"]
 REP3_DOWN = gx.parse_volume_status(read("volume_status_detail_rep3_brick_down.xml"))["rep3"]
 REP3_HEAL = gx.summarize_heal(gx.parse_heal_info(read("heal_summary_rep3_brick_down.xml")))
@@ -121,8 +121,16 @@ def test_a_file_in_split_brain_is_found_and_named():
     assert [e["tag"] for e in gh.events(None, found)] == ["split_brain/found"]
     healed = gh.heal_conditions("sb", {"entries": 0, "split_brain": 0}, threshold=0)
     assert [e["tag"] for e in gh.events(found, healed)] == ["split_brain/resolved"]
+    # a brick of the pair unreachable: gluster cannot tell a split-brain then; the last known
+    # answer stands, and no event is made of it
+    blind = gh.heal_conditions("sb", {"entries": 1, "split_brain": 0, "unreachable": ["h:/b2"]}, threshold=0)
+    assert blind["split_brain:sb"]["unknown"] is True
+    kept = gh.carry_unknown(found, blind)
+    assert kept["split_brain:sb"] is found["split_brain:sb"] and kept["heal:sb"]["pending"] == 1
+    assert [e["tag"] for e in gh.events(found, kept)] == ["heal/pending"]
+    assert "split_brain:sb" not in gh.carry_unknown(None, blind)
     files = [b["files"] for b in gx.parse_heal_info(read("heal_info_split_brain_file.xml"))]
-    assert files == [["<gfid:08b11bff-659d-4bd9-bebf-dc2aaa4f3e8d>"], ["/victim"]]
+    assert files == [["<gfid:0f021a83-2e35-4f19-ab60-8aa07fc3f8ee>"], ["/victim"]]
 
 
 def test_bricks_of_this_node_only_and_peers():
