@@ -62,13 +62,17 @@ def _parse_key_values(text):
 
 def _parse_mounts(text):
     """``/proc/mounts`` -> the gluster FUSE mounts: ``[{"server", "volume", "mountpoint"}]``.
-    (The kernel writes a space in a path as ``\\040``.)"""
+
+    The execution module reads mounts with ``gluster_storage.parse_mountinfo``; the grains do
+    not import ``_utils``: they must load where only the grains were synced
+    (``saltutil.sync_grains``). The kernel escapes space, tab, newline and backslash in a path
+    as octal (``\\040``), undone here the same way."""
     mounts = []
     for line in text.splitlines():
         fields = line.split()
         if len(fields) >= 3 and fields[2] == "fuse.glusterfs" and ":" in fields[0]:
             server, _, volume = fields[0].rpartition(":")
-            mountpoint = fields[1].replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\")
+            mountpoint = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[1])
             mounts.append({"server": server, "volume": volume.lstrip("/"), "mountpoint": mountpoint})
     return mounts
 

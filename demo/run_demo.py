@@ -9,7 +9,9 @@
   3. ``saltutil.sync_all``, then ONE concurrent ``state.highstate`` on all four minions: the
      pool forms, the replica-3 volume is created with its options and started, client1 mounts it;
   4. a file written and read back through the client's mount, and found on every brick;
-  5. the volume's status, and a second highstate's summary (zero changes).
+  5. the volume's status, ``salt-run gluster.status`` (the cluster seen from the master: nodes,
+     volumes, replica sets against hosts, heal, capacity), and a second highstate's summary
+     (zero changes).
 ``down``: stops every process the demo started (by the pids it recorded), unmounts its mount
 and removes its directory.
 
@@ -123,6 +125,15 @@ def salt(*args, timeout=900):
         raise SystemExit(f"salt {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}") from None
 
 
+def salt_run(*args, human=False, timeout=300):
+    """``salt-run`` on the demo's master: its table (``human``) or its data."""
+    argv = [f"{BIN}/salt-run", "-c", os.path.join(BASE, "salt", "master"), f"--timeout={timeout}", *args]
+    proc = subprocess.run([*argv, "--out=json"] if not human else argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise SystemExit(f"salt-run {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
+    return proc.stdout if human else json.loads(proc.stdout)
+
+
 def wait_for_minions(timeout=120):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -209,6 +220,10 @@ def up():
         print(f"  {daemon['name']} on {daemon['host']}: {'online' if daemon['online'] else 'OFFLINE'}")
     info = salt("gfs1", "gluster.volume_info", "gv0")["gfs1"]
     print(f"  type {info['type']}, {info['status']}, options: {json.dumps(info['options'])}")
+
+    step("salt-run gluster.status: the whole cluster as the master sees it")
+    salt_run("saltutil.sync_all")  # the runner and its outputter, from the formula's file_roots
+    print(salt_run("gluster.status", human=True).rstrip())
 
     step("salt '*' state.highstate again: converged, so zero changes")
     summarise(salt("*", "state.highstate"))

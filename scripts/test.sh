@@ -9,4 +9,5 @@ if [ "$#" -eq 0 ]; then
     set -- tests
 fi
 # pytest exits 5 when it ran no test: that is a failure here like any other non-zero code
-exec "$VENV/bin/python" -m pytest -p no:cacheprovider -ra "$@"
+# --durations: the slowest tests, to keep the suite's time in view
+exec "$VENV/bin/python" -m pytest -p no:cacheprovider -ra --durations=25 "$@"
