@@ -592,8 +592,9 @@ def parse_georep_status(xml):
             users = {_text(p, "secondary_user") for p in session.findall("pair")}
             if len(secondaries) != 1 or len(users) != 1:
                 raise GlusterParseError(f"geo-replication session of {name} names several secondaries: {sorted(secondaries)}")
-            # a root session names its secondary host::volume, a mount-broker one user@host::volume
-            secondary = secondaries.pop().rpartition("@")[2]
+            # a root session names its secondary host::volume, a mount-broker one user@host::volume;
+            # the status of all sessions (or of a volume's) writes ssh://[user@]host::volume
+            secondary = secondaries.pop().removeprefix("ssh://").rpartition("@")[2]
             sessions.append({"volume": name, "secondary": secondary, "secondary_user": users.pop(), "pairs": pairs})
     return sessions
 

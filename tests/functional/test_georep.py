@@ -102,11 +102,65 @@ def test_a_session_from_salt_copies_the_files(georep_clusters, primary_loaders, 
     resumed = states.gluster.geo_replication(**wanted)
     assert resumed.result is True and resumed.changes == {"state": {"old": "paused", "new": "started"}}
 
+    the_health_check_sees_the_workers_go_faulty_and_recover(gluster, prim, sec, secondary)
+
     gone = states.gluster.geo_replication(ensure="absent", **wanted)
     assert gone.result is True and gone.changes == {"session": {"old": "started", "new": "deleted"}}, gone.comment
     gluster.clear_cache()
     assert gluster.georep_session(lab.PRIMVOL, secondary) is None
     assert not lost_or_changed(sec_mnt, payloads), "deleting the session leaves the secondary's data"
+
+
+def the_health_check_sees_the_workers_go_faulty_and_recover(gluster, prim, sec, secondary):
+    """``gluster.health(checks=["georep"])`` (the beacon's ``georep`` check) against real trouble:
+    the secondary nodes' sshd killed with their sessions (``lab.stop_sshd``). Both workers go
+    Faulty within ~2 s and, sshd started again, Active within ~15 s; ~20 s in all
+    (tests/data/study_georep_faulty.py: a stopped secondary volume makes them Faulty too, but
+    only once they have something to sync, and after this test's pause/resume only after ~50 s)."""
+    key = f"georep:{lab.PRIMVOL}:{secondary}"
+    workers = sorted(f"{b['host']}:{b['path']}" for b in gluster.volume_info(lab.PRIMVOL)["bricks"])
+    healthy = gluster.health(checks=["georep"])
+    assert healthy["conditions"].get(key, {}).get("problem") is False and healthy["events"] == [], healthy
+    seen = {}
+
+    def looked(previous):
+        seen.update(gluster.health(checks=["georep"], previous=previous))
+        return seen["conditions"][key]
+
+    def failed(what):
+        status = prim[0].cli("volume", "geo-replication", "status").stdout
+        return AssertionError(f"{what}; last look: {seen}\n{status}\n{lab.log_tails(prim, sec)}")
+
+    stopped = []
+    try:
+        for node in sec.nodes:
+            lab.stop_sshd(node)
+            stopped.append(node)
+        try:
+            _wait_for(lambda: sorted(looked(healthy["conditions"])["faulty"]) == workers, 30, "Faulty", interval=1)
+        except TimeoutError:
+            raise failed("the workers did not go Faulty within 30 s of the secondary's sshd going away") from None
+        assert seen["conditions"][key]["problem"] is True
+        assert [(e["tag"], e["condition"]) for e in seen["events"]] == [("georep/faulty", key)], seen["events"]
+        assert sorted(seen["events"][0]["faulty"]) == workers
+    finally:
+        for node in stopped:
+            lab.start_sshd(node)
+    faulty = seen["conditions"]
+
+    def recovered():
+        # no Faulty worker, and every one syncing again (not merely between two attempts,
+        # Initializing...); georep_status() answers from the read health just made
+        condition = looked(faulty)
+        return not condition["problem"] and all(
+            p["status"] in ("Active", "Passive") for s in gluster.georep_status() for p in s["pairs"]
+        )
+
+    try:
+        _wait_for(recovered, 60, "the session to recover", interval=1)
+    except TimeoutError:
+        raise failed("the workers did not recover within 60 s of the secondary's sshd coming back") from None
+    assert [(e["tag"], e["condition"], e["faulty"]) for e in seen["events"]] == [("georep/healthy", key, [])]
 
 
 def test_the_formula_applies_the_pillar_session(georep_clusters, primary_loaders, tmp_path):

@@ -205,6 +205,32 @@ def start_sshd(node):
     return pidfile
 
 
+def stop_sshd(node):
+    """The node's sshd killed with every process below it (the sessions of connected geo-rep
+    workers and the gsyncd they run), as when the secondary host stops answering ssh: the
+    primary's workers go Faulty at once (tests/data/study_georep_faulty.py). ``start_sshd``
+    brings it back. Returns the pids killed."""
+    pidfile = os.path.join(node.host, "sshd.pid")
+    with open(pidfile, encoding="utf-8") as handle:
+        family = {int(handle.read().strip())}
+    os.kill(min(family), signal.SIGSTOP)  # no new session while its family is looked up
+    changed = True
+    while changed:
+        changed = False
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) not in family and _ppid(entry) in family:
+                family.add(int(entry))
+                changed = True
+    for pid in family:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    _wait_for(lambda: all(_dead(pid) for pid in family), 10, f"sshd of {node.address} to die")
+    os.remove(pidfile)  # SIGKILL leaves it; start_sshd waits for a new one
+    return sorted(family)
+
+
 def restart_sshd(node):
     """The node's sshd again, in the namespace of its current glusterd (after ``restart``): the
     mount broker's mounts are made there, and a gsyncd spawned by an sshd of an earlier
@@ -347,6 +373,15 @@ def _ppid(pid):
             return int(handle.read().rsplit(")", 1)[1].split()[1])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def _dead(pid):
+    """Gone, or a zombie (killed, waiting for its parent to reap it)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def owned_processes(namespaces):

@@ -87,7 +87,7 @@ ANSWERS.update({
     f"georep/{name}.xml": ([*GEOREP, "status"], (gx.parse_georep_status,))
     for name in ("status_created", "status_just_started", "status_detail_just_started", "status_active",
                  "status_detail_active", "status_active_from_primary_node2", "status_all_sessions",
-                 "status_volume_sessions", "status_paused", "status_stopped")
+                 "status_volume_sessions", "status_paused", "status_stopped", "status_faulty")
 })  # fmt: skip
 ANSWERS["georep/status_mountbroker.xml"] = (["volume", "geo-replication", "primvol", "geoaccount@127.1.14.1::secvol", "status"],
                                             (gx.parse_georep_status,))  # fmt: skip

@@ -169,15 +169,6 @@ def test_a_quota_going_from_soft_to_hard_is_announced_again():
     assert [e["tag"] for e in gh.events(after, within)] == ["quota/within"]
 
 
-def test_georep_faulty_workers():
-    sessions = gx.parse_georep_status(read("georep/status_active.xml"))
-    healthy = gh.georep_conditions(sessions)
-    (key,) = healthy
-    assert key == "georep:primvol:127.1.11.1::secvol" and healthy[key]["problem"] is False
-    faulty = gh.georep_conditions([dict(sessions[0], pairs=[dict(p, status="Faulty") for p in sessions[0]["pairs"]])])
-    assert [e["tag"] for e in gh.events(healthy, faulty)] == ["georep/faulty"] and len(faulty[key]["faulty"]) == 2
-
-
 def test_the_runner_merges_every_minions_view_of_the_pool():
     pool = gx.parse_peer_status(read("pool_list.xml"))
     own = next(p["uuid"] for p in pool if p["self"])
