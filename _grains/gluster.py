@@ -2,8 +2,9 @@
 Grains of a GlusterFS node or client, under the one grain ``gluster``.
 
 Cheap by design: a grains refresh reads glusterd's own store (``glusterd.info`` and the brick
-files under ``vols/``), ``/proc/mounts``, connects once to glusterd's local socket and runs
-``gluster --version`` (which talks to nobody). No call reaches another node.
+files under ``vols/``), ``/proc/mounts`` and connects once to glusterd's local socket; ``gluster
+--version`` (which talks to nobody) runs once per installed binary, its answer kept in the
+minion's cachedir. No call reaches another node.
 
 .. code-block:: yaml
 
@@ -127,15 +128,35 @@ def _glusterd_running(path):
 
 
 def _version(binary):
+    """``gluster --version``'s version, run once per installed binary: the answer is kept in the
+    minion's cachedir keyed by the binary's path, size and mtime (an upgrade changes them), so a
+    grains load (every ``salt-call``) spawns no process."""
     found = shutil.which(binary)
     if not found:
         return None
+    try:
+        stat = os.stat(found)
+    except OSError:
+        return None
+    key = f"{os.path.realpath(found)} {stat.st_size} {stat.st_mtime_ns}"
+    cachedir = __opts__.get("cachedir") if isinstance(__opts__, dict) else None
+    cache = os.path.join(cachedir, "gluster_version") if cachedir else None
+    cached = (_read(cache) or "").split("\n") if cache else []
+    if len(cached) >= 2 and cached[0] == key and cached[1]:
+        return cached[1]
     try:
         proc = subprocess.run([found, "--version"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL, check=False)
     except (OSError, subprocess.SubprocessError) as exc:
         log.debug("gluster grains: %s --version: %s", found, exc)
         return None
     match = VERSION_RE.search(proc.stdout)
+    if match and cache:
+        try:
+            os.makedirs(cachedir, exist_ok=True)
+            with open(cache, "w", encoding="utf-8") as handle:
+                handle.write(f"{key}\n{match.group(1)}\n")
+        except OSError as exc:
+            log.debug("gluster grains: cannot keep the version in %s: %s", cache, exc)
     return match.group(1) if match else None
 
 

@@ -3,8 +3,9 @@ glusterd at 127.1.15.1-3): the highstate (with ``gluster:monitoring``) creates a
 firing ``gluster/volume/created``, and puts the gluster beacon on every node; the grains describe
 each node; ``salt-run gluster.status`` on the healthy cluster; a brick process killed -> the
 beacon's ``brick/offline`` event within two intervals and ``gluster.status`` degraded, field by
-field; the brick started again -> ``brick/online``. Then the example reactor of the formula is
-switched on and brings a killed brick back by itself."""
+field; the brick started again -> ``brick/online``; a node's glusterd stopped -> its own
+``glusterd/down`` and the leader's ``peer/disconnected``, and back. Then the example reactor of
+the formula is switched on and brings a killed brick back by itself."""
 
 import contextlib
 import os
@@ -186,6 +187,28 @@ def test_a_killed_brick_is_reported_then_its_recovery(master, cli, minions, even
     online = event_listener.wait_for_events([(master.id, "salt/beacon/obs2/gluster/brick/online")],
                                             timeout=6 * INTERVAL, after_time=restarted)  # fmt: skip
     assert online.found_all_events, "no brick/online event after the brick was started again"
+    _wait_for(lambda: status(master)["healthy"], 60, "a healthy status again")
+
+
+def test_a_stopped_glusterd_is_reported_by_its_node_and_its_peers(master, minions, event_listener):
+    """obs3's glusterd stops (its bricks keep running): obs3's beacon fires glusterd/down, obs1's
+    (which watches its peers) peer/disconnected naming obs3; glusterd back: glusterd/up and
+    peer/connected."""
+    _factory, node = minions["obs3"]
+    uuid = node.cli("system::", "uuid", "get").stdout.split()[-1]
+    stopped = time.time()
+    node.stop(children=False)
+    down = [(master.id, "salt/beacon/obs3/gluster/glusterd/down"), (master.id, "salt/beacon/obs1/gluster/peer/disconnected")]
+    seen = event_listener.wait_for_events(down, timeout=2 * INTERVAL + 5, after_time=stopped)
+    assert seen.found_all_events, f"missing within two intervals: {seen.missed}"
+    events = {event.tag: event.data for event in seen.matches}
+    assert events[down[0][1]]["condition"] == "glusterd" and "error" in events[down[0][1]]
+    assert events[down[1][1]]["condition"] == f"peer:{uuid}" and events[down[1][1]]["hostname"] == node.address
+    started = time.time()
+    node.start()
+    up = [(master.id, "salt/beacon/obs3/gluster/glusterd/up"), (master.id, "salt/beacon/obs1/gluster/peer/connected")]
+    back = event_listener.wait_for_events(up, timeout=6 * INTERVAL, after_time=started)
+    assert back.found_all_events, f"missing after glusterd came back: {back.missed}"
     _wait_for(lambda: status(master)["healthy"], 60, "a healthy status again")
 
 
