@@ -8,6 +8,7 @@ volume; a known set of files with checksums is written before each step and read
 import contextlib
 import os
 import sys
+import time
 
 import pytest
 import yaml
@@ -151,7 +152,7 @@ def _bricks(cluster):
     return [line.split(": ", 1)[1].replace(" (arbiter)", "") for line in info.splitlines() if line.startswith("Brick") and ": " in line]
 
 
-def test_grow_by_pillar_in_one_highstate(bare_cluster, set_pillar, cli, deployed):
+def test_grow_by_pillar_in_one_highstate(bare_cluster, set_pillar, cli, deployed, salt_master, event_listener):
     mountpoint, manifest = deployed
     base = bare_cluster.base_dir
     set_pillar(pillar(bare_cluster, bricks_per_node=2, rebalance_timeout=120))
@@ -162,10 +163,18 @@ def test_grow_by_pillar_in_one_highstate(bare_cluster, set_pillar, cli, deployed
     assert leader["result"] is None and leader["changes"] == expected, leader
     assert len(_bricks(bare_cluster)) == 3, "test=True changed nothing"
 
+    started = time.time()
     applied = highstate(cli)
     assert_converged(applied)
     assert applied["day2-node1"]["gluster-volume-gv0"]["changes"] == expected
     assert "rebalance (full) completed" in applied["day2-node1"]["gluster-volume-gv0"]["comment"]
+    # the leader's state announced both on the master's event bus (event.send data under data)
+    tags = ["gluster/volume/bricks_added", "gluster/volume/rebalance_finished"]
+    fired = event_listener.wait_for_events([(salt_master.id, tag) for tag in tags], timeout=30, after_time=started)
+    assert fired.found_all_events, f"missing: {fired.missed}"
+    sent = {event.tag: event.data["data"] for event in fired.matches}
+    assert sent[tags[0]]["volume"] == "gv0" and sent[tags[0]]["bricks"] == new and sent[tags[0]]["minion"] == "day2-node1"
+    assert sent[tags[1]]["mode"] == "full" and "completed" in sent[tags[1]]["result"]
     assert _bricks(bare_cluster)[3:] == new
     assert lost_or_changed(mountpoint, manifest) == []
     again = highstate(cli)
