@@ -366,9 +366,7 @@ def _quota(path, raw, options, problems):
     if not isinstance(raw, dict):
         problems.add(where, "must be a mapping: enabled, limits, object_limits, reset_unmanaged")
         return None
-    for key in raw:
-        if key not in QUOTA_KEYS:
-            problems.add(f"{where}:{key}", f"unknown key; allowed: {', '.join(sorted(QUOTA_KEYS))}")
+    _unknown_keys(raw, sorted(QUOTA_KEYS), where, problems)
     for key in ("enabled", "reset_unmanaged"):
         if key in raw and not _is_bool(raw[key]):
             problems.add(f"{where}:{key}", f"{raw[key]!r} must be true or false")
@@ -496,6 +494,14 @@ def _snapshot_schedule(where, raw, problems):
     return jobs
 
 
+def _unknown_keys(mapping, allowed, where, problems):
+    """A problem at ``<where>:<key>`` for each key of ``mapping`` not in ``allowed`` (listed in
+    the message in the order given)."""
+    for key in mapping:
+        if key not in allowed:
+            problems.add(f"{where}:{key}", f"unknown key; allowed: {', '.join(allowed)}")
+
+
 def _tls(raw, nodes, problems):
     """``gluster:tls`` -> ``{"ca", "certificate", "key", "names", "management"}`` or None."""
     if raw is None:
@@ -504,9 +510,7 @@ def _tls(raw, nodes, problems):
     if not isinstance(raw, dict):
         problems.add(where, f"must be a mapping with {', '.join(TLS_KEYS)}")
         return None
-    for key in raw:
-        if key not in TLS_KEYS:
-            problems.add(f"{where}:{key}", f"unknown key; allowed: {', '.join(TLS_KEYS)}")
+    _unknown_keys(raw, TLS_KEYS, where, problems)
     tls = {"ca": None, "certificate": None, "key": None, "names": {}, "management": None}
     for key, kind in (("ca", "certificate"), ("certificate", "certificate"), ("key", "key")):
         value = raw.get(key)
@@ -546,9 +550,7 @@ def _volume_tls(path, raw, options, problems):
     if not isinstance(raw, dict):
         problems.add(where, "must be true, false or a mapping with enabled, allow, restart")
         return None
-    for key in raw:
-        if key not in VOLUME_TLS_KEYS:
-            problems.add(f"{where}:{key}", f"unknown key; allowed: {', '.join(sorted(VOLUME_TLS_KEYS))}")
+    _unknown_keys(raw, sorted(VOLUME_TLS_KEYS), where, problems)
     for key in ("enabled", "restart"):
         if key in raw and not _is_bool(raw[key]):
             problems.add(f"{where}:{key}", f"{raw[key]!r} must be true or false")
@@ -655,9 +657,7 @@ def _mountbroker(raw, problems):
     if not isinstance(raw, dict):
         problems.add(where, f"must be a mapping with {', '.join(MOUNTBROKER_KEYS)}")
         return None
-    for key in raw:
-        if key not in MOUNTBROKER_KEYS:
-            problems.add(f"{where}:{key}", f"unknown key; allowed: {', '.join(MOUNTBROKER_KEYS)}")
+    _unknown_keys(raw, MOUNTBROKER_KEYS, where, problems)
     root = raw.get("root", "/var/mountbroker-root")
     if not isinstance(root, str) or validate.brick_path_problems(root) or root == "/":
         problems.add(f"{where}:root", f"{root!r} must be an absolute directory path")
@@ -702,9 +702,7 @@ def _monitoring(raw, problems):
     if not isinstance(raw, dict):
         problems.add(where, f"must be true or a mapping with {', '.join(MONITORING_KEYS)}")
         return None
-    for key in raw:
-        if key not in MONITORING_KEYS:
-            problems.add(f"{where}:{key}", f"unknown key; allowed: {', '.join(MONITORING_KEYS)}")
+    _unknown_keys(raw, MONITORING_KEYS, where, problems)
     interval = raw.get("interval", 30)
     if not _int_at_least(interval, 5):
         problems.add(f"{where}:interval", f"{interval!r} must be a whole number of seconds >= 5")
@@ -726,9 +724,7 @@ def _volume(name, spec, nodes, problems, defined_profiles=None):
     if not isinstance(spec, dict):
         problems.add(path, "must be a mapping (type, replica, brick_path or bricks, options, ...)")
         return None
-    for key in spec:
-        if key not in VOLUME_KEYS:
-            problems.add(f"{path}:{key}", f"unknown key; allowed: {', '.join(sorted(VOLUME_KEYS))}")
+    _unknown_keys(spec, sorted(VOLUME_KEYS), path, problems)
     ensure = spec.get("ensure", "present")
     if ensure not in ("present", "absent"):
         problems.add(f"{path}:ensure", f"{ensure!r} must be present or absent")
@@ -1000,9 +996,7 @@ def build_model(pillar, minion_id=None):
     if not isinstance(pillar, dict):
         problems.add("gluster", "must be a mapping")
         return {}, problems
-    for key in pillar:
-        if key not in TOP_KEYS:
-            problems.add(f"gluster:{key}", f"unknown key; allowed: {', '.join(sorted(TOP_KEYS))}")
+    _unknown_keys(pillar, sorted(TOP_KEYS), "gluster", problems)
     nodes = _nodes(pillar, problems)
     raw_nodes = pillar.get("nodes") if isinstance(pillar.get("nodes"), dict) else {}
     leader = pillar.get("leader", next(iter(raw_nodes), None))
