@@ -226,7 +226,7 @@ def stop_sshd(node):
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    _wait_for(lambda: all(_dead(pid) for pid in family), 10, f"sshd of {node.address} to die")
+    _wait_for(lambda: all(harness._is_zombie(pid) for pid in family), 10, f"sshd of {node.address} to die")
     os.remove(pidfile)  # SIGKILL leaves it; start_sshd waits for a new one
     return sorted(family)
 
@@ -373,15 +373,6 @@ def _ppid(pid):
             return int(handle.read().rsplit(")", 1)[1].split()[1])
     except (OSError, ValueError, IndexError):
         return None
-
-
-def _dead(pid):
-    """Gone, or a zombie (killed, waiting for its parent to reap it)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def owned_processes(namespaces):
