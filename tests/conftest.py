@@ -51,10 +51,28 @@ def clean_volumes(gluster_cluster):
     gluster_cluster.delete_all_volumes()
 
 
+# The group of the tests that share the session's 3-node pool on 127.1.1 (``gluster_cluster``).
+POOL_GROUP = "pool-127.1.1"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the xdist_group marks
 def pytest_collection_modifyitems(items):
     """Everything under tests/integration (Salt master and minion daemons) is ``slow``:
-    ``scripts/test.sh -m "not slow"`` runs the fast suite (unit and functional) alone."""
+    ``scripts/test.sh -m "not slow"`` runs the fast suite (unit and functional) alone.
+
+    Each test also gets the ``xdist_group`` of what it holds on this host, so that
+    ``scripts/test.sh`` (``pytest -n 2 --dist loadgroup``) never runs two tests that share a
+    cluster at once: every test that uses the session's pool (every functional test, through
+    the loaders, and the integration tests whose minions drive it) is in one group, run in order
+    by one worker; any other module is a group of its own, for it starts its own cluster on its
+    own subnet (README, "Test subnets"). A unit-test module is a group too, so that a worker takes
+    a module at a time and not one test at a time."""
     integration = os.path.join(REPO, "tests", "integration") + os.sep
     for item in items:
         if str(item.fspath).startswith(integration):
             item.add_marker(pytest.mark.slow)
+        if "gluster_cluster" in item.fixturenames:
+            group = POOL_GROUP
+        else:
+            group = os.path.relpath(str(item.fspath), REPO)
+        item.add_marker(pytest.mark.xdist_group(group))

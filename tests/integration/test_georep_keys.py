@@ -1,6 +1,7 @@
 """Geo-replication keys distributed by the formula through the Salt mine, with a real master and
-minions: ``georep-prim1`` (the primary cluster's leader, 127.1.10.1 of the geo-replication lab,
-tests/support/georep_lab.py) applies ``gluster.volumes``, whose ``gluster.georep_keys`` state makes
+minions: ``georep-prim1`` (the primary cluster's leader, 127.1.16.1 of the geo-replication lab,
+tests/support/georep_lab.py, here on 127.1.16/127.1.17: test_georep's lab on the default subnets
+may run at the same time under ``pytest -n``) applies ``gluster.volumes``, whose ``gluster.georep_keys`` state makes
 the primary cluster's keys and publishes them in the mine, then creates and starts the session;
 ``georep-sec1``/``georep-sec2`` (the secondary cluster's nodes, pillar
 ``gluster:geo_replication_from``) apply ``gluster.georep_keys``, which puts the keys from the mine
@@ -22,14 +23,15 @@ from dataset import write_files
 
 pytestmark = pytest.mark.cluster
 
-SSH_PORT = 2211
+SSH_PORT = 2212
+SUBNETS = ("127.1.16", "127.1.17")
 PRIMARY = "georep-prim1"
 SECONDARIES = ("georep-sec1", "georep-sec2")
 
 
 @pytest.fixture(scope="module")
 def georep_clusters(tmp_path_factory):
-    with lab.running(str(tmp_path_factory.mktemp("georep-keys")), SSH_PORT) as clusters:
+    with lab.running(str(tmp_path_factory.mktemp("georep-keys")), SSH_PORT, subnets=SUBNETS) as clusters:
         yield clusters
 
 

@@ -441,12 +441,13 @@ def down():
 
 
 @contextlib.contextmanager
-def running(top, ssh_port=2211, prepare=None):
+def running(top, ssh_port=2211, prepare=None, subnets=SUBNETS):
     """The lab up under ``top`` for a test module: ``(primary, secondary, state)``; down
-    afterwards, also when the set-up fails half way. ``prepare``: as for ``up``."""
+    afterwards, also when the set-up fails half way. ``prepare``: as for ``up``; ``subnets``:
+    as for ``configure`` (two modules that may run at once need two pairs)."""
     for tool in ("/usr/sbin/sshd", "/usr/lib/openssh/sftp-server", shutil.which("rsync") or "/usr/bin/rsync"):
         assert os.path.exists(tool), f"{tool} missing: scripts/setup.sh installs openssh-server and rsync"
-    configure(top, ssh_port)
+    configure(top, ssh_port, subnets=subnets)
     try:
         yield up(prepare=prepare)
     finally:
