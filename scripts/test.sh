@@ -11,8 +11,8 @@ fi
 # pytest exits 5 when it ran no test: that is a failure here like any other non-zero code
 # --durations: the slowest tests, to keep the suite's time in view
 # -n: GLUSTER_TEST_WORKERS pytest-xdist workers (default 2; 0 runs everything in this process).
-#   --dist loadgroup keeps the tests that share a cluster on one worker (tests/conftest.py);
-#   --no-loadscope-reorder hands the groups out in collection order, the long shared-pool group
-#   (tests/functional) first, the unit modules last to fill the gaps
+#   a worker takes a whole group of tests at a time, so that no two tests that share a cluster run
+#   at once (tests/support/groups.py); --no-loadscope-reorder hands the groups out in collection
+#   order, the long shared-pool group (tests/functional) first, the unit modules last
 exec "$VENV/bin/python" -m pytest -p no:cacheprovider -ra --durations=25 \
-    -n "${GLUSTER_TEST_WORKERS:-2}" --dist loadgroup --no-loadscope-reorder "$@"
+    -n "${GLUSTER_TEST_WORKERS:-2}" --dist loadscope --no-loadscope-reorder "$@"

@@ -1,5 +1,6 @@
 """Shared fixtures: a real local GlusterFS cluster and a fresh root for pytest-salt-factories."""
 
+import importlib.util
 import os
 import shutil
 import sys
@@ -10,6 +11,7 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "support"))
 
+import groups  # noqa: E402
 from cluster import temporary_cluster  # noqa: E402
 
 
@@ -51,28 +53,27 @@ def clean_volumes(gluster_cluster):
     gluster_cluster.delete_all_volumes()
 
 
-# The group of the tests that share the session's 3-node pool on 127.1.1 (``gluster_cluster``).
-POOL_GROUP = "pool-127.1.1"
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the xdist_group marks
 def pytest_collection_modifyitems(items):
     """Everything under tests/integration (Salt master and minion daemons) is ``slow``:
     ``scripts/test.sh -m "not slow"`` runs the fast suite (unit and functional) alone.
 
-    Each test also gets the ``xdist_group`` of what it holds on this host, so that
-    ``scripts/test.sh`` (``pytest -n 2 --dist loadgroup``) never runs two tests that share a
-    cluster at once: every test that uses the session's pool (every functional test, through
-    the loaders, and the integration tests whose minions drive it) is in one group, run in order
-    by one worker; any other module is a group of its own, for it starts its own cluster on its
-    own subnet (README, "Test subnets"). A unit-test module is a group too, so that a worker takes
-    a module at a time and not one test at a time."""
+    A test that uses the session's pool must be in its group (``tests/support/groups.py``),
+    or ``pytest -n`` could run it beside another test on the pool: stop here if not."""
     integration = os.path.join(REPO, "tests", "integration") + os.sep
+    strays = set()
     for item in items:
         if str(item.fspath).startswith(integration):
             item.add_marker(pytest.mark.slow)
-        if "gluster_cluster" in item.fixturenames:
-            group = POOL_GROUP
-        else:
-            group = os.path.relpath(str(item.fspath), REPO)
-        item.add_marker(pytest.mark.xdist_group(group))
+        if "gluster_cluster" in item.fixturenames and groups.group_of(item.nodeid) != groups.POOL_GROUP:
+            strays.add(item.nodeid.split("::", 1)[0])
+    if strays:
+        raise pytest.UsageError(
+            f"{', '.join(sorted(strays))} use(s) gluster_cluster: add it to POOL_MODULES in tests/support/groups.py"
+        )
+
+
+if importlib.util.find_spec("xdist") is not None:
+
+    def pytest_xdist_make_scheduler(config, log):
+        """``pytest -n``: a worker takes a whole group of tests (tests/support/groups.py)."""
+        return groups.scheduler(config, log)

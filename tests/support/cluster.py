@@ -119,7 +119,16 @@ class GlusterNode:
                     *(f"{source}={target}" for source, target in self.binds), "--", *argv]  # fmt: skip
         elif self.binds:
             raise RuntimeError("bind mounts for a glusterd need its own mount namespace (GLUSTER_PRIVATE_TMP=1)")
-        subprocess.run(argv, check=True, stdin=subprocess.DEVNULL)
+        # stderr to a file, not a pipe: the daemon glusterd forks may keep a pipe open
+        errors = os.path.join(self.root, "start.err")
+        with open(errors, "w+", encoding="utf-8") as err:
+            proc = subprocess.run(argv, check=False, stdin=subprocess.DEVNULL, stderr=err)
+            if proc.returncode != 0:
+                err.seek(0)
+                raise RuntimeError(
+                    f"glusterd on {self.address} did not start (exit {proc.returncode}): {err.read()[-2000:]}"
+                    f"\n{argv}\nlast lines of {self.log_file}:\n{_tail(self.log_file)}"
+                )
         _wait_for(
             lambda: self.is_running() and self.cli("volume", "list", check=False).returncode == 0,
             timeout,
@@ -414,6 +423,14 @@ class GlusterCluster:
             if os.path.ismount(self.base_dir):
                 subprocess.run(["umount", "-l", self.base_dir], check=False, stdin=subprocess.DEVNULL)
             self.shared_mount = False
+
+
+def _tail(path, lines=15):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return "".join(handle.readlines()[-lines:])
+    except OSError as exc:
+        return f"({exc})"
 
 
 @contextlib.contextmanager
