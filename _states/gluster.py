@@ -23,6 +23,7 @@ reaches the comment when a step fails.
 
 import logging
 import os
+import re
 import time
 
 from salt.exceptions import CommandExecutionError
@@ -308,25 +309,33 @@ def _unmounted_bricks(bricks, brick_mounts):
 # and the one that follows on a brick marked by an earlier attempt that failed on such a node
 BRICK_NOT_READY = ("Failed to create brick directory", "No such file or directory")
 STALE_MARK = "is already part of a volume"
+# a pool just formed: the leader sees every peer connected, but one peer, staging the create,
+# is not connected to another one yet (gluster 10.3, seen under load: "Staging failed on
+# 127.1.15.2. Error: Host 127.1.15.3 not connected")
+PEER_NOT_CONNECTED = re.compile(r"Staging failed on \S+\. Error: Host \S+ not connected")
 REBALANCE_MODES = ("full", "fix-layout", "none")
 
 
 def _when_bricks_ready(deadline, name, function, *args, **kwargs):
     """Run ``function``; while other nodes have not made their brick directories yet (their own
-    highstate runs concurrently), retry with back-off until ``deadline``."""
+    highstate runs concurrently), or a peer has not connected to every other peer yet, retry
+    with back-off until ``deadline``."""
     delay = 1.0
     while True:
         try:
             return __salt__[function](*args, **kwargs)
         except CommandExecutionError as exc:
-            markers = (*BRICK_NOT_READY, STALE_MARK)
-            if not any(marker in str(exc) for marker in markers) or time.monotonic() >= deadline:
+            text = str(exc)
+            peer = PEER_NOT_CONNECTED.search(text)
+            bricks = any(marker in text for marker in (*BRICK_NOT_READY, STALE_MARK))
+            if not (peer or bricks) or time.monotonic() >= deadline:
                 raise
-            if STALE_MARK in str(exc) and "gluster_storage.clear_stale_brick_marks" in __salt__:
+            if STALE_MARK in text and "gluster_storage.clear_stale_brick_marks" in __salt__:
                 # our own failed attempt marked this node's bricks: only the leader creates,
                 # so nothing else is in flight; other nodes clear theirs in gluster_storage.brick_directory
                 __salt__["gluster_storage.clear_stale_brick_marks"](_brick_paths(args), min_age=0)
-            log.info("volume %s: brick directories not ready on every node yet; retrying", name)
+            why = peer.group(0) if peer else "brick directories not ready on every node yet"
+            log.info("volume %s: %s; retrying", name, why)
             time.sleep(min(delay, max(0.1, deadline - time.monotonic())))
             delay = min(delay * 2, 5.0)
 

@@ -19,6 +19,7 @@ import time
 import uuid
 
 import pytest
+from cluster import _is_zombie
 from cluster import _pid_alive
 from cluster import _read_pid
 from cluster import _wait_for
@@ -151,25 +152,51 @@ class Clients:
             return False
 
     def stop(self, mountpoint, pid_file):
-        """Unmount and stop the client; then unmount again: a refused client can mount a moment
-        after the first look, and a FUSE mount outlives its killed process."""
+        """Unmount and stop the client, then unmount again once it is gone: a refused client
+        can mount a moment after the first look (before its pid file is even written, under
+        load), and a FUSE mount outlives its killed process. The client is found by its pid file
+        and by this test's own mount point in its argv."""
         if os.path.ismount(mountpoint):
             subprocess.run(["umount", mountpoint], check=False, stdin=subprocess.DEVNULL)
+        pids = set(_clients_of(mountpoint))
         pid = _read_pid(pid_file)
         if pid and _pid_alive(pid):
+            pids.add(pid)
+        for pid in pids:
             try:
                 os.kill(pid, 15)
             except ProcessLookupError:
                 pass
-            deadline = time.monotonic() + 10
-            while _pid_alive(pid) and time.monotonic() < deadline:
+        deadline = time.monotonic() + 10
+        for pid in pids:
+            while _pid_alive(pid) and not _is_zombie(pid) and time.monotonic() < deadline:
                 time.sleep(0.1)
+            if _pid_alive(pid) and not _is_zombie(pid):
+                os.kill(pid, 9)
         if os.path.ismount(mountpoint):
             subprocess.run(["umount", "-l", mountpoint], check=False, stdin=subprocess.DEVNULL)
 
     def stop_all(self):
         for mountpoint, pid_file in self.started:
             self.stop(mountpoint, pid_file)
+
+
+def _clients_of(mountpoint):
+    """Pids of the glusterfs clients whose argv ends with ``mountpoint`` (a path of this test's
+    own tmp directory, so never somebody else's client)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                argv = handle.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        argv = [arg for arg in argv if arg]
+        if argv and os.path.basename(argv[0]) == "glusterfs" and argv[-1] == mountpoint:
+            pids.append(int(entry))
+    return pids
 
 
 def _tail(path, size=40000):

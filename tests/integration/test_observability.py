@@ -32,7 +32,11 @@ SUBNET = "127.1.15"
 
 @pytest.fixture(scope="module")
 def cluster():
-    with temporary_cluster("sgo-", subnet=SUBNET) as started:
+    # the pool formed beforehand: the formula's own forming of a pool is what test_highstate,
+    # test_day2 and test_faults test; here one highstate must create the volume, and a pool
+    # formed in that same highstate can fail the create while two peers are not connected to
+    # each other yet (seen once under pytest -n load; see _states/gluster.py PEER_NOT_CONNECTED)
+    with temporary_cluster("sgo-", subnet=SUBNET, pool=True) as started:
         yield started
 
 
