@@ -4,7 +4,7 @@
 #     python3-venv, ufw, nftables, iproute2, lvm2 (gluster disables snapshots without
 #     /sbin/lvcreate), openssh-server and rsync (the geo-replication test runs its own sshd per
 #     secondary node), and firewalld on hosts without systemd
-#   - a virtualenv (default .venv in the checkout) with Salt 3008, pytest and pytest-salt-factories
+#   - a virtualenv (default .venv in the checkout) with Salt 3008, pytest, pytest-salt-factories and pytest-xdist
 # Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
