@@ -2,19 +2,29 @@
 asks again, until the peer deadline, while the other nodes are not ready yet: their brick
 directories missing, or a peer not yet connected to every other peer. The latter's message is
 the one a real ``volume create`` gave in CI when a freshly formed pool was staged under load
-(``tests/data/volume_create_staging_peer_not_connected.txt``, from the state's log)."""
+(``NOT_CONNECTED``, copied from the state's log: the module's error around gluster's own
+``opErrstr``; not a gluster answer, so not in tests/data, whose files the parsers must cover)."""
 
 import types
-from pathlib import Path
 
 import pytest
 from salt.exceptions import CommandExecutionError
 
 from conftest import load_loader_module
 
-DATA = Path(__file__).parent.parent / "data"
 STATES = load_loader_module("gluster_create_retry_states_unit", "gluster.py", folder="_states")
-NOT_CONNECTED = (DATA / "volume_create_staging_peer_not_connected.txt").read_text()
+NOT_CONNECTED = """\
+gluster volume create watched replica 3 127.1.15.1:/tmp/sgo-kglh8zh6/bricks/obs1/watched 127.1.15.2:/tmp/sgo-kglh8zh6/bricks/obs2/watched 127.1.15.3:/tmp/sgo-kglh8zh6/bricks/obs3/watched force failed on glusterd socket /tmp/sgo-kglh8zh6/node1/glusterd/gd.sock: Staging failed on 127.1.15.2. Error: Host 127.1.15.3 not connected (errno 30800). Additional info follows:
+
+command:
+    gluster volume create watched replica 3 127.1.15.1:/tmp/sgo-kglh8zh6/bricks/obs1/watched 127.1.15.2:/tmp/sgo-kglh8zh6/bricks/obs2/watched 127.1.15.3:/tmp/sgo-kglh8zh6/bricks/obs3/watched force
+errno:
+    30800
+opErrstr:
+    Staging failed on 127.1.15.2. Error: Host 127.1.15.3 not connected
+opRet:
+    -1
+"""
 
 
 @pytest.fixture
