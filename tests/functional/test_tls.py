@@ -15,15 +15,14 @@ their files given by ``--xlator-option`` (same TLS, no namespace needed), and on
 import copy
 import os
 import subprocess
-import time
 import uuid
 
 import pytest
-from cluster import _is_zombie
 from cluster import _pid_alive
 from cluster import _read_pid
 from cluster import _wait_for
 from cluster import temporary_cluster
+from cluster import terminate
 from formula_root import formula_root
 from saltfactories.utils.functional import Loaders
 
@@ -162,17 +161,7 @@ class Clients:
         pid = _read_pid(pid_file)
         if pid and _pid_alive(pid):
             pids.add(pid)
-        for pid in pids:
-            try:
-                os.kill(pid, 15)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + 10
-        for pid in pids:
-            while _pid_alive(pid) and not _is_zombie(pid) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            if _pid_alive(pid) and not _is_zombie(pid):
-                os.kill(pid, 9)
+        terminate(sorted(pids), timeout=10)
         if os.path.ismount(mountpoint):
             subprocess.run(["umount", "-l", mountpoint], check=False, stdin=subprocess.DEVNULL)
 

@@ -163,20 +163,7 @@ class GlusterNode:
 
     def stop(self, children=True, timeout=20):
         """Stop this glusterd (and, by default, the processes it started) by pid."""
-        pids = self._own_pids(children)
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + timeout
-        for pid in pids:
-            while _pid_alive(pid) and time.monotonic() < deadline:
-                if _is_zombie(pid):
-                    break
-                time.sleep(0.1)
-            if _pid_alive(pid) and not _is_zombie(pid):
-                os.kill(pid, signal.SIGKILL)
+        terminate(self._own_pids(children), timeout)
 
     def kill(self, timeout=20):
         """SIGKILL this glusterd and every process it started (bricks, self-heal), by pid: a
@@ -423,6 +410,22 @@ class GlusterCluster:
             if os.path.ismount(self.base_dir):
                 subprocess.run(["umount", "-l", self.base_dir], check=False, stdin=subprocess.DEVNULL)
             self.shared_mount = False
+
+
+def terminate(pids, timeout=20):
+    """SIGTERM each of ``pids``, wait (``timeout`` seconds in all) until each is gone or a
+    zombie, then SIGKILL what is still running."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + timeout
+    for pid in pids:
+        while _pid_alive(pid) and not _is_zombie(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _pid_alive(pid) and not _is_zombie(pid):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _tail(path, lines=15):
