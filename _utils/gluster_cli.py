@@ -103,8 +103,23 @@ def target_description(config):
     return f"glusterd socket {socket}"
 
 
+# the only '--' words a caller may put among the args: gluster's own options this project asks for
+OWN_OPTIONS = ("--version",)
+
+
 def build_argv(config, args, xml=True):
-    """The full argv for ``gluster <args>``: script mode, our socket or host, ``--xml``."""
+    """The full argv for ``gluster <args>``: script mode, our socket or host, ``--xml``.
+
+    gluster reads every word starting with ``--`` as one of its own options wherever it stands
+    (``--remote-host=H`` would send the command to another glusterd): a word of ``args`` that
+    starts so is refused here, whatever validated it before (``OWN_OPTIONS`` apart)."""
+    args = [str(arg) for arg in args]
+    for arg in args:
+        if arg.startswith("--") and arg not in OWN_OPTIONS:
+            raise CommandExecutionError(
+                f"refusing to run {_describe(args)}: the argument {_readable(arg, 80)!r} starts with '--', "
+                "which gluster would read as one of its own options"
+            )
     argv = [str(config.get("binary") or "gluster"), "--mode=script"]
     if config.get("remote_host"):
         argv.append(f"--remote-host={config['remote_host']}")
@@ -112,7 +127,7 @@ def build_argv(config, args, xml=True):
         argv.append(f"--glusterd-sock={config['socket']}")
     if xml:
         argv.append("--xml")
-    argv.extend(str(arg) for arg in args)
+    argv.extend(args)
     return argv
 
 

@@ -139,6 +139,20 @@ def option_value(value):
     return value
 
 
+# gluster's CLI reads every argv word that starts with '--' as one of its own options, wherever
+# the word stands (``--remote-host=H`` sends the command to another glusterd, ``--log-file=F``
+# writes where it says): no value of ours may start with it
+GLUSTER_OPTION_PREFIX = "--"
+
+
+def cli_word_problems(text, where):
+    """The one rule for free text placed in a gluster argv (option values, snapshot
+    descriptions, geo-replication config values): it must not start with ``--``."""
+    if isinstance(text, str) and text.startswith(GLUSTER_OPTION_PREFIX):
+        return [f"{where} {_show(text)} must not start with '--' (gluster would read it as one of its own options)"]
+    return []
+
+
 def option_value_problems(key, value, where="option"):
     value = option_value(value)
     if not isinstance(value, str):
@@ -153,9 +167,7 @@ def option_value_problems(key, value, where="option"):
         # zero-width and bidi formatting characters, non-ASCII spaces, line separators: they
         # hide or reorder text (gluster keeps values in line-based files and prints them back)
         return [f"{where} {key} value {_show(value)} contains an invisible or line-separating character"]
-    if value.startswith("--"):
-        return [f"{where} {key} value {_show(value)} must not start with '--'"]
-    return []
+    return cli_word_problems(value, f"{where} {key} value")
 
 
 def options_problems(options, where="options"):
@@ -417,7 +429,7 @@ def snapshot_description_problems(text, where="snapshot description"):
     """Free text for ``snapshot create ... description``: printable, one line, at most 1024."""
     if not isinstance(text, str) or not text or len(text) > 1024 or not text.isprintable():
         return [f"{where} must be one line of printable text, 1 to 1024 characters"]
-    return []
+    return cli_word_problems(text, where)
 
 
 GEOREP_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
@@ -452,6 +464,8 @@ def georep_config_problems(config, where="geo-replication config"):
         text = option_value(value)
         if not isinstance(text, str) or not GEOREP_CONFIG_VALUE_RE.fullmatch(text):
             problems.append(f"{where} {key} value {_show(value)} is not allowed")
+        else:
+            problems += cli_word_problems(text, f"{where} {key} value")
     return problems
 
 

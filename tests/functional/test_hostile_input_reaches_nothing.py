@@ -164,6 +164,8 @@ OPTION_VALUES = {k: v for k, v in variants("64MB").items() if option_value_rejec
 DEVICES = dict(variants("/dev/loop7", "path"), **{"dotdot": "/dev/../etc/passwd", "touch": "/dev/loop7;touch T/pwned"})
 MOUNTS = dict(variants("T/mnt/gv0", "path"), **{"dotdot-outside": "T/mnt/../outside", "touch": "T/mnt/x;touch T/pwned"})
 WORDS = variants("vg_bricks")
+# mkfs arguments never reach a gluster argv: the '--' class is gluster's own trouble
+MKFS_WORDS = {k: v for k, v in WORDS.items() if not k.startswith("gluster-option-")}
 MOUNT_OPTIONS = variants("noatime")
 
 
@@ -224,7 +226,7 @@ case("state", "gluster_storage", "backend_present", "mount point", MOUNTS, lambd
 case("state", "gluster_storage", "backend_present", "device", DEVICES, lambda v: {"name": "T/mnt/gv0", "device": v})
 case("state", "gluster_storage", "backend_present", "lvm:vg", WORDS, lambda v: {"name": "T/mnt/gv0", "device": "/dev/loop7", "lvm": {"vg": v, "lv": "gv0"}})
 case("state", "gluster_storage", "backend_present", "lvm:lv", WORDS, lambda v: {"name": "T/mnt/gv0", "device": "/dev/loop7", "lvm": {"vg": "vg0", "lv": v}})
-case("state", "gluster_storage", "backend_present", "mkfs argument", WORDS, lambda v: {"name": "T/mnt/gv0", "device": "/dev/loop7", "mkfs_options": ["-L", v]})
+case("state", "gluster_storage", "backend_present", "mkfs argument", MKFS_WORDS, lambda v: {"name": "T/mnt/gv0", "device": "/dev/loop7", "mkfs_options": ["-L", v]})
 case("state", "gluster_storage", "backend_present", "mount option", MOUNT_OPTIONS, lambda v: {"name": "T/mnt/gv0", "device": "/dev/loop7", "mount_options": [v]})
 case("state", "gluster_storage", "backend_present", "fstab", BRICK_DIRS, lambda v: {"name": "T/mnt/gv0", "device": "/dev/loop7", "fstab": v})
 case("state", "gluster_storage", "brick_directory", "brick path", BRICK_DIRS, lambda v: {"name": v})
@@ -272,7 +274,7 @@ case("module", "gluster", "volume_options_plan", "profile 1", NAMES, lambda v: {
 case("state", "gluster", "volume_options", "profile 1", NAMES, lambda v: {"name": "gv0", "profiles": [v]})
 case("module", "gluster", "snapshot_create", "snapshot name", NAMES, lambda v: {"name": v, "volume": "gv0"})
 case("module", "gluster", "snapshot_create", "volume name", NAMES, lambda v: {"name": "s1", "volume": v})
-case("module", "gluster", "snapshot_create", "snapshot description", {k: v for k, v in variants("before upgrade").items() if k.startswith("control-") or k == "long-5000"},
+case("module", "gluster", "snapshot_create", "snapshot description", {k: v for k, v in variants("before upgrade").items() if k.startswith(("control-", "gluster-option-")) or k == "long-5000"},
      lambda v: {"name": "s1", "volume": "gv0", "description": v})  # fmt: skip
 for _function in ("snapshot_delete", "snapshot_activate", "snapshot_deactivate", "snapshot_restore"):
     case("module", "gluster", _function, "snapshot name", NAMES, lambda v: {"name": v})
@@ -280,6 +282,9 @@ case("module", "gluster", "snapshot_clone", "clone name", NAMES, lambda v: {"clo
 case("module", "gluster", "snapshot_rotate", "prefix", NAMES, lambda v: {"volume": "gv0", "prefix": v, "keep": 3})
 case("module", "gluster", "snapshot_config_set", "hard_limit", {"touch": "10;touch T/pwned"}, lambda v: {"volume": "gv0", "hard_limit": v})
 case("state", "gluster", "snapshot_config", "volume name", NAMES, lambda v: {"name": v, "hard_limit": 10})
+GLUSTER_OPTION_WORDS = {k: v for k, v in variants("DEBUG").items() if k.startswith("gluster-option-")}
+case("module", "gluster", "georep_config_set", "log-level value", GLUSTER_OPTION_WORDS,
+     lambda v: {"volume": "gv0", "secondary": "127.0.0.9::gv1", "options": {"log-level": v}})  # fmt: skip
 case("module", "gluster", "mount_connections", "mount point", BRICK_DIRS, lambda v: {"mountpoint": v})
 case("module", "gluster", "health", "checks", NAMES, lambda v: {"checks": [v]})
 case("module", "gluster", "health", "heal_threshold", {"touch": "0;touch T/pwned", "negative": -1}, lambda v: {"heal_threshold": v})
@@ -290,7 +295,7 @@ case("module", "gluster", "split_brain_resolve", "source_brick", BRICK_DIRS, lam
 case("module", "gluster", "split_brain_resolve", "policy", {"touch": "bigger-file;touch T/pwned", "none": None}, lambda v: {"name": "gv0", "path": "/f", "policy": v})
 case("module", "gluster_storage", "backend_plan", "device", DEVICES, lambda v: {"mount": "T/mnt/gv0", "device": v})
 case("module", "gluster_storage", "backend_apply", "mount point", MOUNTS, lambda v: {"mount": v, "device": "/dev/loop7"})
-case("module", "gluster_storage", "backend_apply", "mkfs argument", WORDS, lambda v: {"mount": "T/mnt/gv0", "device": "/dev/loop7", "mkfs_options": [v]})
+case("module", "gluster_storage", "backend_apply", "mkfs argument", MKFS_WORDS, lambda v: {"mount": "T/mnt/gv0", "device": "/dev/loop7", "mkfs_options": [v]})
 case("module", "gluster_storage", "stale_brick_marks", "brick path", BRICK_DIRS, lambda v: {"paths": [v]})
 case("module", "gluster_storage", "clear_stale_brick_marks", "brick path", BRICK_DIRS, lambda v: {"paths": [v], "min_age": 0})
 case("module", "gluster_storage", "brick_facts", "brick path", BRICK_DIRS, lambda v: {"paths": [v]})

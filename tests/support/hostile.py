@@ -24,6 +24,8 @@ UNICODE = {
     "line-separator": "\u2028",
 }
 CYRILLIC_A = "\u0430"  # looks like the Latin 'a'
+# gluster's CLI reads any argv word starting with '--' as its own option, wherever it stands
+GLUSTER_OPTIONS = {"remote-host": "--remote-host=127.9.9.9", "log-file": "--log-file=/tmp/pwned"}
 
 
 def _fullwidth(text):
@@ -52,6 +54,9 @@ def variants(base, kind="word"):
         found[f"unicode-{name}"] = _middle(base, char)
     found["unicode-cyrillic-a"] = base.replace("a", CYRILLIC_A, 1) if "a" in base else base + CYRILLIC_A
     found["unicode-fullwidth"] = _fullwidth(base)
+    if kind == "word":  # a path starts with '/', so it can never be read as a gluster option
+        for name, option in GLUSTER_OPTIONS.items():
+            found[f"gluster-option-{name}"] = f"{option}{base}"
     if kind == "path":
         found["traversal-dotdot-slash"] = f"{base}/../outside"
         found["traversal-slash-dotdot"] = f"{base}/.."

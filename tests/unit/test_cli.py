@@ -103,6 +103,30 @@ def test_build_argv_remote_host_wins_over_socket():
     assert not any(a.startswith("--glusterd-sock") for a in argv)
 
 
+@pytest.mark.parametrize(
+    "word", ["--remote-host=127.9.9.9", "--log-file=/tmp/pwned", "--glusterd-sock=/tmp/other.sock", "--xml", "--mode=prompt"]
+)
+@pytest.mark.parametrize("place", ["description", "config value", "first"])
+def test_build_argv_refuses_a_word_gluster_reads_as_its_own_option(word, place):
+    """gluster takes every '--' word as one of its options wherever it stands: whatever slipped
+    past a validator is refused where the argv is built, and run() never starts gluster."""
+    args = {
+        "description": ["snapshot", "create", "s1", "gv0", "description", word],
+        "config value": ["volume", "geo-replication", "gv0", "h::gv1", "config", "log-level", word],
+        "first": [word, "volume", "info"],
+    }[place]
+    with pytest.raises(CommandExecutionError, match="starts with '--', which gluster would read as one of its own options"):
+        gcli.build_argv(gcli.make_config(), args)
+
+
+def test_run_refuses_a_gluster_option_word_before_starting_anything(monkeypatch):
+    started = []
+    monkeypatch.setattr(gcli, "_execute", lambda argv, timeout: started.append(argv))
+    with pytest.raises(CommandExecutionError, match="--remote-host=127.9.9.9"):
+        gcli.run(gcli.make_config(), ["volume", "set", "gv0", "auth.allow", "--remote-host=127.9.9.9"])
+    assert started == []
+
+
 def test_build_argv_stringifies_and_keeps_args_whole():
     argv = gcli.build_argv({}, ["volume", "create", "v 1", "replica", 3, "h:/b;rm -rf /"])
     assert argv == [

@@ -366,3 +366,17 @@ def test_raise_if_problems_joins_all_messages():
 def test_raise_if_problems_default_prefix():
     with pytest.raises(SaltInvocationError, match="^invalid input: one; two$"):
         gv.raise_if_problems(["one", "two"])
+
+
+@pytest.mark.parametrize("value", ["--remote-host=10.0.0.9", "--log-file=/tmp/pwned", "--"])
+def test_free_text_for_gluster_never_starts_with_two_dashes(value):
+    """One rule (cli_word_problems) for every free-text value placed in a gluster argv."""
+    for problems in (
+        gv.option_value_problems("auth.allow", value),
+        gv.snapshot_description_problems(value),
+        gv.georep_config_problems({"log-level": value}),
+    ):
+        assert problems and "must not start with '--'" in problems[0], problems
+    # the same words inside a value are plain text to gluster
+    assert gv.snapshot_description_problems(f"before {value}") == []
+    assert gv.georep_config_problems({"log-level": f"x{value}"}) == []
