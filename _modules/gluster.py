@@ -123,7 +123,7 @@ def _read(*args):
     cache was filled, every cached answer is dropped (see ``gluster_cli.glusterd_identity``)."""
     cache = _cache()
     if args not in cache:
-        cache[args] = cli.run(_config(), args, counter=_stats())
+        cache[args] = cli.run(_config(), args, counter=_stats(), read_only=True)
     return cache[args]
 
 
@@ -205,7 +205,7 @@ def version():
     cache = __context__.setdefault("gluster.version", {})
     if "text" not in cache:
         config = dict(_config(), socket=None, remote_host=None)
-        cache["text"] = cli.run(config, ["--version"], xml=False, counter=_stats())
+        cache["text"] = cli.run(config, ["--version"], xml=False, counter=_stats(), read_only=True)
     try:
         return parse.parse_version(cache["text"])
     except parse.GlusterParseError as exc:
@@ -439,12 +439,12 @@ def _volumes(name=None):
     stale = cache.setdefault(STALE, set())
     # several stale (e.g. after creating them one after the other): one read for all of them
     if volumes is None or (stale and (name is None or (name in stale and len(stale) > 1))):
-        answer = cli.run(_config(), ["volume", "info"], counter=_stats())
+        answer = cli.run(_config(), ["volume", "info"], counter=_stats(), read_only=True)
         volumes = cache[VOLUMES] = _parsed(parse.parse_volume_info, answer)
         stale.clear()
     elif name is not None and name in stale:
         try:
-            answer = cli.run(_config(), ["volume", "info", name], counter=_stats())
+            answer = cli.run(_config(), ["volume", "info", name], counter=_stats(), read_only=True)
             one = _parsed(parse.parse_volume_info, answer)
         except CommandExecutionError as exc:
             if not (isinstance(exc.info, dict) and exc.info.get("errno") == 30806):  # no such volume
@@ -1301,7 +1301,7 @@ def volume_remove_brick(name, bricks, action="start", replica=None):
         args += ["replica", str(int(replica))]
     args += [*bricks, action]
     if action == "status":
-        return _parsed(parse.parse_migration_status, cli.run(_config(), args, counter=_stats()))
+        return _parsed(parse.parse_migration_status, cli.run(_config(), args, counter=_stats(), read_only=True))
     root = _write(*args)
     if action in ("commit", "force"):
         return {"name": name, "removed": bricks}
@@ -1386,7 +1386,7 @@ def volume_rebalance(name, action="start", force=False):
     if force and action == "start":
         args.append("force")
     if action == "status":
-        return _parsed(parse.parse_migration_status, cli.run(_config(), args, counter=_stats()))
+        return _parsed(parse.parse_migration_status, cli.run(_config(), args, counter=_stats(), read_only=True))
     root = _write(*args)
     if action in ("start", "fix-layout"):
         return {"name": name, "task_id": _parsed(parse.parse_task_id, root)}
@@ -1405,7 +1405,7 @@ def volume_tasks(name):
         salt gfs1 gluster.volume_tasks gv0
     """
     _check(validate.volume_name_problems(name), "volume_tasks")
-    root = cli.run(_config(), ["volume", "status", name, "tasks"], counter=_stats())
+    root = cli.run(_config(), ["volume", "status", name, "tasks"], counter=_stats(), read_only=True)
     return _parsed(parse.parse_volume_tasks, root).get(name, [])
 
 

@@ -47,12 +47,16 @@ GLFSHEAL_PATHS = (
 HEAL_INFO_KINDS = {"info": (), "summary": ("info-summary",), "split-brain": ("split-brain-info",)}
 SPLIT_BRAIN_POLICIES = ("bigger-file", "latest-mtime", "source-brick")
 
-LOCK_ERRORS = (
+# glusterd runs a cluster-wide command in phases: lock, stage, commit, unlock. A failure to take
+# the lock means nothing was done: the command may simply be run again. A failure to release it
+# ("Unlocking failed on PEER") comes after the commit phase: the change may have been made.
+LOCKING_ERRORS = (
     "Another transaction is in progress",
     "Locking failed on",
-    "Unlocking failed on",
     "another transaction could be in progress",
 )
+UNLOCKING_ERRORS = ("Unlocking failed on",)
+LOCK_ERRORS = LOCKING_ERRORS + UNLOCKING_ERRORS
 
 CONNECTION_ERRORS = (
     "Connection failed",
@@ -61,7 +65,12 @@ CONNECTION_ERRORS = (
 
 
 class GlusterLockError(CommandExecutionError):
-    """Gluster refused a write because another transaction held the cluster lock."""
+    """Gluster refused a command because another transaction held the cluster lock."""
+
+
+class GlusterUnknownOutcomeError(GlusterLockError):
+    """Gluster could not release the cluster lock after the commit phase: the command may have
+    taken effect. A write is never run again on this error; read before deciding."""
 
 
 def make_config(minion_config=None, pillar_config=None):
@@ -270,7 +279,9 @@ def check_xml(text, args, config):
     info = {"command": what, "errno": op_errno, "opRet": op_ret, "opErrstr": errstr}
     shown = "".join(ch if ch.isprintable() or ch == "\n" else repr(ch)[1:-1] for ch in errstr)  # gluster's lines
     message = f"{what} failed on {target_description(config)}: {shown} (errno {op_errno})"
-    if any(marker.lower() in errstr.lower() for marker in LOCK_ERRORS):
+    if any(marker.lower() in errstr.lower() for marker in UNLOCKING_ERRORS):
+        raise GlusterUnknownOutcomeError(message, info=info)
+    if any(marker.lower() in errstr.lower() for marker in LOCKING_ERRORS):
         raise GlusterLockError(message, info=info)
     raise CommandExecutionError(message, info=info)
 
@@ -305,12 +316,17 @@ def _check_plain(proc, args, config):
         )
 
 
-def run(config, args, xml=True, counter=None):
+def run(config, args, xml=True, counter=None, read_only=False):
     """Run ``gluster <args>`` with the given config.
 
     Returns the ``cliOutput`` XML element when ``xml`` is true, else the stripped stdout.
     ``counter`` (a dict) gets ``calls`` and ``lock_retries`` incremented, for the callers that
     keep statistics in ``__context__``.
+
+    A command that could not take the cluster lock is run again (bounded back-off). One that
+    failed to release it after its commit phase is run again only when ``read_only``; a write
+    raises :class:`GlusterUnknownOutcomeError` saying it may have taken effect, and the caller
+    reads gluster again before it decides on another write.
     """
     argv = build_argv(config, args, xml=xml)
     retries = max(0, int(config.get("lock_retries", 0)))
@@ -328,6 +344,12 @@ def run(config, args, xml=True, counter=None):
         try:
             return check_xml(proc.stdout, args, config)
         except GlusterLockError as exc:
+            if isinstance(exc, GlusterUnknownOutcomeError) and not read_only:
+                raise GlusterUnknownOutcomeError(
+                    f"{exc} -- gluster failed after its commit phase, so the change may have been made; "
+                    "it was not run again: read the volume or pool before retrying (the next state run does)",
+                    info=dict(exc.info or {}, outcome="unknown"),
+                ) from exc
             if attempt >= retries:
                 if attempt:
                     raise GlusterLockError(

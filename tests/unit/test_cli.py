@@ -382,6 +382,70 @@ def test_run_gives_up_after_lock_retries(tmp_path):
     assert len(calls(tmp_path)) == 3
 
 
+# glusterd's message when releasing the cluster lock fails after the commit phase
+# (glusterd-mgmt.c, gd_mgmt_v3_unlock: "Unlocking failed on %s. Please check log file for
+# details."). It cannot be provoked on purpose here (a peer would have to vanish between commit
+# and unlock), so the answer is the captured lock error's envelope with that message.
+UNLOCK_FAILED = "Unlocking failed on 127.1.1.2. Please check log file for details."
+
+
+def unlock_failed_then_ok(tmp_path, failures):
+    """Fake gluster: ``failures`` answers whose unlock phase failed, then the captured success."""
+    count = shlex.quote(str(tmp_path / "count"))
+    answer = tmp_path / "unlock_failed.xml"
+    answer.write_text(read("lock_error.xml").replace(
+        "Another transaction is in progress for rep3. Please try again after some time.", UNLOCK_FAILED
+    ), encoding="utf-8")  # fmt: skip
+    ok = shlex.quote(str(DATA / "volume_set.xml"))
+    body = (
+        f"n=$(cat {count} 2>/dev/null || echo 0)\n"
+        "n=$((n + 1))\n"
+        f"echo $n > {count}\n"
+        f'if [ "$n" -le {failures} ]; then cat {shlex.quote(str(answer))}; else cat {ok}; fi\n'
+    )
+    return fake_gluster(tmp_path, body)
+
+
+def test_a_write_whose_unlock_failed_is_not_run_again(tmp_path):
+    """The commit may have happened: running the write again could repeat a non-idempotent
+    change (an add-brick, a remove-brick start). It is raised as an unknown outcome at once."""
+    binary = unlock_failed_then_ok(tmp_path, 1)
+    counter = {}
+    with pytest.raises(gcli.GlusterUnknownOutcomeError) as excinfo:
+        gcli.run(config_for(binary, lock_retries=5), SET_ARGS, counter=counter)
+    message = str(excinfo.value)
+    assert UNLOCK_FAILED in message
+    assert "the change may have been made; it was not run again" in message
+    assert excinfo.value.info["outcome"] == "unknown"
+    assert counter == {"calls": 1}
+    assert len(calls(tmp_path)) == 1
+
+
+def test_a_read_whose_unlock_failed_is_asked_again(tmp_path):
+    binary = unlock_failed_then_ok(tmp_path, 2)
+    counter = {}
+    root = gcli.run(config_for(binary, lock_retries=5), ["volume", "info"], counter=counter, read_only=True)
+    assert root.findtext("opRet") == "0"
+    assert counter == {"calls": 3, "lock_retries": 2}
+
+
+@pytest.mark.parametrize(
+    "errstr, error",
+    [
+        ("Another transaction is in progress for rep3. Please try again after some time.", gcli.GlusterLockError),
+        ("Locking failed on 127.1.1.3. Please check log file for details.", gcli.GlusterLockError),
+        (UNLOCK_FAILED, gcli.GlusterUnknownOutcomeError),
+    ],
+)
+def test_lock_errors_are_told_apart_by_their_phase(errstr, error):
+    text = read("lock_error.xml").replace(
+        "Another transaction is in progress for rep3. Please try again after some time.", errstr
+    )
+    with pytest.raises(gcli.GlusterLockError) as excinfo:
+        gcli.check_xml(text, SET_ARGS, {})
+    assert type(excinfo.value) is error
+
+
 def test_run_does_not_retry_other_failures(tmp_path):
     binary = fake_gluster(tmp_path, f"cat {shlex.quote(str(DATA / 'volume_info_missing.xml'))}")
     counter = {}

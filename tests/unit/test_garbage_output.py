@@ -467,7 +467,7 @@ class FakeGluster:
         text = self.garbage if args == self.garbage_for else read(self.DEFAULTS[args])
         return gcli.check_xml(text, list(args), CONFIG)
 
-    def run(self, config, args, xml=True, counter=None):
+    def run(self, config, args, xml=True, counter=None, read_only=False):
         assert xml
         return self.answer(args)
 

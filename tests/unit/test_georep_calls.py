@@ -107,7 +107,7 @@ class Runner:
     def __init__(self, status_answer="status_active.xml"):
         self.calls, self.status_answer = [], status_answer
 
-    def run(self, config, args, xml=True, counter=None):
+    def run(self, config, args, xml=True, counter=None, read_only=False):
         args = list(args)
         self.calls.append(args)
         if args[:2] == ["system::", "execute"]:

@@ -29,7 +29,7 @@ class Answers:
     def __init__(self, *files):
         self.files, self.calls = list(files), 0
 
-    def run(self, config, args, xml=True, counter=None):
+    def run(self, config, args, xml=True, counter=None, read_only=False):
         assert tuple(args) == ("pool", "list"), args
         name = self.files[min(self.calls, len(self.files) - 1)]
         self.calls += 1

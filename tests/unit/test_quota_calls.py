@@ -66,7 +66,7 @@ class Runner:
     def __init__(self, answer="volume_set.xml"):
         self.calls, self.answer = [], answer
 
-    def run(self, config, args, xml=True, counter=None):
+    def run(self, config, args, xml=True, counter=None, read_only=False):
         self.calls.append(list(args))
         if list(args[:1]) == ["volume"] and args[1] == "info":
             return gcli.check_xml((DATA / "volume_info_all.xml").read_text(), list(args), CONFIG)
@@ -100,7 +100,7 @@ def test_the_argv_of_each_quota_call(runner):
 
 
 def test_no_limit_configured_is_an_empty_list(runner, monkeypatch):
-    def run(config, args, xml=True, counter=None):
+    def run(config, args, xml=True, counter=None, read_only=False):
         text = (DATA / "quota_list.xml").read_text().replace("<opRet>0</opRet>", "<opRet>-1</opRet>")
         text = text.replace("<opErrstr/>", "<opErrstr>No quota configured on volume qv</opErrstr>")
         return gcli.check_xml(text, list(args), CONFIG)
@@ -141,7 +141,7 @@ def test_bad_input_is_refused_before_gluster_runs(runner, call):
 def test_quota_plan_against_captured_limits(runner, monkeypatch):
     """quota_list.xml has / (1GB, 80%) and /data (10MB, 70%); quota_list_objects.xml /objs (5)."""
 
-    def run(config, args, xml=True, counter=None):
+    def run(config, args, xml=True, counter=None, read_only=False):
         runner.calls.append(list(args))
         answer = {"list": "quota_list.xml", "list-objects": "quota_list_objects.xml"}[args[3]]
         return gcli.check_xml((DATA / answer).read_text(), list(args), CONFIG)

@@ -26,11 +26,12 @@ class Gluster:
     """Answers from captured files; ``calls`` lists every command run."""
 
     def __init__(self, answers):
-        self.answers, self.calls = dict(answers), []
+        self.answers, self.calls, self.read_only = dict(answers), [], {}
 
-    def run(self, config, args, xml=True, counter=None):
+    def run(self, config, args, xml=True, counter=None, read_only=False):
         args = tuple(args)
         self.calls.append(" ".join(args))
+        self.read_only[" ".join(args)] = read_only
         if args not in self.answers:
             raise AssertionError(f"unexpected gluster call: {args}")
         return gcli.check_xml((DATA / self.answers[args]).read_text(), list(args), CONFIG)
@@ -99,6 +100,20 @@ def test_set_start_stop_and_reset_are_recorded_without_reading_again(gluster):
         "volume set rep3 performance.cache-size 64MB features.read-only off", "volume start rep3",
         "volume reset rep3 performance.cache-size", "volume stop rep3",
     ]  # fmt: skip
+
+
+def test_only_reads_may_be_asked_again_after_an_unknown_outcome(gluster):
+    """A read is run with read_only (gluster_cli asks it again after a failed unlock); a write
+    never is, so one whose commit may have happened is not repeated."""
+    GLUSTER.volume_info("rep3")
+    GLUSTER.pool_list()
+    GLUSTER.volume_set("rep3", {"performance.cache-size": "64MB", "features.read-only": False})
+    GLUSTER.volume_start("rep3")
+    GLUSTER.volume_info("rep3")
+    assert gluster.read_only == {
+        "volume info": True, "pool list": True,
+        "volume set rep3 performance.cache-size 64MB features.read-only off": False, "volume start rep3": False,
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,7 @@ class Runner:
     def __init__(self):
         self.calls = []
 
-    def run(self, config, args, xml=True, counter=None):
+    def run(self, config, args, xml=True, counter=None, read_only=False):
         args = list(args)
         self.calls.append(args)
         answer = "volume_set.xml"
@@ -152,7 +152,7 @@ def test_rotation_deletes_only_its_own_oldest():
 
 
 def test_rotate_deletes_nothing_when_the_snapshot_fails(runner, monkeypatch):
-    def run(config, args, xml=True, counter=None):
+    def run(config, args, xml=True, counter=None, read_only=False):
         runner.calls.append(list(args))
         return gcli.check_xml((DATA / "snapshot_create_not_thin.xml").read_text(), list(args), CONFIG)
 
