@@ -723,7 +723,7 @@ def volume_reset(name, option=None, force=False):
     return {"name": name, "reset": option or "all"}
 
 
-def cluster_model(minion_id=None):
+def cluster_model(minion_id=None, secrets=False):
     """
     The ``gluster`` pillar validated and turned into the desired cluster: nodes and addresses,
     leader, volumes with their computed brick lists, clients and mounts, and what this minion
@@ -731,6 +731,10 @@ def cluster_model(minion_id=None):
 
     Every problem in the pillar is reported at once, each with its pillar path, and nothing is
     changed (the error stops the run at render time).
+
+    Secrets (the TLS private key of ``gluster:tls:key``) are replaced by a marker naming their
+    pillar key: a return is kept in the master's job cache. ``secrets=True`` leaves them in, for
+    the formula's own rendering on the minion (``map.jinja``); don't use it from the master.
 
     CLI Example:
 
@@ -744,7 +748,7 @@ def cluster_model(minion_id=None):
             f"the gluster pillar has {len(problems)} problem(s); nothing was changed:\n- "
             + "\n- ".join(problems)
         )
-    return model
+    return model if secrets is True else pillar_model.redacted(model)
 
 
 def brick_layout(nodes, brick_path, bricks_per_node=1, set_size=1, layout="simple"):

@@ -6,6 +6,7 @@ work from: nodes and their addresses, the leader, every volume with its computed
 clients and their mounts, and what the given minion has to do. Pure: no I/O.
 """
 
+import copy
 import re
 
 try:
@@ -500,6 +501,21 @@ def _unknown_keys(mapping, allowed, where, problems):
     for key in mapping:
         if key not in allowed:
             problems.add(f"{where}:{key}", f"unknown key; allowed: {', '.join(allowed)}")
+
+
+# where the model holds secrets (model keys, and the pillar path they came from)
+SECRETS = ((("tls", "key"), "gluster:tls:key"),)
+REDACTED = "<secret from {where}: not shown>"
+
+
+def redacted(model):
+    """A copy of ``model`` with every secret (``SECRETS``) replaced by a marker naming its pillar
+    key: what a return may show (the job cache of the master keeps every return)."""
+    shown = copy.deepcopy(model)
+    for (section, key), where in SECRETS:
+        if isinstance(shown.get(section), dict) and shown[section].get(key):
+            shown[section][key] = REDACTED.format(where=where)
+    return shown
 
 
 def _tls(raw, nodes, problems):

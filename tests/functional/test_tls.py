@@ -13,6 +13,7 @@ their files given by ``--xlator-option`` (same TLS, no namespace needed), and on
 /usr/lib/ssl, as on a real client."""
 
 import copy
+import logging
 import os
 import subprocess
 import uuid
@@ -25,6 +26,7 @@ from cluster import temporary_cluster
 from cluster import terminate
 from formula_root import formula_root
 from saltfactories.utils.functional import Loaders
+from secret_scan import assert_no_secrets
 
 pytestmark = pytest.mark.cluster
 
@@ -220,7 +222,14 @@ def _pillar(cluster, bricks, pki, tls, ssl_dir):
 def _run(loaders, pillar, sls="gluster.volumes", **kwargs):
     result = loaders.modules.state.sls(sls, pillar=pillar, **kwargs).raw
     assert isinstance(result, dict), result  # a list holds render errors
+    # no return, change or comment shows a private key (the pillar's own, or any other)
+    assert_no_secrets(result, _keys(pillar), f"state.sls {sls}")
     return {key.split("_|-")[1]: value for key, value in result.items()}
+
+
+def _keys(pillar):
+    key = ((pillar.get("gluster") or {}).get("tls") or {}).get("key")
+    return [key] if key else []
 
 
 def test_only_an_allowed_certificate_gets_in(tls_cluster, tls_loaders, pki, tmp_path):
@@ -402,3 +411,32 @@ def test_management_tls_switched_on_by_the_formula(pki, minion_opts, tmp_path):
             if not works:  # refused at the mount itself (the volfile fetch), not later
                 assert proc.returncode in (3, 4), (proc.returncode, proc.stderr, _tail(log))
             assert not os.path.ismount(mountpoint)
+
+
+def test_no_return_or_log_line_shows_the_private_key(pki, minion_opts, tmp_path, caplog):
+    """``gluster.cluster_model`` (its docstring suggests ``salt '*'``, whose returns the master's
+    job cache keeps) shows a marker in place of the TLS key; ``secrets=True`` (what map.jinja
+    asks) still has it. Writing the key with the formula logs none of it, at debug level."""
+    cert, key = pki["tls1"]
+    pillar = {"gluster": {
+        "nodes": {name: f"{SUBNET}.{i}" for i, name in enumerate(NODES, 1)},
+        "lookup": {"ssl_dir": str(tmp_path / "ssl")},
+        "tls": {"ca": pki["ca"], "certificate": cert, "key": key},
+    }}  # fmt: skip
+    opts = copy.deepcopy(minion_opts)
+    opts.update(id="tls1", pillar=copy.deepcopy(pillar), file_roots={"base": [formula_root(str(tmp_path / "formula"))]})
+    loaders = Loaders(opts, loaded_base_name=f"{__name__}.secrets")
+    try:
+        with caplog.at_level(logging.DEBUG):
+            model = loaders.modules.gluster.cluster_model()
+            assert model["tls"]["key"] == "<secret from gluster:tls:key: not shown>"
+            assert model["tls"]["certificate"] == cert  # a certificate is public
+            assert_no_secrets(model, [key], "gluster.cluster_model")
+            assert loaders.modules.gluster.cluster_model(secrets=True)["tls"]["key"] == key
+            written = _run(loaders, pillar, sls="gluster.tls")  # scanned by _run
+            assert written["gluster-tls-key"]["result"] is True and written["gluster-tls-key"]["changes"], written
+        with open(tmp_path / "ssl" / "glusterfs.key", encoding="utf-8") as handle:
+            assert handle.read() == key
+        assert_no_secrets([record.getMessage() for record in caplog.records], [key], "the minion's log")
+    finally:
+        loaders.reset_state()

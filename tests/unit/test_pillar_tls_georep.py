@@ -210,3 +210,13 @@ def test_monitoring_settings():
 def test_monitoring_problems_name_their_path(monitoring, path):
     _model, problems = gp.build_model(pillar(monitoring=monitoring), "gfs1")
     assert any(problem.startswith(path) for problem in problems), problems
+
+
+def test_the_model_shown_has_no_private_key():
+    key = "-----BEGIN PRIVATE KEY-----\n" + "A" * 64 + "\n-----END PRIVATE KEY-----\n"
+    model = {"tls": {"ca": "CA", "certificate": "CERT", "key": key}, "volumes": {}}
+    shown = gp.redacted(model)
+    assert shown["tls"] == {"ca": "CA", "certificate": "CERT", "key": "<secret from gluster:tls:key: not shown>"}
+    assert model["tls"]["key"] == key  # the model itself is left as it was
+    assert gp.redacted({"tls": None}) == {"tls": None}
+    assert gp.redacted({"tls": {"key": None}}) == {"tls": {"key": None}}
