@@ -707,6 +707,31 @@ def _profile_note(plan):
     return " (" + "; ".join(f"from profile {profile}: {', '.join(keys)}" for profile, keys in by_profile.items()) + ")"
 
 
+def _open_to_everyone(name, plan):
+    """A warning when the volume ``name`` will have no ``auth.allow`` (gluster's default ``*``:
+    any client that reaches its bricks may mount it), else ``None``."""
+    if "auth.allow" in plan["set"]:
+        allow = plan["set"]["auth.allow"]
+    elif "auth.allow" in plan["reset"]:
+        allow = None
+    else:
+        allow = plan["current"].get("auth.allow")
+    if allow not in (None, "", "*"):
+        return None
+    return (
+        f"volume {name} has no auth.allow: any client that reaches its bricks' ports may mount it; "
+        f"list the clients' networks in gluster:volumes:{name}:auth:allow"
+    )
+
+
+def _warn(ret, warning):
+    """Add ``warning`` to the state's comment and to Salt's ``warnings`` of the return."""
+    if warning:
+        ret["comment"] = f"{ret['comment']}; warning: {warning}" if ret["comment"] else f"warning: {warning}"
+        ret.setdefault("warnings", []).append(warning)
+    return ret
+
+
 def volume_options(name, options=None, reset_unmanaged=False, profiles=None, restart=False):
     """
     The volume ``name`` has these options, all set in one gluster call.
@@ -739,9 +764,10 @@ def volume_options(name, options=None, reset_unmanaged=False, profiles=None, res
             ret["changes"][key] = {"old": current.get(key), "new": value}
         for key in plan["reset"]:
             ret["changes"][key] = {"old": current[key], "new": None}
+        open_warning = _open_to_everyone(name, plan)
         if not ret["changes"]:
             ret["comment"] = f"volume {name} options are as wanted"
-            return ret
+            return _warn(ret, open_warning)
         if plan.get("restart") and not restart:
             ret["changes"] = {}
             return _fail(
@@ -762,7 +788,7 @@ def volume_options(name, options=None, reset_unmanaged=False, profiles=None, res
             if plan.get("restart"):
                 parts.append("restart the volume")
             ret["comment"] = f"would {' and '.join(parts)} on volume {name}{_profile_note(plan)}"
-            return ret
+            return _warn(ret, open_warning)
         if _volume(name) is None:
             ret["changes"] = {}
             return _fail(ret, f"volume {name} does not exist")
@@ -780,7 +806,7 @@ def volume_options(name, options=None, reset_unmanaged=False, profiles=None, res
         _fire("volume/options_changed", volume=name, set=sorted(plan["set"]), reset=list(plan["reset"]), restarted=bool(plan.get("restart")))
         restarted = ", volume restarted" if plan.get("restart") else ""
         ret["comment"] = f"volume {name}: {len(plan['set'])} option(s) set, {len(plan['reset'])} reset{restarted}{_profile_note(plan)}"
-        return ret
+        return _warn(ret, open_warning)
     except ERRORS as exc:
         ret["changes"] = {}
         return _fail(ret, f"volume {name}: {exc}")

@@ -262,3 +262,29 @@ def test_a_mount_on_a_node_passes_any_allow_list(states, gluster, gluster_cluste
     assert any(f'allowed = "{OTHER}", received addr = "127.0.0.1"' in line for line in seen), seen
     assert any("auth/login: allowed user names" in line for line in seen)
     _internal_clients_work(gluster, gluster_cluster)
+
+
+def test_a_volume_without_allow_is_open_and_says_so(states, gluster, gluster_cluster, volume):
+    """Open by default, but not silently: while the volume has no auth.allow, every
+    volume_options result (test=True, a change, no change) warns, naming the pillar key; an
+    external client indeed mounts it. With an allow list the warning is gone."""
+    warning = f"volume {VOLUME} has no auth.allow: any client that reaches its bricks' ports may mount it"
+    pillar_key = f"gluster:volumes:{VOLUME}:auth:allow"
+    options = {"performance.quick-read": "off"}
+    for result in (
+        states.volume_options(name=VOLUME, options=options, test=True),
+        states.volume_options(name=VOLUME, options=options),
+        states.volume_options(name=VOLUME, options=options),
+    ):
+        assert result.result is not False, result.comment
+        assert warning in result.comment and pillar_key in result.comment, result.comment
+        assert any(warning in w for w in result.full_return.get("warnings", [])), result.full_return
+    assert "auth.allow" not in gluster.volume_info(VOLUME)["options"]
+    proc, mountpoint, _log = _mount_external(_external_volfile(gluster_cluster, volume["area"]), volume, "open")
+    assert proc.returncode == 0 and _mounted(mountpoint), proc.stderr
+    assert lost_or_changed(mountpoint, write_files(mountpoint, count=3, prefix="open")) == []
+
+    closed = dict(options, **_model_options(gluster_cluster, volume["bricks"], {"allow": [OTHER]}))
+    for result in (states.volume_options(name=VOLUME, options=closed, test=True), states.volume_options(name=VOLUME, options=closed)):
+        assert result.result is not False and "auth.allow" in result.changes, result.comment
+        assert "warning" not in result.comment and not result.full_return.get("warnings"), result.full_return
