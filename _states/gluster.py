@@ -64,6 +64,43 @@ def _fail(ret, message):
     return ret
 
 
+def _is_change_pair(value):
+    return isinstance(value, dict) and set(value) == {"old", "new"}
+
+
+class _Progress:
+    """What a multi-step state has done so far, recorded step by step as gluster accepts each
+    one: a state that fails after some steps reports exactly those steps as its ``changes``
+    (and names them in its comment), never ``{}`` for a cluster it did change; one that fails
+    before its first step reports none.
+
+    ``done(changes, note)`` merges ``changes`` into what is recorded: a ``{"old", "new"}`` pair
+    replaces the one before it (``restarted``: stopped, then stopped and started again), other
+    mappings are merged key by key (quota ``limits``), lists are extended (``operations``)."""
+
+    def __init__(self, ret):
+        self.ret, self.changes, self.notes = ret, {}, []
+
+    def done(self, changes, note=None):
+        for key, value in changes.items():
+            before = self.changes.get(key)
+            if isinstance(value, list) and isinstance(before, list):
+                self.changes[key] = before + value
+            elif isinstance(value, dict) and isinstance(before, dict) and not _is_change_pair(value):
+                self.changes[key] = {**before, **value}
+            else:
+                self.changes[key] = value
+        if note:
+            self.notes.append(note)
+
+    def fail(self, message):
+        """The state failed: its ``changes`` are the steps done, its comment says them."""
+        self.ret["changes"] = self.changes
+        if self.notes:
+            message = f"{message} (done before this failure: {'; '.join(self.notes)})"
+        return _fail(self.ret, message)
+
+
 def _volume(name):
     """The volume's info, or ``None`` when it does not exist (a bad name is refused before any
     gluster call)."""
@@ -124,6 +161,7 @@ def pool_members(name, members, detach_others=False):
     use it (move its bricks first, e.g. by replacing them in the pillar). ``name`` is a label.
     """
     ret = _ret(name)
+    progress = _Progress(ret)
     try:
         listed = set()
         for member in members:
@@ -159,15 +197,14 @@ def pool_members(name, members, detach_others=False):
             return ret
         for host in free:
             __salt__["gluster.peer_detach"](host)
+            progress.done({"detached": [host]}, f"detached {host}")
             _fire("peer/detached", host=host)
         if busy:
-            done = f"detached {', '.join(free)}; " if free else ""
-            return _fail(ret, f"{done}refusing to detach: {refusal}; move or remove those bricks first")
+            return progress.fail(f"refusing to detach: {refusal}; move or remove those bricks first")
         ret["comment"] = f"detached {', '.join(free)}"
         return ret
     except ERRORS as exc:
-        ret["changes"] = {}
-        return _fail(ret, f"pool: {exc}")
+        return progress.fail(f"pool: {exc}")
 
 
 def _layout_summary(bricks, replica, arbiter, disperse, redundancy, transport):
@@ -672,6 +709,7 @@ def volume_absent(name):
     stays on disk. The formula renders this state only when the pillar says ``ensure: absent``.
     """
     ret = _ret(name)
+    progress = _Progress(ret)
     try:
         volume = _volume(name)
         if volume is None:
@@ -687,13 +725,13 @@ def volume_absent(name):
             return ret
         if volume["started"]:
             __salt__["gluster.volume_stop"](name)
+            progress.done({"stopped": name}, f"stopped volume {name}")
         __salt__["gluster.volume_delete"](name)
         _fire("volume/deleted", volume=name)
         ret["comment"] = f"deleted volume {name}; its brick data is still on disk"
         return ret
     except ERRORS as exc:
-        ret["changes"] = {}
-        return _fail(ret, f"volume {name}: {exc}")
+        return progress.fail(f"volume {name}: {exc}")
 
 
 def _profile_note(plan):
@@ -756,6 +794,7 @@ def volume_options(name, options=None, reset_unmanaged=False, profiles=None, res
         that time (``changes`` then has ``restarted``). A volume not started yet needs none.
     """
     ret = _ret(name)
+    progress = _Progress(ret)
     options = options or {}
     try:
         plan = __salt__["gluster.volume_options_plan"](name, options, reset_unmanaged, profiles=profiles)
@@ -794,10 +833,13 @@ def volume_options(name, options=None, reset_unmanaged=False, profiles=None, res
             return _fail(ret, f"volume {name} does not exist")
         if plan["set"]:
             __salt__["gluster.volume_set"](name, plan["set"])
+            progress.done({key: ret["changes"][key] for key in plan["set"]}, f"set {', '.join(sorted(plan['set']))}")
         for key in plan["reset"]:
             __salt__["gluster.volume_reset"](name, key)
+            progress.done({key: ret["changes"][key]}, f"reset {key}")
         if plan.get("restart"):
             __salt__["gluster.volume_stop"](name)
+            progress.done({"restarted": {"old": "started", "new": "stopped"}}, f"stopped volume {name}")
             __salt__["gluster.volume_start"](name)
         after = __salt__["gluster.volume_info"](name)["options"]
         for key, change in ret["changes"].items():
@@ -808,8 +850,7 @@ def volume_options(name, options=None, reset_unmanaged=False, profiles=None, res
         ret["comment"] = f"volume {name}: {len(plan['set'])} option(s) set, {len(plan['reset'])} reset{restarted}{_profile_note(plan)}"
         return _warn(ret, open_warning)
     except ERRORS as exc:
-        ret["changes"] = {}
-        return _fail(ret, f"volume {name}: {exc}")
+        return progress.fail(f"volume {name}: {exc}")
 
 
 def mount_connected(name, timeout=30):
@@ -884,6 +925,7 @@ def volume_quota(name, enabled=True, limits=None, object_limits=None, reset_unma
     (``{directory: {"old": ..., "new": ...}}``, ``new`` None for a removed limit).
     """
     ret = _ret(name)
+    progress = _Progress(ret)
     try:
         if enabled:  # the limits are checked before anything reaches gluster
             plan = __salt__["gluster.quota_plan"](name, limits, object_limits, reset_unmanaged)
@@ -923,16 +965,19 @@ def volume_quota(name, enabled=True, limits=None, object_limits=None, reset_unma
             return ret
         if not is_on:
             __salt__["gluster.quota_enable"](name)
+            progress.done({"quota": ret["changes"]["quota"]}, f"enabled quotas on volume {name}")
         for key, objects in (("limits", False), ("object_limits", True)):
+            what = "object limit" if objects else "limit"
             for path, spec in plan[key]["set"].items():
                 __salt__["gluster.quota_limit"](name, path, spec["hard"], soft=spec["soft"], objects=objects)
+                progress.done({key: {path: ret["changes"][key][path]}}, f"set the {what} of {path}")
             for path in plan[key]["remove"]:
                 __salt__["gluster.quota_remove"](name, path, objects=objects)
+                progress.done({key: {path: ret["changes"][key][path]}}, f"removed the {what} of {path}")
         ret["comment"] = f"volume {name}: quotas changed ({', '.join(sorted(ret['changes']))}){note}"
         return ret
     except ERRORS as exc:
-        ret["changes"] = {}
-        return _fail(ret, str(exc) if str(exc).startswith(f"volume {name} ") else f"volume {name}: {exc}")
+        return progress.fail(str(exc) if str(exc).startswith(f"volume {name} ") else f"volume {name}: {exc}")
 
 
 def snapshot_config(name, hard_limit=None, soft_limit=None, auto_delete=None, activate_on_create=None):
@@ -995,6 +1040,7 @@ def geo_replication(name, secondary, ensure="started", config=None, ssh_port=Non
     option is predicted and set (its current value is not known before).
     """
     ret = _ret(name)
+    progress = _Progress(ret)
     try:
         if ensure not in GEOREP_ENSURE:
             return _fail(ret, f"ensure must be one of {', '.join(GEOREP_ENSURE)}, got {ensure!r}")
@@ -1013,6 +1059,7 @@ def geo_replication(name, secondary, ensure="started", config=None, ssh_port=Non
                 return ret
             if session["state"] in ("started", "paused"):
                 __salt__["gluster.georep_stop"](name, secondary, force=True)
+                progress.done({"session": {"old": session["state"], "new": "stopped"}}, "stopped the session")
             __salt__["gluster.georep_delete"](name, secondary)
             _fire("georep/deleted", volume=name, secondary=secondary)
             ret["comment"] = f"deleted the geo-replication session from {name} to {secondary}"
@@ -1038,8 +1085,10 @@ def geo_replication(name, secondary, ensure="started", config=None, ssh_port=Non
             return ret
         if session is None:
             __salt__["gluster.georep_create"](name, secondary, ssh_port=ssh_port, force=force)
+            progress.done({"session": ret["changes"]["session"]}, "created the session")
         if to_set:
             __salt__["gluster.georep_config_set"](name, secondary, to_set)
+            progress.done({"config": ret["changes"]["config"]}, f"set {', '.join(sorted(to_set))}")
         if have != ensure:
             if ensure == "stopped":
                 __salt__["gluster.georep_stop"](name, secondary, force=True)
@@ -1048,6 +1097,8 @@ def geo_replication(name, secondary, ensure="started", config=None, ssh_port=Non
             else:
                 if have == "stopped":
                     __salt__["gluster.georep_start"](name, secondary, force=force)
+                    if ensure == "paused":
+                        progress.done({"state": {"old": have, "new": "started"}}, "started the session")
                 if ensure == "paused":
                     __salt__["gluster.georep_pause"](name, secondary)
         if session is None:
@@ -1057,8 +1108,7 @@ def geo_replication(name, secondary, ensure="started", config=None, ssh_port=Non
         ret["comment"] = f"geo-replication from {name} to {secondary}: {', '.join(sorted(ret['changes']))} changed{faulty}"
         return ret
     except ERRORS as exc:
-        ret["changes"] = {}
-        return _fail(ret, f"geo-replication from {name} to {secondary}: {exc}")
+        return progress.fail(f"geo-replication from {name} to {secondary}: {exc}")
 
 
 def georep_keys(name="geo-replication keys", publish=True):

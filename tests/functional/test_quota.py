@@ -207,3 +207,23 @@ def test_the_formula_applies_the_pillar_quota_after_the_start(quota_volume, glus
     assert applied["gluster-volume-qv-quota"]["changes"] == predicted["changes"]
     again = run()["gluster-volume-qv-quota"]
     assert again["result"] is True and again["changes"] == {}, again
+
+
+def test_a_failure_after_some_steps_reports_the_steps_done(quota_volume):
+    """Quotas enabled and the limit of /data set, then gluster refuses the limit of a directory
+    the volume does not have: the state fails with those two steps as its changes (not ``{}``)
+    and names them, and they are really there."""
+    loaders, _node, mnt, _bricks = quota_volume
+    states, gluster = loaders.states.gluster, loaders.modules.gluster
+    os.makedirs(f"{mnt}/data")
+    failed = states.volume_quota(name="qv", limits={"/data": "4MB", "/missing": "1GB"})
+    assert failed.result is False
+    assert failed.changes == {
+        "quota": {"old": False, "new": True},
+        "limits": {"/data": {"old": None, "new": {"hard": 4 << 20, "soft": None}}},
+    }, failed.changes
+    assert "/missing" in failed.comment, failed.comment
+    assert "(done before this failure: enabled quotas on volume qv; set the limit of /data)" in failed.comment
+    gluster.clear_cache()
+    assert gluster.quota_enabled("qv") is True
+    assert [e["path"] for e in gluster.quota_list("qv")] == ["/data"]

@@ -2,6 +2,7 @@
 exactly the changes the real run then makes, touches nothing, and a second run changes nothing."""
 
 import os
+import subprocess
 
 import pytest
 from cluster import GlusterNode
@@ -173,3 +174,33 @@ def test_op_version(states, gluster):
     assert states.op_version(name=str(versions["current"] - 1)).changes == {}, "never lowered"
     bad = states.op_version(name="newest")
     assert bad.result is False and "number or 'max'" in bad.comment
+
+
+def test_volume_options_restart_that_fails_to_start_reports_what_it_did(states, gluster, clean_volumes):
+    """TLS options set and the volume stopped for the restart, then its start fails (a brick
+    directory lost its volume-id mark, as a reformatted disk does): the state fails reporting
+    the options it set and the stop, not ``{}``, and the volume is indeed stopped with them."""
+    cluster = clean_volumes
+    bricks = _bricks(cluster, "restartfail")
+    cluster[0].cli("volume", "create", "restartfail", "replica", "3", *bricks, "force")
+    cluster[0].cli("volume", "start", "restartfail")
+    volume_id = gluster.volume_info("restartfail")["id"]
+    path = bricks[1].rpartition(":")[2]
+    subprocess.run(["setfattr", "-x", "trusted.glusterfs.volume-id", path], check=True)
+    try:
+        tls = {"client.ssl": "on", "server.ssl": "on"}
+        failed = states.volume_options(name="restartfail", options=tls, restart=True)
+        assert failed.result is False
+        assert failed.changes == {
+            "client.ssl": {"old": None, "new": "on"},
+            "server.ssl": {"old": None, "new": "on"},
+            "restarted": {"old": "started", "new": "stopped"},
+        }, failed.changes
+        assert "volume-id" in failed.comment, failed.comment
+        assert "(done before this failure: set client.ssl, server.ssl; stopped volume restartfail)" in failed.comment
+        gluster.clear_cache()
+        info = gluster.volume_info("restartfail")
+        assert info["started"] is False
+        assert {key: info["options"].get(key) for key in tls} == tls
+    finally:
+        subprocess.run(["setfattr", "-n", "trusted.glusterfs.volume-id", "-v", "0x" + volume_id.replace("-", ""), path], check=True)
