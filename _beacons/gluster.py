@@ -32,9 +32,14 @@ current problems are announced again once.
         - cluster: false                   # true (one node, e.g. the leader): also heal,
                                            #   split_brain, quota, georep for the whole cluster
         - heal_threshold: 0                # heal/pending when more entries than this wait
+        - timeout: 10                      # seconds each gluster call of a look may take
 
 ``bricks`` reports this node's own bricks only (every node reports its own), ``peers`` the
 peers as this node sees them. The formula configures it from ``gluster:monitoring``.
+
+The beacon runs in the minion's main loop, so its gluster calls get a short bound of their own
+(``timeout``, default ``DEFAULT_TIMEOUT`` seconds, not the 120 s of a state's call): a glusterd
+that does not answer in time is reported as ``glusterd/down`` rather than stalling the minion.
 """
 
 import logging
@@ -46,6 +51,7 @@ __virtualname__ = "gluster"
 LOCAL_CHECKS = ("bricks", "peers")
 CLUSTER_CHECKS = ("heal", "split_brain", "quota", "georep")
 CONTEXT_KEY = "gluster.beacon.conditions"
+DEFAULT_TIMEOUT = 10
 
 
 def __virtual__():
@@ -65,7 +71,7 @@ def validate(config):
     if not isinstance(config, list):
         return False, "gluster beacon: the configuration must be a list"
     settings = _settings(config)
-    unknown = set(settings) - {"interval", "checks", "cluster", "heal_threshold", "disable_during_state_run"}
+    unknown = set(settings) - {"interval", "checks", "cluster", "heal_threshold", "timeout", "disable_during_state_run"}
     if unknown:
         return False, f"gluster beacon: unknown setting(s) {', '.join(sorted(unknown))}"
     checks = settings.get("checks", list(LOCAL_CHECKS))
@@ -74,6 +80,9 @@ def validate(config):
     threshold = settings.get("heal_threshold", 0)
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
         return False, "gluster beacon: heal_threshold must be a whole number >= 0"
+    timeout = settings.get("timeout", DEFAULT_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
+        return False, "gluster beacon: timeout must be a number of seconds from 0 to 300"
     if not isinstance(settings.get("cluster", False), bool):
         return False, "gluster beacon: cluster must be true or false"
     return True, "valid beacon configuration"
@@ -86,6 +95,7 @@ def beacon(config):
     if settings.get("cluster"):
         checks += [check for check in CLUSTER_CHECKS if check not in checks]
     looked = __salt__["gluster.health"](checks=checks, heal_threshold=settings.get("heal_threshold", 0),
-                                        previous=__context__.get(CONTEXT_KEY))  # fmt: skip
+                                        previous=__context__.get(CONTEXT_KEY),
+                                        timeout=settings.get("timeout", DEFAULT_TIMEOUT))  # fmt: skip
     __context__[CONTEXT_KEY] = looked["conditions"]
     return looked["events"]

@@ -34,6 +34,9 @@ __virtualname__ = "gluster"
 
 CACHE_KEY = "gluster.reads"
 STATS_KEY = "gluster.stats"
+TIMEOUT_KEY = "gluster.call_timeout"  # seconds each gluster call of one look may take (health)
+RESOLVE_TIMEOUT = 10  # seconds a name lookup may take
+META_TIMEOUT = 10  # seconds the reads of a FUSE mount's .meta files may take
 IDENTITY = ("glusterd identity",)  # a key no gluster argv tuple can equal
 VOLUMES = "volumes"  # parsed volume info of every volume, from one ``volume info``
 STALE = "stale"  # volumes whose cached info a write made stale
@@ -89,7 +92,10 @@ def _config():
     minion = __opts__.get("gluster") if isinstance(__opts__.get("gluster"), dict) else None
     pillar = globals().get("__pillar__") or {}
     pillar_config = pillar.get("gluster") if isinstance(pillar.get("gluster"), dict) else None
-    return cli.make_config(minion, pillar_config)
+    config = cli.make_config(minion, pillar_config)
+    if __context__.get(TIMEOUT_KEY):  # a caller's shorter bound (the beacon's look)
+        config["timeout"] = min(float(config["timeout"]), __context__[TIMEOUT_KEY])
+    return config
 
 
 def _stats():
@@ -300,9 +306,15 @@ def pool_list():
 
 
 def _addresses(host):
+    """The addresses ``host`` resolves to (``set()`` when it does not, or not within
+    ``RESOLVE_TIMEOUT`` seconds: a resolver that hangs must not hang the state run)."""
     try:
-        return {info[4][0] for info in socket.getaddrinfo(host, None)}
+        found = cli.bounded(lambda: socket.getaddrinfo(host, None), RESOLVE_TIMEOUT, f"resolving {host}")
+        return {info[4][0] for info in found}
     except (OSError, UnicodeError):
+        return set()
+    except CommandExecutionError as exc:
+        log.warning("gluster: %s", exc)
         return set()
 
 
@@ -1035,6 +1047,11 @@ def mount_connections(mountpoint):
     if not _mounted_glusterfs(mountpoint):
         raise CommandExecutionError(f"{mountpoint} is not a GlusterFS mount")
     active = os.path.join(mountpoint, ".meta", "graphs", "active")
+    # a hung mount blocks these reads in the kernel: all of them get META_TIMEOUT seconds
+    return cli.bounded(lambda: _read_mount_clients(active), META_TIMEOUT, f"reading {active}")
+
+
+def _read_mount_clients(active):
     clients = {}
     try:
         names = sorted(os.listdir(active))
@@ -1059,7 +1076,7 @@ def mount_connections(mountpoint):
     return clients
 
 
-def health(checks=("bricks", "peers"), heal_threshold=0, previous=None):
+def health(checks=("bricks", "peers"), heal_threshold=0, previous=None, timeout=None):
     """
     This node's look at the cluster's health, as conditions that are or are not a problem, and
     the events between ``previous`` (the conditions of an earlier look) and now; what the
@@ -1073,7 +1090,9 @@ def health(checks=("bricks", "peers"), heal_threshold=0, previous=None):
     worker). A glusterd that does not answer is the one condition ``glusterd``. gluster can tell
     a split-brain only with every copy at hand: while a brick is unreachable, a split-brain
     check that finds none keeps the previous look's answer (no false ``split_brain/resolved``).
-    Reads are fresh (the run's cache is dropped first).
+    Reads are fresh (the run's cache is dropped first). ``timeout``: seconds each gluster call
+    of this look may take (the beacon passes a short one: it runs in the minion's main loop);
+    a glusterd that does not answer in time counts as down.
 
     CLI Example:
 
@@ -1089,7 +1108,18 @@ def health(checks=("bricks", "peers"), heal_threshold=0, previous=None):
             f"health: checks must be among {', '.join(health_conditions.CHECKS)} (got {unknown}) and "
             f"heal_threshold a whole number >= 0 (got {heal_threshold!r})"
         )
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600):
+        raise SaltInvocationError(f"health: timeout must be a number of seconds from 0 to 3600, got {timeout!r}")
     clear_cache()
+    if timeout is not None:
+        __context__[TIMEOUT_KEY] = float(timeout)
+    try:
+        return _health(checks, heal_threshold, previous)
+    finally:
+        __context__.pop(TIMEOUT_KEY, None)
+
+
+def _health(checks, heal_threshold, previous):
     conditions = {}
     try:
         own = [peer["uuid"] for peer in pool_list() if peer.get("self")]

@@ -58,8 +58,13 @@ def __virtual__():
     return __virtualname__
 
 
+# seconds a storage tool may take: mkfs.xfs of a large disk takes minutes, a hung one is killed
+TOOL_TIMEOUT = 1800
+
+
 def _run(argv, check=True):
-    result = __salt__["cmd.run_all"](argv, python_shell=False, ignore_retcode=True, output_loglevel="debug")
+    result = __salt__["cmd.run_all"](argv, python_shell=False, ignore_retcode=True, output_loglevel="debug",
+                                     timeout=TOOL_TIMEOUT)  # fmt: skip
     if check and result["retcode"] != 0:
         _raise_failed(argv, result)
     return result

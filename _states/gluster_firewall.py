@@ -56,8 +56,12 @@ def __virtual__():
     return __virtualname__
 
 
+TOOL_TIMEOUT = 120  # seconds a firewall-cmd / ufw call may take (a firewalld reload is the slowest)
+
+
 def _run(argv, check=True):
-    result = __salt__["cmd.run_all"](argv, python_shell=False, ignore_retcode=True, output_loglevel="debug")
+    result = __salt__["cmd.run_all"](argv, python_shell=False, ignore_retcode=True, output_loglevel="debug",
+                                     timeout=TOOL_TIMEOUT)  # fmt: skip
     if check and result["retcode"] != 0:
         message = (result.get("stderr") or result.get("stdout") or "").strip()
         raise CommandExecutionError(f"{' '.join(argv)} failed (exit {result['retcode']}): {message}")

@@ -16,6 +16,7 @@ in the pip package and through ``saltutil.sync_utils``.
 import logging
 import os
 import subprocess
+import threading
 import time
 import weakref
 import xml.etree.ElementTree as ET
@@ -102,6 +103,30 @@ def glusterd_identity(config):
     except OSError:
         return None
     return (found.st_dev, found.st_ino, found.st_ctime_ns)
+
+
+def bounded(function, timeout, what):
+    """``function()`` given at most ``timeout`` seconds, for calls that take no timeout of their
+    own: name resolution (``getaddrinfo``), reads of a FUSE mount's files (a hung mount blocks
+    ``open`` in the kernel). It runs in a daemon thread; when time is up the caller gets a
+    ``CommandExecutionError`` naming ``what`` and goes on (the thread is left to finish or hang
+    on its own: a thread in the kernel cannot be stopped)."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = function()
+        except BaseException as exc:  # pylint: disable=broad-except  -- handed to the caller
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name=f"gluster bounded: {what}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise CommandExecutionError(f"{what} did not answer within {timeout:g}s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 def target_description(config):

@@ -110,6 +110,7 @@ MAINTENANCE_DEFAULTS = {
                       ["pkill", "-f", "--", "--volfile-id shd/"]],
     "start_commands": [["systemctl", "start", "glusterd"]],
     "heal_timeout": 1800,
+    "command_timeout": 300,  # seconds each stop/start command may take before it is killed
 }
 SERVER_KEYS = {"manage_packages", "manage_service", "glusterd_options"}
 MOUNT_KEYS = {"volume", "server", "options", "persist", "mounted", "fstab"}
@@ -910,13 +911,13 @@ def _maintenance(raw, problems):
     if raw is None:
         return merged
     if not isinstance(raw, dict):
-        problems.add("gluster:maintenance", "must be a mapping (stop_commands, start_commands, heal_timeout)")
+        problems.add("gluster:maintenance", "must be a mapping (stop_commands, start_commands, heal_timeout, command_timeout)")
         return merged
     for key, value in raw.items():
         path = f"gluster:maintenance:{key}"
         if key not in MAINTENANCE_DEFAULTS:
             problems.add(path, f"unknown key; allowed: {', '.join(sorted(MAINTENANCE_DEFAULTS))}")
-        elif key == "heal_timeout":
+        elif key in ("heal_timeout", "command_timeout"):
             if not _int_at_least(value, 1):
                 problems.add(path, f"{value!r} must be a whole number of seconds >= 1")
             else:

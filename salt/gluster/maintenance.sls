@@ -1,7 +1,9 @@
 {#- gluster.maintenance: stop gluster on THIS node, optionally upgrade it, start it again.
     Run by gluster.orch.rolling one node at a time, never on its own across the cluster.
     The commands are argv lists from gluster:maintenance (stop_commands, start_commands: run
-    through cmd.run_all with python_shell false, never a shell); pillar gluster_upgrade: true also upgrades the server packages in between. -#}
+    through cmd.run_all with python_shell false, never a shell, each killed after
+    gluster:maintenance:command_timeout seconds, default 300); pillar gluster_upgrade: true also
+    upgrades the server packages in between. -#}
 {%- from "gluster/map.jinja" import lookup, model with context %}
 {%- set maintenance = model.maintenance %}
 {%- for argv in maintenance.stop_commands %}
@@ -11,6 +13,7 @@ gluster-maintenance-stop-{{ loop.index }}:
     - cmd.run_all:
       - cmd: {{ argv | json }}
       - python_shell: false
+      - timeout: {{ maintenance.command_timeout | int }}
       - success_retcodes: [1]   {#- pkill: 1 = nothing left to stop #}
     {%- if not loop.first %}
     - require:
@@ -32,6 +35,7 @@ gluster-maintenance-start-{{ loop.index }}:
     - cmd.run_all:
       - cmd: {{ argv | json }}
       - python_shell: false
+      - timeout: {{ maintenance.command_timeout | int }}
     - require:
     {%- if loop.first %}
       - module: gluster-maintenance-stop-{{ maintenance.stop_commands | length }}

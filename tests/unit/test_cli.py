@@ -4,8 +4,10 @@ No real gluster is started: ``run`` is only pointed at tiny shell scripts writte
 ``tmp_path`` that replay output captured from gluster 10.3 (``tests/data``).
 """
 
+import os
 import shlex
 import stat
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -523,3 +525,22 @@ def test_run_timeout(tmp_path):
     assert str(excinfo.value) == (
         f"'--glusterd-sock={SOCKET} --xml volume info' did not answer within 0.3s"
     )
+
+
+def test_bounded_gives_up_on_a_call_blocked_in_the_kernel(tmp_path):
+    """open() of a FIFO with no writer blocks in the kernel, as a read of a hung FUSE mount or
+    a resolver that never answers do: the caller gets an error after the bound and goes on."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    with pytest.raises(CommandExecutionError, match=r"reading the fifo did not answer within 0.5s"):
+        gcli.bounded(lambda: open(fifo, encoding="utf-8").read(), 0.5, "reading the fifo")
+    assert time.monotonic() - started < 5
+    with open(fifo, "w", encoding="utf-8") as writer:  # lets the left-behind thread finish
+        writer.write("x")
+
+
+def test_bounded_returns_the_value_or_raises_the_error():
+    assert gcli.bounded(lambda: 42, 5, "answer") == 42
+    with pytest.raises(ZeroDivisionError):
+        gcli.bounded(lambda: 1 / 0, 5, "division")

@@ -223,13 +223,21 @@ def test_beacon_configuration_is_checked(config, ok):
 def test_the_beacon_keeps_the_last_look_and_returns_its_events():
     calls = []
 
-    def health(checks, heal_threshold, previous):
-        calls.append((checks, heal_threshold, previous))
+    def health(checks, heal_threshold, previous, timeout):
+        calls.append((checks, heal_threshold, previous, timeout))
         return {"conditions": {"n": len(calls)}, "events": [{"tag": "brick/offline"}] if len(calls) == 2 else []}
 
     BEACON.__salt__ = {"gluster.health": health}
     BEACON.__context__ = {}
     assert BEACON.beacon([{"interval": 5}, {"cluster": True}]) == []
     assert BEACON.beacon([{"interval": 5}, {"cluster": True}]) == [{"tag": "brick/offline"}]
-    assert calls[0] == (["bricks", "peers", "heal", "split_brain", "quota", "georep"], 0, None)
+    assert calls[0] == (["bricks", "peers", "heal", "split_brain", "quota", "georep"], 0, None, BEACON.DEFAULT_TIMEOUT)
     assert calls[1][2] == {"n": 1}
+    BEACON.beacon([{"interval": 5}, {"timeout": 3}])
+    assert calls[2][3] == 3  # its own short bound: it runs in the minion's main loop
+
+
+@pytest.mark.parametrize("timeout", [0, -1, True, "10", 301])
+def test_the_beacon_refuses_a_bad_timeout(timeout):
+    ok, message = BEACON.validate([{"interval": 5}, {"timeout": timeout}])
+    assert not ok and "timeout must be a number of seconds" in message

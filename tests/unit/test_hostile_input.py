@@ -392,3 +392,61 @@ def test_no_product_module_uses_a_shell():
     for path in PRODUCT_SOURCES:
         found += shell_uses(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
     assert found == []
+
+
+# ------------------------------------------------------------------ every external call bounded
+UNBOUNDED_PRODUCT_SOURCES = sorted(
+    path for folder in ("_modules", "_states", "_utils", "_beacons", "_grains", "_runners") for path in (Path(ROOT) / folder).glob("*.py")
+)  # fmt: skip
+
+
+def unbounded_calls(source, filename="<source>"):
+    """Every external call in ``source`` that may wait for ever: ``subprocess.run/Popen/
+    check_output/call`` and ``__salt__["cmd.run*"]`` without a ``timeout=`` keyword, and
+    ``socket.getaddrinfo`` / ``gethostbyname`` outside ``gluster_cli.bounded``."""
+    found = []
+    tree = ast.parse(source, filename)
+    bounded_lambdas = {
+        id(arg) for node in ast.walk(tree) if isinstance(node, ast.Call) and _dotted(node.func)[-1:] == ("bounded",)
+        for arg in node.args[:1]
+    }  # fmt: skip
+    inside_bounded = {id(n) for node in ast.walk(tree) if id(node) in bounded_lambdas for n in ast.walk(node)}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        where = f"{filename}:{node.lineno}"
+        name = _dotted(node.func)
+        timeout = any(k.arg == "timeout" for k in node.keywords)
+        salt_function = _salt_function(node.func)
+        if (name[-2:] in (("subprocess", f) for f in ("run", "Popen", "check_output", "check_call", "call")) or (
+                salt_function or "").startswith("cmd.run")) and not timeout:
+            found.append(f"{where}: {'.'.join(name) or salt_function} without timeout=")
+        if name[-1:] in (("getaddrinfo",), ("gethostbyname",), ("gethostbyname_ex",)) and id(node) not in inside_bounded:
+            found.append(f"{where}: {'.'.join(name)} outside gluster_cli.bounded")
+    return found
+
+
+def test_the_bound_checker_finds_every_pattern():
+    bad = """
+import subprocess, socket
+subprocess.run(["ls"])
+subprocess.Popen(["ls"])
+__salt__["cmd.run_all"](["ls"], python_shell=False)
+socket.getaddrinfo(host, None)
+"""
+    assert len(unbounded_calls(bad)) == 4
+    good = """
+subprocess.run(["ls"], timeout=5)
+__salt__["cmd.run_all"](["ls"], python_shell=False, timeout=5)
+cli.bounded(lambda: socket.getaddrinfo(host, None), 10, "resolving")
+"""
+    assert unbounded_calls(good) == []
+
+
+def test_every_external_call_of_the_product_has_a_bound():
+    """Storage and firewall tools, maintenance commands, name resolution: nothing waits for
+    ever (issue 19: a hung tool must not hang a state run, nor the beacon in the minion's loop)."""
+    found = []
+    for path in UNBOUNDED_PRODUCT_SOURCES:
+        found += unbounded_calls(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    assert found == []
