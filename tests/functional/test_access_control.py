@@ -268,6 +268,8 @@ def test_a_volume_without_allow_is_open_and_says_so(states, gluster, gluster_clu
     """Open by default, but not silently: while the volume has no auth.allow, every
     volume_options result (test=True, a change, no change) warns, naming the pillar key; an
     external client indeed mounts it. With an allow list the warning is gone."""
+    for option in ("auth.allow", "auth.reject"):  # the volume is the module's: earlier tests set them
+        gluster_cluster[0].cli("volume", "reset", VOLUME, option)
     warning = f"volume {VOLUME} has no auth.allow: any client that reaches its bricks' ports may mount it"
     pillar_key = f"gluster:volumes:{VOLUME}:auth:allow"
     options = {"performance.quick-read": "off"}
