@@ -5,8 +5,10 @@ spec and the rules). ``backend_plan`` observes the node (``wipefs``, ``blkid``, 
 table, fstab, LVM and SELinux where present) and lists the exact commands that would make the
 backend; ``backend_apply`` runs them. Nothing is partitioned, wiped or formatted when the
 device carries anything not made for that mount point, unless ``wipe=True``; a device mounted
-elsewhere is always refused. ``brick_facts`` reports each brick's device, filesystem, size,
-free space and mount options.
+elsewhere is always refused. A filesystem the plan would destroy is first mounted read-only on a
+private temporary directory and looked into: one holding GlusterFS brick data is never destroyed
+because of ``wipe``, only when ``wipe_brick_data`` names its filesystem UUID. ``brick_facts``
+reports each brick's device, filesystem, size, free space and mount options.
 
 Commands run as argv lists through ``cmd.run_all`` with ``python_shell=False``.
 """
@@ -17,6 +19,7 @@ import os
 import shutil
 import stat
 import sys
+import tempfile
 import time
 import types
 import uuid as uuidlib
@@ -31,6 +34,8 @@ __virtualname__ = "gluster_storage"
 UTILS_PACKAGE = "saltext_gluster_utils"
 PARTITION_WAIT = 10.0
 VOLUME_ID_XATTR = "trusted.glusterfs.volume-id"
+LOOK_TIMEOUT = 60  # seconds for each of the read-only mount, the walk through it and its unmount
+LOOK_MAX_DIRECTORIES = 20000
 
 
 def _register_utils_package():
@@ -62,9 +67,10 @@ def __virtual__():
 TOOL_TIMEOUT = 1800
 
 
-def _run(argv, check=True):
-    result = __salt__["cmd.run_all"](argv, python_shell=False, ignore_retcode=True, output_loglevel="debug",
-                                     timeout=TOOL_TIMEOUT)  # fmt: skip
+def _run(argv, check=True, timeout=TOOL_TIMEOUT):
+    result = __salt__["cmd.run_all"](
+        argv, python_shell=False, ignore_retcode=True, output_loglevel="debug", timeout=timeout
+    )
     if check and result["retcode"] != 0:
         _raise_failed(argv, result)
     return result
@@ -204,17 +210,103 @@ def _observe(spec):
     }
 
 
+def _shown(directory, root):
+    return "/" + os.path.relpath(directory, root) if directory != root else "/"
+
+
+def _brick_data_below(root):
+    """Brick data in the filesystem mounted at ``root``: ``{"brick_data": [...], "error": ...}``.
+    Each directory down to ``BRICK_DATA_DEPTH`` levels is a brick when it carries the volume-id
+    xattr or a ``.glusterfs`` directory (nothing below a brick is walked: that is its data).
+    Bounded by ``LOOK_MAX_DIRECTORIES`` and ``LOOK_TIMEOUT``: a walk cut short finds an error,
+    never "nothing"."""
+    deadline = time.monotonic() + LOOK_TIMEOUT
+    found, seen, level = [], 0, [root]
+    for depth in range(storage.BRICK_DATA_DEPTH + 1):
+        below = []
+        for directory in level:
+            seen += 1
+            if seen > LOOK_MAX_DIRECTORIES or time.monotonic() > deadline:
+                bound = f"more than {LOOK_MAX_DIRECTORIES} directories" if seen > LOOK_MAX_DIRECTORIES else (
+                    f"longer than {LOOK_TIMEOUT} s")  # fmt: skip
+                return {"brick_data": found, "error": f"the top {storage.BRICK_DATA_DEPTH} levels hold {bound}"}
+            mark = _volume_mark(directory)
+            try:
+                tree = stat.S_ISDIR(os.lstat(os.path.join(directory, ".glusterfs")).st_mode)
+            except OSError:
+                tree = False
+            if mark or tree:
+                found.append({"path": _shown(directory, root), "volume_id": mark, "glusterfs": tree})
+                continue
+            if depth == storage.BRICK_DATA_DEPTH:
+                continue
+            try:
+                with os.scandir(directory) as entries:
+                    below += sorted(entry.path for entry in entries if entry.is_dir(follow_symlinks=False))
+            except OSError as exc:
+                return {"brick_data": found, "error": f"cannot list {_shown(directory, root)}: {exc.strerror}"}
+        level = below
+    return {"brick_data": found, "error": None}
+
+
+def _look_inside(path, filesystem):
+    """Mount ``path`` read-only on a private temporary directory, look for brick data, unmount it
+    by that path, always. ``{"brick_data": [...], "error": text or None}``."""
+    point = tempfile.mkdtemp(prefix="gluster-storage-look-")  # mode 0700: private
+    unmounted = True
+    try:
+        argv = storage.look_mount_argv(filesystem, path, point)
+        if argv is None:
+            return {"brick_data": [], "error": f"blkid names its type {filesystem!r}, which cannot be mounted"}
+        mounted = _run(argv, check=False, timeout=LOOK_TIMEOUT)
+        if mounted["retcode"] != 0:
+            message = (mounted.get("stderr") or mounted.get("stdout") or "").strip()
+            return {"brick_data": [], "error": f"a read-only mount failed: {message}"}
+        unmounted = False
+        try:
+            return _brick_data_below(point)
+        finally:
+            for umount in (["umount", point], ["umount", "--lazy", point]):
+                if _run(umount, check=False, timeout=LOOK_TIMEOUT)["retcode"] == 0:
+                    unmounted = True
+                    break
+            if not unmounted:
+                raise CommandExecutionError(f"{path} stays mounted read-only at {point}: unmount it by hand")
+    finally:
+        if unmounted:
+            try:
+                os.rmdir(point)
+            except OSError as exc:
+                log.warning("could not remove the look's temporary mount point %s: %s", point, exc)
+
+
+def _planned(spec):
+    """``(observed, plan)``: the node observed, planned, and planned again after looking into the
+    filesystems the first plan would destroy."""
+    observed = _observe(spec)
+    pillar_key = f"gluster:brick_devices:{__opts__.get('id')}:{spec['mount']}"
+    plan = storage.plan_backend(spec, observed, pillar_key)
+    if plan.get("inspect"):
+        observed["inspected"] = {
+            path: _look_inside(path, observed["blocks"][path]["blkid"]["TYPE"]) for path in plan["inspect"]
+        }
+        plan = storage.plan_backend(spec, observed, pillar_key)
+    return observed, plan
+
+
 def backend_plan(mount, device, **kwargs):
     """
     What making ``device`` the filesystem mounted at ``mount`` needs on this node.
 
     Keyword arguments are the pillar's backend keys: ``partition`` (gpt), ``lvm``,
     ``filesystem`` (xfs, ext4), ``raid``, ``mkfs_options``, ``mount_options``, ``fstab``,
-    ``wipe``, ``selinux``. Returns ``{"operations": [...], "problems": [...],
-    "filesystem_device": path}``: each operation is an argv list to run (``op``: partition,
-    wipe, pvcreate, vgcreate, thin-pool, lvcreate, mkfs, mount, selinux) or a file step
-    (``directory``, ``fstab``). Problems are the reasons it is refused (e.g. the device
-    carries a filesystem and ``wipe`` is not set). Nothing is changed.
+    ``wipe``, ``wipe_brick_data``, ``selinux``. Returns ``{"operations": [...],
+    "problems": [...], "filesystem_device": path}``: each operation is an argv list to run
+    (``op``: partition, wipe, pvcreate, vgcreate, thin-pool, lvcreate, mkfs, mount, selinux)
+    or a file step (``directory``, ``fstab``). Problems are the reasons it is refused (e.g. the device
+    carries a filesystem and ``wipe`` is not set, or a filesystem to destroy holds brick data
+    and ``wipe_brick_data`` does not name its UUID). Nothing is changed: a filesystem the plan
+    would destroy is looked into through a read-only mount on a private temporary directory.
 
     CLI Example:
 
@@ -223,7 +315,7 @@ def backend_plan(mount, device, **kwargs):
         salt gfs1 gluster_storage.backend_plan /data/glusterfs/gv0 /dev/sdb partition=gpt
     """
     spec = _spec(mount, device, **kwargs)
-    return storage.plan_backend(spec, _observe(spec))
+    return _planned(spec)[1]
 
 
 def _wait_for_block(path, timeout=PARTITION_WAIT):
@@ -279,8 +371,7 @@ def backend_apply(mount, device, **kwargs):
         salt gfs1 gluster_storage.backend_apply /data/glusterfs/gv0 /dev/sdb partition=gpt
     """
     spec = _spec(mount, device, **kwargs)
-    observed = _observe(spec)  # afresh, right before anything is changed
-    plan = storage.plan_backend(spec, observed)
+    observed, plan = _planned(spec)  # afresh, right before anything is changed
     if plan["problems"]:
         raise CommandExecutionError("; ".join(plan["problems"]))
     target = plan["filesystem_device"]

@@ -52,6 +52,7 @@ def backend_present(
     fstab="/etc/fstab",
     wipe=False,
     selinux=True,
+    wipe_brick_data=None,
 ):
     """
     ``device`` carries the brick filesystem mounted at ``name`` (by UUID, persisted in
@@ -65,12 +66,19 @@ def backend_present(
     this mount point is refused unless ``wipe`` is true; a device mounted anywhere else is
     always refused. A filesystem of the wanted type that is mounted at ``name`` or recorded for
     it in ``fstab`` is this backend's own and is kept as it is.
+
+    ``wipe`` never destroys GlusterFS brick data: a filesystem the plan would format or wipe is
+    looked into read-only first, and one that holds a directory with
+    ``trusted.glusterfs.volume-id`` or a ``.glusterfs`` tree in its top levels (or that cannot be
+    looked into) is refused unless ``wipe_brick_data`` is its filesystem UUID (blkid's). The
+    new filesystem gets another UUID, so that override can never match again; one that names a
+    filesystem the device does not hold refuses the run.
     """
     ret = _ret(name)
     spec = {
         "partition": partition, "lvm": lvm, "filesystem": filesystem, "raid": raid,
         "mkfs_options": mkfs_options, "mount_options": mount_options, "fstab": fstab,
-        "wipe": wipe, "selinux": selinux,
+        "wipe": wipe, "selinux": selinux, "wipe_brick_data": wipe_brick_data,
     }  # fmt: skip
     spec = {key: value for key, value in spec.items() if value is not None}
     try:

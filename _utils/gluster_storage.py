@@ -18,11 +18,20 @@ One backend is described by its mount point and a spec (the pillar's
     mount_options: [noatime, inode64]
     fstab: /etc/fstab
     wipe: false               # true: the device may be wiped when it holds something else
+    wipe_brick_data: <UUID>   # with wipe: the one filesystem holding brick data it may destroy
 
 :func:`plan_backend` turns a spec and what was observed on the node into the exact operations
 (argv lists and a few file steps) that make the backend, or into problems that refuse it:
 a device that carries a partition table, a filesystem or LVM metadata not made for this mount
-is refused unless ``wipe`` is true; a device mounted elsewhere is always refused. Pure: no I/O.
+is refused unless ``wipe`` is true; a device mounted elsewhere is always refused.
+
+``wipe`` never destroys GlusterFS brick data: every filesystem the plan would wipe or format must
+have been looked into (the execution module mounts it read-only and lists what
+:data:`BRICK_DATA_DEPTH` levels hold: a directory with ``trusted.glusterfs.volume-id`` or a
+``.glusterfs`` tree is brick data), and one that holds brick data, or could not be looked into,
+is refused unless ``wipe_brick_data`` names its filesystem UUID (blkid's). A ``wipe_brick_data``
+that names no filesystem the plan would destroy refuses the plan: the device name points to
+another disk now, or that filesystem is gone already. Pure: no I/O.
 """
 
 import posixpath
@@ -40,6 +49,12 @@ DEFAULT_MOUNT_OPTIONS = {"xfs": ["noatime", "inode64"], "ext4": ["noatime"]}
 FSTAB_PASS = {"xfs": 0, "ext4": 2}
 JBOD_ALIGNMENT_KIB = 256  # GlusterFS admin guide: data alignment / thin chunk size without RAID
 SELINUX_TYPE = "glusterd_brick_t"
+# Brick data is looked for in the filesystem's root and the directories this many levels below
+# it (a brick at the root, at /brick, at /bricks/gv0/brick ...).
+BRICK_DATA_DEPTH = 3
+# mount options that keep a look inside truly read-only: no journal or log replay (that writes
+# even under ro), and an XFS clone of a mounted filesystem (same UUID) still mounts
+LOOK_MOUNT_OPTIONS = {"xfs": ["norecovery", "nouuid"], "ext4": ["noload"], "ext3": ["noload"], "btrfs": ["nologreplay"]}
 UUID_PLACEHOLDER = "<uuid of the new filesystem>"
 
 SPEC_KEYS = {
@@ -52,6 +67,7 @@ SPEC_KEYS = {
     "mount_options": "list of mount options (default noatime, plus inode64 for xfs)",
     "fstab": "fstab file (default /etc/fstab)",
     "wipe": "true: wipe a device that holds something else (default false)",
+    "wipe_brick_data": "with wipe: the filesystem UUID (blkid) of the one filesystem holding brick data it may destroy",
     "selinux": "true (default): label the mount glusterd_brick_t where SELinux is enforcing",
 }
 LVM_KEYS = {"vg", "lv", "size", "thin_pool", "pool_size", "pool_metadata_size"}
@@ -62,6 +78,9 @@ LVM_SIZE_RE = re.compile(r"^(\d+(\.\d+)?[bBsSkKmMgGtTpPeE]?|\d{1,3}%(FREE|VG|PVS
 UNIT_RE = re.compile(r"^(\d{1,9})([kKmMgG]?)$")
 # at most 256 characters; no '..' (an argument such as file,name=../x must not point elsewhere)
 MKFS_ARG_RE = re.compile(r"^(?!.*\.\.)[A-Za-z0-9_.,=:/+^-]{1,256}$")
+# blkid's UUID of a filesystem: 36-character UUIDs (xfs, ext4, btrfs), vfat's XXXX-XXXX, ntfs' hex
+FILESYSTEM_UUID_RE = re.compile(r"^[0-9A-Fa-f]{4,32}(-[0-9A-Fa-f]{2,16}){0,4}$")
+FILESYSTEM_TYPE_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 MOUNT_OPTION_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:=+-]{0,255}$")
 DEVICE_MAX = 1024
 
@@ -112,6 +131,15 @@ def backend_problems(mount, spec, where):
     for key in ("wipe", "selinux"):
         if key in spec and not isinstance(spec[key], bool):
             problems.append(f"{where}:{key}: {spec[key]!r} must be true or false")
+    override = spec.get("wipe_brick_data")
+    if override is not None:
+        if not isinstance(override, str) or not FILESYSTEM_UUID_RE.fullmatch(override):
+            problems.append(
+                f"{where}:wipe_brick_data: {_show(override)} must be the filesystem UUID blkid shows "
+                "(e.g. 0b6e3a4c-...; blkid --probe --match-tag UUID --output value DEVICE)"
+            )
+        elif spec.get("wipe") is not True:
+            problems.append(f"{where}:wipe_brick_data: only with wipe: true (it lets wipe destroy that brick data)")
     problems += [f"{where}:fstab: {p}" for p in validate.brick_path_problems(spec.get("fstab", "/etc/fstab"), "fstab")]
     problems += _list_problems(spec.get("mkfs_options"), MKFS_ARG_RE, f"{where}:mkfs_options", "mkfs argument",
                                "letters, digits and _ . , = : / + ^ -, no '..', at most 256 characters")
@@ -200,6 +228,7 @@ def normalise(mount, spec):
         "mount_options": list(spec.get("mount_options") or DEFAULT_MOUNT_OPTIONS[filesystem]),
         "fstab": spec.get("fstab", "/etc/fstab"),
         "wipe": spec.get("wipe", False) is True,
+        "wipe_brick_data": spec["wipe_brick_data"].lower() if spec.get("wipe_brick_data") else None,
         "selinux": spec.get("selinux", True) is not False,
     }
 
@@ -279,6 +308,15 @@ def mount_argv(filesystem, uuid, mount, options):
     return ["mount", "-t", filesystem, "-o", ",".join(options), f"UUID={uuid}", mount]
 
 
+def look_mount_argv(filesystem, device, point):
+    """Mount ``device`` read-only at the private ``point`` to look for brick data: no journal
+    replay, no devices, set-uid or executables; ``None`` for a type name that is not plain."""
+    if not isinstance(filesystem, str) or not FILESYSTEM_TYPE_RE.fullmatch(filesystem):
+        return None
+    options = ["ro", "nodev", "nosuid", "noexec", *LOOK_MOUNT_OPTIONS.get(filesystem, [])]
+    return ["mount", "-t", filesystem, "-o", ",".join(options), device, point]
+
+
 def selinux_argvs(mount):
     return [
         ["semanage", "fcontext", "--add", "--type", SELINUX_TYPE, f"{mount}(/.*)?"],
@@ -356,7 +394,7 @@ def _signatures(block):
     return sorted(set(block.get("signatures") or []))
 
 
-def plan_backend(spec, observed):
+def plan_backend(spec, observed, pillar_key=None):
     """``{"operations": [...], "problems": [...], "filesystem_device": path}`` for one backend.
 
     ``spec`` is :func:`normalise`'s output; ``observed`` is what the execution module read::
@@ -367,7 +405,13 @@ def plan_backend(spec, observed):
          "mounts": parse_mountinfo(...), "fstab": parse_fstab(...),
          "mountpoint_exists": bool,
          "lvm": None (no lvm2 tools) or {"pvs": {pv: vg}, "vgs": [...], "lvs": {"vg/lv": {...}}},
-         "selinux": {"enforcing": bool, "labelled": bool}}
+         "selinux": {"enforcing": bool, "labelled": bool},
+         "inspected": {path: {"brick_data": [{"path", "volume_id", "glusterfs"}], "error": text or None}}}
+
+    ``inspected`` holds what the read-only look found inside each filesystem the plan would
+    destroy. A filesystem missing from it is not destroyed: the plan is refused, with
+    ``"inspect": [paths]`` added, the filesystems to look into before planning again.
+    ``pillar_key`` (``gluster:brick_devices:<node>:<mount>``) is named in the refusals.
 
     An operation is ``{"op": name, "argv": [...]}`` or, for the file steps,
     ``{"op": "directory", "path": ...}`` / ``{"op": "fstab", "file": ..., "entry": ...}``.
@@ -420,8 +464,9 @@ def plan_backend(spec, observed):
             "filesystem_device": target,
         }  # fmt: skip
     fresh_target = False  # the filesystem device is created by this plan
+    doomed = []  # existing devices whose content the plan destroys
     if not ours:
-        fresh_target = _plan_layers(spec, observed, device, target, ops, problems, where)
+        fresh_target = _plan_layers(spec, observed, device, target, ops, problems, where, doomed)
         if problems:
             return {"operations": [], "problems": problems, "filesystem_device": target}
         # A new LV is blank; a new partition at the offsets of an old one shows its old content
@@ -434,8 +479,14 @@ def plan_backend(spec, observed):
                 "refusing to format it (set wipe: true for this device to re-create it)"
             )
             return {"operations": [], "problems": problems, "filesystem_device": target}
+        if target_signatures:
+            doomed.append(target)
         ops.append({"op": "mkfs", "argv": mkfs_argv(fs, target, spec["raid"], spec["mkfs_options"], force=wipe)})
         uuid = None
+        problems, unseen = _brick_data_problems(spec, observed, doomed, where, pillar_key)
+        if problems:
+            refusal = {"operations": [], "problems": problems, "filesystem_device": target}
+            return dict(refusal, inspect=unseen) if unseen else refusal
 
     if not observed.get("mountpoint_exists"):
         ops.append({"op": "directory", "path": mount})
@@ -458,9 +509,9 @@ def plan_backend(spec, observed):
     return {"operations": ops, "problems": [], "filesystem_device": target}
 
 
-def _plan_layers(spec, observed, device, target, ops, problems, where):
+def _plan_layers(spec, observed, device, target, ops, problems, where, doomed):
     """Partition and LVM steps below the filesystem; returns whether the filesystem device is
-    created by this plan. Appends refusals to ``problems``."""
+    created by this plan. Appends refusals to ``problems``, the devices it wipes to ``doomed``."""
     blocks, wipe = observed["blocks"], spec["wipe"]
     whole = blocks[device]
     fresh = False
@@ -486,8 +537,10 @@ def _plan_layers(spec, observed, device, target, ops, problems, where):
             for child in children:
                 if _signatures(blocks.get(child) or {}):
                     ops.append({"op": "wipe", "argv": ["wipefs", "--all", child]})
+                    doomed.append(child)
             if carried:
                 ops.append({"op": "wipe", "argv": ["wipefs", "--all", device]})
+                doomed.append(device)
             ops.append({"op": "partition", "argv": partition_argv(device)})
             fresh = True
     lvm = spec["lvm"]
@@ -513,6 +566,7 @@ def _plan_layers(spec, observed, device, target, ops, problems, where):
             return False
         if pv_signatures:
             ops.append({"op": "wipe", "argv": ["wipefs", "--all", pv]})
+            doomed.append(pv)
         ops.append({"op": "pvcreate", "argv": pvcreate_argv(pv, spec["raid"])})
     if lvm["vg"] not in state["vgs"]:
         ops.append({"op": "vgcreate", "argv": vgcreate_argv(lvm["vg"], pv)})
@@ -525,3 +579,74 @@ def _plan_layers(spec, observed, device, target, ops, problems, where):
         ops.append({"op": "lvcreate", "argv": lv_argv(lvm)})
         return True
     return fresh
+
+
+def _filesystem_probe(block):
+    """blkid's probe of ``block`` when it holds a filesystem, else None: a ``TYPE`` whose
+    ``USAGE`` is ``filesystem`` or missing (only raid, crypto and other are something else)."""
+    probe = block.get("blkid") or {}
+    return probe if probe.get("TYPE") and probe.get("USAGE", "filesystem") == "filesystem" else None
+
+
+def _found_text(found):
+    """``trusted.glusterfs.volume-id 5e1c... and .glusterfs at /brick; ...`` (at most three)."""
+    shown = []
+    for item in found[:3]:
+        what = [f"trusted.glusterfs.volume-id {item['volume_id']}"] if item.get("volume_id") else []
+        what += [".glusterfs"] if item.get("glusterfs") else []
+        shown.append(f"{' and '.join(what)} at {item['path']}")
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    return "; ".join(shown) + more
+
+
+def _brick_data_problems(spec, observed, doomed, where, pillar_key):
+    """``(problems, unseen)``: the refusals for the filesystems among ``doomed`` that hold brick
+    data, could not be looked into, or were not looked into yet (``unseen``), unless
+    ``wipe_brick_data`` names that filesystem's UUID; and the refusal of a ``wipe_brick_data``
+    that names none of them."""
+    key = f"{pillar_key}:wipe_brick_data" if pillar_key else "wipe_brick_data"
+    override = spec.get("wipe_brick_data")
+    inspected = observed.get("inspected") or {}
+    problems, unseen, held, released = [], [], [], False
+    for path in dict.fromkeys(doomed):
+        block = observed["blocks"].get(path) or {}
+        probe = _filesystem_probe(block)
+        if probe is None:
+            held.append(f"{', '.join(_signatures(block))} on {path}")
+            continue
+        fs_uuid, fs_type = probe.get("UUID", ""), probe["TYPE"]
+        held.append(f"{fs_type} UUID {fs_uuid or '(none)'} on {path}")
+        if override is not None and fs_uuid.lower() == override:
+            released = True
+            continue
+        look = inspected.get(path)
+        what = f"{where}: {path} holds the {fs_type} filesystem UUID={fs_uuid or '(none)'}"
+        if look is None:
+            unseen.append(path)
+            problems.append(f"{what} that was not looked into for brick data; refusing to destroy it")
+        elif look.get("brick_data"):
+            keep = (
+                f"if it is the brick filesystem of {spec['mount']}, record it in {spec['fstab']} "
+                f"(UUID={fs_uuid} {spec['mount']} {fs_type} ...) or mount it there, and the next run keeps it"
+                if fs_type == spec["filesystem"] and fs_uuid
+                else "if it is a brick filesystem, mount it where its volume expects it"
+            )
+            problems.append(
+                f"{what} with GlusterFS brick data ({_found_text(look['brick_data'])}); wipe: true never "
+                f"formats or wipes brick data: {keep}; to destroy it, set {key}: {fs_uuid or '<its UUID>'} "
+                "(that filesystem only, once: the new filesystem gets another UUID)"
+            )
+        elif look.get("error"):
+            problems.append(
+                f"{what} that could not be looked into for brick data ({look['error']}); wipe: true does "
+                f"not destroy what it cannot see: check it by hand, and if it may go, set {key}: "
+                f"{fs_uuid or '<its UUID>'}"
+            )
+    if override is not None and doomed and not released:
+        problems.append(
+            f"{where}: {key} names the filesystem UUID {override}, but the plan would destroy "
+            f"{'; '.join(held)}; "
+            "refusing to destroy anything: the device name may point to another disk now (name it by "
+            "/dev/disk/by-id/...), or that filesystem was re-created already (remove wipe_brick_data)"
+        )
+    return problems, unseen

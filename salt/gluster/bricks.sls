@@ -17,6 +17,9 @@ gluster-brick-device-{{ mount }}:
     - mount_options: {{ backend.mount_options | json }}
     - fstab: {{ backend.fstab | json }}
     - wipe: {{ backend.wipe | json }}
+    {%- if backend.wipe_brick_data %}
+    - wipe_brick_data: {{ backend.wipe_brick_data | json }}
+    {%- endif %}
     - selinux: {{ backend.selinux | json }}
 {%- endfor %}
 {%- for directory in model.minion.brick_dirs %}

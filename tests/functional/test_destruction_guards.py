@@ -7,7 +7,8 @@ pool but not in the pillar) holds a dataset written through a FUSE mount. Each g
 hosts bricks (``detach_others`` / ``gluster:detach_removed_nodes``), deleting a volume (the
 formula deletes only ``ensure: absent`` volumes: one merely missing from the pillar is left
 alone, shown on the rendered ``gluster.volumes`` and by applying it through ``state.sls``), and
-formatting a device that holds data (``wipe``). After every refusal the volume's bricks, the pool
+formatting a device that holds data (``wipe``; and a volume's brick filesystem out of fstab, which
+not even ``wipe`` formats). After every refusal the volume's bricks, the pool
 and the device are unchanged and every file of the dataset reads back with its SHA-256.
 """
 
@@ -274,6 +275,18 @@ def test_formatting_a_device_with_data_is_refused_without_wipe(loaders, gluster,
             refused = storage.backend_present(name=mount, device=device, fstab=fstab, test=test, **spec)
             assert refused.result is False and refused.changes == {}, (spec, refused.comment)
             assert phrase in refused.comment and "set wipe: true for this device" in refused.comment, refused.comment
+    assert (_blkid(device, "TYPE"), _blkid(device, "UUID")) == ("xfs", uuid)
+    # the node reinstalled, its fstab lost: even wipe: true leaves the brick gluster made alone
+    lost = os.path.join(area, "fstab.reinstalled")
+    with open(lost, "w", encoding="utf-8") as handle:
+        handle.write("# a fresh install's fstab\n")
+    volume_id = gluster.volume_info("onloop")["id"]
+    for test in (True, False):
+        for spec in ({"filesystem": "xfs"}, {"filesystem": "ext4"}, {"partition": "gpt"}):
+            refused = storage.backend_present(name=mount, device=device, fstab=lost, wipe=True, test=test, **spec)
+            assert refused.result is False and refused.changes == {}, (spec, refused.comment)
+            assert f"trusted.glusterfs.volume-id {volume_id} and .glusterfs at /brick" in refused.comment
+            assert "wipe: true never formats or wipes brick data" in refused.comment, refused.comment
     assert (_blkid(device, "TYPE"), _blkid(device, "UUID")) == ("xfs", uuid)
 
     # the pillar as it was: mounted again (nothing else), and every file is there

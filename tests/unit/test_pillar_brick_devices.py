@@ -23,6 +23,7 @@ BRICK_DEVICES = {
             "mount_options": ["noatime", "nodiratime"],
             "fstab": "/etc/fstab.gluster",
             "wipe": True,
+            "wipe_brick_data": "5E1C0A4B-9D3F-4C2A-8B7E-6F1A2B3C4D5E",
             "selinux": False,
         },
     },
@@ -41,7 +42,8 @@ PILLAR = {
 
 # what a spec of only ``device`` becomes: XFS with its mount options, /etc/fstab, no wipe, SELinux labels
 DEFAULT_BACKEND = dict(partition=None, lvm=None, filesystem="xfs", raid=None, mkfs_options=[])
-DEFAULT_BACKEND.update(mount_options=["noatime", "inode64"], fstab="/etc/fstab", wipe=False, selinux=True)
+DEFAULT_BACKEND.update(mount_options=["noatime", "inode64"], fstab="/etc/fstab", wipe=False, selinux=True,
+                       wipe_brick_data=None)
 GFS1_BACKENDS = {
     GV0_MOUNT: dict(DEFAULT_BACKEND, mount=GV0_MOUNT, device="/dev/sdb"),
     GV1_MOUNT: {
@@ -55,6 +57,7 @@ GFS1_BACKENDS = {
         "mount_options": ["noatime", "nodiratime"],
         "fstab": "/etc/fstab.gluster",
         "wipe": True,
+        "wipe_brick_data": "5e1c0a4b-9d3f-4c2a-8b7e-6f1a2b3c4d5e",  # blkid prints it in lower case
         "selinux": False,
     },
 }

@@ -35,7 +35,7 @@ def test_commented_brick_devices_example_is_valid():
     model, problems = gp.build_model(pillar, "gfs1")
     assert problems == []
     backend = model["minion"]["backends"]["/data/glusterfs/gv0"]
-    assert backend["device"] == "/dev/sdb" and backend["partition"] == "gpt" and backend["filesystem"] == "xfs"
+    assert backend["device"] == "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4" and backend["partition"] == "gpt" and backend["filesystem"] == "xfs"
     assert backend["raid"] == {"stripe_unit": "256k", "data_disks": 10} and backend["wipe"] is False
     assert model["minion"]["brick_mounts"] == {"127.1.1.1:/data/glusterfs/gv0/brick": "/data/glusterfs/gv0"}
     assert sorted(model["brick_devices"]) == ["gfs1", "gfs2", "gfs3"]
@@ -78,3 +78,20 @@ def test_commented_volume_examples_are_valid_too():
     }
     assert model["volumes"]["explicit"]["bricks"][0] == "127.1.1.1:/data/glusterfs/explicit/brick"
     assert model["volumes"]["old-volume"] == {"name": "old-volume", "ensure": "absent"}
+
+
+def test_commented_wipe_brick_data_override_is_valid_with_wipe():
+    """The override shown in the example, switched on as the docs say (with wipe: true)."""
+    pillar = load()
+    devices = commented_brick_devices()
+    backend = devices["brick_devices"]["gfs1"]["/data/glusterfs/gv0"]
+    text = EXAMPLE.read_text(encoding="utf-8")
+    uuid = re.search(r"# wipe_brick_data: ([0-9a-f-]+)", text).group(1)
+    backend.update(wipe=True, wipe_brick_data=uuid)
+    pillar.update(devices)
+    model, problems = gp.build_model(pillar, "gfs1")
+    assert problems == []
+    assert model["minion"]["backends"]["/data/glusterfs/gv0"]["wipe_brick_data"] == uuid
+    backend["wipe"] = False
+    _model, problems = gp.build_model(pillar, "gfs1")
+    assert [p.split(": ")[0] for p in problems] == ["gluster:brick_devices:gfs1:/data/glusterfs/gv0:wipe_brick_data"]

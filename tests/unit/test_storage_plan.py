@@ -88,8 +88,9 @@ def real_ext4_disk():
     return real_block(REAL["disk_major_minor"], "ext4_disk")
 
 
-def observe(blocks, device="/dev/sdb", mounts=(), fstab=(), mountpoint_exists=False, lvm=None, selinux=None):
-    return {
+def observe(blocks, device="/dev/sdb", mounts=(), fstab=(), mountpoint_exists=False, lvm=None, selinux=None,
+            inspected=None):  # fmt: skip
+    observed = {
         "device": device,
         "blocks": blocks,
         "mounts": list(mounts),
@@ -98,6 +99,14 @@ def observe(blocks, device="/dev/sdb", mounts=(), fstab=(), mountpoint_exists=Fa
         "lvm": lvm,
         "selinux": selinux or {},
     }
+    if inspected is not None:
+        observed["inspected"] = inspected
+    return observed
+
+
+def looked_clean(blocks):
+    """What the read-only look reports for every filesystem among ``blocks``: no brick data."""
+    return {path: {"brick_data": [], "error": None} for path, b in blocks.items() if b.get("blkid", {}).get("TYPE")}
 
 
 def make_spec(mount=MOUNT, **raw):
@@ -468,13 +477,19 @@ def test_valid_full_spec_has_no_problems():
             "selinux": False,
         },
         {"device": "/dev/sdb", "lvm": {"vg": "vg", "lv": "lv", "size": "500G", "thin_pool": "tp"}},
+        {"device": "/dev/sdb", "wipe": True, "wipe_brick_data": "cabb0d65-fc23-4f5f-a6e6-7022244fa64a"},
+        {"device": "/dev/sdb", "wipe": True, "wipe_brick_data": "CABB0D65-FC23-4F5F-A6E6-7022244FA64A"},
+        {"device": "/dev/sdb", "wipe": True, "wipe_brick_data": "1A2B-3C4D"},  # vfat
+        {"device": "/dev/sdb", "wipe": True, "wipe_brick_data": "0123456789ABCDEF"},  # ntfs
     ],
 )
 def test_valid_specs(spec):
     assert gs.backend_problems(MOUNT, spec, WHERE) == []
 
 
-ALLOWED_KEYS = "device, filesystem, fstab, lvm, mkfs_options, mount_options, partition, raid, selinux, wipe"
+ALLOWED_KEYS = (
+    "device, filesystem, fstab, lvm, mkfs_options, mount_options, partition, raid, selinux, wipe, wipe_brick_data"
+)
 ALLOWED_LVM_KEYS = "lv, pool_metadata_size, pool_size, size, thin_pool, vg"
 BAD_DEVICE = "must be a device path under /dev (letters, digits, . _ : + @ = -)"
 
@@ -499,6 +514,14 @@ BAD_DEVICE = "must be a device path under /dev (letters, digits, . _ : + @ = -)"
         ({"wipe": "yes"}, ":wipe", "'yes' must be true or false"),
         ({"wipe": 1}, ":wipe", "1 must be true or false"),
         ({"selinux": "off"}, ":selinux", "'off' must be true or false"),
+        ({"wipe": True, "wipe_brick_data": True}, ":wipe_brick_data", "True must be the filesystem UUID blkid shows"),
+        ({"wipe": True, "wipe_brick_data": "/dev/sdb"}, ":wipe_brick_data", "must be the filesystem UUID"),
+        ({"wipe": True, "wipe_brick_data": "any"}, ":wipe_brick_data", "must be the filesystem UUID"),
+        ({"wipe": True, "wipe_brick_data": "cabb0d65-fc23;reboot"}, ":wipe_brick_data", "must be the filesystem UUID"),
+        ({"wipe": True, "wipe_brick_data": ""}, ":wipe_brick_data", "must be the filesystem UUID"),
+        ({"wipe_brick_data": "cabb0d65-fc23-4f5f-a6e6-7022244fa64a"}, ":wipe_brick_data", "only with wipe: true"),
+        ({"wipe": False, "wipe_brick_data": "cabb0d65-fc23-4f5f-a6e6-7022244fa64a"}, ":wipe_brick_data",
+         "only with wipe: true"),
         ({"fstab": "etc/fstab"}, ":fstab", "fstab 'etc/fstab' must be an absolute path"),
         ({"raid": {"stripe_unit": "6k", "data_disks": 4}}, ":raid:stripe_unit", "'6k' must be a size like 64k or 256k (a multiple of 4k)"),
         ({"raid": {"stripe_unit": "256x", "data_disks": 4}}, ":raid:stripe_unit", "(a multiple of 4k)"),
@@ -610,6 +633,7 @@ NORMAL = {
     "mount_options": ["noatime", "inode64"],
     "fstab": "/etc/fstab",
     "wipe": False,
+    "wipe_brick_data": None,
     "selinux": True,
 }
 
@@ -858,7 +882,7 @@ def test_lvm_existing_lv_with_foreign_filesystem_needs_wipe():
         "(set wipe: true for this device to re-create it)",
         LV,
     )
-    wiped = gs.plan_backend(make_spec(lvm=THICK, wipe=True), observe(blocks, lvm=state))
+    wiped = gs.plan_backend(make_spec(lvm=THICK, wipe=True), observe(blocks, lvm=state, inspected=looked_clean(blocks)))
     assert wiped["operations"] == [mkfs([*XFS, "-f", LV]), *new_filesystem_tail()]
 
 
@@ -870,7 +894,7 @@ def test_lvm_device_with_filesystem_becomes_pv_only_with_wipe():
         "(set wipe: true for this device to wipe it)",
         LV,
     )
-    plan = gs.plan_backend(make_spec(lvm=THICK, wipe=True), observe(blocks, lvm=NO_LVM))
+    plan = gs.plan_backend(make_spec(lvm=THICK, wipe=True), observe(blocks, lvm=NO_LVM, inspected=looked_clean(blocks)))
     assert plan["operations"] == [
         wipe("/dev/sdb"),
         pvcreate("/dev/sdb"),
@@ -1110,14 +1134,27 @@ def test_foreign_filesystem_message_names_type():
     ],
 )  # fmt: skip
 def test_wipe_plans(raw, blocks, operations):
+    """Filesystems looked into (read-only) and found without brick data: wipe re-creates them."""
     spec = make_spec(device=DISK, wipe=True, **raw)
-    plan = gs.plan_backend(spec, observe(blocks, device=DISK, lvm=NO_LVM if raw.get("lvm") else None))
+    lvm = NO_LVM if raw.get("lvm") else None
+    plan = gs.plan_backend(spec, observe(blocks, device=DISK, lvm=lvm, inspected=looked_clean(blocks)))
     fs = raw.get("filesystem", "xfs")
     assert plan["problems"] == []
     assert plan["operations"] == [
         *operations,
         *new_filesystem_tail(fs, ["noatime"] if fs == "ext4" else XFS_OPTIONS),
     ]
+    # not looked into: nothing is destroyed, and the plan names the filesystems to look into
+    unseen = gs.plan_backend(spec, observe(blocks, device=DISK, lvm=lvm), WHERE)
+    if not looked_clean(blocks):  # only partition tables go: nothing to look into
+        assert unseen == plan
+        return
+    assert unseen["operations"] == [] and unseen["inspect"] == sorted(looked_clean(blocks), key=list(blocks).index)
+    assert len(unseen["problems"]) == len(unseen["inspect"])
+    for path, problem in zip(unseen["inspect"], unseen["problems"], strict=True):
+        assert problem.startswith(f"{DISK} for {MOUNT}: {path} holds the ") and problem.endswith(
+            "that was not looked into for brick data; refusing to destroy it"
+        ), problem
 
 
 OTHER_MOUNT = gs.parse_mountinfo("130 27 8:16 / /srv/other rw,relatime - xfs /dev/sdb rw")
@@ -1335,3 +1372,205 @@ def test_thin_pool_with_a_64k_multiple_stripe_is_fine():
 def test_mkfs_options_may_remove_an_ext4_feature():
     spec = {"device": "/dev/sdb", "filesystem": "ext4", "mkfs_options": ["-O", "^has_journal"]}
     assert gs.backend_problems(MOUNT, spec, WHERE) == []
+
+
+# --------------------------------------------------------------------------- plans: brick data is never wiped
+# The captured whole-device XFS holding a brick (tests/data/storage/CAPTURE.txt, 4): what a
+# reinstalled node's brick disk looks like once fstab is gone: unmounted, in no fstab.
+
+BRICK_UUID = gs.parse_blkid_export(captured("xfs_brick_data_disk_blkid.txt"))["UUID"]
+VOLUME_ID = "5e1c0a4b-9d3f-4c2a-8b7e-6f1a2b3c4d5e"  # the xattr set on the capture's /brick
+BRICK_FOUND = [{"path": "/brick", "volume_id": VOLUME_ID, "glusterfs": True}]
+OTHER_UUID = "2232f4a9-2b12-4361-97e3-9eff40f50d07"  # another disk's filesystem
+KEY = f"{WHERE}:wipe_brick_data"
+
+
+def real_brick_data_disk():
+    return real_block(REAL["disk_major_minor"], "xfs_brick_data_disk")
+
+
+def brick_data_refusal(path=DISK, fs="xfs", uuid=BRICK_UUID, found="trusted.glusterfs.volume-id "
+                       f"{VOLUME_ID} and .glusterfs at /brick", keep=None):  # fmt: skip
+    keep = keep or (
+        f"if it is the brick filesystem of {MOUNT}, record it in /etc/fstab (UUID={uuid} {MOUNT} {fs} ...) "
+        "or mount it there, and the next run keeps it"
+    )
+    return (
+        f"{DISK} for {MOUNT}: {path} holds the {fs} filesystem UUID={uuid} with GlusterFS brick data ({found}); "
+        f"wipe: true never formats or wipes brick data: {keep}; to destroy it, set {KEY}: {uuid} "
+        "(that filesystem only, once: the new filesystem gets another UUID)"
+    )
+
+
+def test_captured_brick_data_disk():
+    probe = gs.parse_blkid_export(captured("xfs_brick_data_disk_blkid.txt"))
+    assert (probe["TYPE"], probe["USAGE"]) == ("xfs", "filesystem")
+    assert wipefs_types("xfs_brick_data_disk_wipefs.json") == ["xfs"]
+
+
+@pytest.mark.parametrize("raw", [{}, {"filesystem": "ext4"}, {"partition": "gpt"}, {"lvm": THICK}])
+def test_a_filesystem_holding_brick_data_is_never_destroyed_by_wipe(raw):
+    """Whatever the spec makes of the device (re-format, another type, a partition, a PV): refused."""
+    blocks = {DISK: real_brick_data_disk()}
+    lvm = NO_LVM if raw.get("lvm") else None
+    spec = make_spec(device=DISK, wipe=True, **raw)
+    first = gs.plan_backend(spec, observe(blocks, device=DISK, lvm=lvm), WHERE)
+    assert first["operations"] == [] and first["inspect"] == [DISK]
+    looked = {DISK: {"brick_data": BRICK_FOUND, "error": None}}
+    plan = gs.plan_backend(spec, observe(blocks, device=DISK, lvm=lvm, inspected=looked), WHERE)
+    keep = None if raw.get("filesystem", "xfs") == "xfs" else "if it is a brick filesystem, mount it where its volume expects it"
+    assert plan == {
+        "operations": [],
+        "problems": [brick_data_refusal(keep=keep)],
+        "filesystem_device": gs.partition_path(DISK) if raw.get("partition") else LV if raw.get("lvm") else DISK,
+    }
+
+
+@pytest.mark.parametrize(
+    "found, shown",
+    [
+        ([{"path": "/", "volume_id": VOLUME_ID, "glusterfs": False}], f"trusted.glusterfs.volume-id {VOLUME_ID} at /"),
+        ([{"path": "/bricks/gv0/brick", "volume_id": None, "glusterfs": True}], ".glusterfs at /bricks/gv0/brick"),
+        ([{"path": f"/b{i}", "volume_id": None, "glusterfs": True} for i in range(5)],
+         ".glusterfs at /b0; .glusterfs at /b1; .glusterfs at /b2 and 2 more"),
+    ],
+)  # fmt: skip
+def test_brick_data_refusal_names_what_was_found(found, shown):
+    blocks = {DISK: real_brick_data_disk()}
+    looked = {DISK: {"brick_data": found, "error": "the top 3 levels hold more than 20000 directories"}}
+    plan = gs.plan_backend(make_spec(device=DISK, wipe=True), observe(blocks, device=DISK, inspected=looked), WHERE)
+    assert plan["problems"] == [brick_data_refusal(found=shown)]
+
+
+def test_a_filesystem_that_could_not_be_looked_into_is_not_destroyed():
+    blocks = {DISK: real_ext4_disk()}
+    uuid = blocks[DISK]["blkid"]["UUID"]
+    looked = {DISK: {"brick_data": [], "error": "a read-only mount failed: wrong fs type"}}
+    plan = gs.plan_backend(make_spec(device=DISK, wipe=True), observe(blocks, device=DISK, inspected=looked), WHERE)
+    refused(
+        plan,
+        f"{DISK} for {MOUNT}: {DISK} holds the ext4 filesystem UUID={uuid} that could not be looked into for brick "
+        "data (a read-only mount failed: wrong fs type); wipe: true does not destroy what it cannot see: check it "
+        f"by hand, and if it may go, set {KEY}: {uuid}",
+        DISK,
+    )
+
+
+@pytest.mark.parametrize("named", [BRICK_UUID, BRICK_UUID.upper()])
+def test_the_override_naming_the_filesystem_uuid_formats_it(named):
+    """No look is needed for the one filesystem the override names; the pillar's case does not matter."""
+    blocks = {DISK: real_brick_data_disk()}
+    spec = make_spec(device=DISK, wipe=True, wipe_brick_data=named)
+    plan = gs.plan_backend(spec, observe(blocks, device=DISK), WHERE)
+    assert plan == {
+        "operations": [mkfs([*XFS, "-f", DISK]), *new_filesystem_tail()],
+        "problems": [],
+        "filesystem_device": DISK,
+    }
+
+
+def test_the_override_releases_one_filesystem_only():
+    """Two partitions with brick data, the override names the first: the second still refuses."""
+    first = block(REAL["partition_major_minor"], ["xfs"], {"TYPE": "xfs", "USAGE": "filesystem", "UUID": BRICK_UUID})
+    second = block("259:1", ["ext4"], {"TYPE": "ext4", "USAGE": "filesystem", "UUID": OTHER_UUID})
+    blocks = two_partition_blocks(first)
+    blocks[PART2] = second
+    spec = make_spec(device=DISK, partition="gpt", wipe=True, wipe_brick_data=BRICK_UUID)
+    unseen = gs.plan_backend(spec, observe(blocks, device=DISK), WHERE)
+    assert unseen["inspect"] == [PART2], "the named filesystem is not looked into; the other one is"
+    looked = {PART2: {"brick_data": [{"path": "/", "volume_id": None, "glusterfs": True}], "error": None}}
+    plan = gs.plan_backend(spec, observe(blocks, device=DISK, inspected=looked), WHERE)
+    refused(
+        plan,
+        brick_data_refusal(PART2, "ext4", OTHER_UUID, ".glusterfs at /",
+                           "if it is a brick filesystem, mount it where its volume expects it"),
+        PART,
+    )  # fmt: skip
+    clean = gs.plan_backend(spec, observe(blocks, device=DISK, inspected=looked_clean({PART2: second})), WHERE)
+    assert clean["problems"] == []
+    assert clean["operations"][:4] == [wipe(PART), wipe(PART2), wipe(DISK), parted(DISK)]
+
+
+def mismatch(held):
+    return (
+        f"{DISK} for {MOUNT}: {KEY} names the filesystem UUID {OTHER_UUID}, but the plan would destroy {held}; "
+        "refusing to destroy anything: the device name may point to another disk now (name it by "
+        "/dev/disk/by-id/...), or that filesystem was re-created already (remove wipe_brick_data)"
+    )
+
+
+def test_an_override_naming_another_filesystem_is_refused_naming_both():
+    """The override written for one disk, the device name now on another disk holding brick data."""
+    blocks = {DISK: real_brick_data_disk()}
+    spec = make_spec(device=DISK, wipe=True, wipe_brick_data=OTHER_UUID)
+    looked = {DISK: {"brick_data": BRICK_FOUND, "error": None}}
+    plan = gs.plan_backend(spec, observe(blocks, device=DISK, inspected=looked), WHERE)
+    refused_both = [brick_data_refusal(), mismatch(f"xfs UUID {BRICK_UUID} on {DISK}")]
+    assert plan == {"operations": [], "problems": refused_both, "filesystem_device": DISK}
+    assert OTHER_UUID in plan["problems"][1] and BRICK_UUID in plan["problems"][1]
+    # even a filesystem without brick data, or a bare partition table, is not what it names
+    clean = gs.plan_backend(spec, observe(blocks, device=DISK, inspected=looked_clean(blocks)), WHERE)
+    refused(clean, mismatch(f"xfs UUID {BRICK_UUID} on {DISK}"), DISK)
+    table = gs.plan_backend(spec, observe({DISK: real_gpt_disk(())}, device=DISK), WHERE)
+    refused(table, mismatch(f"PMBR, gpt on {DISK}"), DISK)
+
+
+def test_the_override_is_inert_once_the_filesystem_is_this_backends_own():
+    """After the format the filesystem has another UUID and is in fstab: kept, the override matches nothing."""
+    fstab = gs.parse_fstab(f"UUID={BRICK_UUID} {MOUNT} xfs noatime,inode64 0 0\n")
+    spec = make_spec(device=DISK, wipe=True, wipe_brick_data=OTHER_UUID)
+    plan = gs.plan_backend(
+        spec, observe({DISK: real_brick_data_disk()}, device=DISK, fstab=fstab, mountpoint_exists=True), WHERE
+    )
+    assert plan == {"operations": [mount_op(uuid=BRICK_UUID)], "problems": [], "filesystem_device": DISK}
+
+
+def test_a_blank_device_with_an_override_is_formatted():
+    """Nothing to destroy: the override has nothing to refuse (the disk it named is elsewhere)."""
+    spec = make_spec(device=DISK, wipe=True, wipe_brick_data=OTHER_UUID)
+    plan = gs.plan_backend(spec, observe({DISK: block(REAL["disk_major_minor"])}, device=DISK), WHERE)
+    assert plan["problems"] == [] and plan["operations"][0] == mkfs([*XFS, "-f", DISK])
+
+
+def test_without_wipe_brick_data_is_refused_as_any_content_without_a_look():
+    plan = gs.plan_backend(make_spec(device=DISK), observe({DISK: real_brick_data_disk()}, device=DISK), WHERE)
+    refused(
+        plan,
+        f"{DISK} for {MOUNT}: {DISK} holds xfs that was not made for {MOUNT}; refusing to format it "
+        "(set wipe: true for this device to re-create it)",
+        DISK,
+    )
+
+
+@pytest.mark.parametrize(
+    "probe, looked_into",
+    [
+        ({"TYPE": "xfs", "USAGE": "filesystem"}, True),
+        ({"TYPE": "xfs"}, True),  # no USAGE: taken for a filesystem
+        ({"TYPE": "LVM2_member", "USAGE": "raid"}, False),
+        ({"TYPE": "crypto_LUKS", "USAGE": "crypto"}, False),
+        ({"TYPE": "swap", "USAGE": "other"}, False),
+        ({"PTTYPE": "gpt"}, False),
+    ],
+)
+def test_which_signatures_are_looked_into(probe, looked_into):
+    blocks = {DISK: block(REAL["disk_major_minor"], ["sig"], dict(probe, UUID=BRICK_UUID))}
+    plan = gs.plan_backend(make_spec(device=DISK, wipe=True), observe(blocks, device=DISK), WHERE)
+    assert plan.get("inspect", []) == ([DISK] if looked_into else [])
+
+
+@pytest.mark.parametrize(
+    "fs, argv",
+    [
+        ("xfs", ["mount", "-t", "xfs", "-o", "ro,nodev,nosuid,noexec,norecovery,nouuid", DISK, "/tmp/look"]),
+        ("ext4", ["mount", "-t", "ext4", "-o", "ro,nodev,nosuid,noexec,noload", DISK, "/tmp/look"]),
+        ("btrfs", ["mount", "-t", "btrfs", "-o", "ro,nodev,nosuid,noexec,nologreplay", DISK, "/tmp/look"]),
+        ("vfat", ["mount", "-t", "vfat", "-o", "ro,nodev,nosuid,noexec", DISK, "/tmp/look"]),
+        ("xfs,rw", None),
+        ("-o", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_look_mount_argv(fs, argv):
+    assert gs.look_mount_argv(fs, DISK, "/tmp/look") == argv
