@@ -1113,7 +1113,7 @@ def georep_authorized_keys(name, minions=None, keys=None, user="root", config=No
     # pylint: disable-next=import-outside-toplevel
     from saltext_gluster_utils import gluster_validate as validate  # registered by the gluster execution module
 
-    ret = _ret(name)
+    ret, done = _ret(name), None
     try:
         if (minions is None) == (keys is None):
             return _fail(ret, f"{name}: give minions (the primary leader's minion id) or keys, one of them")
@@ -1127,7 +1127,10 @@ def georep_authorized_keys(name, minions=None, keys=None, user="root", config=No
         if minions is not None:
             minions, lines = validate.georep_minions(minions, "list"), []
             published = __salt__["mine.get"](list(minions), "gluster.georep_public_keys", tgt_type="list")
-            for minion_id, value in sorted((published or {}).items()):
+            if not isinstance(published, dict):
+                problems.append(f"the Salt mine answered {type(published).__name__}, not minion id -> keys")
+                published = {}
+            for minion_id, value in sorted(published.items()):
                 origin = f"the Salt mine of {minion_id} ({name})"
                 if minion_id not in minions:
                     problems.append(f"{origin}: the mine answered for a minion {name} does not name")
@@ -1180,6 +1183,8 @@ def georep_authorized_keys(name, minions=None, keys=None, user="root", config=No
         ret["comment"] = f"put {what}"
         return ret
     except ERRORS as exc:
+        if done is not None:
+            ret["changes"] = done  # the keys written before the failure, not the plan
         return _fail(ret, f"geo-replication keys of {name}: {exc}")
 
 

@@ -230,6 +230,7 @@ def test_a_key_held_without_the_forced_command_gets_it(monkeypatch):
         ({"prim1": [f"{GSYNCD_LINE}\n{OTHER_KEY}"]}, "line break"),
         ({"prim1": "ssh-rsa AAAA"}, "the Salt mine of prim1 (gluster:geo_replication_from:0): gluster.georep_public_keys holds str"),
         ({"prim1": HONEST, "rogue": HONEST[:1]}, "the Salt mine of rogue (gluster:geo_replication_from:0): the mine answered for a minion"),
+        (["ssh-rsa AAAA"], "the Salt mine answered list"),
     ],
 )  # fmt: skip
 def test_forged_mine_answers_refuse_the_whole_source_writing_nothing(monkeypatch, mine, reason):
@@ -238,6 +239,27 @@ def test_forged_mine_answers_refuse_the_whole_source_writing_nothing(monkeypatch
         assert ret["result"] is False and ret["changes"] == {} and reason in ret["comment"], ret
         assert "refused the geo-replication keys of gluster:geo_replication_from:0" in ret["comment"]
         assert not [c for c in salt.calls if c[0] == "ssh.set_auth_key"] and salt.file == {}
+
+
+def test_a_write_failing_half_way_reports_the_keys_written(monkeypatch):
+    salt = Salt({"prim1": HONEST})
+    real = salt["ssh.set_auth_key"]
+    salt["ssh.set_auth_key"] = lambda user, key, **kw: "fail" if len(salt.file) == 2 else real(user, key, **kw)
+    monkeypatch.setattr(STATES, "__salt__", salt, raising=False)
+    monkeypatch.setattr(STATES, "__opts__", {"test": False}, raising=False)
+    ret = STATES.georep_authorized_keys("gluster:geo_replication_from:0", minions="prim1")
+    assert ret["result"] is False and ret["changes"] == {"added": labels(HONEST[:2])}, ret
+    assert "could not write key root@vm ssh-rsa SHA256:" in ret["comment"] and "ssh.set_auth_key: fail" in ret["comment"]
+
+    def broken(user, key, **kw):
+        if salt.file:
+            raise STATES.CommandExecutionError("Could not write to key file: disk full")
+        return real(user, key, **kw)
+
+    salt.file.clear()
+    salt["ssh.set_auth_key"] = broken
+    ret = STATES.georep_authorized_keys("gluster:geo_replication_from:0", minions="prim1")
+    assert ret["result"] is False and ret["changes"] == {"added": labels(HONEST[:1])} and "disk full" in ret["comment"], ret
 
 
 def test_forged_pillar_keys_are_refused_by_their_path(monkeypatch):
