@@ -1120,8 +1120,14 @@ def georep_keys(name="geo-replication keys", publish=True):
     ``gluster.georep_public_keys``, where the secondary nodes' ``gluster.georep_keys`` sls
     (pillar ``gluster:geo_replication_from``) picks them up for ``authorized_keys``.
 
+    Each line must carry gluster's forced command (``gluster.georep_authorized_keys`` on the
+    secondary refuses it otherwise): a line without is reported and nothing is published.
+
     ``changes`` has ``keys`` (``{"old": count, "new": count}``); publishing is not a change.
     """
+    # pylint: disable-next=import-outside-toplevel
+    from saltext_gluster_utils import gluster_validate as validate  # registered by the gluster execution module
+
     ret = _ret(name)
     try:
         members = __salt__["gluster.pool_list"]()
@@ -1141,6 +1147,11 @@ def georep_keys(name="geo-replication keys", publish=True):
             ret["comment"] = f"made the geo-replication keys: {len(keys)} for {len(members)} nodes"
         else:
             ret["comment"] = f"geo-replication keys present: {len(keys)} for {len(members)} nodes"
+        refused = [problem for index, line in enumerate(keys)
+                   for problem in validate.georep_authorized_key_problems(line, f"common_secret.pem.pub line {index + 1}")]  # fmt: skip
+        if refused:
+            return _fail(ret, f"{ret['comment']}; not published, the secondaries would refuse them: {'; '.join(refused)} "
+                              "(gsec_create run with 'container' writes keys without gluster's forced command)")
         if publish and not __opts__["test"]:
             if __salt__["mine.send"]("gluster.georep_public_keys") is not True:
                 return _fail(ret, f"{ret['comment']}; sending them to the Salt mine failed")
@@ -1149,6 +1160,108 @@ def georep_keys(name="geo-replication keys", publish=True):
     except ERRORS as exc:
         ret["changes"] = {}
         return _fail(ret, f"geo-replication keys: {exc}")
+
+
+def georep_authorized_keys(name, minions=None, keys=None, user="root", config=None):
+    """
+    On a secondary cluster's node: a primary cluster's geo-replication keys in ``user``'s
+    ``authorized_keys`` (``config``: its path, absolute or relative to the home directory,
+    default ``.ssh/authorized_keys``), from the Salt mine of the exact minion ids ``minions``
+    (``gluster.georep_public_keys``, published by the primary leader's ``gluster.georep_keys``)
+    or the literal lines ``keys``. ``name`` says where the source is written (the
+    ``gluster.georep_keys`` sls gives its pillar path ``gluster:geo_replication_from:N``).
+
+    Mine data is what the publishing minion sent, so every line is checked here, where it is
+    used: only gluster's forced command (gsyncd at its distribution's path, or tar for tarssh),
+    one well-formed key, one line. One line that is not, or an answer from a minion not named,
+    refuses the whole source, naming it (minion id and line, or the pillar path); nothing of it
+    is written. Keys are added, or updated when the file holds them with other options; lines
+    of other keys are left alone.
+
+    ``changes`` has ``added`` and ``updated``: ``comment type SHA256:fingerprint`` of each key.
+
+    .. code-block:: yaml
+
+        gluster:geo_replication_from:0:
+          gluster.georep_authorized_keys:
+            - minions: [gfs1]
+    """
+    # pylint: disable-next=import-outside-toplevel
+    from saltext_gluster_utils import gluster_validate as validate  # registered by the gluster execution module
+
+    ret, done = _ret(name), None
+    try:
+        if (minions is None) == (keys is None):
+            return _fail(ret, f"{name}: give minions (the primary leader's minion id) or keys, one of them")
+        problems = validate.georep_authorized_keys_file_problems(user, config, name)
+        if minions is not None:
+            problems += validate.georep_minions_problems(minions, "list", name)
+        elif not isinstance(keys, list) or not keys:
+            problems.append(f"{name}:keys: must be a list of public key lines")
+        if problems:
+            return _fail(ret, "; ".join(problems))
+        if minions is not None:
+            minions, lines = validate.georep_minions(minions, "list"), []
+            published = __salt__["mine.get"](list(minions), "gluster.georep_public_keys", tgt_type="list")
+            if not isinstance(published, dict):
+                problems.append(f"the Salt mine answered {type(published).__name__}, not minion id -> keys")
+                published = {}
+            for minion_id, value in sorted(published.items()):
+                origin = f"the Salt mine of {minion_id} ({name})"
+                if minion_id not in minions:
+                    problems.append(f"{origin}: the mine answered for a minion {name} does not name")
+                elif not isinstance(value, list):
+                    problems.append(f"{origin}: gluster.georep_public_keys holds {type(value).__name__}, not a list of key lines")
+                else:
+                    for index, line in enumerate(value):
+                        problems += validate.georep_authorized_key_problems(line, f"{origin}, line {index + 1}")
+                    lines += value
+            if not lines and not problems:
+                return _fail(ret, f"no geo-replication keys from {', '.join(minions)} in the Salt mine yet ({name}): "
+                                  "apply gluster.volumes on that primary leader first")
+        else:
+            lines = keys
+            for index, line in enumerate(keys):
+                problems += validate.georep_authorized_key_problems(line, f"{name}:keys:{index}")
+        if problems:
+            return _fail(ret, f"refused the geo-replication keys of {name}, none of them written to {user}'s "
+                              "authorized_keys (each line must be exactly what gluster's gsec_create writes): "
+                              + "; ".join(problems))
+        wanted = {}
+        for line in lines:
+            parts = validate.georep_authorized_key(line)
+            parts["label"] = " ".join(filter(None, (parts["comment"], parts["enc"], parts["fingerprint"])))
+            wanted.setdefault(parts["key"], parts)
+        where = {"config": config} if config else {}
+        plan = {}
+        for key, parts in wanted.items():
+            status = __salt__["ssh.check_key"](user, key, parts["enc"], parts["comment"], parts["options"], **where)
+            if status in ("add", "update"):
+                plan[key] = "added" if status == "add" else "updated"
+                ret["changes"].setdefault(plan[key], []).append(parts["label"])
+        what = f"{len(plan)} of the {len(wanted)} geo-replication keys of {name} in {user}'s authorized_keys"
+        if not plan:
+            ret["comment"] = f"the {len(wanted)} geo-replication keys of {name} are in {user}'s authorized_keys"
+            return ret
+        if __opts__["test"]:
+            ret["result"] = None
+            ret["comment"] = f"would put {what}"
+            return ret
+        done = {}
+        for key, change in plan.items():
+            parts = wanted[key]
+            written = __salt__["ssh.set_auth_key"](user, key, enc=parts["enc"], comment=parts["comment"], options=parts["options"], **where)
+            if written not in ("new", "replace", "no change"):
+                ret["changes"] = done
+                return _fail(ret, f"{name}: could not write key {parts['label']} to {user}'s authorized_keys "
+                                  f"(ssh.set_auth_key: {written}): do the user and their home directory exist?")
+            done.setdefault(change, []).append(parts["label"])
+        ret["comment"] = f"put {what}"
+        return ret
+    except ERRORS as exc:
+        if done is not None:
+            ret["changes"] = done  # the keys written before the failure, not the plan
+        return _fail(ret, f"geo-replication keys of {name}: {exc}")
 
 
 def _georep_norm(value):

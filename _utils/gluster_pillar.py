@@ -644,23 +644,24 @@ def _georep(path, raw, started, problems):
 
 
 def _georep_from(raw, problems):
-    """``gluster:geo_replication_from`` (on a secondary cluster's nodes) -> ``[{"minion",
-    "tgt_type", "keys", "user", "config"}]``: whose geo-replication keys go in which
-    ``authorized_keys`` (the ``gluster.georep_keys`` sls)."""
+    """``gluster:geo_replication_from`` (on a secondary cluster's nodes) -> ``[{"minions",
+    "keys", "user", "config"}]``: whose geo-replication keys go in which ``authorized_keys``
+    (the ``gluster.georep_keys`` sls): the Salt mine of ``minions`` (exact minion ids), or the
+    literal ``keys``, each line with gluster's forced command."""
     if raw is None:
         return []
     where = "gluster:geo_replication_from"
     if not isinstance(raw, list):
-        problems.add(where, "must be a list of {minion: <primary leader>, user: root} (or {keys: [...]})")
+        problems.add(where, "must be a list of {minion: <primary leader's minion id>, user: root} (or {keys: [...]})")
         return []
     sources = []
     for index, source in enumerate(raw):
         found = validate.georep_source_problems(source, f"{where}:{index}")
         problems.extend(found)
         if not found:
-            sources.append({"minion": source.get("minion"), "tgt_type": source.get("tgt_type", "glob"),
-                            "keys": list(source.get("keys") or []), "user": source.get("user", "root"),
-                            "config": source.get("config")})  # fmt: skip
+            minions = validate.georep_minions(source["minion"], source.get("tgt_type", "glob")) if "minion" in source else []
+            sources.append({"minions": minions, "keys": list(source.get("keys") or []),
+                            "user": source.get("user", "root"), "config": source.get("config")})  # fmt: skip
     return sources
 
 

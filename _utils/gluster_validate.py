@@ -6,7 +6,10 @@ report all problems at once. ``raise_if_problems`` turns such a list into one
 ``SaltInvocationError``. Nothing here runs a command.
 """
 
+import base64
+import binascii
 import fnmatch
+import hashlib
 import ipaddress
 import posixpath
 import re
@@ -469,49 +472,170 @@ def georep_config_problems(config, where="geo-replication config"):
     return problems
 
 
-# one line of a primary cluster's common_secret.pem.pub: gluster's command= restriction, then the key
+# a line of a primary cluster's common_secret.pem.pub as gluster_module.georep_public_keys reads
+# it (whether it may reach an authorized_keys file is georep_authorized_key_problems' call)
 GEOREP_KEY_RE = re.compile(r'(command="[^"\n]+" )?(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp256) [A-Za-z0-9+/=]+( \S+)?')
-# Salt target types a geo_replication_from source may name its primary minions with
-TARGET_TYPES = ("glob", "list", "pcre", "grain", "grain_pcre", "pillar", "pillar_pcre", "compound", "ipcidr")
-TARGET_RE = re.compile(r"^[A-Za-z0-9*?\[\]!._:@,/ |()-]{1,256}$")
+# The forced commands gluster's peer_gsec_create (run on every primary node by ``system::
+# execute gsec_create``) writes before each key of common_secret.pem.pub, and no other option:
+# gsyncd's key runs ${libexecdir}/glusterfs/gsyncd, tar's key (tarssh) runs tar. libexecdir:
+# Debian and Ubuntu /usr/lib/<multiarch triplet> (glusterfs 10.3 on bookworm:
+# /usr/lib/x86_64-linux-gnu), Fedora, RHEL and current openSUSE /usr/libexec, older openSUSE
+# /usr/lib, a source build /usr/local/libexec.
+GEOREP_GSYNCD_RE = re.compile(r"^(/usr/lib/[a-z0-9_]+-linux-gnu[a-z0-9_]*|/usr/lib|/usr/libexec|/usr/local/libexec)/glusterfs/gsyncd$")
+GEOREP_TAR_COMMAND = "tar ${SSH_ORIGINAL_COMMAND#* }"
+# key type -> the fields of its base64 blob after the type name (RFC 4253 6.6, RFC 5656 3.1, RFC 8709)
+GEOREP_KEY_FIELDS = {"ssh-rsa": 2, "ssh-ed25519": 1, "ecdsa-sha2-nistp256": 2, "ecdsa-sha2-nistp384": 2, "ecdsa-sha2-nistp521": 2}
+GEOREP_KEY_COMMENT_RE = re.compile(r"^[A-Za-z0-9._@+=:-]{1,255}$")
+GEOREP_KEY_LINE_MAX = 16384
+GEOREP_KEY_SHAPE = 'command="<libexecdir>/glusterfs/gsyncd" (or command="tar ${SSH_ORIGINAL_COMMAND#* }") ssh-rsa AAAA... user@host'
+# a geo_replication_from source names the primary minions publishing in the Salt mine by id only
+MINION_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
+GEOREP_SOURCE_KEYS = ("config", "keys", "minion", "tgt_type", "user")
 AUTHORIZED_KEYS_RE = re.compile(r"^[A-Za-z0-9._/%-]{1,255}$")
 
 
-def georep_key_problems(key, where="key"):
-    """Problems with one geo-replication public key line (as in common_secret.pem.pub)."""
-    if not isinstance(key, str) or not GEOREP_KEY_RE.fullmatch(key):
-        return [f"{where}: {str(key)[:60]!r} is not an ssh public key line (command=\"...\" ssh-rsa AAAA... [comment])"]
-    return []
+def _blob_fields(blob):
+    """The length-prefixed strings of an ssh public key blob, or None when it is not one."""
+    fields, offset = [], 0
+    while offset < len(blob):
+        if offset + 4 > len(blob):
+            return None
+        size = int.from_bytes(blob[offset:offset + 4], "big")
+        offset += 4
+        if size > len(blob) - offset:
+            return None
+        fields.append(blob[offset:offset + size])
+        offset += size
+    return fields
+
+
+def _georep_key_parts(line):
+    """``(parts, reason)``: an authorized_keys line as gluster writes it split into
+    ``{"options", "enc", "key", "comment", "fingerprint"}``, or None and why it is not one."""
+    if not isinstance(line, str) or not line:
+        return None, "must be one authorized_keys line (text)"
+    if len(line) > GEOREP_KEY_LINE_MAX or not line.isascii() or not line.isprintable():
+        return None, "holds a line break, a control character or non-ASCII text: exactly one key per line"
+    if not line.startswith('command="'):
+        if line.split(" ", 1)[0] in GEOREP_KEY_FIELDS:
+            return None, f"has no forced command: every geo-replication key carries gluster's ({GEOREP_KEY_SHAPE})"
+        return None, f"starts with options other than gluster's forced command ({GEOREP_KEY_SHAPE})"
+    command, quote, rest = line[len('command="'):].partition('"')
+    if not quote or "\\" in command:
+        return None, "has an unterminated or escaped command= option"
+    if not (GEOREP_GSYNCD_RE.fullmatch(command) or command == GEOREP_TAR_COMMAND):
+        return None, (f"forces the command {_show(command)}, not gluster's: gsyncd at <libexecdir>/glusterfs/gsyncd "
+                      f"(/usr/lib/x86_64-linux-gnu, /usr/libexec...) or {GEOREP_TAR_COMMAND!r}")
+    if not rest.startswith(" "):
+        return None, "carries options besides gluster's forced command (gluster writes command=\"...\" alone)"
+    words = rest[1:].split(" ")
+    if len(words) not in (2, 3) or not all(words):
+        return None, "must hold exactly one key: its type, its base64 and at most a one-word comment, single spaces"
+    enc, key, comment = words[0], words[1], words[2] if len(words) == 3 else ""
+    if enc not in GEOREP_KEY_FIELDS:
+        return None, f"key type {_show(enc)} must be one of {', '.join(GEOREP_KEY_FIELDS)}"
+    try:
+        blob = base64.b64decode(key, validate=True)
+    except (binascii.Error, ValueError):
+        return None, f"the {enc} key is not well-formed base64"
+    fields = _blob_fields(blob)
+    if not fields or fields[0] != enc.encode() or len(fields) != 1 + GEOREP_KEY_FIELDS[enc] or not all(fields[1:]):
+        return None, f"the base64 is not an {enc} public key"
+    if enc == "ssh-ed25519" and len(fields[1]) != 32:
+        return None, "the base64 is not an ssh-ed25519 public key (32 bytes)"
+    if enc.startswith("ecdsa-") and fields[1] != enc.rsplit("-", 1)[1].encode():
+        return None, f"the base64 is not an {enc} public key (curve {fields[1][:16]!r})"
+    if comment and not GEOREP_KEY_COMMENT_RE.fullmatch(comment):
+        return None, f"comment {_show(comment)} must be one word such as root@gfs1"
+    fingerprint = "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+    return {"options": [f'command="{command}"'], "enc": enc, "key": key, "comment": comment, "fingerprint": fingerprint}, None
+
+
+def georep_authorized_key_problems(line, where="key"):
+    """Problems with one geo-replication line for an ``authorized_keys`` file, from the pillar
+    or from the Salt mine (untrusted: the publishing minion wrote it): exactly the forced
+    command gluster writes (gsyncd at its distribution's path, or tar for tarssh) and nothing
+    else as options, then one well-formed ssh public key (type, base64 whose blob is a key of
+    that type) and at most a one-word comment, all on one line."""
+    _parts, reason = _georep_key_parts(line)
+    return [f"{where}: {_show(line)} {reason}"] if reason else []
+
+
+def georep_authorized_key(line):
+    """A line ``georep_authorized_key_problems`` accepts as ``{"options": ['command="..."'],
+    "enc", "key", "comment", "fingerprint"}`` (the arguments of ``ssh.set_auth_key``, and the
+    SHA256 fingerprint ``ssh-keygen -l`` shows)."""
+    parts, reason = _georep_key_parts(line)
+    if reason:
+        raise SaltInvocationError(f"{_show(line)} {reason}")
+    return parts
+
+
+def georep_minions(minion, tgt_type="glob"):
+    """The minion ids a ``geo_replication_from`` source names (``georep_minions_problems``
+    accepts it): one id, a list, or with ``tgt_type: list`` a comma-separated string."""
+    if isinstance(minion, list):
+        return list(minion)
+    return minion.split(",") if tgt_type == "list" else [minion]
+
+
+def georep_minions_problems(minion, tgt_type, where):
+    """Problems with the primary minions of a ``geo_replication_from`` source: named by
+    exact minion id only (the one id Salt verified for each minion). Globs, regular
+    expressions, grains, IP ranges, pillar and compound targets are refused: any minion can take
+    an id that matches a pattern or set the grain or address matched, and so publish keys for
+    root's authorized_keys on the secondary."""
+    if tgt_type not in ("glob", "list"):
+        return [f"{where}:tgt_type: {tgt_type!r} is refused: geo-replication keys are taken from the Salt mine "
+                "of minions named by id only (a pattern or data a minion reports about itself lets any minion "
+                "publish keys for root); give minion: <id of the primary leader>, or a list of ids"]
+    if not (isinstance(minion, str) or (isinstance(minion, list) and minion)):
+        return [f"{where}:minion: {_show(minion)} must be the primary leader's minion id, or a list of ids"]
+    problems = []
+    for index, name in enumerate(georep_minions(minion, tgt_type)):
+        here = f"{where}:minion" + (f":{index}" if isinstance(minion, list) else "")
+        if isinstance(name, str) and any(char in name for char in "*?[]!"):
+            problems.append(f"{here}: {name!r} is a glob pattern, which can match more minions than the primary "
+                            "leader (any minion may take an id that matches it): name the minion id, or a list of ids")
+        elif isinstance(name, str) and "," in name:
+            problems.append(f"{here}: {name!r} names several minions: give them as a list of ids")
+        elif not isinstance(name, str) or not MINION_ID_RE.fullmatch(name):
+            problems.append(f"{here}: {_show(name)} must be a minion id (letters, digits, '.', '_', '-')")
+    return problems
 
 
 def georep_source_problems(source, where):
-    """Problems with one ``gluster:geo_replication_from`` entry: ``{minion, tgt_type}`` (keys
-    from the Salt mine) or ``{keys}`` (literal lines), and ``user`` / ``config``."""
+    """Problems with one ``gluster:geo_replication_from`` entry: ``{minion}`` (keys from the
+    Salt mine of those minion ids) or ``{keys}`` (literal lines), and ``user`` / ``config``."""
     if not isinstance(source, dict):
-        return [f"{where}: must be a mapping with minion (or keys), tgt_type, user, config"]
+        return [f"{where}: must be a mapping with minion (or keys), user, config"]
     problems = []
     for key in source:
-        if key not in ("minion", "tgt_type", "keys", "user", "config"):
-            problems.append(f"{where}:{key}: unknown key; allowed: config, keys, minion, tgt_type, user")
+        if key not in GEOREP_SOURCE_KEYS:
+            problems.append(f"{where}:{key}: unknown key; allowed: {', '.join(GEOREP_SOURCE_KEYS)}")
     if ("minion" in source) == ("keys" in source):
         problems.append(f"{where}: give minion (the primary leader publishing its keys in the Salt mine) or keys, one of them")
-    minion = source.get("minion")
-    if "minion" in source and (not isinstance(minion, str) or not TARGET_RE.fullmatch(minion)):
-        problems.append(f"{where}:minion: {minion!r} must be a Salt target (minion id or glob)")
-    tgt_type = source.get("tgt_type", "glob")
-    if tgt_type not in TARGET_TYPES:
-        problems.append(f"{where}:tgt_type: {tgt_type!r} must be one of {', '.join(TARGET_TYPES)}")
+    if "minion" in source:
+        problems.extend(georep_minions_problems(source["minion"], source.get("tgt_type", "glob"), where))
+    elif "tgt_type" in source:
+        problems.append(f"{where}:tgt_type: only with minion")
     keys = source.get("keys")
     if "keys" in source:
         if not isinstance(keys, list) or not keys:
             problems.append(f"{where}:keys: must be a list of public key lines")
         else:
             for index, key in enumerate(keys):
-                problems.extend(georep_key_problems(key, f"{where}:keys:{index}"))
-    user = source.get("user", "root")
+                problems.extend(georep_authorized_key_problems(key, f"{where}:keys:{index}"))
+    problems.extend(georep_authorized_keys_file_problems(source.get("user", "root"), source.get("config"), where))
+    return problems
+
+
+def georep_authorized_keys_file_problems(user, config, where):
+    """Problems with whose ``authorized_keys`` the keys of a ``geo_replication_from`` source go
+    in: ``user`` (root, or the mount-broker user) and ``config`` (the file, None for the default)."""
+    problems = []
     if not isinstance(user, str) or not GEOREP_USER_RE.fullmatch(user):
         problems.append(f"{where}:user: {user!r} must be a user name (root, or the mount-broker user)")
-    config = source.get("config")
     if config is not None and (not isinstance(config, str) or not AUTHORIZED_KEYS_RE.fullmatch(config) or ".." in config.split("/")):
         problems.append(f"{where}:config: {config!r} must be an authorized_keys path (absolute, or relative to the user's home)")
     return problems

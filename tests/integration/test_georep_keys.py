@@ -9,11 +9,23 @@ in their ``authorized_keys``. Applied in the wrong order first (secondaries befo
 published), the secondaries fail naming the primary. The session started before the secondaries
 held the keys stops at once (gsyncd's monitor cannot read the secondary volume over ssh; status
 ``Created``); once they hold them, the next ``gluster.volumes`` run starts it again and the
-primary's files arrive on the secondary."""
+primary's files arrive on the secondary.
+
+Before the honest keys, forged mine entries: the primary's minion (as a compromised one would)
+publishes its own ``gluster.georep_public_keys`` with ``mine.send`` (``mine_function=test.outputter``),
+one forgery at a time: no restriction, ``command="/bin/sh"``, a wrong gsyncd path, two keys on
+one line, a line break; and a secondary's minion, not named by the pillar, publishes well-formed
+lines of its own. The secondaries' state fails naming the source and line, and their
+``authorized_keys`` files are read back unchanged; afterwards they hold exactly the honest keys.
+Every return and event the test sees is scanned for the primary nodes' private keys
+(``secret.pem``, ``tar_ssh.pem``) and "PRIVATE KEY"."""
 
 import contextlib
 import json
 import os
+import subprocess
+from datetime import datetime
+from datetime import timezone
 
 import georep_lab as lab
 import pytest
@@ -67,12 +79,32 @@ def pillars(prim, sec):
     return result
 
 
+class Witness:
+    """The master's ``salt`` CLI, keeping everything the test sees: each run's output and data,
+    and the master's events (taken after each run: the listener forgets them after 120 s)."""
+
+    def __init__(self, cli, event_listener, master_id):
+        self.cli, self.listener, self.master_id = cli, event_listener, master_id
+        self.since = datetime.now(tz=timezone.utc)
+        self.texts, self.events = [], set()
+
+    def run(self, *args, **kwargs):
+        ret = self.cli.run(*args, **kwargs)
+        self.texts += [ret.stdout, ret.stderr, json.dumps(ret.data, default=str)]
+        self.events |= self.listener.get_events([(self.master_id, "*")], after_time=self.since)
+        return ret
+
+    def seen(self):
+        """Every text seen: the runs', then each event's tag and full data."""
+        return self.texts + [f"{e.tag} {json.dumps(e.full_data, default=str)}" for e in self.events]
+
+
 @pytest.fixture(scope="module")
-def cli(salt_master, minions, pillar_dir, georep_clusters):
+def cli(salt_master, minions, pillar_dir, georep_clusters, event_listener):
     prim, sec, _state = georep_clusters
     by_id = json.dumps(pillars(prim, sec))
     (pillar_dir / "gluster.sls").write_text(f"{{% load_json as by_id %}}{by_id}{{% endload %}}\n{{{{ by_id.get(grains['id'], {{}}) | json }}}}\n")
-    cli = salt_master.salt_cli(timeout=300)
+    cli = Witness(salt_master.salt_cli(timeout=300), event_listener, salt_master.id)
     targets = ",".join(minions)
     try:
         for fun in ("saltutil.sync_all", "saltutil.refresh_pillar"):
@@ -102,6 +134,47 @@ def _lines(path):
         return []
 
 
+def forgeries(tmp_path):
+    """``{what: lines}`` a compromised primary minion publishes as its geo-replication keys
+    (keys of its own, from ssh-keygen), and the reason each is refused."""
+    pubs = []
+    for name in ("evil1", "evil2"):
+        subprocess.run(["ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-C", "root@evil", "-f", str(tmp_path / name)], check=True)
+        pubs.append((tmp_path / f"{name}.pub").read_text().strip())
+    gsyncd = 'command="/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd"'
+    return {
+        "no restriction": ([f"{gsyncd} {pubs[0]}", pubs[1]], "line 2: 'ssh-ed25519 AAAA", "has no forced command"),
+        "a shell": ([f'command="/bin/sh" {pubs[0]}'], "line 1: 'command=\"/bin/sh\"", "forces the command '/bin/sh'"),
+        "a wrong path": ([f'command="/tmp/evil/glusterfs/gsyncd" {pubs[0]}'], "line 1:", "forces the command '/tmp/evil/glusterfs/gsyncd'"),
+        "two keys on one line": ([f"{gsyncd} {pubs[0]} {pubs[1]}"], "line 1:", "exactly one key"),
+        "a line break": ([f"{gsyncd} {pubs[0]}\n{pubs[1]}"], "line 1:", "line break"),
+    }, pubs
+
+
+def publish(cli, minion, lines):
+    """``minion`` sends ``lines`` to the mine as its ``gluster.georep_public_keys``, as any
+    minion can with its own id; returns what the mine then holds for it."""
+    ret = cli.run("mine.send", "gluster.georep_public_keys", "mine_function=test.outputter", json.dumps(lines), minion_tgt=minion)
+    assert ret.returncode == 0 and ret.data is True, ret
+    return cli.run("mine.get", minion, "gluster.georep_public_keys", minion_tgt=SECONDARIES[0]).data
+
+
+def private_material(prim):
+    """The base64 lines of every primary node's geo-replication private keys."""
+    found = []
+    for node in prim.nodes:
+        for name in ("secret.pem", "tar_ssh.pem"):
+            with open(os.path.join(node.workdir, "geo-replication", name), encoding="utf-8") as handle:
+                text = handle.read()
+            assert "PRIVATE KEY" in text, name
+            found += [line for line in text.splitlines() if line and not line.startswith("-----")]
+    return found
+
+
+def leaks(texts, secrets):
+    return [(secret[:12], text[:200]) for text in texts for secret in [*secrets, "PRIVATE KEY"] if secret in text]
+
+
 def test_the_formula_distributes_the_keys_through_the_mine(georep_clusters, cli, tmp_path):
     prim, sec, state = georep_clusters
     secondary = f"{sec[0].address}::{lab.SECVOL}"
@@ -118,6 +191,22 @@ def test_the_formula_distributes_the_keys_through_the_mine(georep_clusters, cli,
     for minion in SECONDARIES:
         (result,) = early[minion].values()
         assert result["result"] is False and f"no geo-replication keys from {PRIMARY} in the Salt mine" in result["comment"], result
+
+    # forged mine entries, one at a time: the primary's minion publishes lines of its own making;
+    # each secondary refuses the whole source, naming it and the line, and writes nothing
+    forged, evil = forgeries(tmp_path)
+    for what, (lines, line_no, reason) in forged.items():
+        assert publish(cli, PRIMARY, lines) == {PRIMARY: lines}, what
+        refused = apply(cli, SECONDARIES, "gluster.georep_keys")
+        assert {node.address: _lines(lab.authorized_keys(node)) for node in sec.nodes} == before, what
+        for minion in SECONDARIES:
+            (result,) = refused[minion].values()
+            assert result["result"] is False and result["changes"] == {}, (what, result)
+            assert f"the Salt mine of {PRIMARY} (gluster:geo_replication_from:0), {line_no}" in result["comment"], (what, result)
+            assert reason in result["comment"], (what, result)
+    # a minion the pillar does not name publishes well-formed lines: never asked for
+    gsyncd = 'command="/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd"'
+    assert publish(cli, SECONDARIES[0], [f"{gsyncd} {evil[0]}"]) == {SECONDARIES[0]: [f"{gsyncd} {evil[0]}"]}
 
     # the primary: keys predicted, made, published; the session created and started
     predicted = apply(cli, [PRIMARY], "gluster.volumes", test=True)[PRIMARY]
@@ -140,13 +229,14 @@ def test_the_formula_distributes_the_keys_through_the_mine(georep_clusters, cli,
     # the secondaries: each key predicted, then put in authorized_keys; a second run changes nothing
     predicted = apply(cli, SECONDARIES, "gluster.georep_keys", test=True)
     for minion in SECONDARIES:
-        assert len(predicted[minion]) == len(keys), predicted[minion]
-        assert all(r["result"] is None for r in predicted[minion].values()), predicted[minion]
+        (result,) = predicted[minion].values()
+        assert result["result"] is None and len(result["changes"]["added"]) == len(keys), result
     assert {node.address: _lines(lab.authorized_keys(node)) for node in sec.nodes} == before, "test=True wrote nothing"
     applied = apply(cli, SECONDARIES, "gluster.georep_keys")
     for minion, node in zip(SECONDARIES, sec.nodes, strict=True):
-        assert all(r["result"] is True and r["changes"] for r in applied[minion].values()), applied[minion]
-        assert _lines(lab.authorized_keys(node)) == before[node.address] + keys
+        ((result,), (prediction,)) = applied[minion].values(), predicted[minion].values()
+        assert result["result"] is True and result["changes"] == prediction["changes"], result
+        assert _lines(lab.authorized_keys(node)) == before[node.address] + keys  # exactly these: nothing forged
     again = apply(cli, SECONDARIES, "gluster.georep_keys")
     for minion in SECONDARIES:
         assert all(r["result"] is True and not r["changes"] for r in again[minion].values()), again[minion]
@@ -158,3 +248,10 @@ def test_the_formula_distributes_the_keys_through_the_mine(georep_clusters, cli,
     _wait_for(lambda: not lost_or_changed(sec_mnt, payloads), 180, "the primary's files on the secondary", interval=3)
     again = apply(cli, [PRIMARY], "gluster.volumes")[PRIMARY]
     assert all(r["result"] is True and r["changes"] == {} for r in again.values()), again
+
+    # no private key in anything the test saw: every return and every event of the master
+    secrets = private_material(prim)
+    seen = cli.seen()
+    assert len(secrets) > 8 and len(cli.events) > 20 and len(seen) > 40, (len(secrets), len(cli.events), len(seen))
+    assert leaks([f"probe {secrets[3]}"], secrets), "the scan finds the material where it is"
+    assert not leaks(seen, secrets)

@@ -3,6 +3,8 @@ validated at their pillar paths, and a volume's TLS turned into client.ssl / ser
 auth.ssl-allow (every node's certificate name, the clients that mount the volume, then
 ``allow``)."""
 
+from pathlib import Path
+
 import pytest
 from saltext_gluster_utils import gluster_pillar as gp
 
@@ -116,18 +118,19 @@ def test_geo_replication_problems_name_their_path(sessions, started, path):
     assert any(problem.startswith(path) for problem in problems), problems
 
 
-KEY_LINE = 'command="/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd" ssh-rsa AAAAB3NzaC1yc2E root@gfs1'
+# a line gsec_create wrote here (tests/data/capture_gsec.py)
+KEY_LINE = (Path(__file__).parent.parent / "data" / "georep" / "common_secret.pem.pub").read_text().splitlines()[0]
 
 
 def test_geo_replication_from_sources():
     raw = pillar(geo_replication_from=[{"minion": "gfs1"}, {"keys": [KEY_LINE], "user": "geoaccount", "config": "/srv/keys"},
-                                       {"minion": "G@role:primary", "tgt_type": "compound"}])  # fmt: skip
+                                       {"minion": ["gfs1", "gfs2"], "tgt_type": "list"}])  # fmt: skip
     model, problems = gp.build_model(raw, "gfs1")
     assert problems == []
     assert model["georep_from"] == [
-        {"minion": "gfs1", "tgt_type": "glob", "keys": [], "user": "root", "config": None},
-        {"minion": None, "tgt_type": "glob", "keys": [KEY_LINE], "user": "geoaccount", "config": "/srv/keys"},
-        {"minion": "G@role:primary", "tgt_type": "compound", "keys": [], "user": "root", "config": None},
+        {"minions": ["gfs1"], "keys": [], "user": "root", "config": None},
+        {"minions": [], "keys": [KEY_LINE], "user": "geoaccount", "config": "/srv/keys"},
+        {"minions": ["gfs1", "gfs2"], "keys": [], "user": "root", "config": None},
     ]
     assert gp.build_model(pillar(), "gfs1")[0]["georep_from"] == []
 
@@ -138,9 +141,9 @@ def test_geo_replication_from_sources():
         ({"minion": "gfs1"}, "gluster:geo_replication_from: must be a list"),
         ([{}], "gluster:geo_replication_from:0: give minion"),
         ([{"minion": "gfs1", "keys": [KEY_LINE]}], "gluster:geo_replication_from:0: give minion"),
-        ([{"minion": "gfs1\nx"}], "gluster:geo_replication_from:0:minion: 'gfs1\\nx' must be a Salt target"),
-        ([{"minion": "gfs1", "tgt_type": "nodegroup"}], "gluster:geo_replication_from:0:tgt_type: 'nodegroup' must be one of"),
-        ([{"keys": ["ssh-rsa AAAA; rm -rf /"]}], "gluster:geo_replication_from:0:keys:0: 'ssh-rsa AAAA; rm -rf /' is not an ssh public key line"),
+        ([{"minion": "gfs1\nx"}], "gluster:geo_replication_from:0:minion: 'gfs1\\nx' must be a minion id"),
+        ([{"minion": "gfs1", "tgt_type": "nodegroup"}], "gluster:geo_replication_from:0:tgt_type: 'nodegroup' is refused"),
+        ([{"keys": ["ssh-rsa AAAA; rm -rf /"]}], "gluster:geo_replication_from:0:keys:0: 'ssh-rsa AAAA; rm -rf /' has no forced command"),
         ([{"keys": []}], "gluster:geo_replication_from:0:keys: must be a list of public key lines"),
         ([{"minion": "gfs1", "user": "Geo Account"}], "gluster:geo_replication_from:0:user: 'Geo Account' must be a user name"),
         ([{"minion": "gfs1", "config": "../../etc/passwd"}], "gluster:geo_replication_from:0:config: '../../etc/passwd' must be an authorized_keys path"),
