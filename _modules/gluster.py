@@ -707,6 +707,13 @@ def brick_restart(volume, brick, limit=3, window=3600):
     _check(problems + brick_restarts.bound_problems(limit, window), "brick_restart")
     result = {"volume": volume, "brick": brick, "restarted": False}
     restarts = brick_restarts.RestartLog(os.path.join(__opts__["cachedir"], "gluster"))
+    try:
+        return _brick_restart(restarts, volume, brick, limit, window, result)
+    except (TimeoutError, ValueError) as exc:  # the lock held too long, a log it cannot read
+        raise CommandExecutionError(f"brick_restart {volume} {brick}: {exc}") from exc
+
+
+def _brick_restart(restarts, volume, brick, limit, window, result):
     with restarts.locked():
         clear_cache()
         info = _volumes(volume).get(volume)

@@ -290,8 +290,8 @@ def test_forged_brick_events_run_nothing(master, cli, minions, cluster, parked, 
     call = obs1.salt_call_cli(timeout=60)
     start = time.time()
     refused_at_master = [
-        ("salt/beacon/obs2/gluster/brick/offline", {"volume": VOLUME, "brick": down}),  # in obs2's name
-        ("salt/beacon/obs1/gluster/brick/offline", {"volume": injected, "brick": own}),  # YAML in the volume
+        ("salt/beacon/obs2/gluster/brick/offline", {"id": "obs2", "volume": VOLUME, "brick": down}),  # in obs2's name
+        ("salt/beacon/obs1/gluster/brick/offline", {"id": "obs1", "volume": injected, "brick": own}),  # YAML in the volume
         ("salt/beacon/*/gluster/brick/offline", {"id": "*", "volume": VOLUME, "brick": down}),  # '*' as id
         ("salt/beacon/obs1/gluster/brick/offline", {"volume": f"../{VOLUME}", "brick": own}),  # '..'
         ("salt/beacon/obs1/gluster/brick/offline", {"volume": VOLUME, "brick": f"{own}/../../{VOLUME}"}),
