@@ -70,6 +70,7 @@ def _register_utils_package():
 _register_utils_package()
 
 # pylint: disable=wrong-import-position
+from saltext_gluster_utils import gluster_brick_restart as brick_restarts  # noqa: E402
 from saltext_gluster_utils import gluster_cli as cli  # noqa: E402
 from saltext_gluster_utils import gluster_health as health_conditions  # noqa: E402
 from saltext_gluster_utils import gluster_layout as layouts  # noqa: E402
@@ -662,6 +663,96 @@ def volume_stop(name, force=False):
     args = ["volume", "stop", name] + (["force"] if force else [])
     _write(*args, volume=name, effect=lambda info: info.update(status="Stopped", started=False))
     return {"name": name, "started": False}
+
+
+def brick_event_target(tag, data):
+    """
+    What the example reactor (``salt/gluster/reactor/brick_offline.sls``) may act on for a
+    ``brick/offline`` event: ``{"minion", "volume", "brick"}``, or ``{}`` (and a warning in the
+    log saying why) when the event is not one to act on. Runs on the master, where the reactor
+    renders; nothing from the event is trusted.
+
+    The minion is the one the tag ``salt/beacon/<minion>/gluster/brick/offline`` names; the
+    event's top-level ``id`` (the sender's id, verified by the master for ``event.send``) must
+    name it too, and it must be a plain minion id (Salt's rules, and no target characters). The
+    volume and the brick must pass the module's volume name and brick rules.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call gluster.brick_event_target salt/beacon/gfs1/gluster/brick/offline '{"id": gfs1, "volume": gv0, "brick": "gfs1:/data/gv0/brick"}'
+    """
+    import salt.utils.verify  # pylint: disable=import-outside-toplevel
+
+    target, problems = brick_restarts.event_target(tag, data)
+    if target is not None and not salt.utils.verify.valid_id(__opts__, target["minion"]):
+        target, problems = None, [f"{target['minion']!r} is not a minion id Salt accepts"]
+    if target is None:
+        log.warning("gluster: the brick/offline event %.120r is not acted on: %s", tag, "; ".join(problems))
+        return {}
+    return target
+
+
+def brick_restart(volume, brick, limit=3, window=3600):
+    """
+    Start ``brick`` of ``volume`` again (``gluster volume start VOLUME force``) when gluster,
+    asked now, says it should run: the volume exists and is Started (a stopped volume is left
+    alone), the brick is one of its bricks, on this node (by peer UUID) and offline; and it was
+    restarted fewer than ``limit`` times in the last ``window`` seconds (counted per brick in
+    ``<cachedir>/gluster/brick_restarts.json``, 0600). ``start force`` is volume-wide: other
+    bricks of the volume that are down start too.
+
+    Returns ``{"volume", "brick", "restarted", "comment", "restarts"}`` (restarts: how many
+    in the window, this one included) and ``pid`` once the brick runs again; a refusal is
+    ``restarted: False`` with the reason in ``comment``. What the example reactor calls on the
+    node whose beacon saw the brick go offline.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.brick_restart gv0 gfs1:/data/gv0/brick
+        salt gfs1 gluster.brick_restart gv0 gfs1:/data/gv0/brick limit=5 window=600
+    """
+    problems = validate.volume_name_problems(volume, "volume") + validate.brick_problems(brick, "brick")
+    _check(problems + brick_restarts.bound_problems(limit, window), "brick_restart")
+    result = {"volume": volume, "brick": brick, "restarted": False}
+    restarts = brick_restarts.RestartLog(os.path.join(__opts__["cachedir"], "gluster"))
+    try:
+        return _brick_restart(restarts, volume, brick, limit, window, result)
+    except (TimeoutError, ValueError) as exc:  # the lock held too long, a log it cannot read
+        raise CommandExecutionError(f"brick_restart {volume} {brick}: {exc}") from exc
+
+
+def _brick_restart(restarts, volume, brick, limit, window, result):
+    with restarts.locked():
+        clear_cache()
+        info = _volumes(volume).get(volume)
+        own = next((peer["uuid"] for peer in pool_list() if peer.get("self")), None)
+        status = volume_status(volume)["bricks"] if info and info["started"] else []
+        entries = restarts.load()
+        key = f"{volume} {brick}"
+        count = len(brick_restarts.recent(entries.get(key, []), time.time(), window))
+        reason = brick_restarts.refusal(volume, brick, info, status, own) or brick_restarts.over_bound(brick, count, limit, window)
+        if reason:
+            log.warning("gluster.brick_restart: %s", reason)
+            return dict(result, comment=reason, restarts=count)
+        restarts.record(entries, key, time.time())  # before the start: a start that fails counts too
+        result["restarts"] = count + 1
+        volume_start(volume, force=True)
+        path = brick.rpartition(":")[2]
+        deadline = time.monotonic() + 15
+        while True:
+            clear_cache()
+            running = [b for b in volume_status(volume)["bricks"] if b["peer_uuid"] == own and b["path"] == path and b["online"]]
+            if running or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    if not running:
+        return dict(result, comment=f"ran gluster volume start {volume} force, but brick {brick} is still offline 15 s later: see its brick log")
+    log.warning("gluster.brick_restart: brick %s of volume %s restarted (%s in the last %s s)", brick, volume, result["restarts"], window)
+    return dict(result, restarted=True, pid=running[0]["pid"], comment=f"brick {brick} started again (gluster volume start {volume} force)")
 
 
 def volume_delete(name):

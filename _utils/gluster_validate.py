@@ -86,6 +86,19 @@ def hostname_problems(host, where="host"):
     return []
 
 
+# a minion id a reactor may target (as a one-entry list): a subset of what Salt itself accepts
+# (salt.utils.verify.valid_id refuses '/', '\\' and NUL), without Salt's target characters
+MINION_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
+
+
+def minion_id_problems(name, where="minion id"):
+    """A single minion id: letters, digits, ``.``, ``_`` and ``-`` (no glob, list or compound
+    characters), at most 255 characters."""
+    if not isinstance(name, str) or not MINION_ID_RE.fullmatch(name):
+        return [f"{where} {_show(name)} must be one minion id (letters, digits, '.', '_', '-'; no '*', ',', spaces)"]
+    return []
+
+
 def brick_path_problems(path, where="brick path"):
     """An absolute, normalised path with no ``..``, whitespace or shell characters."""
     if not isinstance(path, str) or not path.startswith("/"):

@@ -5,10 +5,16 @@ each node; ``salt-run gluster.status`` on the healthy cluster; a brick process k
 beacon's ``brick/offline`` event within two intervals and ``gluster.status`` degraded, field by
 field; the brick started again -> ``brick/online``; a node's glusterd stopped -> its own
 ``glusterd/down`` and the leader's ``peer/disconnected``, and back. Then the example reactor of
-the formula is switched on and brings a killed brick back by itself."""
+the formula is switched on and brings a killed brick back by itself; forged brick/offline
+events from a minion (another minion's name, injected YAML, '*', '..', a stopped volume, a
+brick of another node, a beacon event in another minion's name) run nothing but a refused
+``gluster.brick_restart`` on the sender (or the minion named); and a brick that keeps dying is
+restarted at most three times an hour."""
 
 import contextlib
+import json
 import os
+import stat
 import shutil
 import signal
 import time
@@ -28,6 +34,8 @@ MINIONS = ("obs1", "obs2", "obs3")
 VOLUME = "watched"
 INTERVAL = 5
 SUBNET = "127.1.15"
+PARKED = "parked"  # a volume an operator stopped
+LIMIT = 3  # the example reactor's restarts per brick and hour
 
 
 @pytest.fixture(scope="module")
@@ -237,3 +245,115 @@ def test_the_example_reactor_starts_a_killed_brick_again(master, cli, minions, r
             tail = [line.rstrip() for line in handle if "brick" in line.lower()][-12:]
         raise AssertionError(f"the reactor did not bring the brick back; brick now {brick(node)}; glusterd log:\n" + "\n".join(tail))
     assert brick(node)[1] != old
+    (ret,) = brick_restart_events(event_listener, master, "ret", killed, 1, 30)
+    assert ret.data["id"] == "obs3" and ret.data["return"]["restarted"] is True, ret.data
+    assert ret.data["return"]["brick"] == f"{node.address}:{path}" and ret.data["return"]["restarts"] >= 1
+
+
+def brick_restart_events(event_listener, master, kind, after, want, timeout):
+    """The master's ``salt/job/*/<kind>`` events (new, ret) of ``gluster.brick_restart`` since
+    ``after``, once ``want`` of them have come (or ``timeout`` seconds passed)."""
+    deadline = time.time() + timeout
+    while True:
+        found = [e for e in event_listener.get_events([(master.id, f"salt/job/*/{kind}*")], after_time=after)
+                 if e.data.get("fun") == "gluster.brick_restart"]  # fmt: skip
+        if len(found) >= want or time.time() > deadline:
+            return sorted(found, key=lambda e: e.data.get("_stamp", ""))
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def parked(cli, cluster):
+    """``parked``: one brick on obs1, started once and stopped again, as an operator would."""
+    node = cluster[0]
+    spec = node.new_brick(PARKED)
+    node.cli("volume", "create", PARKED, spec, "force")
+    node.cli("volume", "start", PARKED)
+    node.cli("volume", "stop", PARKED)
+    yield spec
+    node.cli("volume", "delete", PARKED, check=False)
+
+
+def test_forged_brick_events_run_nothing(master, cli, minions, cluster, parked, event_listener):
+    """obs1 sends brick/offline events it has no business sending, with obs2's brick really
+    down (its beacon off), so that any ``start force`` of the volume would show: nothing runs
+    but ``gluster.brick_restart`` on the minion the event may name, which refuses; no job for
+    another minion, no cmd.run, the stopped volume stays stopped, obs2's brick stays down."""
+    (obs1, one), (_f2, two), (_f3, three) = minions["obs1"], minions["obs2"], minions["obs3"]
+    own = f"{one.address}:{brick(one)[0]}"
+    down = f"{two.address}:{brick(two)[0]}"
+    alive, alive_pid = f"{three.address}:{brick(three)[0]}", brick(three)[1]
+    marker = Path(cluster.base_dir) / "reactor-pwned"
+    injected = f"{VOLUME}:\n  local.cmd.run:\n    - tgt: '*'\n    - arg: ['touch {marker}']\nx"
+    assert cli.run("beacons.disable_beacon", "gluster", minion_tgt="obs2").returncode == 0
+    two.kill_brick(VOLUME, down)
+    call = obs1.salt_call_cli(timeout=60)
+    start = time.time()
+    refused_at_master = [
+        ("salt/beacon/obs2/gluster/brick/offline", {"id": "obs2", "volume": VOLUME, "brick": down}),  # in obs2's name
+        ("salt/beacon/obs1/gluster/brick/offline", {"id": "obs1", "volume": injected, "brick": own}),  # YAML in the volume
+        ("salt/beacon/*/gluster/brick/offline", {"id": "*", "volume": VOLUME, "brick": down}),  # '*' as id
+        ("salt/beacon/obs1/gluster/brick/offline", {"volume": f"../{VOLUME}", "brick": own}),  # '..'
+        ("salt/beacon/obs1/gluster/brick/offline", {"volume": VOLUME, "brick": f"{own}/../../{VOLUME}"}),
+    ]
+    refused_on_the_node = [
+        ("salt/beacon/obs1/gluster/brick/offline", {"volume": PARKED, "brick": parked}),  # stopped volume
+        ("salt/beacon/obs1/gluster/brick/offline", {"volume": VOLUME, "brick": down}),  # obs2's brick
+    ]
+    for tag, data in refused_at_master + refused_on_the_node:
+        sent = call.run("event.send", tag, json.dumps(data))
+        assert sent.returncode == 0 and sent.data is True, sent
+    # a beacon event in obs3's name (Salt passes a beacon event's tag and data through as the
+    # minion wrote them): it reaches obs3, which finds its brick online
+    forged = {"events": [{"tag": "salt/beacon/obs3/gluster/brick/offline",
+                          "data": {"id": "obs3", "volume": VOLUME, "brick": alive}}]}  # fmt: skip
+    sent = call.run("event.fire_master", "{}", "gluster/forged", f"preload={json.dumps(forged)}")
+    assert sent.returncode == 0 and sent.data is True, sent
+
+    rets = brick_restart_events(event_listener, master, "ret", start, 3, 60)
+    time.sleep(3)  # the reactor renders events in order: anything from the first ones came by now
+    jobs = [e.data for e in event_listener.get_events([(master.id, "salt/job/*/new")], after_time=start)]
+    assert sorted((j["fun"], j["tgt"], j["tgt_type"], j["minions"]) for j in jobs) == [
+        ("gluster.brick_restart", ["obs1"], "list", ["obs1"]),
+        ("gluster.brick_restart", ["obs1"], "list", ["obs1"]),
+        ("gluster.brick_restart", ["obs3"], "list", ["obs3"]),
+    ], jobs
+    answers = {(e.data["id"], e.data["return"]["volume"], e.data["return"]["brick"]): e.data["return"] for e in rets}
+    assert len(rets) == 3 and not any(a["restarted"] for a in answers.values()), answers
+    assert "not started" in answers[("obs1", PARKED, parked)]["comment"]
+    assert "on another node" in answers[("obs1", VOLUME, down)]["comment"]
+    assert "is online" in answers[("obs3", VOLUME, alive)]["comment"]
+    assert not marker.exists(), "the injected cmd.run ran"
+    info = ET.fromstring(one.cli("volume", "info", PARKED, xml=True).stdout)
+    assert info.findtext(".//volume/statusStr") == "Stopped"
+    assert two.brick_pid(VOLUME, down) <= 0, "something started the volume: obs2's brick runs again"
+    assert three.brick_pid(VOLUME, alive) == alive_pid
+    two.start_bricks(VOLUME, down)
+    assert cli.run("beacons.enable_beacon", "gluster", minion_tgt="obs2").returncode == 0
+
+
+def test_a_brick_that_keeps_dying_is_restarted_three_times_an_hour(master, cli, minions, event_listener):
+    """obs3's brick killed again and again: gluster.brick_restart starts it until it was
+    restarted LIMIT times in the hour (the reactor's one above counts), then the reactor's call
+    refuses and the brick stays down. The counts live in obs3's cachedir, 0600."""
+    factory, node = minions["obs3"]
+    name = f"{node.address}:{brick(node)[0]}"
+    state = Path(factory.config["cachedir"]) / "gluster" / "brick_restarts.json"
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600 and stat.S_IMODE(state.parent.stat().st_mode) == 0o700
+    done = len(json.loads(state.read_text())[f"{VOLUME} {name}"])
+    assert 1 <= done < LIMIT
+    assert cli.run("beacons.disable_beacon", "gluster", minion_tgt="obs3").returncode == 0
+    for count in range(done + 1, LIMIT + 1):
+        old = node.kill_brick(VOLUME, name)
+        answer = cli.run("gluster.brick_restart", VOLUME, name, minion_tgt="obs3").data
+        assert answer["restarted"] is True and answer["restarts"] == count and answer["pid"] != old, answer
+    killed = time.time()
+    node.kill_brick(VOLUME, name)
+    assert cli.run("beacons.enable_beacon", "gluster", minion_tgt="obs3").returncode == 0
+    (ret,) = brick_restart_events(event_listener, master, "ret", killed, 1, 4 * INTERVAL + 30)
+    answer = ret.data["return"]
+    assert answer["restarted"] is False and f"restarted {LIMIT} time(s) in the last 3600 s, the limit is {LIMIT}" in answer["comment"], answer
+    time.sleep(3)
+    assert node.brick_pid(VOLUME, name) <= 0, "the brick was started past the bound"
+    assert len(json.loads(state.read_text())[f"{VOLUME} {name}"]) == LIMIT
+    node.start_bricks(VOLUME, name)
