@@ -502,7 +502,7 @@ GEOREP_KEY_COMMENT_RE = re.compile(r"^[A-Za-z0-9._@+=:-]{1,255}$")
 GEOREP_KEY_LINE_MAX = 16384
 GEOREP_KEY_SHAPE = 'command="<libexecdir>/glusterfs/gsyncd" (or command="tar ${SSH_ORIGINAL_COMMAND#* }") ssh-rsa AAAA... user@host'
 # a geo_replication_from source names the primary minions publishing in the Salt mine by id only
-MINION_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
+# (MINION_ID_RE above, the one rule for a minion id)
 GEOREP_SOURCE_KEYS = ("config", "keys", "minion", "tgt_type", "user")
 AUTHORIZED_KEYS_RE = re.compile(r"^[A-Za-z0-9._/%-]{1,255}$")
 
