@@ -3,6 +3,7 @@ with lvm2 installed, config, list and info work on any volume, create is refused
 are not thin LVs), the exact argv of each call, values refused before any call, and the
 rotation's choice of what to delete."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -288,7 +289,7 @@ def test_rotate_orders_by_glusters_time_after_a_clock_step(monkeypatch):
         return gcli.check_xml(answer, args, CONFIG)
 
     answer_gluster_with(monkeypatch, GLUSTER, run)
-    monkeypatch.setattr(GLUSTER.time, "gmtime", lambda *a: __import__("time").struct_time((2026, 11, 25, 9, 0, 0, 2, 329, 0)))
+    monkeypatch.setattr(GLUSTER.time, "gmtime", lambda *a: time.struct_time((2026, 11, 25, 9, 0, 0, 2, 329, 0)))
     result = GLUSTER.snapshot_rotate("gv0", "hourly", 2)
     assert result == {"created": "hourly-20261125-090000", "deleted": ["hourly-20261126-100000"]}, result
     assert calls == [
