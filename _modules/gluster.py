@@ -2152,28 +2152,60 @@ def snapshot_clone(clone, snapshot):
     return {"name": clone, "snapshot": snapshot}
 
 
-def snapshot_rotation(names, prefix, keep):
+def snapshot_info(volume):
     """
-    Of the snapshot ``names``, those named ``<prefix>-<YYYYmmdd-HHMMSS>`` (made by
-    ``snapshot_rotate``) beyond the newest ``keep``, oldest first: what a rotation deletes.
+    The snapshots of ``volume`` as gluster describes them, in gluster's order:
+    ``[{"name", "uuid", "description", "created"}]``, ``created`` being gluster's own creation
+    time (``YYYY-MM-DD HH:MM:SS``, UTC unless glusterd logs in local time).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.snapshot_info gv0
+    """
+    _check(validate.volume_name_problems(volume), "snapshot_info")
+    return _parsed(parse.parse_snapshot_info, _read("snapshot", "info", "volume", volume))
+
+
+def snapshot_rotation(snapshots, prefix, keep, taken=None):
+    """
+    Of ``snapshots`` (``gluster.snapshot_info`` entries: ``{"name", "created"}``), those named
+    ``<prefix>-<YYYYmmdd-HHMMSS>`` (made by ``snapshot_rotate``) beyond the newest ``keep``, by
+    gluster's creation time (then name), oldest first: what a rotation deletes. ``taken``, the
+    snapshot the rotation has just made, is never in it, however its name or time sorts (a
+    clock stepped back makes both look old), and counts as one of the ``keep`` when listed.
     Other snapshots are never in it.
 
     CLI Example:
 
     .. code-block:: bash
 
-        salt gfs1 gluster.snapshot_rotation '[hourly-20261126-090000, hourly-20261126-100000]' hourly 1
+        salt gfs1 gluster.snapshot_rotation '[{name: hourly-20261126-090000, created: "2026-11-26 09:00:00"}]' hourly 1
     """
-    _check(validate.snapshot_name_problems(prefix, "prefix") + validate.count_problems(keep, "keep", 1), "snapshot_rotation")
+    problems = validate.snapshot_name_problems(prefix, "prefix") + validate.count_problems(keep, "keep", 1)
+    if taken is not None:
+        problems += validate.snapshot_name_problems(taken, "taken")
+    if not isinstance(snapshots, list):
+        problems.append(f"snapshots must be a list of gluster.snapshot_info entries, got {snapshots!r}")
+    else:
+        for entry in snapshots:
+            if not (isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("created"), str)
+                    and parse.SNAPSHOT_TIME.fullmatch(entry["created"])):  # fmt: skip
+                problems.append(f"snapshot {entry!r} is not a gluster.snapshot_info entry (name, created 'YYYY-MM-DD HH:MM:SS')")
+    _check(problems, "snapshot_rotation")
     pattern = re.compile(re.escape(prefix) + r"-[0-9]{8}-[0-9]{6}")
-    ours = sorted(name for name in names if isinstance(name, str) and pattern.fullmatch(name))
-    return ours[: max(0, len(ours) - int(keep))]
+    ours = [entry for entry in snapshots if pattern.fullmatch(entry["name"])]
+    others = sorted((entry for entry in ours if entry["name"] != taken), key=lambda e: (e["created"], e["name"]))
+    slots = int(keep) - (1 if any(entry["name"] == taken for entry in ours) else 0)
+    return [entry["name"] for entry in others[: max(0, len(others) - slots)]]
 
 
 def snapshot_rotate(volume, prefix, keep):
     """
     Take snapshot ``<prefix>-<UTC YYYYmmdd-HHMMSS>`` of ``volume``, then delete that prefix's
-    oldest snapshots beyond the newest ``keep``. Meant for a schedule (Salt's scheduler or cron
+    oldest snapshots (by gluster's creation time) beyond the newest ``keep``; the one just taken
+    is never deleted (see ``snapshot_rotation``). Meant for a schedule (Salt's scheduler or cron
     running ``salt-call gluster.snapshot_rotate gv0 hourly 24``). If the snapshot cannot be
     taken, nothing is deleted. Returns ``{"created", "deleted"}``.
 
@@ -2191,10 +2223,53 @@ def snapshot_rotate(volume, prefix, keep):
     name = f"{prefix}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
     snapshot_create(name, volume, description=f"snapshot_rotate {prefix} keep {keep}")
     deleted = []
-    for old in snapshot_rotation(snapshot_list(volume), prefix, keep):
+    for old in snapshot_rotation(snapshot_info(volume), prefix, keep, taken=name):
         snapshot_delete(old)
         deleted.append(old)
     return {"created": name, "deleted": deleted}
+
+
+def _formula_schedule_jobs(schedule, volumes, keep=()):
+    """Of a minion's ``schedule`` (``schedule.list``, ``return_yaml=False``), the jobs the formula
+    made for ``volumes`` -- named ``gluster-snapshot-<volume>-<prefix>`` and running
+    ``gluster.snapshot_rotate <volume> <prefix> <keep>`` -- other than those named in ``keep``,
+    sorted. Jobs of other volumes, and anyone else's jobs, are never in it."""
+    if not isinstance(schedule, dict):
+        return []
+    found = []
+    for job, spec in schedule.items():
+        if not isinstance(spec, dict):
+            continue
+        args = spec.get("args")
+        if (
+            job not in keep
+            and spec.get("function") == "gluster.snapshot_rotate"
+            and isinstance(args, list) and len(args) >= 2
+            and args[0] in volumes
+            and job == f"gluster-snapshot-{args[0]}-{args[1]}"
+        ):  # fmt: skip
+            found.append(job)
+    return sorted(found)
+
+
+def snapshot_schedule_jobs(volumes, keep=()):
+    """
+    This minion's scheduler jobs that the formula made for ``volumes`` (other than ``keep``),
+    read from the schedule file the minion persists them in (``minion.d/_schedule.conf``:
+    the formula's jobs are ``persist: true``) without asking the minion daemon, so a minion
+    with none never waits on an event bus.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs2 gluster.snapshot_schedule_jobs '[gv0]'
+    """
+    if not isinstance(volumes, list) or not isinstance(keep, (list, tuple)):
+        _check([f"volumes and keep must be lists, got {volumes!r} and {keep!r}"], "snapshot_schedule_jobs")
+    _check([p for volume in volumes for p in validate.volume_name_problems(volume)], "snapshot_schedule_jobs")
+    saved = __salt__["schedule.list"](show_all=True, return_yaml=False, offline=True)
+    return _formula_schedule_jobs(saved, volumes, keep)
 
 
 # ---- geo-replication --------------------------------------------------------------------------

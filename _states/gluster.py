@@ -26,6 +26,7 @@ import os
 import re
 import time
 
+import salt.utils.process
 from salt.exceptions import CommandExecutionError
 from salt.exceptions import SaltInvocationError
 
@@ -1010,6 +1011,55 @@ def snapshot_config(name, hard_limit=None, soft_limit=None, auto_delete=None, ac
     except ERRORS as exc:
         ret["changes"] = {}
         return _fail(ret, f"snapshot settings of {what}: {exc}")
+
+
+def _minion_daemon_running():
+    """Whether this minion's salt-minion daemon runs (its pidfile names a live process): only
+    its scheduler can drop a job it holds, and without it, asking over its event bus waits
+    seconds per call for nobody."""
+    pid = salt.utils.process.get_pidfile(__opts__.get("pidfile") or "")
+    return pid > 0 and salt.utils.process.os_is_running(pid)
+
+
+def snapshot_schedules_absent(name, volumes, keep=None):
+    """
+    No snapshot schedule of ``volumes`` in this minion's Salt scheduler but the jobs named in
+    ``keep``: the formula renders it on every node, so a node that is not the leader (any more)
+    stops rotating the cluster's snapshots, and the leader drops the jobs of volumes and prefixes
+    with ``ensure: absent``. Only the formula's own jobs are touched (``gluster-snapshot-<volume>-
+    <prefix>`` running ``gluster.snapshot_rotate``); ``changes`` has ``{job: "removed"}``.
+
+    The jobs are found in the file the minion persists them in, so a node without any does not
+    ask the minion daemon; removing one goes through the running daemon's scheduler (the file
+    alone when no daemon runs, as under ``salt-call --local``).
+    """
+    ret = _ret(name)
+    try:
+        jobs = __salt__["gluster.snapshot_schedule_jobs"](list(volumes), list(keep or []))
+    except ERRORS as exc:
+        return _fail(ret, f"snapshot schedules: {exc}")
+    if not jobs:
+        ret["comment"] = "no snapshot schedule to remove"
+        return ret
+    if __opts__["test"]:
+        ret["result"] = None
+        ret["changes"] = {job: "removed" for job in jobs}
+        ret["comment"] = f"would remove snapshot schedule(s) {', '.join(jobs)}"
+        return ret
+    daemon = _minion_daemon_running()
+    for job in jobs:
+        removed = __salt__["schedule.delete"](job, persist=True) if daemon else {"comment": "does not exist"}
+        if not removed.get("result") and "does not exist" in str(removed.get("comment")):
+            # not in a running daemon's scheduler (or no daemon): the persisted file is all there is
+            removed = __salt__["schedule.delete"](job, offline=True)
+        if not removed.get("result"):
+            return _fail(ret, f"snapshot schedule {job}: {removed.get('comment')} (is the salt-minion daemon running?)")
+        ret["changes"][job] = "removed"
+    left = __salt__["gluster.snapshot_schedule_jobs"](list(volumes), list(keep or []))
+    if left:
+        return _fail(ret, f"snapshot schedule(s) {', '.join(left)} still in {__opts__.get('id')}'s schedule file")
+    ret["comment"] = f"removed snapshot schedule(s) {', '.join(jobs)}"
+    return ret
 
 
 GEOREP_ENSURE = ("started", "stopped", "paused", "absent")

@@ -547,6 +547,37 @@ def parse_snapshot_volume_info(xml):
     return info
 
 
+# gluster's createTime: glusterd's gf_time() when the create was staged, written with
+# gf_timefmt_FT ("%Y-%m-%d %H:%M:%S", UTC unless glusterd runs with --localtime-logging)
+SNAPSHOT_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+
+
+def parse_snapshot_info(xml):
+    """``snapshot info [volume VOL]`` -> one ``{"name", "uuid", "description", "created"}``
+    per ``<snapInfo><snapshots><snapshot>``, in gluster's order; ``created`` is gluster's
+    ``<createTime>`` text (``YYYY-MM-DD HH:MM:SS``, which sorts as it reads). ``<count>`` must
+    match the snapshots given, and every one must carry a name and a creation time of that form.
+
+    Written to gluster 10.3's ``cli_xml_snapshot_info_per_snap`` (cli/src/cli-xml-output.c):
+    this machine cannot take a snapshot (no thin LV), so only the empty answer is captured."""
+    info = _find(_root(xml), "snapInfo")
+    count = _int(info, "count")
+    snapshots = []
+    for element in _find(info, "snapshots").findall("snapshot"):
+        entry = {
+            "name": _text(element, "name"),
+            "uuid": _text(element, "uuid"),
+            "description": _text(element, "description"),
+            "created": _text(element, "createTime"),
+        }
+        if not entry["name"] or not SNAPSHOT_TIME.fullmatch(entry["created"]):
+            raise GlusterParseError(f"snapshot info: snapshot {entry['name']!r} has no creation time (got {entry['created']!r})")
+        snapshots.append(entry)
+    if count is None or count != len(snapshots):
+        raise GlusterParseError(f"snapshot info: count {count} but {len(snapshots)} snapshots")
+    return snapshots
+
+
 GEOREP_COUNTERS = ("entry", "data", "meta", "failures")
 
 

@@ -136,15 +136,12 @@ gluster-volume-{{ name }}-snapshots:
       - gluster: gluster-volume-{{ name }}
 {%-   endfor %}
 {#- snapshot schedules: jobs of this (leader) minion's Salt scheduler running snapshot_rotate;
-    they need the minion daemon running (the scheduler lives there) #}
+    they need the minion daemon running (the scheduler lives there). The other prefixes, and
+    every job on the other nodes, go in gluster-snapshot-schedules-elsewhere below #}
 {%-   for name, volume in model.volumes | dictsort if volume.ensure != 'absent' %}
-{%-     for prefix, job in volume.snapshot_schedule | dictsort %}
+{%-     for prefix, job in volume.snapshot_schedule | dictsort if job.ensure != 'absent' %}
 
 gluster-volume-{{ name }}-snapshot-schedule-{{ prefix }}:
-{%-       if job.ensure == 'absent' %}
-  schedule.absent:
-    - name: {{ ('gluster-snapshot-' ~ name ~ '-' ~ prefix) | json }}
-{%-       else %}
   schedule.present:
     - name: {{ ('gluster-snapshot-' ~ name ~ '-' ~ prefix) | json }}
     - function: gluster.snapshot_rotate
@@ -153,7 +150,6 @@ gluster-volume-{{ name }}-snapshot-schedule-{{ prefix }}:
     - persist: true
     - require:
       - gluster: gluster-volume-{{ name }}
-{%-       endif %}
 {%-     endfor %}
 {%-   endfor %}
 {%-   set georep_live = [] %}
@@ -204,4 +200,22 @@ gluster-pool-members:
 {%-   for name, volume in model.volumes | dictsort %}
       - gluster: gluster-volume-{{ name }}{{ '-absent' if volume.ensure == 'absent' else '' }}
 {%-   endfor %}
+{%- endif %}
+{#- on every node: the snapshot schedules of the pillar's volumes (ensure: absent ones too) that
+    this node must not run -- all of them on a node that is not the leader (a former leader
+    keeps its jobs otherwise, and two nodes rotate one volume), the ensure: absent prefixes and
+    volumes on the leader. Read from the minion's schedule file: no gluster call, no wait. #}
+{%- if model.volumes %}
+{%-   set kept = [] %}
+{%-   for name, volume in model.volumes | dictsort if model.minion.is_leader and volume.ensure != 'absent' %}
+{%-     for prefix, job in volume.snapshot_schedule | dictsort if job.ensure != 'absent' %}
+{%-       do kept.append('gluster-snapshot-' ~ name ~ '-' ~ prefix) %}
+{%-     endfor %}
+{%-   endfor %}
+
+gluster-snapshot-schedules-elsewhere:
+  gluster.snapshot_schedules_absent:
+    - name: snapshot schedules this node does not run
+    - volumes: {{ model.volumes | list | sort | json }}
+    - keep: {{ kept | json }}
 {%- endif %}

@@ -122,3 +122,60 @@ def test_the_formula_applies_the_pillar_snapshot_settings(snap_volume, minion_op
         assert all(r["result"] is True and r["changes"] == {} for r in again.values()), again
     finally:
         loaders.reset_state()
+
+
+def test_a_node_that_is_not_the_leader_drops_the_snapshot_schedules(loaders, minion_opts, gluster_cluster, tmp_path):
+    """``gluster.volumes`` on a node that is not the leader (``gluster:leader: gfs2``) removes the
+    formula's snapshot jobs of the pillar's volumes -- present and ``ensure: absent`` ones --
+    from this minion's schedule, and nothing else: no minion daemon runs here, so they go from
+    the schedule file the minion would start them from (the running-daemon path is in
+    tests/integration/test_master_minions.py)."""
+    opts = copy.deepcopy(minion_opts)
+    opts["file_roots"] = {"base": [formula_root(str(tmp_path / "formula"))]}
+    formula = Loaders(opts, loaded_base_name=f"{__name__}.elsewhere")
+    schedule = formula.modules.schedule
+    nodes = {opts["id"]: gluster_cluster[0].address}
+    nodes.update({f"gfs{n.index}": n.address for n in gluster_cluster.nodes[1:]})
+    other = gluster_cluster[1]
+    pillar = {
+        "gluster": {
+            "nodes": nodes,
+            "leader": "gfs2",
+            "peer_timeout": 30,
+            "server": {"manage_packages": False, "manage_service": False},
+            "volumes": {
+                "snapkept": {"bricks": [f"{other.address}:{other.brickdir}/snapkept"], "force": True,
+                             "snapshots": {"schedule": {"hourly": {"keep": 3, "hours": 1}}}},
+                "snapgone": {"ensure": "absent"},
+            },
+        }
+    }  # fmt: skip
+    ours = {"gluster-snapshot-snapkept-hourly": ["snapkept", "hourly", 3], "gluster-snapshot-snapgone-daily": ["snapgone", "daily", 7]}
+    theirs = {"gluster-snapshot-elsewhere-hourly": ["elsewhere", "hourly", 2], "operator-rotation": ["snapkept", "hourly", 9]}
+    try:
+        for job, args in {**ours, **theirs}.items():
+            added = schedule.add(job, function="gluster.snapshot_rotate", job_args=args, hours=1, offline=True)
+            assert added["result"], added
+
+        def run(**kwargs):
+            result = formula.modules.state.sls("gluster.volumes", pillar=pillar, **kwargs).raw
+            assert isinstance(result, dict), result
+            return {key.split("_|-")[1]: value for key, value in result.items()}
+
+        predicted = run(test=True)["gluster-snapshot-schedules-elsewhere"]
+        assert predicted["result"] is None and predicted["changes"] == dict.fromkeys(ours, "removed"), predicted
+        assert set(ours) | set(theirs) <= set(schedule.list(show_all=True, return_yaml=False, offline=True)), "test=True removed a job"
+        applied = run()
+        assert not {sid: r["comment"] for sid, r in applied.items() if r["result"] is not True}
+        assert applied["gluster-snapshot-schedules-elsewhere"]["changes"] == predicted["changes"]
+        # no salt-minion daemon here: its event bus is not asked (seconds per job otherwise)
+        assert applied["gluster-snapshot-schedules-elsewhere"]["duration"] < 1000, applied["gluster-snapshot-schedules-elsewhere"]
+        left = schedule.list(show_all=True, return_yaml=False, offline=True)
+        assert not set(ours) & set(left) and set(theirs) <= set(left), left
+        again = run()["gluster-snapshot-schedules-elsewhere"]
+        assert again["result"] is True and again["changes"] == {}, again
+    finally:
+        for job in {**ours, **theirs}:
+            if job in schedule.list(show_all=True, return_yaml=False, offline=True):
+                schedule.delete(job, offline=True)
+        formula.reset_state()

@@ -101,11 +101,61 @@ def test_a_snapshot_schedule_from_the_pillar_runs_in_the_minion(salt_master, sal
         again = apply()
         assert all(r["result"] is True and not r["changes"] for r in again.values()), again
         schedule["every5s"] = {"ensure": "absent"}
-        removed = apply()["gluster-volume-snapsched-snapshot-schedule-every5s"]
-        assert removed["result"] is True and removed["changes"], removed
+        removed = apply()["gluster-snapshot-schedules-elsewhere"]
+        assert removed["result"] is True and removed["changes"] == {job: "removed"}, removed
         assert job not in (salt_cli.run("schedule.list", "return_yaml=False", minion_tgt="gfs1").data or {})
     finally:
         salt_cli.run("schedule.delete", job, minion_tgt="gfs1")
         (pillar_dir / "gluster.sls").write_text("{}\n")
         for args in (("volume", "stop", "snapsched", "force"), ("volume", "delete", "snapsched")):
+            node.cli(*args, check=False)
+
+
+def test_a_former_leader_drops_its_snapshot_schedules(salt_cli, synced, pillar_dir, gluster_cluster):
+    """The pillar's leader moves from gfs1 to gfs2: the next ``gluster.volumes`` on gfs1 takes the
+    cluster's snapshot jobs out of gfs1's running scheduler (``test=True`` first says so and
+    changes nothing), gfs2 gets them, and one volume is rotated by one node only."""
+    node = gluster_cluster[0]
+    volume = {"type": "distribute", "bricks": [f"{node.address}:{node.brickdir}/snaplead"], "force": True,
+              "snapshots": {"schedule": {"hourly": {"keep": 24, "hours": 1}, "daily": {"keep": 7, "days": 1}}}}  # fmt: skip
+    pillar = {"gluster": {"nodes": {f"gfs{n.index}": n.address for n in gluster_cluster.nodes}, "peer_timeout": 30, "leader": "gfs1",
+                          "server": {"manage_packages": False, "manage_service": False}, "volumes": {"snaplead": volume}}}  # fmt: skip
+    jobs = {"gluster-snapshot-snaplead-daily": ["snaplead", "daily", 7], "gluster-snapshot-snaplead-hourly": ["snaplead", "hourly", 24]}
+
+    def apply(minion, test=False):
+        (pillar_dir / "gluster.sls").write_text(json.dumps(pillar))
+        assert salt_cli.run("saltutil.refresh_pillar", "wait=True", minion_tgt=minion).returncode == 0
+        ret = salt_cli.run("state.apply", "gluster.volumes", *(["test=True"] if test else []), minion_tgt=minion, _timeout=300)
+        assert isinstance(ret.data, dict), ret
+        failed = {sid: r["comment"] for sid, r in ret.data.items() if r["result"] is False}
+        assert not failed, (minion, failed)
+        return {key.split("_|-")[1]: value for key, value in ret.data.items()}
+
+    def scheduled(minion):
+        listed = salt_cli.run("schedule.list", "return_yaml=False", minion_tgt=minion).data or {}
+        return {job: spec["args"] for job, spec in listed.items() if job in jobs}
+
+    try:
+        apply("gfs1")
+        assert scheduled("gfs1") == jobs
+        pillar["gluster"]["leader"] = "gfs2"
+        predicted = apply("gfs1", test=True)["gluster-snapshot-schedules-elsewhere"]
+        assert predicted["result"] is None and predicted["changes"] == dict.fromkeys(jobs, "removed"), predicted
+        assert scheduled("gfs1") == jobs, "test=True removed a job"
+        removed = apply("gfs1")["gluster-snapshot-schedules-elsewhere"]
+        assert removed["result"] is True and removed["changes"] == predicted["changes"], removed
+        assert scheduled("gfs1") == {}
+        added = apply("gfs2")
+        assert all(added[f"gluster-volume-snaplead-snapshot-schedule-{p}"]["changes"] for p in ("hourly", "daily")), added
+        assert scheduled("gfs2") == jobs and scheduled("gfs1") == {}
+        for minion in ("gfs1", "gfs2"):
+            again = apply(minion)
+            assert all(r["result"] is True and not r["changes"] for r in again.values()), (minion, again)
+        assert scheduled("gfs2") == jobs and scheduled("gfs1") == {}
+    finally:
+        for minion in ("gfs1", "gfs2"):
+            for job in jobs:
+                salt_cli.run("schedule.delete", job, minion_tgt=minion)
+        (pillar_dir / "gluster.sls").write_text("{}\n")
+        for args in (("volume", "stop", "snaplead", "force"), ("volume", "delete", "snaplead")):
             node.cli(*args, check=False)

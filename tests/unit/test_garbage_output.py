@@ -77,7 +77,7 @@ ANSWERS = {
     "snapshot_config_out_of_range.xml": (["snapshot", "config", "sv", "snap-max-hard-limit", "300"], ()),
     "snapshot_list_empty.xml": (["snapshot", "list", "sv"], (gx.parse_snapshot_list,)),
     "snapshot_list_no_volume.xml": (["snapshot", "list", "nosuchvol"], (gx.parse_snapshot_list,)),
-    "snapshot_info_volume.xml": (["snapshot", "info", "volume", "sv"], (gx.parse_snapshot_volume_info,)),
+    "snapshot_info_volume.xml": (["snapshot", "info", "volume", "sv"], (gx.parse_snapshot_volume_info, gx.parse_snapshot_info)),
     "snapshot_create_not_thin.xml": (["snapshot", "create", "s1", "sv", "no-timestamp"], ()),
     "snapshot_delete_missing.xml": (["snapshot", "delete", "nosuch"], ()),
     "snapshot_activate_missing.xml": (["snapshot", "activate", "nosuch"], ()),
