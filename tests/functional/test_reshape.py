@@ -333,17 +333,23 @@ def _healed(states, name):
     assert healed.result is True, healed.comment
 
 
+def _replica_3_with_data(gluster, cluster, mounted, name, count=30):
+    """A started replica-3 volume ``name`` (bricks ``<node>/bricks/<name>``), mounted, holding a
+    dataset: (bricks, mountpoint, manifest)."""
+    bricks = [_brick(node, name) for node in cluster.nodes]
+    _create(gluster, name, bricks, replica=3)
+    mnt = mounted(name)
+    return bricks, mnt, write_files(mnt, count)
+
+
 def test_replace_or_lower_replica_refused_while_another_member_is_down(states, gluster, gluster_cluster, mounted):
-    n1, n2, n3 = gluster_cluster.nodes
-    bricks = [_brick(n, "down") for n in (n1, n2, n3)]
-    _create(gluster, "downset", bricks, replica=3)
-    mnt = mounted("downset")
-    manifest = write_files(mnt, 30)
+    n1, _n2, n3 = gluster_cluster.nodes
+    bricks, mnt, manifest = _replica_3_with_data(gluster, gluster_cluster, mounted, "downset")
     n1.kill_brick("downset", bricks[1])
     manifest.update(write_files(mnt, 10, prefix="while-down"))
     try:
         # even with allow_replace: the set would keep one copy of everything and an empty brick
-        _refused(states, "downset", [bricks[0], bricks[1], _brick(n3, "down-new")],
+        _refused(states, "downset", [bricks[0], bricks[1], _brick(n3, "downset-new")],
                  "volume downset", f"{bricks[1]} is offline (down)", f"replacing {bricks[2]}",
                  replica=3, allow_replace=True)  # fmt: skip
         _refused(states, "downset", bricks[:2], "volume downset", f"{bricks[1]} is offline (down)",
@@ -358,20 +364,17 @@ def test_replace_or_lower_replica_refused_while_another_member_is_down(states, g
 
 
 def test_replace_refused_while_heals_are_pending(states, gluster, gluster_cluster, mounted):
-    n1, n2, n3 = gluster_cluster.nodes
-    bricks = [_brick(n, "pend") for n in (n1, n2, n3)]
-    _create(gluster, "pending", bricks, replica=3)
+    n1, _n2, n3 = gluster_cluster.nodes
+    bricks, mnt, manifest = _replica_3_with_data(gluster, gluster_cluster, mounted, "pending")
     # nothing heals behind the test's back: no self-heal daemon, no heal from the client
     for key in ("self-heal-daemon", "data-self-heal", "metadata-self-heal", "entry-self-heal"):
         gluster.volume_set("pending", {f"cluster.{key}": "off"})
-    mnt = mounted("pending")
-    manifest = write_files(mnt, 30)
     n1.kill_brick("pending", bricks[1])
     manifest.update(write_files(mnt, 10, prefix="while-down"))
     n1.start_bricks("pending", bricks[1])  # every brick online again; 10 files wait for the heal
     summary = gluster.heal_summary("pending")
     assert summary["unreachable"] == [] and summary["pending"] > 0, summary
-    comment = _refused(states, "pending", [bricks[0], bricks[1], _brick(n3, "pend-new")],
+    comment = _refused(states, "pending", [bricks[0], bricks[1], _brick(n3, "pending-new")],
                        "volume pending", "entries wait for self-heal", f"replacing {bricks[2]}",
                        replica=3, allow_replace=True)  # fmt: skip
     assert f"{summary['pending']} entries wait" in comment
@@ -383,11 +386,8 @@ def test_replace_refused_while_heals_are_pending(states, gluster, gluster_cluste
 
 
 def test_a_changed_path_of_a_working_brick_needs_allow_replace(states, gluster, gluster_cluster, mounted):
-    n1, n2, n3 = gluster_cluster.nodes
-    bricks = [_brick(n, "typo") for n in (n1, n2, n3)]
-    _create(gluster, "typo", bricks, replica=3)
-    mnt = mounted("typo")
-    manifest = write_files(mnt, 40)
+    n3 = gluster_cluster.nodes[2]
+    bricks, mnt, manifest = _replica_3_with_data(gluster, gluster_cluster, mounted, "typo", 40)
     typo = _brick(n3, "tpyo")
     _refused(states, "typo", bricks[:2] + [typo], "volume typo", f"{bricks[2]} is online and working",
              "allow_replace: true", replica=3)  # fmt: skip
@@ -406,11 +406,8 @@ def test_a_changed_path_of_a_working_brick_needs_allow_replace(states, gluster, 
 def test_module_replace_brick_checks_health_too(gluster, gluster_cluster, mounted):
     """``gluster.volume_replace_brick`` and ``volume_remove_brick ... force`` called by hand
     refuse the same way."""
-    n1, n2, n3 = gluster_cluster.nodes
-    bricks = [_brick(n, "adhoc") for n in (n1, n2, n3)]
-    _create(gluster, "adhoc", bricks, replica=3)
-    mnt = mounted("adhoc")
-    manifest = write_files(mnt, 10)
+    n1, _n2, n3 = gluster_cluster.nodes
+    bricks, mnt, manifest = _replica_3_with_data(gluster, gluster_cluster, mounted, "adhoc", 10)
     with pytest.raises(CommandExecutionError, match="online and working; .*allow_replace"):
         gluster.volume_replace_brick("adhoc", bricks[2], _brick(n3, "adhoc-new"))
     n1.kill_brick("adhoc", bricks[0])
