@@ -1400,7 +1400,7 @@ def volume_add_brick(name, bricks, replica=None, arbiter=None, force=False):
 REMOVE_BRICK_ACTIONS = ("start", "status", "stop", "commit", "force")
 
 
-def volume_remove_brick(name, bricks, action="start", replica=None):
+def volume_remove_brick(name, bricks, action="start", replica=None, ignore_health=False):
     """
     Remove bricks from the volume ``name``.
 
@@ -1409,6 +1409,11 @@ def volume_remove_brick(name, bricks, action="start", replica=None):
     migrated stay behind on the removed bricks) or ``force`` (remove at once, no migration:
     with a lower ``replica`` this drops one brick per set; on a distribute volume it makes the
     files on those bricks unreachable). Returns the migration status for start/status/stop.
+
+    ``force`` is refused unless each set losing a brick keeps the rest of its bricks online
+    and has nothing in split-brain or waiting for self-heal (see ``reshape_refusals``);
+    ``ignore_health=True`` skips that check: the operator's decision, for a set that lost
+    more bricks than it can heal from.
 
     CLI Example:
 
@@ -1425,6 +1430,8 @@ def volume_remove_brick(name, bricks, action="start", replica=None):
     if replica:
         args += ["replica", str(int(replica))]
     args += [*bricks, action]
+    if action == "force" and not ignore_health:
+        _refuse_unhealthy(name, [{"op": "remove-brick", "bricks": bricks, "migrate": False}], "remove bricks")
     if action == "status":
         return _parsed(parse.parse_migration_status, cli.run(_config(), args, counter=_stats(), read_only=True))
     root = _write(*args)
@@ -1435,22 +1442,160 @@ def volume_remove_brick(name, bricks, action="start", replica=None):
     return _parsed(parse.parse_migration_status, root)
 
 
-def volume_replace_brick(name, old, new):
+def volume_replace_brick(name, old, new, allow_replace=False, ignore_health=False):
     """
     Replace brick ``old`` of the volume ``name`` by ``new`` (``commit force``, the only form
     gluster supports): the new brick starts empty and self-heal fills it from the rest of its
     replica or disperse set. Follow with ``volume_heal`` and wait for ``heal_summary`` to reach
     zero.
 
+    Refused unless the rest of the set is online and has nothing in split-brain or waiting for
+    self-heal (but for the writes an offline ``old`` missed), as gluster reports it now; an
+    ``old`` that is online and working is replaced only with ``allow_replace=True`` (see
+    ``reshape_refusals``). ``ignore_health=True`` skips the check: the operator's decision, for
+    a set that lost more bricks than it can heal from.
+
     CLI Example:
 
     .. code-block:: bash
 
         salt gfs1 gluster.volume_replace_brick gv0 gfs3:/b/gv0 gfs4:/b/gv0
+        salt gfs1 gluster.volume_replace_brick gv0 gfs3:/b/gv0 gfs3:/b2/gv0 allow_replace=True
     """
     _brick_args(name, [old, new], "replace a brick")
+    if not ignore_health:
+        operation = {"op": "replace-brick", "old": old, "new": new}
+        _refuse_unhealthy(name, [operation], "replace a brick", allow_replace=allow_replace)
     _retry_xattr_probe(lambda: _write("volume", "replace-brick", name, old, new, "commit", "force"))
     return {"name": name, "old": old, "new": new}
+
+
+def reshape_refusals(name, operations, allow_replace=False):
+    """
+    Why the reshape ``operations`` (as ``volume_reshape_plan`` returns them) must not run on
+    the volume ``name`` now: a list of sentences, empty when they may. Judged are the
+    operations that take a brick out of its set, ``replace-brick`` and ``remove-brick``
+    without migration (a lower replica): every other brick of that set must be online and
+    answer the heal, and the set must have no entry in split-brain and none waiting for
+    self-heal, but for the writes a leaving brick that is offline missed (the entries every
+    other brick of the set lists). A replaced brick that is online and working needs
+    ``allow_replace=True``. A stopped volume is refused: gluster reports no health for it.
+    Fresh reads: volume info, ``volume status``, the heal summary, and ``heal info`` when
+    the entries must be compared.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.reshape_refusals gv0 '[{op: replace-brick, old: gfs3:/b/gv0, new: gfs4:/b/gv0}]'
+    """
+    problems = validate.volume_name_problems(name)
+    if not isinstance(operations, list) or not all(isinstance(op, dict) for op in operations):
+        problems.append("operations must be a list of operations as volume_reshape_plan returns them")
+        operations = []
+    for index, op in enumerate(operations):
+        named = [op.get("old"), op.get("new")] if op.get("op") == "replace-brick" else op.get("bricks") or []
+        for spec in named if isinstance(named, list) else [named]:
+            problems += validate.brick_problems(spec, f"operation {index + 1}")
+    _check(problems, "reshape_refusals")
+    clear_cache()  # what gluster reports now
+    current = _volumes(name).get(name)
+    if current is None:
+        raise CommandExecutionError(f"volume {name} does not exist")
+    operations = _named_as_in_volume(current, operations)
+    given = {op["old"] for op in operations if op.get("op") == "replace-brick"}
+    given |= {spec for op in operations if op.get("op") == "remove-brick" for spec in op["bricks"]}
+    strangers = sorted(given - {brick["name"] for brick in current["bricks"]})
+    if strangers:
+        return [f"volume {name}: {', '.join(strangers)} {'is' if len(strangers) == 1 else 'are'} not a brick of it"]
+    return _health_refusals(name, current, reshape.leaving_sets(current, operations), allow_replace)
+
+
+def _named_as_in_volume(current, operations):
+    """``operations`` with each brick named as the volume names it (``gfs3:/b`` given, the
+    volume has ``10.0.0.3:/b``: the same host by UUID); a brick not in the volume keeps its name."""
+    names = {b["name"] for b in current["bricks"]}
+    given = [op.get("old") for op in operations] + [b for op in operations for b in op.get("bricks") or []]
+    if all(spec is None or spec in names for spec in given):
+        return operations
+    uuids = _host_uuids()
+    by_key = {(b["host_uuid"] or _brick_uuid(b["host"], uuids), b["path"]): b["name"] for b in current["bricks"]}
+
+    def rename(spec):
+        host, _sep, path = spec.rpartition(":")
+        return by_key.get((_brick_uuid(host, uuids), path), spec)
+
+    renamed = []
+    for op in operations:
+        op = dict(op)
+        if op.get("old"):
+            op["old"] = rename(op["old"])
+        if op.get("bricks"):
+            op["bricks"] = [rename(spec) for spec in op["bricks"]]
+        renamed.append(op)
+    return renamed
+
+
+def _health_refusals(name, current, sets, allow_replace=False):
+    """:func:`gluster_reshape.health_refusals` of ``sets`` of the volume ``current``, on
+    ``volume status`` and heal reads of now."""
+    if not sets:
+        return []
+    if not current["started"]:
+        return [
+            f"volume {name} is stopped: gluster reports neither its bricks nor its heals, so nothing "
+            "shows that the rest of each set is online and healed; start it, then run again"
+        ]
+    online = {brick["name"]: bool(brick["online"]) for brick in volume_status(name)["bricks"]}
+    heal = {}
+    if current["replica_count"] > 1 or current["disperse_count"] > 0:
+        heal = {brick["name"]: brick for brick in _heal(name, "summary")}
+    listed = None
+    if reshape.listing_needed(sets, online, heal):
+        listed = {brick["name"]: brick.get("files") or [] for brick in heal_info(name)}
+    return reshape.health_refusals(name, sets, online, heal, listed, allow_replace=allow_replace)
+
+
+def _refuse_unhealthy(name, operations, what, allow_replace=False):
+    problems = reshape_refusals(name, operations, allow_replace=allow_replace)
+    if problems:
+        raise CommandExecutionError(f"refusing to {what} on volume {name}: {'; '.join(problems)}")
+
+
+def volumes_healthy(names=None):
+    """
+    Every started volume (or each of ``names``) is healthy as gluster reports it now: each
+    brick online, and in a replicated or dispersed volume every brick answers the heal with no
+    entry in split-brain or waiting for self-heal (the check made before a replace-brick, with
+    no brick leaving). Returns ``{volume: "healthy" or "stopped"}``; otherwise raises an error
+    naming every brick down and every count pending, with its volume. ``gluster.orch.rolling``
+    runs it before the first node is stopped.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.volumes_healthy
+        salt gfs1 gluster.volumes_healthy '[gv0, gv1]'
+    """
+    names = [names] if isinstance(names, str) else names
+    if names is not None:
+        _check([p for volume in names for p in validate.volume_name_problems(volume)], "volumes_healthy")
+    clear_cache()
+    volumes = _volumes()
+    missing = sorted(set(names or ()) - set(volumes))
+    if missing:
+        raise CommandExecutionError(f"volumes_healthy: no volume {', '.join(missing)}")
+    answer, problems = {}, []
+    for volume in sorted(volumes) if names is None else names:
+        current = volumes[volume]
+        answer[volume] = "healthy" if current["started"] else "stopped"
+        if current["started"]:
+            sets = [{"members": members, "leaving": [], "replaced": []} for members in reshape.all_sets(current)]
+            problems += _health_refusals(volume, current, sets)
+    if problems:
+        raise CommandExecutionError("not healthy: " + "; ".join(problems), info={"problems": problems})
+    return answer
 
 
 def _retry_xattr_probe(write, attempts=3):

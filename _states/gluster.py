@@ -233,6 +233,7 @@ def volume_present(
     wait_for_peers=None,
     peer_timeout=120,
     allow_shrink=False,
+    allow_replace=False,
     rebalance="full",
     rebalance_timeout=0,
     heal_timeout=0,
@@ -254,12 +255,19 @@ def volume_present(
     - a higher ``replica`` adds one brick to each set (``add-brick replica N``; with
       ``arbiter: 1`` the new bricks are arbiters); then a heal;
     - a brick whose host or path changed in a set is replaced (``replace-brick ... commit
-      force``), then healed from the rest of its set;
+      force``, one brick per set and run), then healed from the rest of its set;
     - sets removed from the pillar are drained with ``remove-brick start`` and committed only
       when the migration completed with no failure; a lower ``replica`` drops bricks. Both need
       ``allow_shrink: true``. A migration with failures is stopped (everything stays in
       place) and the state fails naming them; one still running after ``migration_timeout``
       seconds is left running and the next run picks it up.
+
+    Before a replacement or a lower ``replica`` the state looks at what gluster reports now,
+    and refuses (in ``test=True`` too) unless every other brick of each set losing one is
+    online, and the set has no entry in split-brain and none waiting for self-heal (but for
+    the writes an offline leaving brick missed). A brick that is online and working is
+    replaced only with ``allow_replace: true``: a changed path alone may be a typo; a failed
+    brick (offline) needs no flag.
 
     After a replacement or a raised replica count the state waits at most ``heal_timeout``
     seconds for self-heal to finish (0: trigger the heal and go on; ``gluster.volume_healed``
@@ -297,6 +305,7 @@ def volume_present(
                     "force": force,
                     "peer_timeout": peer_timeout,
                     "allow_shrink": allow_shrink,
+                    "allow_replace": allow_replace,
                     "rebalance": rebalance,
                     "rebalance_timeout": rebalance_timeout,
                     "heal_timeout": heal_timeout,
@@ -405,6 +414,9 @@ def _reshape(ret, differences, bricks, counts, settings):
         # same bricks and sets in another order: gluster does not care, neither do we
         ret["comment"] = f"volume {name} has the wanted sets of bricks (in another order)"
         return ret
+    refusals = __salt__["gluster.reshape_refusals"](name, operations, allow_replace=settings["allow_replace"])
+    if refusals:
+        return _fail(ret, f"volume {name}: refusing to reshape it now: {'; '.join(refusals)}")
     kinds = {op["op"] for op in operations}
     started = __salt__["gluster.volume_info"](name)["started"]
     if not started and any(op["op"] == "remove-brick" and op["migrate"] for op in operations):
@@ -498,7 +510,8 @@ def _pending_removal(name, operations):
 def _apply(name, op, deadline, settings, resumed):
     force = settings["force"]
     if op["op"] == "replace-brick":
-        _when_bricks_ready(deadline, name, "gluster.volume_replace_brick", name, op["old"], op["new"])
+        _when_bricks_ready(deadline, name, "gluster.volume_replace_brick", name, op["old"], op["new"],
+                           allow_replace=settings["allow_replace"])  # fmt: skip
         return f"replaced {op['old']} by {op['new']}"
     if op["op"] == "add-brick":
         _when_bricks_ready(

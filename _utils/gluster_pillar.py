@@ -43,6 +43,7 @@ VOLUME_KEYS = {
     "reset_unmanaged": "reset options set on the volume but not named here",
     "ensure": "present (default) or absent (stops and deletes; brick data stays)",
     "allow_shrink": "allow removing bricks (sets migrated away, or a lower replica): default false",
+    "allow_replace": "allow replacing a brick that is online and working (a changed brick path): default false",
     "rebalance": "after adding sets: full (default), fix-layout or none",
     "rebalance_timeout": "seconds to wait for that rebalance (default 0: start it and go on)",
     "heal_timeout": "seconds to wait for self-heal after a replaced brick or a raised replica (default 0)",
@@ -747,7 +748,7 @@ def _volume(name, spec, nodes, problems, defined_profiles=None):
     if ensure not in ("present", "absent"):
         problems.add(f"{path}:ensure", f"{ensure!r} must be present or absent")
         return None
-    for key in ("force", "started", "reset_unmanaged", "allow_shrink"):
+    for key in ("force", "started", "reset_unmanaged", "allow_shrink", "allow_replace"):
         if key in spec and not _is_bool(spec[key]):
             problems.add(f"{path}:{key}", f"{spec[key]!r} must be true or false")
     if ensure == "absent":
@@ -827,6 +828,7 @@ def _volume(name, spec, nodes, problems, defined_profiles=None):
         "restart": bool(tls and tls["restart"]),
         "reset_unmanaged": spec.get("reset_unmanaged", False) is True,
         "allow_shrink": spec.get("allow_shrink", False) is True,
+        "allow_replace": spec.get("allow_replace", False) is True,
         "rebalance": rebalance,
         **timeouts,
     }

@@ -9,9 +9,8 @@ about sets of bricks:
   matched by their members, so the order of the sets in the volume does not matter, but an
   arbiter must stay the last member of its set;
 * a wanted set that shares members with a volume set that is not wanted any more is a
-  **replacement** (``replace-brick ... commit force`` per changed brick), allowed only while
-  enough of the set survives to heal from: one data brick of a replica set, or all but
-  ``redundancy`` bricks of a disperse set;
+  **replacement** (``replace-brick ... commit force`` of the changed brick), one brick per set
+  and run: the new brick heals from the rest of its set before the next may go;
 * the remaining new sets are **added** (``add-brick``), the remaining old sets **removed**
   (``remove-brick start``, migrate, ``commit``), which needs ``allow_shrink``;
 * a higher replica count adds one brick to every set (``add-brick replica N [arbiter 1]``);
@@ -20,6 +19,11 @@ about sets of bricks:
 
 :func:`plan_reshape` returns ``{"operations": [...], "problems": [...]}``; an operation is a
 plain dict that the state reports as its ``changes`` and then runs in order.
+
+Before a replacement or a lowered replica, :func:`leaving_sets` names the sets that lose a brick
+and :func:`health_refusals` decides from what gluster reports now (``volume status``, the heal
+summary) whether they may: the rest of each set online and healed, and a brick that still works
+replaced only with ``allow_replace``.
 """
 
 
@@ -200,6 +204,11 @@ def _replacements(old_keys, old_names, new_keys, new_specs, have):
         replaced_in_place = old_arbiter not in new_keys and new_last not in old_keys
         if not (kept_in_place or replaced_in_place):
             return [], f"set [{where}]: the arbiter must stay the last brick of its set in the pillar"
+    if len(gone) > 1:
+        return [], (
+            f"set [{where}] would have {len(gone)} bricks replaced at once: replace one per run; the "
+            "new brick must heal from the rest of its set before the next one of that set may go"
+        )
     operations = []
     for old_index, new_index in zip(gone, came, strict=True):
         operations.append({"op": "replace-brick", "old": old_names[old_index], "new": new_specs[new_index]})
@@ -280,3 +289,115 @@ def _plan_replica_change(have, want, names, current_keys, specs, wanted_keys, al
 
 def _problem(text):
     return {"operations": [], "problems": [text]}
+
+
+# ---- health before a brick leaves a set ------------------------------------------------------
+
+
+def leaving_sets(current, operations):
+    """The sets of the volume ``current`` (``volume info``) that lose a brick to ``operations``:
+    a ``replace-brick`` (its ``old``) or a ``remove-brick`` without migration (a lower replica,
+    or ``force``). ``[{"members": [names], "leaving": [names], "replaced": [names]}]``, in the
+    volume's order; a brick name that is not in the volume is left out."""
+    leaving = {}
+    for op in operations:
+        if op["op"] == "replace-brick":
+            leaving[op["old"]] = True
+        elif op["op"] == "remove-brick" and not op.get("migrate"):
+            leaving.update({name: False for name in op["bricks"]})
+    return [
+        {"members": members, "leaving": gone, "replaced": [name for name in gone if leaving[name]]}
+        for members in all_sets(current)
+        if (gone := [name for name in members if name in leaving])
+    ]
+
+
+def all_sets(current):
+    """Every set of the volume ``current`` as brick names (``volume info`` order)."""
+    size = set_size(current.get("replica_count"), current.get("disperse_count"))
+    return chunk([brick["name"] for brick in current["bricks"]], size)
+
+
+def listing_needed(sets, online, heal):
+    """Whether :func:`health_refusals` needs the heal listing (``heal info``): some set loses only
+    offline bricks while the bricks it keeps have entries, which may all wait for those."""
+    for group in sets:
+        if any(online.get(name) for name in group["leaving"]):
+            continue
+        if any((heal.get(name) or {}).get("entries") for name in group["members"] if name not in group["leaving"]):
+            return True
+    return False
+
+
+def health_refusals(volume, sets, online, heal, listed=None, allow_replace=False):
+    """Why the bricks leaving ``sets`` (:func:`leaving_sets`) must not leave now; ``[]``: they may.
+
+    online
+        brick name -> whether ``volume status`` shows it running (a brick it does not show, its
+        node being down, is offline).
+    heal
+        brick name -> that brick of ``volume heal VOLUME info summary`` (``parse_heal_info``);
+        ``{}`` for a volume without redundancy (nothing to heal).
+    listed
+        brick name -> the entries ``heal info`` lists on it, read when :func:`listing_needed`.
+    allow_replace
+        the volume's ``allow_replace``: a replaced brick may still be online.
+
+    A set may lose bricks when every brick it keeps is online and answers the heal, no brick of
+    it holds entries in split-brain, and none holds entries waiting for self-heal, but for the
+    ones that wait only for the leaving bricks: when every leaving brick is offline (a failed
+    disk, a dead node), the entries that every kept brick lists are the writes the leaving ones
+    missed, and go with them. A replaced brick that is online works: replacing it discards a
+    healthy copy, which needs ``allow_replace`` (a changed path alone may be a typo).
+    """
+    problems = []
+    for group in sets:
+        members, leaving = group["members"], group["leaving"]
+        kept = [name for name in members if name not in leaving]
+        where = f"volume {volume}: set [{', '.join(members)}]"
+        what = f"{'replacing' if group['replaced'] else 'removing'} {', '.join(leaving)}" if leaving else ""
+        down = [name for name in kept if not online.get(name)]
+        if down:
+            problems.append(
+                f"{where}: {', '.join(down)} {'is' if len(down) == 1 else 'are'} offline (down)"
+                + (f"; {what} now would leave the set without the copies it heals from" if what else "")
+                + f": start {'it' if len(down) == 1 else 'them'} (gluster volume start {volume} force), "
+                "let the set heal, then run again"
+            )
+            continue
+        working = [name for name in group["replaced"] if online.get(name)]
+        if working and not allow_replace:
+            problems.append(
+                f"{where}: {', '.join(working)} {'is' if len(working) == 1 else 'are'} online and working; "
+                f"replacing a working brick discards a healthy copy and needs allow_replace: true on volume "
+                f"{volume} (a changed brick path alone is not enough: if it is a typo, correct the pillar)"
+            )
+        if not heal:
+            continue
+        silent = [name for name in kept if not (heal.get(name) or {}).get("connected") or heal[name].get("entries") is None]
+        if silent:
+            problems.append(
+                f"{where}: the self-heal of {', '.join(silent)} cannot be read "
+                f"({'; '.join((heal.get(n) or {}).get('status') or 'not in the heal summary' for n in silent)}); "
+                "nothing shows the set is healed: fix that, then run again"
+            )
+            continue
+        answering = [name for name in members if (heal.get(name) or {}).get("connected")]
+        split = sum(heal[name].get("split_brain") or 0 for name in answering)
+        if split:
+            problems.append(
+                f"{where}: {split} entries in split-brain; resolve them first (gluster.heal_split_brain "
+                f"{volume} lists them, gluster.split_brain_resolve resolves one), then run again"
+            )
+        pending = sum(max((heal[name].get("entries") or 0) - (heal[name].get("split_brain") or 0), 0) for name in answering)
+        if pending and kept and listed is not None and not any(online.get(name) for name in leaving):
+            # entries every kept brick lists wait for the offline leaving brick(s) only
+            shared = set.intersection(*(set(listed.get(name) or ()) for name in kept))
+            pending = sum(len(set(listed.get(name) or ()) - shared) for name in kept)
+        if pending:
+            problems.append(
+                f"{where}: {pending} entries wait for self-heal"
+                + (f"; {what} now could discard their only good copy" if what else "")
+                + f": let the heal finish (gluster.volume_healed {volume}), then run again"
+            )
+    return problems

@@ -65,6 +65,7 @@ gluster-volume-{{ name }}:
     - wait_for_peers: {{ hosts | json }}
     - peer_timeout: {{ model.peer_timeout }}
     - allow_shrink: {{ volume.allow_shrink | json }}
+    - allow_replace: {{ volume.allow_replace | json }}
     - rebalance: {{ volume.rebalance | json }}
     - rebalance_timeout: {{ volume.rebalance_timeout }}
     - heal_timeout: {{ volume.heal_timeout }}

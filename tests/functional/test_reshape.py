@@ -19,6 +19,7 @@ import pytest
 from dataset import files_on_brick
 from dataset import lost_or_changed
 from dataset import write_files
+from salt.exceptions import CommandExecutionError
 
 pytestmark = pytest.mark.cluster
 
@@ -310,4 +311,110 @@ def test_shrink_killed_after_start_resumes_on_the_next_run(states, gluster, glus
     assert resumed.result is True, resumed.comment
     assert "resumed the migration" in resumed.comment
     assert _volume_bricks(gluster, "killed") == keep
+    assert lost_or_changed(mnt, manifest) == []
+
+
+# --------------------------------------------------------------------------- health before a brick leaves its set
+
+
+def _refused(states, name, bricks, *phrases, **kwargs):
+    """``volume_present`` refuses, in ``test=True`` and for real, with ``phrases`` in its comment."""
+    for test in (True, False):
+        refused = states.volume_present(name=name, bricks=bricks, force=True, test=test, **kwargs)
+        assert refused.result is False, (test, refused.comment)
+        assert refused.changes == {}
+        for phrase in phrases:
+            assert phrase in refused.comment, (phrase, refused.comment)
+    return refused.comment
+
+
+def _healed(states, name):
+    healed = states.volume_healed(name=name, timeout=180)
+    assert healed.result is True, healed.comment
+
+
+def _replica_3_with_data(gluster, cluster, mounted, name, count=30):
+    """A started replica-3 volume ``name`` (bricks ``<node>/bricks/<name>``), mounted, holding a
+    dataset: (bricks, mountpoint, manifest)."""
+    bricks = [_brick(node, name) for node in cluster.nodes]
+    _create(gluster, name, bricks, replica=3)
+    mnt = mounted(name)
+    return bricks, mnt, write_files(mnt, count)
+
+
+def test_replace_or_lower_replica_refused_while_another_member_is_down(states, gluster, gluster_cluster, mounted):
+    n1, _n2, n3 = gluster_cluster.nodes
+    bricks, mnt, manifest = _replica_3_with_data(gluster, gluster_cluster, mounted, "downset")
+    n1.kill_brick("downset", bricks[1])
+    manifest.update(write_files(mnt, 10, prefix="while-down"))
+    try:
+        # even with allow_replace: the set would keep one copy of everything and an empty brick
+        _refused(states, "downset", [bricks[0], bricks[1], _brick(n3, "downset-new")],
+                 "volume downset", f"{bricks[1]} is offline (down)", f"replacing {bricks[2]}",
+                 replica=3, allow_replace=True)  # fmt: skip
+        _refused(states, "downset", bricks[:2], "volume downset", f"{bricks[1]} is offline (down)",
+                 f"removing {bricks[2]}", replica=2, allow_shrink=True)  # fmt: skip
+        assert _volume_bricks(gluster, "downset") == bricks
+        assert gluster.volume_info("downset")["replica_count"] == 3
+        assert lost_or_changed(mnt, manifest) == []
+    finally:
+        n1.start_bricks("downset", bricks[1])
+    _healed(states, "downset")
+    assert lost_or_changed(mnt, manifest) == []
+
+
+def test_replace_refused_while_heals_are_pending(states, gluster, gluster_cluster, mounted):
+    n1, _n2, n3 = gluster_cluster.nodes
+    bricks, mnt, manifest = _replica_3_with_data(gluster, gluster_cluster, mounted, "pending")
+    # nothing heals behind the test's back: no self-heal daemon, no heal from the client
+    for key in ("self-heal-daemon", "data-self-heal", "metadata-self-heal", "entry-self-heal"):
+        gluster.volume_set("pending", {f"cluster.{key}": "off"})
+    n1.kill_brick("pending", bricks[1])
+    manifest.update(write_files(mnt, 10, prefix="while-down"))
+    n1.start_bricks("pending", bricks[1])  # every brick online again; 10 files wait for the heal
+    summary = gluster.heal_summary("pending")
+    assert summary["unreachable"] == [] and summary["pending"] > 0, summary
+    comment = _refused(states, "pending", [bricks[0], bricks[1], _brick(n3, "pending-new")],
+                       "volume pending", "entries wait for self-heal", f"replacing {bricks[2]}",
+                       replica=3, allow_replace=True)  # fmt: skip
+    assert f"{summary['pending']} entries wait" in comment
+    assert _volume_bricks(gluster, "pending") == bricks
+    assert lost_or_changed(mnt, manifest) == []
+    gluster.volume_set("pending", {"cluster.self-heal-daemon": "on"})
+    _healed(states, "pending")
+    assert lost_or_changed(mnt, manifest) == []
+
+
+def test_a_changed_path_of_a_working_brick_needs_allow_replace(states, gluster, gluster_cluster, mounted):
+    n3 = gluster_cluster.nodes[2]
+    bricks, mnt, manifest = _replica_3_with_data(gluster, gluster_cluster, mounted, "typo", 40)
+    typo = _brick(n3, "tpyo")
+    _refused(states, "typo", bricks[:2] + [typo], "volume typo", f"{bricks[2]} is online and working",
+             "allow_replace: true", replica=3)  # fmt: skip
+    assert _volume_bricks(gluster, "typo") == bricks
+    assert files_on_brick(_path(typo)) == []
+    assert lost_or_changed(mnt, manifest) == []
+
+    applied = _apply(states, "typo", bricks[:2] + [typo], gluster_cluster, replica=3, allow_replace=True, heal_timeout=180)
+
+    assert applied.changes == {"operations": [{"op": "replace-brick", "old": bricks[2], "new": typo}, {"op": "heal"}]}
+    assert _volume_bricks(gluster, "typo") == bricks[:2] + [typo]
+    assert sorted(files_on_brick(_path(typo))) == sorted(manifest)
+    assert lost_or_changed(mnt, manifest) == []
+
+
+def test_module_replace_brick_checks_health_too(gluster, gluster_cluster, mounted):
+    """``gluster.volume_replace_brick`` and ``volume_remove_brick ... force`` called by hand
+    refuse the same way."""
+    n1, _n2, n3 = gluster_cluster.nodes
+    bricks, mnt, manifest = _replica_3_with_data(gluster, gluster_cluster, mounted, "adhoc", 10)
+    with pytest.raises(CommandExecutionError, match="online and working; .*allow_replace"):
+        gluster.volume_replace_brick("adhoc", bricks[2], _brick(n3, "adhoc-new"))
+    n1.kill_brick("adhoc", bricks[0])
+    try:
+        with pytest.raises(CommandExecutionError, match=f"{bricks[0]} is offline"):
+            gluster.volume_remove_brick("adhoc", [bricks[2]], "force", replica=2)
+    finally:
+        n1.start_bricks("adhoc", bricks[0])
+    assert _volume_bricks(gluster, "adhoc") == bricks
     assert lost_or_changed(mnt, manifest) == []

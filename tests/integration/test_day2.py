@@ -183,6 +183,33 @@ def test_grow_by_pillar_in_one_highstate(bare_cluster, set_pillar, cli, deployed
     assert not changed
 
 
+def test_rolling_restart_of_a_degraded_cluster_touches_nothing(bare_cluster, set_pillar, cli, deployed, salt_master):
+    mountpoint, manifest = deployed
+    set_pillar(pillar(bare_cluster, bricks_per_node=2))
+    down = _bricks(bare_cluster)[1]  # node 2's first brick
+    bare_cluster[0].kill_brick("gv0", down)
+    pids = {node.address: node.pid for node in bare_cluster.nodes}
+    try:
+        ret = salt_master.salt_run_cli(timeout=900).run("state.orchestrate", "gluster.orch.rolling", _timeout=900)
+
+        assert ret.returncode != 0, ret
+        (steps,) = ret.data["data"].values()
+        by_id = {step["__id__"]: step for step in steps.values()}
+        check = by_id["gluster-rolling-healthy"]
+        assert check["result"] is False, check
+        assert down in str(check) and "gv0" in str(check) and "offline (down)" in str(check), check
+        assert by_id["gluster-rolling-wait"]["result"] is True
+        touched = [sid for sid, step in by_id.items() if sid.startswith("gluster-rolling-day2") and step["result"] is not False]
+        assert not touched, touched
+        for node in bare_cluster.nodes:
+            assert node.is_running() and node.pid == pids[node.address], f"glusterd on {node.address} was touched"
+    finally:
+        bare_cluster[0].start_bricks("gv0", down)
+    healed = cli.run("state.single", "gluster.volume_healed", "name=gv0", "timeout=180", minion_tgt="day2-node1")
+    assert healed.returncode == 0, healed
+    assert lost_or_changed(mountpoint, manifest) == []
+
+
 def test_rolling_restart_one_node_at_a_time_with_heal_between(bare_cluster, set_pillar, cli, deployed, salt_master):
     mountpoint, manifest = deployed
     manifest = dict(manifest, **write_files(mountpoint, 20, prefix="before-rolling"))
@@ -195,7 +222,7 @@ def test_rolling_restart_one_node_at_a_time_with_heal_between(bare_cluster, set_
     (steps,) = ret.data["data"].values()
     order = sorted(steps.values(), key=lambda step: step["__run_num__"])
     names = [step["__id__"] for step in order]
-    assert names == ["gluster-rolling-wait"] + [
+    assert names == ["gluster-rolling-wait", "gluster-rolling-healthy"] + [
         name for node in NODES for name in (f"gluster-rolling-{node}", f"gluster-rolling-{node}-healed")
     ]
     for step in order:

@@ -435,7 +435,7 @@ def test_force_accepts_set_members_on_one_host():
 
 def test_day2_defaults(model):
     volume = model["volumes"]["rep"]
-    assert (volume["allow_shrink"], volume["rebalance"]) == (False, "full")
+    assert (volume["allow_shrink"], volume["allow_replace"], volume["rebalance"]) == (False, False, "full")
     assert (volume["rebalance_timeout"], volume["heal_timeout"], volume["migration_timeout"]) == (0, 0, 3600)
     assert model["detach_removed_nodes"] is False
     assert model["maintenance"] == gp.MAINTENANCE_DEFAULTS
@@ -443,14 +443,15 @@ def test_day2_defaults(model):
 
 
 def test_day2_settings():
-    spec = {"brick_path": "/d", "allow_shrink": True, "rebalance": "fix-layout", "rebalance_timeout": 60,
-            "heal_timeout": 120, "migration_timeout": 30}  # fmt: skip
+    spec = {"brick_path": "/d", "allow_shrink": True, "allow_replace": True, "rebalance": "fix-layout",
+            "rebalance_timeout": 60, "heal_timeout": 120, "migration_timeout": 30}  # fmt: skip
     maintenance = {"stop_commands": [["/usr/local/bin/stop-gluster", "--now"]], "heal_timeout": 600}
     pillar = {"nodes": NODES, "volumes": {"gv0": spec}, "detach_removed_nodes": True, "maintenance": maintenance}
     model, problems = gp.build_model(pillar, "gfs1")
     assert problems == []
     volume = model["volumes"]["gv0"]
     assert (volume["allow_shrink"], volume["rebalance"], volume["rebalance_timeout"]) == (True, "fix-layout", 60)
+    assert volume["allow_replace"] is True
     assert (volume["heal_timeout"], volume["migration_timeout"]) == (120, 30)
     assert model["detach_removed_nodes"] is True
     assert model["maintenance"]["stop_commands"] == [["/usr/local/bin/stop-gluster", "--now"]]

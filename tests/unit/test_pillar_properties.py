@@ -196,7 +196,7 @@ def volumes(draw, name, addresses):
     if options:
         spec["options"] = options
     expect["options"] = {key: normalised_value(value) for key, value in options.items()}
-    for key in ("started", "force", "reset_unmanaged", "allow_shrink"):
+    for key in ("started", "force", "reset_unmanaged", "allow_shrink", "allow_replace"):
         if draw(st.booleans()):
             spec[key] = draw(st.booleans())
     if draw(st.booleans()):
@@ -807,7 +807,7 @@ def layout_unknown(draw, p, name):
 
 @breaks(lambda p: _present(p))
 def volume_flag_not_bool(draw, p, name):
-    key = draw(st.sampled_from(["started", "force", "reset_unmanaged", "allow_shrink"]))
+    key = draw(st.sampled_from(["started", "force", "reset_unmanaged", "allow_shrink", "allow_replace"]))
     p["volumes"][name][key] = draw(st.sampled_from(NOT_BOOLS))
     return f"gluster:volumes:{name}:{key}"
 

@@ -6,7 +6,10 @@
     leader itself was just restarted) -- every volume healed before the next node is touched.
     A step that fails stops the run there: no second node goes down. First every node waits
     (gluster.state_runs_wait, up to 900 s) for a state run already going there, such as a
-    highstate: Salt refuses a second one. -#}
+    highstate: Salt refuses a second one. Then the leader checks the cluster as gluster
+    reports it (gluster.volumes_healthy: every brick of every started volume online, nothing
+    waiting for self-heal or in split-brain): a degraded cluster stops the run before any node
+    is touched, naming the brick down or the count pending. -#}
 {%- set gluster = salt['pillar.get']('gluster', {}) %}
 {%- set nodes = gluster.get('nodes', {}) | list %}
 {%- set leader = gluster.get('leader', nodes[0] if nodes else None) %}
@@ -19,6 +22,14 @@ gluster-rolling-wait:
     - tgt_type: list
     - kwarg: {timeout: 900}
     - failhard: true
+
+gluster-rolling-healthy:
+  salt.function:
+    - name: gluster.volumes_healthy
+    - tgt: {{ leader | json }}
+    - failhard: true
+    - require:
+      - salt: gluster-rolling-wait
 {%- for node in nodes %}
 
 gluster-rolling-{{ node }}:
@@ -28,7 +39,7 @@ gluster-rolling-{{ node }}:
     - pillar: {{ {'gluster_upgrade': upgrade} | json }}
     - failhard: true
     - require:
-      - salt: {{ 'gluster-rolling-wait' if loop.first else 'gluster-rolling-' ~ loop.previtem ~ '-healed' }}
+      - salt: {{ 'gluster-rolling-healthy' if loop.first else 'gluster-rolling-' ~ loop.previtem ~ '-healed' }}
 
 gluster-rolling-{{ node }}-healed:
   salt.state:
