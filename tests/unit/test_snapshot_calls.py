@@ -276,7 +276,7 @@ def test_rotate_orders_by_glusters_time_after_a_clock_step(monkeypatch):
     create, one ``snapshot info volume``, then deletes that never name the new snapshot."""
     calls, existing = [], [("hourly-20261126-100000", "2026-11-26 10:00:00"), ("hourly-20261126-110000", "2026-11-26 11:00:00")]
 
-    def run(config, args, xml=True, counter=None):
+    def run(config, args, xml=True, counter=None, read_only=False):
         args = list(args)
         calls.append(args)
         if args[:2] == ["snapshot", "create"]:
