@@ -256,10 +256,9 @@ def op_version_set(version="max"):
         salt 'gfs1' gluster.op_version_set 100000
     """
     if str(version).lower() != "max":
-        try:
-            target = int(version)
-        except (TypeError, ValueError) as exc:
-            raise SaltInvocationError(f"op-version must be a number or 'max', got {version!r}") from exc
+        if validate.count_problems(version, "op-version", 1):  # ASCII digits only: no "１", no "1_0"
+            raise SaltInvocationError(f"op-version must be a number or 'max', got {version!r}")
+        target = int(version)
     versions = op_version()
     if str(version).lower() == "max":
         target = versions["max"]

@@ -896,9 +896,16 @@ def mount_connected(name, timeout=30):
 
 def op_version(name="max"):
     """The cluster op-version is at least ``name`` (a number, or ``max``); it is never lowered."""
+    # pylint: disable-next=import-outside-toplevel
+    from saltext_gluster_utils import gluster_validate as validate  # registered by the gluster execution module
+
     ret = _ret(str(name))
     try:
-        wanted = None if str(name).lower() == "max" else int(name)  # before asking gluster
+        wanted = None  # "max"; a number is checked before gluster is asked (ASCII digits only)
+        if str(name).lower() != "max":
+            if validate.count_problems(name, "op-version", 1):
+                raise ValueError(name)
+            wanted = int(name)
         versions = __salt__["gluster.op_version"]()
         target = versions["max"] if wanted is None else wanted
         if versions["current"] >= target:
