@@ -69,6 +69,10 @@ class GlusterLockError(CommandExecutionError):
     """Gluster refused a command because another transaction held the cluster lock."""
 
 
+class GlusterNotInstalledError(CommandExecutionError):
+    """The gluster CLI is not on this host (yet): glusterfs-server is not installed."""
+
+
 class GlusterUnknownOutcomeError(GlusterLockError):
     """Gluster could not release the cluster lock after the commit phase: the command may have
     taken effect. A write is never run again on this error; read before deciding."""
@@ -255,7 +259,7 @@ def _execute(argv, timeout):
             check=False,
         )
     except FileNotFoundError as exc:
-        raise CommandExecutionError(
+        raise GlusterNotInstalledError(
             f"the gluster CLI '{argv[0]}' was not found; install glusterfs-server (or "
             "glusterfs-cli) or set gluster:binary in the minion config"
         ) from exc

@@ -66,8 +66,23 @@ TOP_KEYS = {
     "nodes", "leader", "peer_timeout", "members_wait", "op_version", "volumes", "clients",
     "detach_removed_nodes", "maintenance", "brick_devices",
     "server", "lookup", "firewall", "profiles", "groups_dir", "georep_dir", "snapshots", "tls",
-    "geo_replication_from", "mountbroker", "monitoring",
+    "geo_replication_from", "mountbroker", "monitoring", "repo", "version",
 }  # fmt: skip
+# gluster:repo: the package repository the server and client packages come from
+REPO_KEYS = {
+    "url": "the repository's URL (http, https or file)",
+    "suite": "Debian: the suite (default: the minion's codename, e.g. bookworm); ./ for a flat repository",
+    "components": "Debian: the components (default [main]; none for a flat repository)",
+    "key_url": "the signing key (http, https, file or salt:// URL): Debian writes it to signed_by",
+    "signed_by": "Debian: where the key is kept (default /etc/apt/keyrings/glusterfs.asc)",
+    "trusted": "true: an unsigned repository you trust (a local mirror); no key_url then",
+    "file": "Debian: the sources file (default /etc/apt/sources.list.d/glusterfs.list)",
+}
+REPO_URL_RE = re.compile(r"^(https?|file):(//)?/?[A-Za-z0-9._~:/?=&%+@-]{1,1024}$")
+KEY_URL_RE = re.compile(r"^(https?|file|salt)://?/?[A-Za-z0-9._~:/?=&%+@-]{1,1024}$")
+APT_WORD_RE = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9._/+-]{0,63}|\./)$")
+# a Debian or RPM package version: epoch:upstream-revision, ASCII only
+PACKAGE_VERSION_RE = re.compile(r"^([0-9]{1,5}:)?[0-9][A-Za-z0-9.+~]{0,63}(-[A-Za-z0-9.+~]{1,32})?$")
 # gluster:monitoring: the gluster beacon on every node (gluster.monitoring sls)
 MONITORING_KEYS = {
     "interval": "seconds between two looks (default 30)",
@@ -710,6 +725,73 @@ def _mountbroker(raw, problems):
             "glusterd_options": options}  # fmt: skip
 
 
+def _show(value, limit=80):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _repo(raw, problems):
+    """``gluster:repo`` -> ``{"url", "suite", "components", "key_url", "signed_by", "trusted",
+    "file"}`` or None (the distribution's own repositories)."""
+    if raw is None:
+        return None
+    where = "gluster:repo"
+    if not isinstance(raw, dict):
+        problems.add(where, f"must be a mapping with {', '.join(REPO_KEYS)}")
+        return None
+    _unknown_keys(raw, sorted(REPO_KEYS), where, problems)
+    url = raw.get("url")
+    if not isinstance(url, str) or not REPO_URL_RE.match(url) or "/../" in url + "/":
+        problems.add(f"{where}:url", f"{_show(url)} must be an http, https or file URL")
+    suite = raw.get("suite")
+    if suite is not None and (not isinstance(suite, str) or not APT_WORD_RE.match(suite) or ".." in suite):
+        problems.add(f"{where}:suite", f"{_show(suite)} must be a suite name (bookworm, stable) or ./")
+    flat = suite == "./"
+    components = raw.get("components", [] if flat else ["main"])
+    if not isinstance(components, list) or not all(
+        isinstance(c, str) and APT_WORD_RE.match(c) and ".." not in c and "/" not in c for c in components
+    ):
+        problems.add(f"{where}:components", f"{_show(components)} must be a list of component names (main)")
+        components = []
+    elif flat and components:
+        problems.add(f"{where}:components", "a flat repository (suite ./) has no components")
+    elif not flat and not components:
+        problems.add(f"{where}:components", "name at least one component (main), or use suite ./")
+    trusted = raw.get("trusted", False)
+    if not _is_bool(trusted):
+        problems.add(f"{where}:trusted", f"{trusted!r} must be true or false")
+    key_url = raw.get("key_url")
+    if key_url is not None and (not isinstance(key_url, str) or not KEY_URL_RE.match(key_url) or "/../" in key_url):
+        problems.add(f"{where}:key_url", f"{_show(key_url)} must be an http, https, file or salt:// URL")
+    if key_url is not None and trusted is True:
+        problems.add(where, "trusted: true and key_url exclude each other (a signed repository needs no trust)")
+    files = {}
+    for key, default, directory in (("signed_by", "/etc/apt/keyrings/glusterfs.asc", "/etc/apt/keyrings/"),
+                                    ("file", "/etc/apt/sources.list.d/glusterfs.list", "/etc/apt/sources.list.d/")):  # fmt: skip
+        value = raw.get(key, default)
+        if (not isinstance(value, str) or not value.startswith(directory) or validate.brick_path_problems(value)
+                or "/" in value[len(directory):]):  # fmt: skip
+            problems.add(f"{where}:{key}", f"{_show(value)} must be a file directly in {directory}")
+        files[key] = value
+    if isinstance(files["file"], str) and not files["file"].endswith(".list"):
+        problems.add(f"{where}:file", f"{_show(files['file'])} must end in .list (apt reads no other name there)")
+    return {"url": url, "suite": suite, "components": components, "key_url": key_url, "trusted": trusted is True,
+            "signed_by": files["signed_by"], "file": files["file"]}  # fmt: skip
+
+
+def _package_version(raw, problems):
+    """``gluster:version`` -> the version string every GlusterFS package is pinned to, or None."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)) or not PACKAGE_VERSION_RE.match(str(raw)):
+        problems.add("gluster:version", f"{_show(raw)} must be a package version as the repository has it (10.3-5, 11.1-1)")
+        return None
+    if not isinstance(raw, str):
+        problems.add("gluster:version", f"{raw!r} must be quoted: YAML read it as a number, and 10.10 would become 10.1")
+        return None
+    return raw
+
+
 def _monitoring(raw, problems):
     """``gluster:monitoring`` -> ``{"interval", "checks", "heal_threshold"}`` or None (no
     beacon). The leader's beacon also watches the cluster: heal, split-brain, quota, georep."""
@@ -1093,6 +1175,8 @@ def build_model(pillar, minion_id=None):
         "snapshots": _snapshots("gluster:snapshots", pillar.get("snapshots"), list(SNAPSHOT_KEYS), problems),
         "tls": tls,
         "georep_from": _georep_from(pillar.get("geo_replication_from"), problems),
+        "repo": _repo(pillar.get("repo"), problems),
+        "version": _package_version(pillar.get("version"), problems),
         "server": {
             "manage_packages": server.get("manage_packages", True) is not False,
             "manage_service": server.get("manage_service", True) is not False,

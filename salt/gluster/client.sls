@@ -2,17 +2,27 @@
     backup-volfile-servers lists the volume's other nodes, _netdev orders the mount after the
     network at boot, and the fstab entry persists it. A volume that is not started yet is
     retried (bounded) rather than failed, so one concurrent highstate converges. -#}
-{%- from "gluster/map.jinja" import lookup, model, mount_invisible_keys, mount_invisible_options with context %}
+{%- from "gluster/map.jinja" import lookup, model, mount_invisible_keys, mount_invisible_options, packages with context %}
 {%- set client = model.clients.get(grains['id'], {'mounts': {}}) %}
-{%- if model.tls %}
+{%- set with_repo = model.server.manage_packages and (model.repo or model.version) %}
+{%- if model.tls or with_repo %}
 include:
+  {%- if model.tls %}
   - gluster.tls
+  {%- endif %}
+  {%- if with_repo %}
+  - gluster.repo
+  {%- endif %}
 {%- endif %}
 {%- if model.server.manage_packages %}
 
 gluster-client-packages:
   pkg.installed:
-    - pkgs: {{ lookup.client_pkgs | json }}
+    - pkgs: {{ packages(lookup.client_pkgs) }}
+    {%- if with_repo %}
+    - require:
+      - test: gluster-repo-ready
+    {%- endif %}
 {%- endif %}
 {%- for mountpoint, mount in client.mounts | dictsort %}
 

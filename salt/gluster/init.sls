@@ -1,5 +1,5 @@
 {#- gluster: everything this minion's role needs, from the gluster pillar.
-    Nodes (gluster:nodes) get server, peers, bricks and volumes (cluster-wide steps run on the
+    Nodes (gluster:nodes) get bricks, server, peers and volumes (cluster-wide steps run on the
     leader only), and firewall when gluster:firewall:manage is true; clients (gluster:clients)
     get their FUSE mounts; a secondary cluster's nodes (gluster:geo_replication_from) get the
     primaries' geo-replication keys. -#}
@@ -9,7 +9,10 @@
 {%-   do parts.append('gluster.tls') %}
 {%- endif %}
 {%- if model.minion.is_node %}
-{%-   do parts.extend(['gluster.server', 'gluster.peers', 'gluster.bricks', 'gluster.volumes']) %}
+{#-   the brick directories (and filesystems) before glusterd runs: once glusterd answers, the
+      leader may create the volume, and a create that finds one node's brick directory missing
+      leaves gluster's volume mark on the other nodes' bricks ("already part of a volume") #}
+{%-   do parts.extend(['gluster.bricks', 'gluster.server', 'gluster.peers', 'gluster.volumes']) %}
 {%-   if model.firewall.manage %}{% do parts.append('gluster.firewall') %}{% endif %}
 {%- endif %}
 {%- if model.minion.is_client %}

@@ -4,8 +4,13 @@
     through cmd.run_all with python_shell false, never a shell, each killed after
     gluster:maintenance:command_timeout seconds, default 300); pillar gluster_upgrade: true also
     upgrades the server packages in between. -#}
-{%- from "gluster/map.jinja" import lookup, model with context %}
+{%- from "gluster/map.jinja" import lookup, model, packages with context %}
 {%- set maintenance = model.maintenance %}
+{%- set upgrade = salt['pillar.get']('gluster_upgrade', False) %}
+{%- if upgrade and (model.repo or model.version) %}
+include:
+  - gluster.repo
+{%- endif %}
 {%- for argv in maintenance.stop_commands %}
 
 gluster-maintenance-stop-{{ loop.index }}:
@@ -22,11 +27,15 @@ gluster-maintenance-stop-{{ loop.index }}:
 {%- endfor %}
 {%- if salt['pillar.get']('gluster_upgrade', False) %}
 
+{#- gluster:version: exactly that version (the pin moves with it); otherwise the newest #}
 gluster-maintenance-upgrade:
-  pkg.latest:
-    - pkgs: {{ lookup.server_pkgs | json }}
+  pkg.{{ 'installed' if model.version else 'latest' }}:
+    - pkgs: {{ packages(lookup.server_pkgs) }}
     - require:
       - module: gluster-maintenance-stop-{{ maintenance.stop_commands | length }}
+      {%- if model.repo or model.version %}
+      - test: gluster-repo-ready
+      {%- endif %}
 {%- endif %}
 {%- for argv in maintenance.start_commands %}
 

@@ -1,15 +1,31 @@
 {#- gluster.server: packages, glusterd.vol settings and the glusterd service.
     gluster:server:manage_packages / manage_service switch those parts off (containers, tests). -#}
-{%- from "gluster/map.jinja" import lookup, model with context %}
+{%- from "gluster/map.jinja" import lookup, model, packages, version_held, installed_version with context %}
 {%- set server = model.server %}
-{%- if model.tls %}
+{%- set with_repo = server.manage_packages and (model.repo or model.version) %}
+{%- if model.tls or with_repo %}
 include:
+  {%- if model.tls %}
   - gluster.tls
+  {%- endif %}
+  {%- if with_repo %}
+  - gluster.repo
+  {%- endif %}
 {%- endif %}
 {%- if server.manage_packages %}
 gluster-server-packages:
   pkg.installed:
-    - pkgs: {{ lookup.server_pkgs | json }}
+    - pkgs: {{ packages(lookup.server_pkgs) }}
+    {%- if with_repo %}
+    - require:
+      - test: gluster-repo-ready
+    {%- endif %}
+{%-   if version_held %}
+
+gluster-server-version-held:
+  test.show_notification:
+    - text: {{ ("glusterfs " ~ installed_version ~ " is installed and gluster:version is " ~ model.version ~ ": the packages stay as they are; upgrade one node at a time with: salt-run state.orchestrate gluster.orch.rolling pillar='{\"gluster_upgrade\": true}'") | json }}
+{%-   endif %}
 {%- endif %}
 {%- if server.glusterd_options %}
 gluster-glusterd-vol:
