@@ -407,15 +407,16 @@ def brick_directory_check(path, mount=None):
     if mount is not None:
         problems += storage.validate.brick_path_problems(mount, "mount point")
     if problems:
-        return {"exists": False, "problems": problems}
+        return {"exists": False, "mounted": None, "problems": problems}
+    mounted = None if mount is None else os.path.ismount(mount)
     if mount is not None and not path.startswith(mount + "/"):
         problems.append(f"brick {path} must be a sub-directory of its filesystem's mount point {mount}")
-    elif mount is not None and not os.path.ismount(mount):
+    elif mounted is False:
         problems.append(
             f"brick {path}: its filesystem {mount} is not mounted; refusing to use the filesystem "
             "below it (mount the device, or fix gluster:brick_devices)"
         )
-    return {"exists": os.path.isdir(path), "problems": problems}
+    return {"exists": os.path.isdir(path), "mounted": mounted, "problems": problems}
 
 
 def _volume_mark(path):

@@ -142,6 +142,13 @@ def brick_directory(name, mount=None):
     """
     ret = _ret(name)
     check = __salt__["gluster_storage.brick_directory_check"](name, mount)
+    if __opts__["test"] and check.get("mounted") is False and len(check["problems"]) == 1:
+        # the formula requires gluster_storage.backend_present of that filesystem first: in test
+        # mode it only said it would mount it (had it failed, this state would not run)
+        ret["result"] = None
+        ret["changes"] = {"created": name}
+        ret["comment"] = f"would create brick directory {name} once {mount} is mounted"
+        return ret
     if check["problems"]:
         ret["result"] = False
         ret["comment"] = "; ".join(check["problems"])

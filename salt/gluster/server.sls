@@ -2,6 +2,10 @@
     gluster:server:manage_packages / manage_service switch those parts off (containers, tests). -#}
 {%- from "gluster/map.jinja" import lookup, model, packages, version_held, installed_version with context %}
 {%- set server = model.server %}
+{#- glusterd.vol: managed when the pillar sets options, or when the formula runs glusterd
+    (manage_service): then its defaults hold too (transport.tcp-user-timeout, so that a
+    peer that vanishes silently is dropped in 30 s instead of hanging commands for minutes) #}
+{%- set manage_vol = server.glusterd_options or server.manage_service %}
 {%- set with_repo = server.manage_packages and (model.repo or model.version) %}
 {%- if model.tls or with_repo %}
 include:
@@ -27,7 +31,7 @@ gluster-server-version-held:
     - text: {{ ("glusterfs " ~ installed_version ~ " is installed and gluster:version is " ~ model.version ~ ": the packages stay as they are; upgrade one node at a time with: salt-run state.orchestrate gluster.orch.rolling pillar='{\"gluster_upgrade\": true}'") | json }}
 {%-   endif %}
 {%- endif %}
-{%- if server.glusterd_options %}
+{%- if manage_vol %}
 gluster-glusterd-vol:
   file.managed:
     - name: {{ lookup.glusterd_vol | json }}
@@ -124,9 +128,9 @@ gluster-glusterd-service:
       - test: gluster-tls-ready
       {%- endif %}
     {%- endif %}
-    {%- if server.glusterd_options or (model.tls and model.tls.management is not none) %}
+    {%- if manage_vol or (model.tls and model.tls.management is not none) %}
     - watch:
-      {%- if server.glusterd_options %}
+      {%- if manage_vol %}
       - file: gluster-glusterd-vol
       {%- endif %}
       {%- if model.tls and model.tls.management is not none %}

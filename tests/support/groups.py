@@ -20,11 +20,18 @@ POOL_PACKAGE = "tests/functional/"
 POOL_MODULES = frozenset({"tests/integration/test_master_minions.py", "tests/integration/test_install_modes.py"})
 
 
+# the lab of real hosts (tests/support/real_hosts.py): one lab at a time, its modules one after another
+LAB_GROUP = "lab"
+LAB_PACKAGE = "tests/lab/"
+
+
 def group_of(nodeid):
     """The group of a test (or module) by its node id, ``tests/...py::name``."""
     module = nodeid.split("::", 1)[0]
     if module.startswith(POOL_PACKAGE) or module in POOL_MODULES:
         return POOL_GROUP
+    if module.startswith(LAB_PACKAGE):
+        return LAB_GROUP
     return module
 
 

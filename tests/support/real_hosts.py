@@ -25,7 +25,7 @@ Built once and cached (``GLUSTER_LAB_CACHE``, default ``/var/cache/saltext-glust
 A lab instance lives in ``GLUSTER_LAB_RUN/<name>`` (default ``/var/tmp/saltext-gluster-lab``):
 per host an overlay upper directory, a disk directory bind-mounted at ``/srv/gluster`` and the
 nspawn log; ``state.json`` records the pids, mounts and namespaces made, so that ``down`` (also
-from ``python tests/support/lab.py down NAME``) removes exactly those, by pid and by path.
+from ``python tests/support/real_hosts.py down NAME``) removes exactly those, by pid and by path.
 
 Needs root, ``systemd-container``, ``debootstrap``, ``dpkg-dev`` and ``iproute2`` (``scripts/setup.sh``).
 """
@@ -61,6 +61,26 @@ CHECKOUT_MOUNT = "/srv/saltext-gluster"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 BOOT_TIMEOUT = 180
+
+# systemd-fstab-generator skips fstab's device entries inside a container ("Running in a
+# container, ignoring fstab device entry"): on a real host they become mount units before
+# local-fs.target, and so before glusterd. This stand-in does the same from the same fstab,
+# with mount(8) resolving UUID= itself; it is the one piece of boot the lab does not leave to
+# the host's own systemd.
+FSTAB_UNIT = """[Unit]
+Description=Lab stand-in for systemd-fstab-generator: mount fstab's device entries
+DefaultDependencies=no
+After=local-fs-pre.target
+Before=local-fs.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/mount -a -t xfs,ext4
+
+[Install]
+WantedBy=local-fs.target
+"""
 
 SALT_UNIT = """[Unit]
 Description=The Salt {role}
@@ -210,6 +230,7 @@ class Host:
         self.netns = f"{lab.prefix}-{name}"
         self.process = None  # the systemd-nspawn process this object started
         self.pid = None  # the container's systemd, as the host sees it
+        self.disk_device = None  # a loop device of its own (Lab(disks=...)), same path inside
 
     @property
     def fqdn(self):
@@ -252,6 +273,17 @@ class Host:
         (etc / "resolv.conf").write_text(f"search {self.lab.domain}\n")  # no nameserver: no DNS at all
         if not (etc / "machine-id").read_text().strip():
             (etc / "machine-id").write_text(hashlib.md5(f"{self.lab.prefix}/{self.name}/{time.time()}".encode()).hexdigest() + "\n")  # noqa: S324
+        # nfs-common (a dependency of glusterfs-server) mounts rpc_pipefs at boot, which a
+        # container may not do: the only unit that fails here, and nothing gluster uses
+        masked = etc / "systemd/system/run-rpc_pipefs.mount"
+        if not masked.is_symlink():
+            masked.symlink_to("/dev/null")
+        if self.role == "node":
+            (etc / "systemd/system/lab-fstab-devices.service").write_text(FSTAB_UNIT)
+            local_fs = etc / "systemd/system/local-fs.target.wants"
+            local_fs.mkdir(parents=True, exist_ok=True)
+            if not (local_fs / "lab-fstab-devices.service").is_symlink():
+                (local_fs / "lab-fstab-devices.service").symlink_to("/etc/systemd/system/lab-fstab-devices.service")
         wants = etc / "systemd/system/multi-user.target.wants"
         wants.mkdir(parents=True, exist_ok=True)
         roles = ["master"] if self.role == "master" else ["minion"]
@@ -283,9 +315,14 @@ class Host:
         argv = ["systemd-nspawn", "-q", "-D", str(self.root), "--boot", "--register=no", "--keep-unit",
                 f"--machine={self.netns}", f"--network-namespace-path=/run/netns/{self.netns}",
                 "--console=passive", "--resolv-conf=off", "--timezone=off", "--link-journal=no",
-                "--bind=/dev/fuse", f"--bind-ro={self.lab.repo}:{REPO_MOUNT}", f"--bind={self.disk}:/srv/gluster"]  # fmt: skip
+                "--bind=/dev/fuse", f"--bind-ro={self.lab.repo}:{REPO_MOUNT}"]  # fmt: skip
+        if not self.disk_device:  # no disk of its own: a directory of the host's for the bricks
+            argv.append(f"--bind={self.disk}:/srv/gluster")
         if self.role == "master":
             argv.append(f"--bind-ro={REPO_ROOT}:{CHECKOUT_MOUNT}")
+        if self.disk_device:
+            argv.append(f"--bind={self.disk_device}")
+        argv += [f"--bind-ro={source}:{target}" for source, target in self.lab.extra_ro_binds]
         logfile = open(self.dir / "nspawn.log", "ab")  # noqa: SIM115 (kept by the process)
         self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=logfile, stderr=subprocess.STDOUT,
                                         start_new_session=True)  # fmt: skip
@@ -304,11 +341,18 @@ class Host:
 
     def wait_running(self, timeout=BOOT_TIMEOUT):
         """Until the host's systemd has finished booting; fails on a failed unit."""
-        done = self.run("systemctl", "is-system-running", "--wait", check=False, timeout=timeout)
-        state = done.stdout.strip()
+        deadline = time.monotonic() + timeout
+        while True:
+            # right after boot systemctl may not reach systemd yet: it prints nothing then
+            done = self.run("systemctl", "is-system-running", "--wait", check=False, timeout=timeout)
+            state = done.stdout.strip()
+            if state or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         if state != "running":
             failed = self.out("systemctl", "--failed", "--no-legend", check=False)
-            raise RuntimeError(f"{self.name}: systemd is {state!r}; failed units: {failed}")
+            raise RuntimeError(f"{self.name}: systemd is {state!r} (exit {done.returncode}: {done.stderr[-500:]}); "
+                               f"failed units: {failed}; nspawn: {self._log_tail()[-1500:]}")  # fmt: skip
         return state
 
     def _log_tail(self):
@@ -388,8 +432,10 @@ class Lab:
 
     ``subnet`` is three octets of a private /24 that only the lab's namespaces see."""
 
-    def __init__(self, name, nodes=3, clients=1, subnet="10.231.1", domain="lab.test"):
+    def __init__(self, name, nodes=3, clients=1, subnet="10.231.1", domain="lab.test", disk_mib=0):
         self.name = name
+        self.disk_mib = disk_mib  # > 0: every node gets a sparse loop device of that size
+        self.extra_ro_binds = []  # (host path, container path) for every host
         self.prefix = f"sgl{name}"[:9]  # namespace and veth names stay short (15-character limit)
         self.dir = RUN / name
         self.domain = domain
@@ -453,6 +499,8 @@ class Lab:
         hosts = list(self.hosts.values())
         for host in hosts:
             host.prepare(self.base_root, hosts)
+            if self.disk_mib and host.role == "node":
+                host.disk_device = self._loop_device(host)
         for host in hosts:
             host.boot()
         for host in hosts:
@@ -460,6 +508,14 @@ class Lab:
         log(f"lab {self.name}: {len(hosts)} hosts booted in {time.monotonic() - started - built:.1f} s "
             f"(base root ready in {built:.1f} s)")  # fmt: skip
         return self
+
+    def _loop_device(self, host):
+        image = host.dir / "disk.img"
+        with open(image, "wb") as handle:
+            handle.truncate(self.disk_mib * 1024 * 1024)
+        device = _run(["losetup", "--find", "--show", str(image)], capture_output=True, text=True).stdout.strip()
+        self.remember("loops", [device, str(image)])
+        return device
 
     def _network(self):
         _run(["ip", "netns", "add", self.bridge_ns])
@@ -487,6 +543,12 @@ class Lab:
         for pid in state.get("nspawn", {}).values():
             _kill_pid(pid if _is_nspawn(pid) else None)
         time.sleep(0.2 if state else 0)
+        for device, image in state.get("loops", []):
+            # only a loop device still backed by this lab's own image file
+            backing = _run(["losetup", "--noheadings", "--output", "BACK-FILE", device], check=False,
+                           capture_output=True, text=True).stdout.strip()  # fmt: skip
+            if backing == image:
+                _run(["losetup", "--detach", device], check=False)
         for mountpoint in sorted(_mounts_under(self.dir), key=len, reverse=True):
             _run(["umount", mountpoint], check=False)
             if os.path.ismount(mountpoint):
@@ -527,7 +589,11 @@ class Lab:
         deadline = time.monotonic() + timeout
         answered = set()
         while time.monotonic() < deadline:
-            answered = {m for m, r in self.salt("*", "test.ping", timeout=10).items() if r is True}
+            try:
+                answered = {m for m, r in self.salt("*", "test.ping", timeout=10).items() if r is True}
+            except RuntimeError as exc:  # the master is still starting (its unit is "active" at once)
+                if "could not be contacted" not in str(exc):
+                    raise
             if wanted <= answered:
                 return
             time.sleep(1)
@@ -571,7 +637,7 @@ def _mounts_under(directory):
 
 def main(argv):
     if not argv or argv[0] not in ("build", "up", "down"):
-        print("usage: lab.py build | up NAME | down NAME", file=sys.stderr)
+        print("usage: real_hosts.py build | up NAME | down NAME", file=sys.stderr)
         return 2
     if argv[0] == "build":
         print(base())
