@@ -741,15 +741,15 @@ def _repo(raw, problems):
         return None
     _unknown_keys(raw, sorted(REPO_KEYS), where, problems)
     url = raw.get("url")
-    if not isinstance(url, str) or not REPO_URL_RE.match(url) or "/../" in url + "/":
+    if not isinstance(url, str) or not REPO_URL_RE.fullmatch(url) or "/../" in url + "/":
         problems.add(f"{where}:url", f"{_show(url)} must be an http, https or file URL")
     suite = raw.get("suite")
-    if suite is not None and (not isinstance(suite, str) or not APT_WORD_RE.match(suite) or ".." in suite):
+    if suite is not None and (not isinstance(suite, str) or not APT_WORD_RE.fullmatch(suite) or ".." in suite):
         problems.add(f"{where}:suite", f"{_show(suite)} must be a suite name (bookworm, stable) or ./")
     flat = suite == "./"
     components = raw.get("components", [] if flat else ["main"])
     if not isinstance(components, list) or not all(
-        isinstance(c, str) and APT_WORD_RE.match(c) and ".." not in c and "/" not in c for c in components
+        isinstance(c, str) and APT_WORD_RE.fullmatch(c) and ".." not in c and "/" not in c for c in components
     ):
         problems.add(f"{where}:components", f"{_show(components)} must be a list of component names (main)")
         components = []
@@ -761,7 +761,7 @@ def _repo(raw, problems):
     if not _is_bool(trusted):
         problems.add(f"{where}:trusted", f"{trusted!r} must be true or false")
     key_url = raw.get("key_url")
-    if key_url is not None and (not isinstance(key_url, str) or not KEY_URL_RE.match(key_url) or "/../" in key_url):
+    if key_url is not None and (not isinstance(key_url, str) or not KEY_URL_RE.fullmatch(key_url) or "/../" in key_url):
         problems.add(f"{where}:key_url", f"{_show(key_url)} must be an http, https, file or salt:// URL")
     if key_url is not None and trusted is True:
         problems.add(where, "trusted: true and key_url exclude each other (a signed repository needs no trust)")
@@ -783,7 +783,7 @@ def _package_version(raw, problems):
     """``gluster:version`` -> the version string every GlusterFS package is pinned to, or None."""
     if raw is None:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)) or not PACKAGE_VERSION_RE.match(str(raw)):
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)) or not PACKAGE_VERSION_RE.fullmatch(str(raw)):
         problems.add("gluster:version", f"{_show(raw)} must be a package version as the repository has it (10.3-5, 11.1-1)")
         return None
     if not isinstance(raw, str):
