@@ -725,11 +725,6 @@ def _mountbroker(raw, problems):
             "glusterd_options": options}  # fmt: skip
 
 
-def _show(value, limit=80):
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
 def _repo(raw, problems):
     """``gluster:repo`` -> ``{"url", "suite", "components", "key_url", "signed_by", "trusted",
     "file"}`` or None (the distribution's own repositories)."""
@@ -742,16 +737,16 @@ def _repo(raw, problems):
     _unknown_keys(raw, sorted(REPO_KEYS), where, problems)
     url = raw.get("url")
     if not isinstance(url, str) or not REPO_URL_RE.fullmatch(url) or "/../" in url + "/":
-        problems.add(f"{where}:url", f"{_show(url)} must be an http, https or file URL")
+        problems.add(f"{where}:url", f"{validate._show(url)} must be an http, https or file URL")
     suite = raw.get("suite")
     if suite is not None and (not isinstance(suite, str) or not APT_WORD_RE.fullmatch(suite) or ".." in suite):
-        problems.add(f"{where}:suite", f"{_show(suite)} must be a suite name (bookworm, stable) or ./")
+        problems.add(f"{where}:suite", f"{validate._show(suite)} must be a suite name (bookworm, stable) or ./")
     flat = suite == "./"
     components = raw.get("components", [] if flat else ["main"])
     if not isinstance(components, list) or not all(
         isinstance(c, str) and APT_WORD_RE.fullmatch(c) and ".." not in c and "/" not in c for c in components
     ):
-        problems.add(f"{where}:components", f"{_show(components)} must be a list of component names (main)")
+        problems.add(f"{where}:components", f"{validate._show(components)} must be a list of component names (main)")
         components = []
     elif flat and components:
         problems.add(f"{where}:components", "a flat repository (suite ./) has no components")
@@ -762,7 +757,7 @@ def _repo(raw, problems):
         problems.add(f"{where}:trusted", f"{trusted!r} must be true or false")
     key_url = raw.get("key_url")
     if key_url is not None and (not isinstance(key_url, str) or not KEY_URL_RE.fullmatch(key_url) or "/../" in key_url):
-        problems.add(f"{where}:key_url", f"{_show(key_url)} must be an http, https, file or salt:// URL")
+        problems.add(f"{where}:key_url", f"{validate._show(key_url)} must be an http, https, file or salt:// URL")
     if key_url is not None and trusted is True:
         problems.add(where, "trusted: true and key_url exclude each other (a signed repository needs no trust)")
     files = {}
@@ -771,10 +766,10 @@ def _repo(raw, problems):
         value = raw.get(key, default)
         if (not isinstance(value, str) or not value.startswith(directory) or validate.brick_path_problems(value)
                 or "/" in value[len(directory):]):  # fmt: skip
-            problems.add(f"{where}:{key}", f"{_show(value)} must be a file directly in {directory}")
+            problems.add(f"{where}:{key}", f"{validate._show(value)} must be a file directly in {directory}")
         files[key] = value
     if isinstance(files["file"], str) and not files["file"].endswith(".list"):
-        problems.add(f"{where}:file", f"{_show(files['file'])} must end in .list (apt reads no other name there)")
+        problems.add(f"{where}:file", f"{validate._show(files['file'])} must end in .list (apt reads no other name there)")
     return {"url": url, "suite": suite, "components": components, "key_url": key_url, "trusted": trusted is True,
             "signed_by": files["signed_by"], "file": files["file"]}  # fmt: skip
 
@@ -784,7 +779,7 @@ def _package_version(raw, problems):
     if raw is None:
         return None
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)) or not PACKAGE_VERSION_RE.fullmatch(str(raw)):
-        problems.add("gluster:version", f"{_show(raw)} must be a package version as the repository has it (10.3-5, 11.1-1)")
+        problems.add("gluster:version", f"{validate._show(raw)} must be a package version as the repository has it (10.3-5, 11.1-1)")
         return None
     if not isinstance(raw, str):
         problems.add("gluster:version", f"{raw!r} must be quoted: YAML read it as a number, and 10.10 would become 10.1")
