@@ -2,7 +2,7 @@
     backup-volfile-servers lists the volume's other nodes, _netdev orders the mount after the
     network at boot, and the fstab entry persists it. A volume that is not started yet is
     retried (bounded) rather than failed, so one concurrent highstate converges. -#}
-{%- from "gluster/map.jinja" import lookup, model, mount_invisible_keys, mount_invisible_options, packages with context %}
+{%- from "gluster/map.jinja" import lookup, model, mount_invisible_keys, mount_invisible_options, packages, version_held, installed_version with context %}
 {%- set client = model.clients.get(grains['id'], {'mounts': {}}) %}
 {%- set with_repo = model.server.manage_packages and (model.repo or model.version) %}
 {%- if model.tls or with_repo %}
@@ -23,6 +23,12 @@ gluster-client-packages:
     - require:
       - test: gluster-repo-ready
     {%- endif %}
+{%-   if version_held and not model.minion.is_node %}
+
+gluster-client-version-held:
+  test.show_notification:
+    - text: {{ ("glusterfs " ~ installed_version ~ " is installed and gluster:version is " ~ model.version ~ ": the packages stay as they are; once the servers run it, upgrade this client with: salt " ~ grains['id'] ~ " state.apply gluster.client pillar='{\"gluster_upgrade\": true}' (a mount goes on with the client it was started with until it is mounted again)") | json }}
+{%-   endif %}
 {%- endif %}
 {%- for mountpoint, mount in client.mounts | dictsort %}
 

@@ -1,5 +1,5 @@
 """Bare Debian hosts to a mounted volume in one highstate, by hostname, under systemd; then a
-reboot and network partitions survived (tests/support/real_hosts.py).
+reboot, network partitions and a rolling upgrade survived (tests/support/real_hosts.py).
 
 One lab for the module, the steps in order: each later step starts from the cluster the
 bootstrap made, and every step checks, by SHA-256 through the client's mount, every file
@@ -8,13 +8,17 @@ written since the bootstrap.
 
 import json
 import os
+import threading
 import time
 
 import pytest
 from dataset import files_on_brick
 from dataset import lost_or_changed
 from dataset import write_files
+from real_hosts import UPGRADE_SUFFIX
 from real_hosts import Lab
+from real_hosts import changed_states as _changed
+from real_hosts import failed_states as _failed
 
 SUBNET = "10.231.1"
 VOLUME = "gv0"
@@ -26,10 +30,10 @@ WAITS = {"gluster-peer-gfs1", f"gluster-mount-{MOUNT}-connected"}
 MANIFEST = {}  # every file written through the client since the bootstrap -> sha256
 
 
-def _pillar(lab):
+def _pillar(lab, version="10.3-5"):
     gluster = {
         "repo": {"url": "file:/srv/lab-repo", "suite": "./", "trusted": True},
-        "version": "10.3-5",
+        "version": version,
         "nodes": {node.name: node.fqdn for node in lab.nodes},
         "brick_devices": {node.name: {"/srv/gluster": {"device": node.disk_device, "filesystem": "xfs"}}
                           for node in lab.nodes},  # fmt: skip
@@ -54,22 +58,7 @@ def lab():
 
 
 def _highstate(lab, test=False):
-    """``salt '*' state.highstate``: ``{minion: {state id: return}}``; every minion answered."""
-    ret = lab.salt("*", "state.highstate", *(["test=True"] if test else []), timeout=900)
-    assert sorted(ret) == ["client1", "gfs1", "gfs2", "gfs3"], ret
-    by_id = {}
-    for minion, states in ret.items():
-        assert isinstance(states, dict), f"{minion}: {states}"
-        by_id[minion] = {key.split("_|-")[1]: value for key, value in states.items()}
-    return by_id
-
-
-def _failed(run):
-    return {f"{m}/{i}": s["comment"][:500] for m, states in run.items() for i, s in states.items() if s["result"] is False}
-
-
-def _changed(run):
-    return {m: sorted(i for i, s in states.items() if s["changes"]) for m, states in run.items()}
+    return lab.highstate(test=test)
 
 
 def _mountpoint(lab):
@@ -264,3 +253,82 @@ def test_two_nodes_cut_off_gluster_refuses_writes_and_nothing_is_lost(lab):
     _healed(lab)
     _all_files_everywhere(lab)
     assert os.path.ismount(_mountpoint(lab))
+
+
+def _glusterd_pid(node):
+    return int(node.out("systemctl", "show", "--property=MainPID", "--value", "glusterd").strip())
+
+
+def test_rolling_upgrade_node_by_node_while_the_client_writes(lab):
+    """gluster:version raised; gluster.orch.rolling upgrades one node at a time (maintenance,
+    then heal on the leader before the next node), raises the op-version at the end; the
+    client's mount never stops (a writer runs all along) and is left at its own version."""
+    raised = f"10.3-5{UPGRADE_SUFFIX}"
+    available = lab.nodes[0].out("apt-cache", "madison", "glusterfs-server")
+    assert raised in available and "10.3-5 " in available, available  # both in the lab's repository
+    lab.write_pillar(_pillar(lab, version=raised))
+    refreshed = lab.salt("*", "saltutil.refresh_pillar", "wait=True")
+    assert sorted(refreshed) == ["client1", "gfs1", "gfs2", "gfs3"], refreshed
+
+    # a highstate alone does not upgrade: the packages are held where they are, and it says so
+    held = _highstate(lab)
+    assert _failed(held) == {}
+    assert _changed(held) == {m: [] for m in held}
+    for node in lab.nodes:
+        assert "gluster.orch.rolling" in held[node.name]["gluster-server-version-held"]["comment"]
+        assert node.out("dpkg-query", "-W", "-f=${Version}", "glusterfs-server") == "10.3-5"
+    assert "gluster_upgrade" in held["client1"]["gluster-client-version-held"]["comment"]
+
+    glusterd_before = {node.name: _glusterd_pid(node) for node in lab.nodes}
+    client = lab.clients[0]
+    fuse_before = client.out("pgrep", "-x", "glusterfs").split()
+    written, refused, stop = {}, [], threading.Event()
+
+    def writer():
+        index = 0
+        while not stop.is_set():
+            try:
+                written.update(write_files(_mountpoint(lab), 1, prefix=f"upgrade-{index:04d}"))
+            except OSError as exc:
+                refused.append(f"{index}: {exc}")
+            index += 1
+            stop.wait(0.5)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        ret, code = lab.salt_run("state.orchestrate", "gluster.orch.rolling", 'pillar={"gluster_upgrade": true}')
+    finally:
+        stop.set()
+        thread.join(30)
+    print(f"rolling upgrade of 3 nodes: {time.monotonic() - started:.1f} s, {len(written)} files written meanwhile")
+    assert code == 0, ret
+    (steps,) = ret["data"].values()
+    failed = {k: v.get("comment") for k, v in steps.items() if v["result"] is not True}
+    assert failed == {}, failed
+    order = [k.split("_|-")[1] for k, _v in sorted(steps.items(), key=lambda kv: kv[1]["__run_num__"])]
+    node_steps = [step for step in order if step.startswith("gluster-rolling-gfs")]
+    assert node_steps == [f"gluster-rolling-gfs{i}{part}" for i in (1, 2, 3) for part in ("", "-healed")], order
+    assert order[-1] == "gluster-rolling-op-version", order
+
+    assert refused == [], "the client's writes failed during the upgrade"
+    assert client.out("pgrep", "-x", "glusterfs").split() == fuse_before, "the client's mount was restarted"
+    MANIFEST.update(written)
+    for node in lab.nodes:
+        assert node.out("dpkg-query", "-W", "-f=${Version}", "glusterfs-server") == raised, node.name
+        assert node.out("dpkg-query", "-W", "-f=${Version}", "glusterfs-common") == raised, node.name
+        assert f"Pin: version {raised}" in node.out("cat", "/etc/apt/preferences.d/glusterfs")
+        assert node.out("systemctl", "is-active", "glusterd").strip() == "active"
+        assert _glusterd_pid(node) != glusterd_before[node.name], f"glusterd on {node.name} was not restarted"
+    assert client.out("dpkg-query", "-W", "-f=${Version}", "glusterfs-client") == "10.3-5"
+    versions = lab.salt("gfs1", "gluster.op_version")["gfs1"]
+    assert versions["current"] == versions["max"], versions
+    _peers_connected(lab)
+    _bricks_online(lab)
+    _healed(lab)
+    _all_files_everywhere(lab)
+
+    again = _highstate(lab)
+    assert _failed(again) == {}
+    assert _changed(again) == {m: [] for m in again}

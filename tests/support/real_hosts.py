@@ -37,6 +37,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -53,8 +54,11 @@ BASE_PACKAGES = ["systemd", "systemd-sysv", "dbus", "iproute2", "iputils-ping", 
                  "python3", "python3-venv", "ca-certificates"]  # fmt: skip
 # what the local repository carries (with everything they pull in beyond the base root)
 REPO_PACKAGES = ["glusterfs-server", "glusterfs-client", "attr", "xfsprogs"]
+# the local repository also carries every package built from GlusterFS's source again with
+# this suffix on its version (same files, a higher version): what an upgrade installs
+UPGRADE_SUFFIX = "+lab1"
 # bump to rebuild every cached base root
-RECIPE = 1
+RECIPE = 2
 SALT_VERSION = importlib.metadata.version("salt")
 REPO_MOUNT = "/srv/lab-repo"
 CHECKOUT_MOUNT = "/srv/saltext-gluster"
@@ -167,10 +171,18 @@ def base():
         archives = root / "var/cache/apt/archives"
         for deb in archives.glob("*.deb"):
             shutil.move(str(deb), repo / deb.name)
+        raised = raise_versions(repo, tmp / "unpacked")
+        log(f"{len(raised)} packages of src:glusterfs built again as version {UPGRADE_SUFFIX}: {', '.join(raised)}")
         write_repo_index(repo)
         _finish_base_root(root)
         (tmp / ".done").write_text(json.dumps({"seconds": round(time.monotonic() - started, 1)}))
         os.rename(tmp, target)
+        # roots of earlier recipes in the lab's own cache, unless a lab still runs on one
+        with open("/proc/self/mounts", encoding="utf-8") as handle:
+            mounted = handle.read()
+        for stale in CACHE.glob("base-*"):
+            if stale.name != target.name and stale.is_dir() and f"{stale}/" not in mounted:
+                shutil.rmtree(stale, ignore_errors=True)
         log(f"base root and repository ({len(list((target / 'repo').glob('*.deb')))} packages) "
             f"built in {time.monotonic() - started:.0f} s: {target}")  # fmt: skip
         return target / "root", target / "repo"
@@ -196,6 +208,39 @@ def _finish_base_root(root):
         with contextlib.suppress(FileNotFoundError):
             (root / "etc/systemd/system" / unit).unlink()
         (root / "etc/systemd/system" / unit).symlink_to("/dev/null")
+
+
+def raise_versions(repo, scratch, source="glusterfs", suffix=UPGRADE_SUFFIX):
+    """Each .deb in ``repo`` built from ``source`` again with ``suffix`` appended to its
+    version (and to the exact ``(= VERSION)`` dependencies between them), beside the original:
+    the same files under a higher version, for an upgrade to install. Returns the packages."""
+    raised = []
+    scratch.mkdir(parents=True, exist_ok=True)
+    for deb in sorted(repo.glob("*.deb")):
+        fields = _run(["dpkg-deb", "--field", str(deb), "Package", "Version", "Source", "Architecture"],
+                      capture_output=True, text=True).stdout  # fmt: skip
+        info = dict(line.split(": ", 1) for line in fields.splitlines() if ": " in line)
+        if info.get("Source", info["Package"]).split()[0] != source:
+            continue
+        version = info["Version"]
+        tree = scratch / info["Package"]
+        shutil.rmtree(tree, ignore_errors=True)
+        _run(["dpkg-deb", "--raw-extract", str(deb), str(tree)])
+        control = tree / "DEBIAN/control"
+        text = control.read_text()
+        text = re.sub(r"^Version: .*$", f"Version: {version}{suffix}", text, count=1, flags=re.M)
+        # the binary's version no longer is the source's: say which source version it came from
+        text = re.sub(r"^Source: (\S+)$", rf"Source: \1 ({version})", text, count=1, flags=re.M)
+        if not re.search(r"^Source:", text, flags=re.M):
+            text = text.replace("\nVersion:", f"\nSource: {source} ({version})\nVersion:", 1)
+        text = text.replace(f"(= {version})", f"(= {version}{suffix})")
+        control.write_text(text)
+        name = f"{info['Package']}_{version.split(':')[-1]}{suffix}_{info['Architecture']}.deb"
+        _run(["dpkg-deb", "-Zgzip", "-z1", "--build", str(tree), str(repo / name)],
+             stdout=subprocess.DEVNULL)  # fmt: skip
+        shutil.rmtree(tree)
+        raised.append(info["Package"])
+    return raised
 
 
 def write_repo_index(repo):
@@ -309,7 +354,8 @@ class Host:
             (etc / "salt/minion.d/lab.conf").write_text(
                 json.dumps({"master": self.lab.hosts["salt"].fqdn, "id": self.name,
                             "acceptance_wait_time": 2, "random_reauth_delay": 0,
-                            "log_level_logfile": "info"}, indent=1) + "\n")  # fmt: skip
+                            "log_level_logfile": "info", **({"ipv6": True} if self.lab.ipv6 else {})},
+                           indent=1) + "\n")  # fmt: skip
 
     def boot(self):
         argv = ["systemd-nspawn", "-q", "-D", str(self.root), "--boot", "--register=no", "--keep-unit",
@@ -430,10 +476,13 @@ def _kill_pid(pid):
 class Lab:
     """``Lab("boot", nodes=3)``: hosts ``salt`` (the master), ``gfs1..N``, ``client1``.
 
-    ``subnet`` is three octets of a private /24 that only the lab's namespaces see."""
+    ``subnet`` is three octets of a private /24 that only the lab's namespaces see, or the
+    first 48 bits of an IPv6 unique local /64 (``fd31:231:6``): an IPv6-only lab, where the
+    hosts' ``eth0`` carry no IPv4 address and ``/etc/hosts`` names them by IPv6 alone."""
 
     def __init__(self, name, nodes=3, clients=1, subnet="10.231.1", domain="lab.test", disk_mib=0):
         self.name = name
+        self.ipv6 = ":" in subnet
         self.disk_mib = disk_mib  # > 0: every node gets a sparse loop device of that size
         self.extra_ro_binds = []  # (host path, container path) for every host
         self.prefix = f"sgl{name}"[:9]  # namespace and veth names stay short (15-character limit)
@@ -443,7 +492,9 @@ class Lab:
         self.base_root = self.repo = None
         specs = [("salt", "master")] + [(f"gfs{i}", "node") for i in range(1, nodes + 1)]
         specs += [(f"client{i}", "client") for i in range(1, clients + 1)]
-        self.hosts = {name: Host(self, name, f"{subnet}.{10 + i}", role) for i, (name, role) in enumerate(specs)}
+        address = (lambda i: f"{subnet}::{10 + i}") if self.ipv6 else (lambda i: f"{subnet}.{10 + i}")
+        self.prefix_length = 64 if self.ipv6 else 24
+        self.hosts = {name: Host(self, name, address(i), role) for i, (name, role) in enumerate(specs)}
 
     @property
     def nodes(self):
@@ -465,6 +516,7 @@ class Lab:
             "auto_accept": True,
             "worker_threads": 3,
             "log_level_logfile": "info",
+            **({"ipv6": True, "interface": "::"} if self.ipv6 else {}),
         }
 
     # ----------------------------------------------------------------- record of what was made
@@ -528,7 +580,10 @@ class Lab:
             _run(["ip", "-n", self.bridge_ns, "link", "add", f"v-{host.name}", "type", "veth",
                   "peer", "name", "eth0", "netns", host.netns])  # fmt: skip
             _run(["ip", "-n", self.bridge_ns, "link", "set", f"v-{host.name}", "master", "br0", "up"])
-            _run(["ip", "-n", host.netns, "addr", "add", f"{host.address}/24", "dev", "eth0"])
+            # IPv6: no duplicate address detection (the lab made every address), so that each is
+            # usable at once rather than "tentative" for a second or two
+            _run(["ip", "-n", host.netns, "addr", "add", f"{host.address}/{self.prefix_length}", "dev", "eth0",
+                  *(["nodad"] if self.ipv6 else [])])  # fmt: skip
             _run(["ip", "-n", host.netns, "link", "set", "eth0", "up"])
             _run(["ip", "-n", host.netns, "link", "set", "lo", "up"])
 
@@ -583,6 +638,15 @@ class Lab:
         except ValueError as exc:
             raise RuntimeError(f"salt {target} {function}: exit {done.returncode}: {done.stdout[-3000:]}{done.stderr[-3000:]}") from exc
 
+    def salt_run(self, function, *args, timeout=1800):
+        """``salt-run FUNCTION ARGS`` on the master: its return (JSON), and the exit code."""
+        done = self.master.run("salt-run", "--out=json", "--no-color", f"--timeout={timeout}", function, *args,
+                               check=False, timeout=timeout + 60)  # fmt: skip
+        try:
+            return json.loads(done.stdout), done.returncode
+        except ValueError as exc:
+            raise RuntimeError(f"salt-run {function}: exit {done.returncode}: {done.stdout[-3000:]}{done.stderr[-3000:]}") from exc
+
     def wait_minions(self, timeout=120):
         """Until every minion answers ``test.ping`` (their keys accepted on first contact)."""
         wanted = {h.name for h in self.hosts.values() if h.role != "master"}
@@ -599,6 +663,19 @@ class Lab:
             time.sleep(1)
         raise RuntimeError(f"minions not answering after {timeout} s: {sorted(wanted - answered)}")
 
+    def highstate(self, test=False, timeout=900):
+        """``salt '*' state.highstate``: ``{minion: {state id: return}}``; every minion answered."""
+        ret = self.salt("*", "state.highstate", *(["test=True"] if test else []), timeout=timeout)
+        wanted = sorted(h.name for h in self.hosts.values() if h.role != "master")
+        if sorted(ret) != wanted:
+            raise AssertionError(f"highstate: {sorted(ret)} answered, not {wanted}: {ret}")
+        by_id = {}
+        for minion, states in ret.items():
+            if not isinstance(states, dict):
+                raise AssertionError(f"highstate on {minion}: {states}")
+            by_id[minion] = {key.split("_|-")[1]: value for key, value in states.items()}
+        return by_id
+
     def write_pillar(self, text, name="gluster"):
         pillar = self.master.root / "srv/pillar"
         (pillar / "top.sls").write_text(f"base:\n  '*':\n    - {name}\n")
@@ -606,6 +683,16 @@ class Lab:
 
     def write_states_top(self, text="base:\n  '*':\n    - gluster\n"):
         (self.master.root / "srv/states/top.sls").write_text(text)
+
+
+def failed_states(run):
+    """``{"minion/state id": comment}`` of every state of a highstate (``Lab.highstate``) that failed."""
+    return {f"{m}/{i}": s["comment"][:500] for m, states in run.items() for i, s in states.items() if s["result"] is False}
+
+
+def changed_states(run):
+    """``{minion: [state ids that changed something]}`` of a highstate (``Lab.highstate``)."""
+    return {m: sorted(i for i, s in states.items() if s["changes"]) for m, states in run.items()}
 
 
 def _proc_comm(pid):

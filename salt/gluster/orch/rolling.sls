@@ -9,7 +9,9 @@
     highstate: Salt refuses a second one. Then the leader checks the cluster as gluster
     reports it (gluster.volumes_healthy: every brick of every started volume online, nothing
     waiting for self-heal or in split-brain): a degraded cluster stops the run before any node
-    is touched, naming the brick down or the count pending. -#}
+    is touched, naming the brick down or the count pending. With gluster_upgrade, once the
+    last node has healed, gluster.op_version on the leader raises the cluster's op-version to
+    gluster:op_version (max when not set): only then does every node run the new version. -#}
 {%- set gluster = salt['pillar.get']('gluster', {}) %}
 {%- set nodes = gluster.get('nodes', {}) | list %}
 {%- set leader = gluster.get('leader', nodes[0] if nodes else None) %}
@@ -48,3 +50,13 @@ gluster-rolling-{{ node }}-healed:
     - require:
       - salt: gluster-rolling-{{ node }}
 {%- endfor %}
+{%- if upgrade and nodes %}
+
+gluster-rolling-op-version:
+  salt.state:
+    - tgt: {{ leader | json }}
+    - sls: gluster.op_version
+    - failhard: true
+    - require:
+      - salt: gluster-rolling-{{ nodes | last }}-healed
+{%- endif %}
