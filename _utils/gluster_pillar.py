@@ -66,8 +66,11 @@ TOP_KEYS = {
     "nodes", "leader", "peer_timeout", "members_wait", "op_version", "volumes", "clients",
     "detach_removed_nodes", "maintenance", "brick_devices",
     "server", "lookup", "firewall", "profiles", "groups_dir", "georep_dir", "snapshots", "tls",
-    "geo_replication_from", "mountbroker", "monitoring", "repo", "version",
+    "geo_replication_from", "mountbroker", "monitoring", "repo", "version", "address_family",
 }  # fmt: skip
+# gluster:address_family: inet (IPv4, gluster's default) or inet6 (IPv6 only)
+ADDRESS_FAMILIES = ("inet", "inet6")
+FAMILY_OPTION = "transport.address-family"
 # gluster:repo: the package repository the server and client packages come from
 REPO_KEYS = {
     "url": "the repository's URL (http, https or file)",
@@ -621,6 +624,35 @@ def _tls_options(volumes, clients, nodes, tls):
             volume["options"]["auth.ssl-allow"] = ",".join(dict.fromkeys(allowed + spec["allow"]))
 
 
+def _address_family(raw, glusterd_options, volumes, clients, problems):
+    """``gluster:address_family``: ``inet`` (gluster's default: nothing is added) or ``inet6``:
+    ``transport.address-family inet6`` in glusterd.vol and on every volume, and every mount's
+    client told the same (``xlator-option=transport.address-family=inet6``: its first connection,
+    the one that fetches the volfile, does not read it from the volume). One key, so that no
+    daemon is left looking for IPv4 addresses that the hosts do not have."""
+    if raw is None:
+        return "inet"
+    if raw not in ADDRESS_FAMILIES:
+        problems.add("gluster:address_family", f"{raw!r} must be inet or inet6")
+        return "inet"
+    if raw == "inet":
+        return raw
+    owners = [("gluster:server:glusterd_options", glusterd_options)]
+    owners += [(f"gluster:volumes:{name}:options", volume["options"]) for name, volume in volumes.items()
+               if volume.get("ensure") == "present"]  # fmt: skip
+    for where, options in owners:
+        for key in options:
+            if str(key).lower() == FAMILY_OPTION:
+                problems.add(f"{where}:{key}", "set by gluster:address_family")
+    for volume in volumes.values():
+        if volume.get("ensure") == "present":
+            volume["options"][FAMILY_OPTION] = raw
+    for client in clients.values():
+        for mount in client["mounts"].values():
+            mount["options"].append(f"xlator-option={FAMILY_OPTION}={raw}")
+    return raw
+
+
 def _georep(path, raw, started, problems):
     """``gluster:volumes:<name>:geo_replication`` -> ``{secondary: {"ensure", "ssh_port",
     "config", "force"}}`` (the ``gluster.geo_replication`` state's arguments)."""
@@ -1143,6 +1175,7 @@ def build_model(pillar, minion_id=None):
     _tls_options(volumes, clients, nodes, tls)
     firewall_settings = _firewall(pillar.get("firewall"), server, nodes, volumes, problems)
     glusterd_options = server.get("glusterd_options") if isinstance(server.get("glusterd_options"), dict) else {}
+    address_family = _address_family(pillar.get("address_family"), glusterd_options, volumes, clients, problems)
     mountbroker = _mountbroker(pillar.get("mountbroker"), problems)
     for option in (mountbroker or {}).get("glusterd_options", {}):
         if option in glusterd_options:
@@ -1172,12 +1205,14 @@ def build_model(pillar, minion_id=None):
         "georep_from": _georep_from(pillar.get("geo_replication_from"), problems),
         "repo": _repo(pillar.get("repo"), problems),
         "version": _package_version(pillar.get("version"), problems),
+        "address_family": address_family,
         "server": {
             "manage_packages": server.get("manage_packages", True) is not False,
             "manage_service": server.get("manage_service", True) is not False,
             # gluster:firewall:brick_ports also sets glusterd.vol's base-port / max-port
             "glusterd_options": {**glusterd_options, **firewall_settings.pop("glusterd_options"),
-                                 **(mountbroker or {}).get("glusterd_options", {})},
+                                 **(mountbroker or {}).get("glusterd_options", {}),
+                                 **({FAMILY_OPTION: address_family} if address_family != "inet" else {})},
         },
         "mountbroker": mountbroker,
         "monitoring": _monitoring(pillar.get("monitoring"), problems),

@@ -935,7 +935,7 @@ def test_replicate_with_6_bricks_exact_message():
 def test_unknown_top_level_key_lists_allowed_keys():
     _model, problems = gp.build_model({"nodes": NODES, "colour": "blue"}, "gfs1")
     assert len(problems) == 1
-    assert problems[0].startswith("gluster:colour: unknown key; allowed: binary, brick_devices, clients, ")
+    assert problems[0].startswith("gluster:colour: unknown key; allowed: address_family, binary, brick_devices, clients, ")
     for key in ("nodes", "leader", "volumes", "peer_timeout", "op_version", "server"):
         assert key in problems[0]
 
