@@ -4,7 +4,6 @@ alone; ``gluster:address_family: inet6`` puts ``transport.address-family inet6``
 and on the volume, and the client's mount uses it. One highstate from bare hosts, as for IPv4.
 """
 
-import json
 import socket
 
 import pytest
@@ -14,6 +13,7 @@ from dataset import write_files
 from real_hosts import Lab
 from real_hosts import changed_states
 from real_hosts import failed_states
+from real_hosts import formula_pillar
 
 SUBNET = "fd31:231:6"  # a unique local /64 that only the lab's namespaces see
 VOLUME = "gv6"
@@ -23,17 +23,7 @@ DOMAIN = "lab6.test"
 
 
 def _pillar(lab):
-    gluster = {
-        "repo": {"url": "file:/srv/lab-repo", "suite": "./", "trusted": True},
-        "version": "10.3-5",
-        "address_family": "inet6",
-        "nodes": {node.name: node.fqdn for node in lab.nodes},
-        "brick_devices": {node.name: {"/srv/gluster": {"device": node.disk_device, "filesystem": "xfs"}}
-                          for node in lab.nodes},  # fmt: skip
-        "volumes": {VOLUME: {"type": "replicate", "replica": 3, "brick_path": BRICK}},
-        "clients": {client.name: {"mounts": {MOUNT: {"volume": VOLUME, "persist": True}}} for client in lab.clients},
-    }
-    return json.dumps({"gluster": gluster}, indent=1) + "\n"
+    return formula_pillar(lab, VOLUME, address_family="inet6")
 
 
 @pytest.fixture(scope="module")

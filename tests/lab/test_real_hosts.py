@@ -6,7 +6,6 @@ bootstrap made, and every step checks, by SHA-256 through the client's mount, ev
 written since the bootstrap.
 """
 
-import json
 import os
 import threading
 import time
@@ -19,6 +18,7 @@ from real_hosts import UPGRADE_SUFFIX
 from real_hosts import Lab
 from real_hosts import changed_states as _changed
 from real_hosts import failed_states as _failed
+from real_hosts import formula_pillar
 
 SUBNET = "10.231.1"
 VOLUME = "gv0"
@@ -31,19 +31,8 @@ MANIFEST = {}  # every file written through the client since the bootstrap -> sh
 
 
 def _pillar(lab, version="10.3-5"):
-    gluster = {
-        "repo": {"url": "file:/srv/lab-repo", "suite": "./", "trusted": True},
-        "version": version,
-        "nodes": {node.name: node.fqdn for node in lab.nodes},
-        "brick_devices": {node.name: {"/srv/gluster": {"device": node.disk_device, "filesystem": "xfs"}}
-                          for node in lab.nodes},  # fmt: skip
-        "volumes": {
-            VOLUME: {"type": "replicate", "replica": 3, "brick_path": BRICK,
-                     "options": {"network.ping-timeout": 10}, "auth": {"allow": [f"{SUBNET}.0/24"]}},  # fmt: skip
-        },
-        "clients": {client.name: {"mounts": {MOUNT: {"volume": VOLUME, "persist": True}}} for client in lab.clients},
-    }
-    return json.dumps({"gluster": gluster}, indent=1) + "\n"  # YAML reads JSON
+    spec = {"options": {"network.ping-timeout": 10}, "auth": {"allow": [f"{SUBNET}.0/24"]}}
+    return formula_pillar(lab, VOLUME, version=version, volume_spec=spec)
 
 
 @pytest.fixture(scope="module")
@@ -263,6 +252,7 @@ def test_rolling_upgrade_node_by_node_while_the_client_writes(lab):
     """gluster:version raised; gluster.orch.rolling upgrades one node at a time (maintenance,
     then heal on the leader before the next node), raises the op-version at the end; the
     client's mount never stops (a writer runs all along) and is left at its own version."""
+    lab.wait_minions()  # a minion cut off by the partition tests may still be reconnecting
     raised = f"10.3-5{UPGRADE_SUFFIX}"
     available = lab.nodes[0].out("apt-cache", "madison", "glusterfs-server")
     assert raised in available and "10.3-5 " in available, available  # both in the lab's repository

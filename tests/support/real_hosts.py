@@ -274,6 +274,7 @@ class Host:
         self.disk = self.dir / "disk"
         self.netns = f"{lab.prefix}-{name}"
         self.process = None  # the systemd-nspawn process this object started
+        self.stopping = False  # asked to power off, not yet waited for
         self.pid = None  # the container's systemd, as the host sees it
         self.disk_device = None  # a loop device of its own (Lab(disks=...)), same path inside
 
@@ -420,12 +421,18 @@ class Host:
         self.boot()
         self.wait_running(timeout)
 
+    def request_stop(self):
+        """Ask the host to power off (SIGTERM to nspawn asks systemd to halt); ``stop`` waits."""
+        if self.process is not None and self.process.poll() is None and not self.stopping:
+            self.process.send_signal(signal.SIGTERM)
+            self.stopping = True
+
     def stop(self, timeout=90):
         """Power the host off (SIGTERM to nspawn asks systemd to halt); SIGKILL its init after ``timeout``."""
         if self.process is None:
             return
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.request_stop()
             try:
                 self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -434,6 +441,7 @@ class Host:
                 self.process.wait(timeout=30)
         self.process = None
         self.pid = None
+        self.stopping = False
 
     # ----------------------------------------------------------------- the network
 
@@ -590,6 +598,12 @@ class Lab:
     def down(self):
         """Stop every host this lab (or an earlier run under the same name) started, unmount
         what it mounted and remove its namespaces and directory: by pid and path only."""
+        # clients first (a FUSE mount unmounts at once while its servers still answer), then
+        # every other host at the same time
+        for host in self.clients:
+            host.stop()
+        for host in self.hosts.values():
+            host.request_stop()
         for host in self.hosts.values():
             host.stop()
         state = self._state()
@@ -683,6 +697,26 @@ class Lab:
 
     def write_states_top(self, text="base:\n  '*':\n    - gluster\n"):
         (self.master.root / "srv/states/top.sls").write_text(text)
+
+
+def formula_pillar(lab, volume="gv0", version="10.3-5", volume_spec=None, **gluster):
+    """The ``gluster`` pillar (JSON, which YAML reads) of a lab: packages from the lab's
+    repository at ``version``, every node's loop device an XFS brick filesystem at
+    ``/srv/gluster``, one replica-3 ``volume`` (brick ``/srv/gluster/VOLUME/brick``, more of its
+    definition in ``volume_spec``) mounted at ``/mnt/VOLUME`` on every client; ``gluster`` adds
+    top-level keys."""
+    spec = {"type": "replicate", "replica": 3, "brick_path": f"/srv/gluster/{volume}/brick", **(volume_spec or {})}
+    data = {
+        "repo": {"url": f"file:{REPO_MOUNT}", "suite": "./", "trusted": True},
+        "version": version,
+        "nodes": {node.name: node.fqdn for node in lab.nodes},
+        "brick_devices": {node.name: {"/srv/gluster": {"device": node.disk_device, "filesystem": "xfs"}}
+                          for node in lab.nodes},  # fmt: skip
+        "volumes": {volume: spec},
+        "clients": {client.name: {"mounts": {f"/mnt/{volume}": {"volume": volume, "persist": True}}} for client in lab.clients},
+        **gluster,
+    }
+    return json.dumps({"gluster": data}, indent=1) + "\n"
 
 
 def failed_states(run):
