@@ -11,7 +11,6 @@ from dataset import files_on_brick
 from dataset import lost_or_changed
 from dataset import write_files
 from real_hosts import Lab
-from real_hosts import changed_states
 from real_hosts import failed_states
 from real_hosts import formula_pillar
 
@@ -29,12 +28,7 @@ def _pillar(lab):
 @pytest.fixture(scope="module")
 def lab6():
     with Lab("v6", nodes=3, clients=1, subnet=SUBNET, domain=DOMAIN, disk_mib=512) as started:
-        started.wait_minions()
-        started.write_states_top()
-        started.write_pillar(_pillar(started))
-        synced = started.salt("*", "saltutil.sync_all")
-        assert sorted(synced) == ["client1", "gfs1", "gfs2", "gfs3"], synced
-        yield started
+        yield started.ready_for_the_formula(_pillar(started))
 
 
 def _listening(host):
@@ -98,6 +92,4 @@ def test_an_ipv6_only_cluster_from_bare_hosts_in_one_highstate(lab6):
     assert remotes and remotes <= {n.address for n in lab6.nodes}, remotes
     assert all(socket.inet_pton(socket.AF_INET6, r) for r in remotes)
 
-    again = lab6.highstate()
-    assert failed_states(again) == {}
-    assert changed_states(again) == {m: [] for m in again}
+    lab6.assert_converged()

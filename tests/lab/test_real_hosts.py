@@ -38,12 +38,7 @@ def _pillar(lab, version="10.3-5"):
 @pytest.fixture(scope="module")
 def lab():
     with Lab("hosts", nodes=3, clients=1, subnet=SUBNET, disk_mib=512) as started:
-        started.wait_minions()
-        started.write_states_top()
-        started.write_pillar(_pillar(started))
-        synced = started.salt("*", "saltutil.sync_all")
-        assert sorted(synced) == ["client1", "gfs1", "gfs2", "gfs3"], synced
-        yield started
+        yield started.ready_for_the_formula(_pillar(started))
 
 
 def _highstate(lab, test=False):
@@ -112,6 +107,16 @@ def _peers_connected(lab, timeout=120):
     _wait("every peer connected", check, timeout)
 
 
+def _whole_and_converged(lab):
+    """Every peer connected, every brick online, nothing to heal, every file read back and on
+    every brick; then a highstate changes nothing."""
+    _peers_connected(lab)
+    _bricks_online(lab)
+    _healed(lab)
+    _all_files_everywhere(lab)
+    lab.assert_converged()
+
+
 def test_bare_hosts_to_a_mounted_volume_in_one_highstate(lab):
     for host in [*lab.nodes, *lab.clients]:
         installed = host.run("dpkg-query", "-W", "-f=${Status}", "glusterfs-common", check=False)
@@ -162,9 +167,7 @@ def test_bare_hosts_to_a_mounted_volume_in_one_highstate(lab):
     MANIFEST.update(write_files(_mountpoint(lab), 40, prefix="boot"))
     _all_files_everywhere(lab)
 
-    again = _highstate(lab)
-    assert _failed(again) == {}
-    assert _changed(again) == {m: [] for m in again}
+    lab.assert_converged()
 
 
 def test_a_rebooted_node_comes_back_by_itself(lab):
@@ -181,14 +184,7 @@ def test_a_rebooted_node_comes_back_by_itself(lab):
     # systemd started glusterd; the brick filesystem came back from fstab; gluster started the brick
     assert gfs3.out("systemctl", "is-active", "glusterd").strip() == "active"
     assert gfs3.out("findmnt", "-n", "-o", "SOURCE,FSTYPE", "/srv/gluster").split() == [gfs3.disk_device, "xfs"]
-    _peers_connected(lab)
-    _bricks_online(lab)
-    _healed(lab)
-    _all_files_everywhere(lab)
-
-    again = _highstate(lab)
-    assert _failed(again) == {}
-    assert _changed(again) == {m: [] for m in again}
+    _whole_and_converged(lab)
 
 
 def test_one_node_cut_off_the_client_goes_on_and_health_names_it(lab):
@@ -314,11 +310,4 @@ def test_rolling_upgrade_node_by_node_while_the_client_writes(lab):
     assert client.out("dpkg-query", "-W", "-f=${Version}", "glusterfs-client") == "10.3-5"
     versions = lab.salt("gfs1", "gluster.op_version")["gfs1"]
     assert versions["current"] == versions["max"], versions
-    _peers_connected(lab)
-    _bricks_online(lab)
-    _healed(lab)
-    _all_files_everywhere(lab)
-
-    again = _highstate(lab)
-    assert _failed(again) == {}
-    assert _changed(again) == {m: [] for m in again}
+    _whole_and_converged(lab)

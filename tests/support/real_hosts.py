@@ -677,6 +677,24 @@ class Lab:
             time.sleep(1)
         raise RuntimeError(f"minions not answering after {timeout} s: {sorted(wanted - answered)}")
 
+    def ready_for_the_formula(self, pillar):
+        """Every minion answering, the formula's top file, ``pillar`` (its text) and every
+        minion's modules synced: a lab a test starts its highstates on."""
+        self.wait_minions()
+        self.write_states_top()
+        self.write_pillar(pillar)
+        synced = self.salt("*", "saltutil.sync_all")
+        wanted = sorted(h.name for h in self.hosts.values() if h.role != "master")
+        if sorted(synced) != wanted:
+            raise AssertionError(f"saltutil.sync_all: {sorted(synced)} answered, not {wanted}: {synced}")
+        return self
+
+    def assert_converged(self):
+        """One more highstate: nothing failed, nothing changed."""
+        again = self.highstate()
+        assert failed_states(again) == {}
+        assert changed_states(again) == {m: [] for m in again}
+
     def highstate(self, test=False, timeout=900):
         """``salt '*' state.highstate``: ``{minion: {state id: return}}``; every minion answered."""
         ret = self.salt("*", "state.highstate", *(["test=True"] if test else []), timeout=timeout)
