@@ -21,9 +21,11 @@ reaches the comment when a step fails.
       gluster.volume_started: []
 """
 
+import hashlib
 import logging
 import os
 import re
+import socket
 import time
 
 import salt.utils.process
@@ -47,11 +49,40 @@ def _ret(name):
     return {"name": name, "result": True, "changes": {}, "comment": ""}
 
 
+def _no_event_bus(opts):
+    """True when ``event.send`` would have nowhere to put an event and would wait for it.
+
+    Masterless (``salt-call --local``, ``file_client: local``, ``master_type: disable``, decided
+    the way ``event.send`` decides) the event goes to this minion's own event bus, which exists
+    only while a ``salt-minion`` daemon runs here. Without it Salt tries to connect for a second
+    before it gives up, and a first apply that changes 40 states would wait 40 seconds for
+    nothing. The bus is looked for the way Salt names it: the pull socket
+    ``minion_event_<hash of the id>_pull.ipc`` in ``sock_dir``, or with ``ipc_mode: tcp`` a
+    listener on ``tcp_pull_port`` of the loopback address."""
+    local = opts.get("local") or opts.get("file_client") == "local" or opts.get("master_type") == "disable"
+    if not local or opts.get("use_master_when_local"):
+        return False
+    if opts.get("ipc_mode") == "tcp":
+        host = "::1" if opts.get("ipv6") else "127.0.0.1"
+        try:
+            with socket.create_connection((host, int(opts.get("tcp_pull_port", 4511))), timeout=0.2):
+                return False
+        except OSError:
+            return True
+    minion_id = str(opts.get("hash_id") or opts.get("id") or "")
+    digest = getattr(hashlib, opts.get("hash_type") or "sha256", hashlib.sha256)(minion_id.encode()).hexdigest()[:10]
+    return not os.path.exists(os.path.join(opts.get("sock_dir") or "", f"minion_event_{digest}_pull.ipc"))
+
+
 def _fire(what, **data):
     """Tell reactors and outside systems about a change just made: the event ``gluster/<what>``
     (``gluster/volume/created``...) with ``data`` and this minion's id, sent to the master's
-    event bus through the minion. Never fails the state (without a master there is no bus)."""
+    event bus through the minion. Never fails the state, and never waits for a bus that is not
+    there (``_no_event_bus``: masterless without a minion daemon)."""
     data["minion"] = __opts__.get("id")
+    if _no_event_bus(__opts__):
+        log.debug("gluster/%s: masterless and no minion event bus here: not sent", what)
+        return
     try:
         if __salt__["event.send"](f"gluster/{what}", data) is not True:
             log.debug("gluster/%s: no event bus to send it on", what)
