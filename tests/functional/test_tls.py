@@ -22,6 +22,7 @@ import pytest
 from cluster import _pid_alive
 from cluster import _read_pid
 from cluster import _wait_for
+from cluster import in_mount_table
 from cluster import temporary_cluster
 from cluster import terminate
 from formula_root import formula_root
@@ -157,14 +158,14 @@ class Clients:
         can mount a moment after the first look (before its pid file is even written, under
         load), and a FUSE mount outlives its killed process. The client is found by its pid file
         and by this test's own mount point in its argv."""
-        if os.path.ismount(mountpoint):
+        if in_mount_table(mountpoint):
             subprocess.run(["umount", mountpoint], check=False, stdin=subprocess.DEVNULL)
         pids = set(_clients_of(mountpoint))
         pid = _read_pid(pid_file)
         if pid and _pid_alive(pid):
             pids.add(pid)
         terminate(sorted(pids), timeout=10)
-        if os.path.ismount(mountpoint):
+        if in_mount_table(mountpoint):  # also a dead client's mount, which ismount misses
             subprocess.run(["umount", "-l", mountpoint], check=False, stdin=subprocess.DEVNULL)
 
     def stop_all(self):

@@ -392,9 +392,9 @@ class GlusterCluster:
         return mountpoint
 
     def unmount(self, mountpoint):
-        if os.path.ismount(mountpoint):
+        if in_mount_table(mountpoint):
             subprocess.run(["umount", mountpoint], check=False, stdin=subprocess.DEVNULL)
-            if os.path.ismount(mountpoint):
+            if in_mount_table(mountpoint):
                 subprocess.run(["umount", "-l", mountpoint], check=False, stdin=subprocess.DEVNULL)
         if mountpoint in self.mounts:
             self.mounts.remove(mountpoint)
@@ -410,6 +410,16 @@ class GlusterCluster:
             if os.path.ismount(self.base_dir):
                 subprocess.run(["umount", "-l", self.base_dir], check=False, stdin=subprocess.DEVNULL)
             self.shared_mount = False
+
+
+def in_mount_table(path):
+    """Whether ``path`` is a mount point in this mount namespace, by the kernel's table.
+
+    Not ``os.path.ismount``: a FUSE mount whose client died answers ``lstat`` with ENOTCONN,
+    which ``ismount`` takes for "not a mount", so the mount would be left behind."""
+    octal = os.path.realpath(path).replace("\\", "\\134").replace(" ", "\\040").replace("\t", "\\011").replace("\n", "\\012")
+    with open("/proc/self/mounts", encoding="utf-8") as handle:
+        return any(line.split(" ")[1] == octal for line in handle if line.count(" ") >= 2)
 
 
 def terminate(pids, timeout=20):

@@ -404,9 +404,9 @@ def down():
         state = json.load(handle)
     prim, sec = clusters()
     for mp in state["mounts"]:
-        if os.path.ismount(mp):
+        if harness.in_mount_table(mp):
             run(["umount", mp], check=False)
-            if os.path.ismount(mp):
+            if harness.in_mount_table(mp):
                 run(["umount", "-l", mp], check=False)
     namespaces = set(filter(None, state["namespaces"]))
     glusterd_pids = {n.pid for cl in (prim, sec) for n in cl.nodes}
