@@ -1,9 +1,10 @@
 """The benchmark runs, and the gluster processes it counts stay at their floor.
 
 ``bench/bench.py`` with 3 volumes through ``salt-call --local`` and through a master: this
-checks the script works end to end and asserts the process counts it measures (never its
-timings): a first apply runs the writes the bare CLI needs plus at most a few reads, a no-op
-re-apply at most 3 gluster processes per node, one changed option at most 3 in all.
+checks the script works end to end and asserts the process counts it measures: a first apply
+runs the writes the bare CLI needs plus at most a few reads, a no-op re-apply at most 3 gluster
+processes per node, one changed option at most 3 in all. Of its timings only one ratio within
+the run is checked (the first apply through ``salt-call --local`` against the floor).
 """
 
 import json
@@ -72,3 +73,12 @@ def test_a_no_op_re_apply_runs_at_most_3_gluster_processes_per_node(results, ste
 def test_one_changed_option_takes_at_most_3_gluster_processes(results, step):
     row = results[step]
     assert row["gluster_processes"] <= 3 and row["commands"].get("volume set") == 1, row["commands"]
+
+
+def test_a_first_apply_through_salt_call_stays_within_twice_the_floor(results):
+    """The one timing guarded: a ratio measured within one run, never a raw figure. A state that
+    waits a second for something (as each changed state once did for an event bus that does not
+    exist masterless: x3.99 the floor at 10 volumes) takes it past 2x; the apply itself is within
+    x1.6 here."""
+    floor, first = results[("floor", "first apply")], results[("local", "first apply (leader)")]
+    assert first["seconds"] <= 2 * floor["seconds"], f"{first['seconds']:.2f} s against a floor of {floor['seconds']:.2f} s"
