@@ -86,3 +86,27 @@ def pytest_sessionfinish(session, exitstatus):
     after pytest's summary, so that the tail of a failed CI run showed that noise instead of the
     failures. A handler that fails from now on stays quiet."""
     logging.raiseExceptions = False
+
+
+GROUP_SECONDS = {}  # (worker, group) -> seconds of setup, call and teardown
+
+
+def pytest_runtest_logreport(report):
+    """Time spent per group and worker (under ``pytest -n`` the controller sees every report)."""
+    node = getattr(report, "node", None)
+    worker = getattr(getattr(node, "gateway", None), "id", "main")
+    key = (worker, groups.group_of(report.nodeid))
+    GROUP_SECONDS[key] = GROUP_SECONDS.get(key, 0.0) + (report.duration or 0.0)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Each worker's time, its groups the longest first: where the suite's wall time goes (the
+    run takes as long as its busiest worker). Printed before pytest's short summary of failures,
+    which stays last."""
+    if not GROUP_SECONDS:
+        return
+    terminalreporter.section("time per worker and group")
+    for worker in sorted({w for w, _ in GROUP_SECONDS}):
+        mine = sorted(((s, g) for (w, g), s in GROUP_SECONDS.items() if w == worker), reverse=True)
+        top = ", ".join(f"{g.removeprefix('tests/')} {s:.0f}" for s, g in mine[:8])
+        terminalreporter.write_line(f"{worker}: {sum(s for s, _ in mine):.0f} s: {top}" + (", ..." if len(mine) > 8 else ""))
