@@ -4,7 +4,7 @@
 #     python3-venv, ufw, nftables, iproute2, lvm2 (gluster disables snapshots without
 #     /sbin/lvcreate), openssh-server and rsync (the geo-replication test runs its own sshd per
 #     secondary node), firewalld on hosts without systemd, and for the lab of real hosts
-#     (tests/lab) systemd-container, debootstrap and dpkg-dev
+#     (tests/lab) systemd-container, debootstrap, dpkg-dev and gpg
 #   - a virtualenv (default .venv in the checkout) with Salt 3008, pytest, pytest-salt-factories and pytest-xdist
 # Safe to run again: it skips what is already there.
 set -euo pipefail
@@ -23,7 +23,7 @@ fi
 # (containers, CI) it stays an idle package. ufw stays off until `ufw enable` either way.
 packages=(glusterfs-server glusterfs-client attr xfsprogs e2fsprogs parted procps ufw nftables iproute2 lvm2
           openssh-server rsync
-          systemd-container debootstrap dpkg-dev)   # the lab: systemd-nspawn, a base root, a local apt repo
+          systemd-container debootstrap dpkg-dev gpg)   # the lab: systemd-nspawn, a base root, a signed local apt repo
 if [ ! -d /run/systemd/system ]; then
     packages+=(firewalld ipset)   # ipset: what firewalld recommends, as tested
 fi

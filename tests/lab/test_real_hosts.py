@@ -14,6 +14,9 @@ import pytest
 from dataset import files_on_brick
 from dataset import lost_or_changed
 from dataset import write_files
+from real_hosts import OTHER_KEY
+from real_hosts import REPO_MOUNT
+from real_hosts import SIGNING_KEY
 from real_hosts import UPGRADE_SUFFIX
 from real_hosts import Lab
 from real_hosts import changed_states as _changed
@@ -117,6 +120,27 @@ def _whole_and_converged(lab):
     lab.assert_converged()
 
 
+def _signed_repository_checked(lab):
+    """The packages came from a repository apt checked against the key the formula put in place
+    (``gluster:repo:key_url``, from the master); the same repository with another key is refused."""
+    key = (lab.repo / SIGNING_KEY).read_text()
+    other = f"deb [signed-by={REPO_MOUNT}/{OTHER_KEY}] file:{REPO_MOUNT} ./\n"
+    for host in [*lab.nodes, *lab.clients]:
+        assert host.out("cat", "/etc/apt/keyrings/glusterfs.asc") == key, host.name
+        line = host.out("cat", "/etc/apt/sources.list.d/glusterfs.list")
+        assert f"deb [signed-by=/etc/apt/keyrings/glusterfs.asc] file:{REPO_MOUNT} ./" in line, (host.name, line)
+        assert "trusted" not in line, (host.name, line)
+    gfs1 = lab.hosts["gfs1"]
+    checked = gfs1.run("apt-get", "update", check=False)
+    assert checked.returncode == 0 and "W:" not in checked.stdout + checked.stderr, checked.stdout + checked.stderr
+    gfs1.run("tee", "/tmp/other.list", input=other)
+    gfs1.run("mkdir", "-p", "/tmp/other-lists/partial")
+    refused = gfs1.run("apt-get", "update", "-o", "Dir::Etc::SourceList=/tmp/other.list", "-o", "Dir::Etc::SourceParts=/nonexistent",
+                       "-o", "Dir::State::Lists=/tmp/other-lists", check=False)  # fmt: skip
+    said = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and ("NO_PUBKEY" in said or "not signed" in said), said
+
+
 def test_bare_hosts_to_a_mounted_volume_in_one_highstate(lab):
     for host in [*lab.nodes, *lab.clients]:
         installed = host.run("dpkg-query", "-W", "-f=${Status}", "glusterfs-common", check=False)
@@ -151,6 +175,7 @@ def test_bare_hosts_to_a_mounted_volume_in_one_highstate(lab):
         # the brick filesystem: the node's own disk, XFS, mounted by UUID from fstab
         assert node.out("findmnt", "-n", "-o", "SOURCE,FSTYPE", "/srv/gluster").split() == [node.disk_device, "xfs"]
         assert "UUID=" in node.out("grep", "/srv/gluster", "/etc/fstab")
+    _signed_repository_checked(lab)
     client = lab.clients[0]
     assert client.out("findmnt", "-n", "-o", "SOURCE,FSTYPE", MOUNT).split() == ["gfs1.lab.test:/gv0", "fuse.glusterfs"]
 

@@ -58,7 +58,7 @@ REPO_PACKAGES = ["glusterfs-server", "glusterfs-client", "attr", "xfsprogs"]
 # this suffix on its version (same files, a higher version): what an upgrade installs
 UPGRADE_SUFFIX = "+lab1"
 # bump to rebuild every cached base root
-RECIPE = 2
+RECIPE = 3
 SALT_VERSION = importlib.metadata.version("salt")
 REPO_MOUNT = "/srv/lab-repo"
 CHECKOUT_MOUNT = "/srv/saltext-gluster"
@@ -174,6 +174,7 @@ def base():
         raised = raise_versions(repo, tmp / "unpacked")
         log(f"{len(raised)} packages of src:glusterfs built again as version {UPGRADE_SUFFIX}: {', '.join(raised)}")
         write_repo_index(repo)
+        sign_repo(repo, tmp / "gnupg")
         _finish_base_root(root)
         (tmp / ".done").write_text(json.dumps({"seconds": round(time.monotonic() - started, 1)}))
         os.rename(tmp, target)
@@ -258,6 +259,30 @@ def write_repo_index(repo):
             data = (repo / name).read_bytes()
             lines.append(f" {hashlib.new(algorithm, data).hexdigest()} {len(data)} {name}")
     (repo / "Release").write_text("\n".join(lines) + "\n")
+
+
+SIGNING_KEY = "lab-signing-key.asc"  # in the repository: the public key its InRelease is signed with
+OTHER_KEY = "other-key.asc"  # a key that signed nothing: apt must refuse the repository with it
+
+
+def sign_repo(repo, home):
+    """The repository signed as a production one is: ``InRelease`` and ``Release.gpg`` made
+    with a key generated here (``SIGNING_KEY``, public half in the repository) and a second
+    public key that signed nothing (``OTHER_KEY``). The private halves are removed with
+    ``home``: nothing can sign for the repository afterwards."""
+    home.mkdir(mode=0o700)
+    env = {**os.environ, "GNUPGHOME": str(home)}
+    try:
+        for uid, name in (("saltext-gluster lab repository", SIGNING_KEY), ("saltext-gluster lab other key", OTHER_KEY)):
+            _run(["gpg", "--batch", "--quiet", "--passphrase", "", "--quick-generate-key", uid, "ed25519", "sign", "never"], env=env)
+            exported = _run(["gpg", "--batch", "--armor", "--export", uid], env=env, capture_output=True, text=True).stdout
+            (repo / name).write_text(exported)
+        signer = ["gpg", "--batch", "--quiet", "--yes", "--local-user", "saltext-gluster lab repository"]
+        _run([*signer, "--clearsign", "--output", str(repo / "InRelease"), str(repo / "Release")], env=env)
+        _run([*signer, "--armor", "--detach-sign", "--output", str(repo / "Release.gpg"), str(repo / "Release")], env=env)
+    finally:
+        _run(["gpgconf", "--kill", "gpg-agent"], env=env, check=False, capture_output=True, timeout=30)  # this home's agent
+        shutil.rmtree(home, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- one lab
@@ -565,6 +590,7 @@ class Lab:
             host.boot()
         for host in hosts:
             host.wait_running()
+        self.base_seconds, self.boot_seconds = built, time.monotonic() - started - built
         log(f"lab {self.name}: {len(hosts)} hosts booted in {time.monotonic() - started - built:.1f} s "
             f"(base root ready in {built:.1f} s)")  # fmt: skip
         return self
@@ -678,9 +704,13 @@ class Lab:
         raise RuntimeError(f"minions not answering after {timeout} s: {sorted(wanted - answered)}")
 
     def ready_for_the_formula(self, pillar):
-        """Every minion answering, the formula's top file, ``pillar`` (its text) and every
-        minion's modules synced: a lab a test starts its highstates on."""
+        """Every minion answering, the repository's signing key on the master
+        (``salt://lab-repo/lab-signing-key.asc``), the formula's top file, ``pillar`` (its text)
+        and every minion's modules synced: a lab a test starts its highstates on."""
         self.wait_minions()
+        keys = self.master.root / "srv/states" / KEY_SLS_DIR
+        keys.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.repo / SIGNING_KEY, keys / SIGNING_KEY)
         self.write_states_top()
         self.write_pillar(pillar)
         synced = self.salt("*", "saltutil.sync_all")
@@ -717,15 +747,21 @@ class Lab:
         (self.master.root / "srv/states/top.sls").write_text(text)
 
 
-def formula_pillar(lab, volume="gv0", version="10.3-5", volume_spec=None, **gluster):
+KEY_SLS_DIR = "lab-repo"  # where ready_for_the_formula puts the signing key in the master's file_roots
+
+
+def formula_pillar(lab, volume="gv0", version="10.3-5", volume_spec=None, signed=True, **gluster):
     """The ``gluster`` pillar (JSON, which YAML reads) of a lab: packages from the lab's
-    repository at ``version``, every node's loop device an XFS brick filesystem at
+    repository at ``version`` (``signed``: checked against its signing key, given as
+    ``key_url: salt://...`` the way a site hands out a vendor's key; else ``trusted``), every
+    node's loop device an XFS brick filesystem at
     ``/srv/gluster``, one replica-3 ``volume`` (brick ``/srv/gluster/VOLUME/brick``, more of its
     definition in ``volume_spec``) mounted at ``/mnt/VOLUME`` on every client; ``gluster`` adds
     top-level keys."""
     spec = {"type": "replicate", "replica": 3, "brick_path": f"/srv/gluster/{volume}/brick", **(volume_spec or {})}
     data = {
-        "repo": {"url": f"file:{REPO_MOUNT}", "suite": "./", "trusted": True},
+        "repo": {"url": f"file:{REPO_MOUNT}", "suite": "./",
+                 **({"key_url": f"salt://{KEY_SLS_DIR}/{SIGNING_KEY}"} if signed else {"trusted": True})},  # fmt: skip
         "version": version,
         "nodes": {node.name: node.fqdn for node in lab.nodes},
         "brick_devices": {node.name: {"/srv/gluster": {"device": node.disk_device, "filesystem": "xfs"}}
