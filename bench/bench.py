@@ -14,7 +14,11 @@ gluster processes spawned (a wrapper set as ``gluster:binary`` logs each one's a
             changed on one volume; plus the no-op on the other two nodes;
 ``master``  a salt-master, the three node minions and a client minion mounting ``v01``:
             ``salt '*' state.highstate`` from bare glusterd to the mounted volume, no-op, one
-            option changed (processes per node).
+            option changed (processes per node);
+``lab``     once, not per volume count: the lab of real hosts (tests/support/real_hosts.py,
+            systemd-nspawn, 10.231.3.0/24 in namespaces of its own): bare Debian hosts to a
+            mounted replica-3 volume in one ``salt '*' state.highstate``, packages, systemd and
+            brick filesystems included, then a no-op highstate (seconds only).
 
 Prints a table, writes it as JSON (``--json``, default ``bench/results.json``). Run as root after
 ``scripts/setup.sh``: ``scripts/bench.sh`` (arguments pass through, e.g. ``--volumes 10``).
@@ -43,6 +47,7 @@ from formula_root import formula_root  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
 SUBNET = "127.1.8"
+LAB_SUBNET = "10.231.3"  # the lab part's private network (the test suite's labs use 10.231.1 and fd31:231:6)
 PUBLISH_PORT, RET_PORT = 45705, 45706
 NODES = ("b1", "b2", "b3")
 OPTIONS = {
@@ -375,6 +380,54 @@ class Run:
             assert row["changed"] == 0, row
         self.finish_cluster(cluster)
 
+    # ---- the lab of real hosts ----------------------------------------------------------------
+    def lab(self):
+        """Bare Debian hosts under systemd (tests/support/real_hosts.py) to a mounted replica-3
+        volume in one ``salt '*' state.highstate``: the packages installed from the lab's
+        repository, glusterd started by systemd, the brick filesystems made on loop devices,
+        the pool by hostname, the volume created and started, the client mounted. Then a no-op
+        highstate. gluster's processes are not counted here (they run inside the hosts)."""
+        import real_hosts  # pylint: disable=import-outside-toplevel
+
+        say(f"  lab: base root (cached in {real_hosts.CACHE}) and 5 hosts on {LAB_SUBNET}.0/24")
+        started = time.monotonic()
+        with real_hosts.Lab("bench", nodes=3, clients=1, subnet=LAB_SUBNET, disk_mib=512) as lab:
+            say(f"  lab: base root ready in {lab.base_seconds:.1f} s, 5 hosts booted in {lab.boot_seconds:.1f} s")
+            lab.ready_for_the_formula(real_hosts.formula_pillar(lab))
+            say(f"  lab: minions answering and modules synced {time.monotonic() - started:.1f} s after the start")
+            for host in [*lab.nodes, *lab.clients]:
+                installed = host.run("dpkg-query", "-W", "-f=${Status}", "glusterfs-common", check=False)
+                if "install ok installed" in installed.stdout:
+                    raise SystemExit(f"lab: {host.name} is not bare")
+
+            def highstate(step):
+                began = time.monotonic()
+                run = lab.highstate()
+                seconds = time.monotonic() - began
+                failed = real_hosts.failed_states(run)
+                if failed:
+                    raise SystemExit(f"lab {step}: failed states: {json.dumps(failed, indent=1)[:3000]}")
+                changed = sum(len(ids) for ids in real_hosts.changed_states(run).values())
+                row = {"volumes": 1, "part": "lab", "step": step, "seconds": round(seconds, 2),
+                       "gluster_processes": None, "states": sum(len(states) for states in run.values()),
+                       "changed": changed, "base_seconds": round(lab.base_seconds, 1),
+                       "boot_seconds": round(lab.boot_seconds, 1)}  # fmt: skip
+                self.rows.append(row)
+                say(f"  lab      {step:22} {seconds:7.2f}s  {row['states']} states, {changed} changed")
+                return row
+
+            highstate("bare hosts, one highstate")
+            client = lab.clients[0]
+            mounted = client.out("findmnt", "-n", "-o", "FSTYPE", "/mnt/gv0").strip()
+            if mounted != "fuse.glusterfs":
+                raise SystemExit(f"lab: the client did not mount gv0: {mounted!r}")
+            for node in lab.nodes:
+                if node.out("systemctl", "is-active", "glusterd").strip() != "active":
+                    raise SystemExit(f"lab: glusterd is not active under systemd on {node.name}")
+            row = highstate("no-op highstate")
+            if row["changed"]:
+                raise SystemExit(f"lab: the second highstate changed {row['changed']} states")
+
     def teardown(self):
         for cluster in list(self.clusters):
             try:
@@ -394,7 +447,7 @@ def table(rows):
         if key not in cells:
             cells[key] = {}
             order.append(key)
-        text = f"{r['seconds']:.2f} s / {r['gluster_processes']}"
+        text = f"{r['seconds']:.2f} s" + (f" / {r['gluster_processes']}" if r["gluster_processes"] is not None else "")
         if r.get("vs_floor"):
             text += f" (x{r['vs_floor']:.2f})"
         cell = cells[key].get(r["volumes"])
@@ -409,7 +462,9 @@ def table(rows):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--volumes", type=int, nargs="+", default=[1, 10, 30])
-    parser.add_argument("--parts", nargs="+", default=["local", "master"], choices=["local", "master"])
+    parser.add_argument("--parts", nargs="+", default=["local", "master", "lab"], choices=["local", "master", "lab"],
+                        help="lab: bare hosts to a mounted volume on the lab of real hosts (once, not per volume count); "
+                        "--parts lab alone replaces the lab rows of the --json file and keeps its other rows")
     parser.add_argument("--base", default="/tmp/saltext-gluster-bench")
     parser.add_argument("--no-tuned", dest="tuned", action="store_false",
                         help="skip the no-op highstate with autoload_dynamic_modules: false (restarts the minions)")
@@ -425,30 +480,43 @@ def main():
         raise SystemExit(f"{args.base} exists: a benchmark is running or was interrupted; remove it first")
     run = Run(args)
     started = time.monotonic()
+    loopback = [part for part in args.parts if part in ("local", "master")]
     try:
-        for count in args.volumes:
+        for count in args.volumes if loopback else []:
             say(f"== {count} volumes (replica 3, {len(OPTIONS)} options each)")
             floor = run.floor(count)
             if "local" in args.parts:
                 run.local(count, floor)
             if "master" in args.parts:
                 run.master(count, floor)
+        if "lab" in args.parts:
+            say("== the lab of real hosts: bare Debian hosts to a mounted replica-3 volume")
+            run.lab()
     finally:
         run.teardown()
         subprocess.run(["rm", "-rf", "--one-file-system", args.base], check=False)
     gluster_version = subprocess.run(["gluster", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     result = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "date": now,
         "machine": f"{os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}",
         "gluster": gluster_version,
         "salt": subprocess.run([f"{BIN}/salt-call", "--version"], capture_output=True, text=True).stdout.strip(),
         "total_seconds": round(time.monotonic() - started, 1),
         "rows": run.rows,
     }
+    if "lab" in args.parts:
+        result["lab_date"] = now
+    if not loopback and os.path.exists(args.json):
+        # --parts lab alone: the rest of the last run's file stays, its lab rows are replaced
+        with open(args.json, encoding="utf-8") as handle:
+            earlier = json.load(handle)
+        rows = [r for r in earlier["rows"] if r["part"] != "lab"] + run.rows
+        result = {**earlier, "rows": rows, "lab_date": now}
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w", encoding="utf-8") as handle:
         json.dump(result, handle, indent=1)
-    print("\n" + table(run.rows))
+    print("\n" + table(result["rows"]))
     print(f"\n{result['date']}; {result['machine']}; {result['gluster']}; {result['salt']}; "
         f"{result['total_seconds']}s in all; JSON in {args.json}")  # fmt: skip
 
