@@ -802,7 +802,8 @@ def volume_set(name, options=None, **kwargs):
     """
     Set several volume options in one gluster call. Options come as a mapping in ``options``
     (or as keyword arguments, for option names that are valid Python identifiers); booleans
-    become ``on``/``off``. ``name`` may be ``all`` for cluster-wide options.
+    become ``on``/``off``. ``name`` may be ``all`` for cluster-wide options (one gluster call
+    per option: gluster ignores all but the first of several there).
 
     Returns ``{"name": name, "set": {option: value}}``.
 
@@ -818,12 +819,16 @@ def volume_set(name, options=None, **kwargs):
     problems += validate.options_problems(options, where=f"volume {name} option")
     _check(problems, f"cannot set options on volume {name!r}")
     values = {key: validate.option_value(value) for key, value in options.items()}
+    if name == "all":
+        # gluster 10.3 takes one cluster-wide option per call: given two, it sets the first,
+        # answers "Set volume successful" and drops the second (cluster_options_set_two.xml)
+        for key, value in values.items():
+            _write("volume", "set", "all", key, value)
+        return {"name": name, "set": values}
     args = ["volume", "set", name]
     for key, value in values.items():
         args += [key, value]
-    if name == "all":
-        _write(*args)
-    elif any(key in SET_SIDE_EFFECTS or "." not in key for key in values):  # short names: gluster stores the full key
+    if any(key in SET_SIDE_EFFECTS or "." not in key for key in values):  # short names: gluster stores the full key
         _write(*args, volume=name)  # gluster sets more than these: read the volume again
     else:
         _write(*args, volume=name, effect=lambda info: info["options"].update(values))

@@ -960,6 +960,66 @@ def op_version(name="max"):
         return _fail(ret, f"op-version: {exc}")
 
 
+def cluster_options(name="cluster options", options=None):
+    """
+    gluster's cluster-wide options (``volume set all``) have the values in ``options``:
+    ``cluster.brick-multiplex``, ``cluster.max-bricks-per-process``,
+    ``cluster.enable-shared-storage``, ``cluster.server-quorum-ratio``,
+    ``cluster.localtime-logging``, ``cluster.daemon-log-level``,
+    ``cluster.brick-graceful-cleanup``, ``glusterd.vol_count_per_thread``. Options not named are
+    left as they are; the op-version is ``gluster.op_version``'s. Run it on one node (the
+    formula: the leader, before any volume is created or started).
+
+    ``changes``: ``{option: {"old", "new"}}``, one ``volume set all`` per option (gluster takes
+    one at a time); a failure after some of them reports those.
+
+    .. code-block:: yaml
+
+        cluster options:
+          gluster.cluster_options:
+            - options:
+                cluster.brick-multiplex: true
+                cluster.max-bricks-per-process: 100
+    """
+    # pylint: disable-next=import-outside-toplevel
+    from saltext_gluster_utils import gluster_options as rules  # registered by the gluster execution module
+
+    ret = _ret(name)
+    wanted, problems = {}, []
+    if not isinstance(options, dict) or not options:
+        return _fail(ret, "options must be a mapping of cluster-wide option -> value")
+    for key, value in options.items():
+        if key not in rules.CLUSTER_OPTIONS:
+            problems.append(f"{key}: not a cluster-wide option of gluster ({', '.join(rules.CLUSTER_OPTIONS)})")
+            continue
+        converted, problem = rules.cluster_value(key, value)
+        if problem:
+            problems.append(f"{key}: {problem}")
+        wanted[key] = converted
+    if problems:
+        return _fail(ret, "cluster options: " + "; ".join(problems))
+    progress = _Progress(ret)
+    try:
+        current = __salt__["gluster.volume_get"]("all")
+        plan = rules.cluster_plan(wanted, current)
+        changes = {key: {"old": current.get(key), "new": value} for key, value in plan.items()}
+        if not plan:
+            ret["comment"] = f"cluster options are as wanted ({', '.join(wanted)})"
+            return ret
+        if __opts__["test"]:
+            ret.update(result=None, changes=changes, comment=f"would set cluster options: {', '.join(plan)}")
+            return ret
+        for key, value in plan.items():
+            __salt__["gluster.volume_set"]("all", {key: value})
+            progress.done({key: changes[key]}, f"set {key} to {value}")
+        ret["changes"] = progress.changes
+        ret["comment"] = f"set cluster options: {', '.join(plan)}"
+        _fire("cluster/options_changed", set=sorted(plan))
+        return ret
+    except ERRORS as exc:
+        return progress.fail(f"cluster options: {exc}")
+
+
 def volume_quota(name, enabled=True, limits=None, object_limits=None, reset_unmanaged=False):
     """
     Directory quotas of volume ``name`` (a started volume): enabled or not, and the limits.

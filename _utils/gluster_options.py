@@ -27,10 +27,29 @@ CREATION_DEFAULTS = frozenset(
 )
 
 
-# Cluster-wide settings gluster 10.3 lists among every volume's options once set
-# (``snapshot config auto-delete`` / ``activate-on-create``: seen in ``volume info``). They
-# belong to ``gluster.snapshot_config``; ``reset_unmanaged`` of one volume leaves them alone.
-CLUSTER_WIDE_SHOWN = frozenset({"auto-delete", "snap-activate-on-create"})
+# gluster's cluster-wide options (``volume set all``) as gluster 10.3 lists them in
+# ``volume get all all`` (tests/data/cluster_options_get_default.xml), without the op-version
+# pair (``gluster.op_version`` raises it; max-op-version is read-only): the values of
+# ``gluster:cluster_options``. Each kind is validated the way gluster takes it.
+CLUSTER_OPTIONS = {
+    "cluster.brick-multiplex": "switch",
+    "cluster.max-bricks-per-process": "count",
+    "cluster.enable-shared-storage": "switch",
+    "cluster.server-quorum-ratio": "percent",
+    "cluster.localtime-logging": "switch",
+    "cluster.daemon-log-level": "log-level",
+    "cluster.brick-graceful-cleanup": "switch",
+    "glusterd.vol_count_per_thread": "count",
+}
+CLUSTER_OP_VERSION = ("cluster.op-version", "cluster.max-op-version")
+DAEMON_LOG_LEVELS = ("INFO", "WARNING", "ERROR", "CRITICAL", "NONE", "DEBUG", "TRACE")
+
+# Cluster-wide settings gluster 10.3 lists among every volume's options once set: the snapshot
+# settings (``snapshot config auto-delete`` / ``activate-on-create``) and the options set with
+# ``volume set all`` (cluster_options_volume_info_after.xml: server-quorum-ratio,
+# max-bricks-per-process, brick-multiplex). They belong to ``gluster.snapshot_config`` and
+# ``gluster.cluster_options``; ``reset_unmanaged`` of one volume leaves them alone.
+CLUSTER_WIDE_SHOWN = frozenset({"auto-delete", "snap-activate-on-create", *CLUSTER_OPTIONS, *CLUSTER_OP_VERSION})
 
 
 def normalise(value):
@@ -69,6 +88,49 @@ def diff(desired, current, reset_unmanaged=False):
             if key not in desired and key not in CREATION_DEFAULTS and key not in CLUSTER_WIDE_SHOWN
         )  # fmt: skip
     return to_set, to_reset
+
+
+def cluster_value(key, value):
+    """The pillar's value of cluster-wide option ``key`` as gluster takes it: ``enable`` /
+    ``disable`` for a switch (gluster's own words for every one of them; shared storage takes
+    no other), a percentage with its ``%``, a log level in capitals; ``(value, problem)``."""
+    kind = CLUSTER_OPTIONS[key]
+    text = str(value).strip()
+    if kind == "switch":
+        word = normalise(text) if not isinstance(value, bool) else ("on" if value else "off")
+        if word not in ("on", "off"):
+            return None, f"{value!r} must be true or false (enable / disable)"
+        return ("enable" if word == "on" else "disable"), None
+    if kind == "count":
+        if isinstance(value, bool) or not text.isascii() or not text.isdigit() or (key.startswith("glusterd.") and int(text) < 1):
+            return None, f"{value!r} must be a whole number" + (" >= 1" if key.startswith("glusterd.") else " (0: no limit)")
+        return str(int(text)), None
+    if kind == "percent":
+        number = text[:-1] if text.endswith("%") else text
+        if isinstance(value, bool) or not number.isascii() or not number.isdigit() or not 0 <= int(number) <= 100:
+            return None, f"{value!r} must be a percentage from 0 to 100"
+        return f"{int(number)}%", None
+    if text.upper() not in DAEMON_LOG_LEVELS:
+        return None, f"{value!r} must be one of {', '.join(DAEMON_LOG_LEVELS)}"
+    return text.upper(), None
+
+
+def cluster_same(key, wanted, current):
+    """Whether cluster-wide option ``key`` already has the ``wanted`` value (``cluster_value``'s
+    spelling) given gluster's ``current`` one: ``51`` (the default's spelling) is ``51%``."""
+    if current is None:
+        return False
+    if CLUSTER_OPTIONS.get(key) == "percent":
+        return str(current).strip().rstrip("%") == str(wanted).rstrip("%")
+    if CLUSTER_OPTIONS.get(key) == "log-level":
+        return str(current).strip().upper() == str(wanted).upper()
+    return same(wanted, current)
+
+
+def cluster_plan(wanted, current):
+    """``{option: value}`` of the cluster-wide options in ``wanted`` (validated values) whose
+    ``current`` value (``volume get all all``) differs, in the pillar's order."""
+    return {key: value for key, value in wanted.items() if not cluster_same(key, value, current.get(key))}
 
 
 # Options whose change on a volume holding data is not a tuning matter: turning sharding off

@@ -12,10 +12,11 @@ import re
 try:
     from saltext_gluster_utils import gluster_firewall as firewall
     from saltext_gluster_utils import gluster_layout as layout
+    from saltext_gluster_utils import gluster_options as option_rules
     from saltext_gluster_utils import gluster_storage as storage
     from saltext_gluster_utils import gluster_validate as validate
 except ImportError:  # pragma: no cover - only when Salt's own utils loader imports this file alone
-    firewall = layout = storage = validate = None
+    firewall = layout = option_rules = storage = validate = None
 
 VOLUME_TYPES = (
     "distribute",
@@ -67,6 +68,7 @@ TOP_KEYS = {
     "detach_removed_nodes", "maintenance", "brick_devices",
     "server", "lookup", "firewall", "profiles", "groups_dir", "georep_dir", "snapshots", "tls",
     "geo_replication_from", "mountbroker", "monitoring", "repo", "version", "address_family",
+    "cluster_options",
 }  # fmt: skip
 # gluster:address_family: inet (IPv4, gluster's default) or inet6 (IPv6 only)
 ADDRESS_FAMILIES = ("inet", "inet6")
@@ -624,6 +626,33 @@ def _tls_options(volumes, clients, nodes, tls):
             volume["options"]["auth.ssl-allow"] = ",".join(dict.fromkeys(allowed + spec["allow"]))
 
 
+def _cluster_options(raw, problems):
+    """``gluster:cluster_options`` -> ``{option: value as gluster takes it}``: gluster's
+    cluster-wide options (``volume set all``), set once by the leader before any volume is
+    created or started (so that ``cluster.brick-multiplex`` decides how the bricks start)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.add("gluster:cluster_options", "must be a mapping of cluster-wide option -> value")
+        return {}
+    wanted = {}
+    for key, value in raw.items():
+        where = f"gluster:cluster_options:{key}"
+        if key in option_rules.CLUSTER_OP_VERSION:
+            problems.add(where, "the op-version is gluster:op_version (and cluster.max-op-version is read-only)")
+        elif key not in option_rules.CLUSTER_OPTIONS:
+            problems.add(where, f"not a cluster-wide option of gluster; these are: {', '.join(option_rules.CLUSTER_OPTIONS)}")
+        elif isinstance(value, (dict, list)) or value is None:
+            problems.add(where, f"{validate._show(value)} must be a single value")
+        else:
+            converted, problem = option_rules.cluster_value(key, value)
+            if problem:
+                problems.add(where, problem)
+            else:
+                wanted[key] = converted
+    return wanted
+
+
 def _address_family(raw, glusterd_options, volumes, clients, problems):
     """``gluster:address_family``: ``inet`` (gluster's default: nothing is added) or ``inet6``:
     ``transport.address-family inet6`` in glusterd.vol and on every volume, and every mount's
@@ -897,6 +926,10 @@ def _volume(name, spec, nodes, problems, defined_profiles=None):
     options = spec.get("options") or {}
     if options:
         problems.extend(validate.options_problems(options, where=f"{path}:options"))
+    for key in options if isinstance(options, dict) else ():
+        if key in option_rules.CLUSTER_OPTIONS or key in option_rules.CLUSTER_OP_VERSION:
+            problems.add(f"{path}:options:{key}", "a cluster-wide option: set it in gluster:cluster_options"
+                         + (" (the op-version: gluster:op_version)" if key in option_rules.CLUSTER_OP_VERSION else ""))  # fmt: skip
     auth = _auth(path, spec["auth"], nodes, options, problems) if "auth" in spec else {}
     quota = _quota(path, spec["quota"], options, problems) if "quota" in spec else None
     profiles = _volume_profiles(path, spec["profiles"], defined_profiles or {}, problems) if "profiles" in spec else []
@@ -1200,6 +1233,7 @@ def build_model(pillar, minion_id=None):
         "detach_removed_nodes": pillar.get("detach_removed_nodes", False) is True,
         "maintenance": maintenance,
         "op_version": op_version,
+        "cluster_options": _cluster_options(pillar.get("cluster_options"), problems),
         "snapshots": _snapshots("gluster:snapshots", pillar.get("snapshots"), list(SNAPSHOT_KEYS), problems),
         "tls": tls,
         "georep_from": _georep_from(pillar.get("geo_replication_from"), problems),

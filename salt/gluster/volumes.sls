@@ -15,6 +15,17 @@ gluster-op-version:
     - require:
       - test: gluster-peers-ready
 {%-   endif %}
+{%-   if model.cluster_options %}
+
+{#- before any volume is created or started (Salt runs states in the order written): with
+    cluster.brick-multiplex the new volumes' bricks then start in shared processes. The volumes
+    do not require it, so that one node down fails only the volumes on it (this needs them all) #}
+gluster-cluster-options:
+  gluster.cluster_options:
+    - options: {{ model.cluster_options | json }}
+    - require:
+      - test: gluster-peers-ready
+{%-   endif %}
 {%-   if model.snapshots %}
 
 gluster-snapshot-config:
