@@ -30,7 +30,8 @@ def results():
     where = Path(tempfile.mkdtemp(prefix="sgb-", dir="/tmp"))
     out = where / "results.json"
     proc = subprocess.run(
-        [sys.executable, BENCH, "--volumes", str(COUNT), "--base", str(where / "run"), "--json", str(out), "--no-tuned", "--trivial-runs", "1"],
+        [sys.executable, BENCH, "--volumes", str(COUNT), "--parts", "local", "master", "--base", str(where / "run"), "--json", str(out),
+         "--no-tuned", "--trivial-runs", "1"],
         capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
