@@ -71,6 +71,9 @@ def pytest_collection_modifyitems(items):
         raise pytest.UsageError(
             f"{', '.join(sorted(strays))} use(s) gluster_cluster: add it to POOL_MODULES in tests/support/groups.py"
         )
+    # the order xdist hands the groups out in (--no-loadscope-reorder): the longest first, the
+    # pool and then the lab, so that the lab runs beside the pool rather than after it
+    items.sort(key=lambda item: groups.rank(groups.group_of(item.nodeid)))
 
 
 if importlib.util.find_spec("xdist") is not None:

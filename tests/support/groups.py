@@ -35,6 +35,14 @@ def group_of(nodeid):
     return module
 
 
+def rank(group):
+    """Where a group stands in the order the workers take them: the pool (the longest), then the
+    lab (the next longest, about 6 minutes), then every other group in collection order. Without
+    this the lab came last, after every integration module, and one worker ran it after the
+    pool while the other had finished."""
+    return {POOL_GROUP: 0, LAB_GROUP: 1}.get(group, 2)
+
+
 def scheduler(config, log):
     """xdist's scope scheduler with ``group_of`` for a scope: a worker takes a whole group, and
     the groups go out in collection order with ``--no-loadscope-reorder`` (the long pool group
