@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 
 import pytest
+from cluster import shared_directory
 from dataset import lost_or_changed
 from dataset import write_files
 from formula_root import formula_root
@@ -29,7 +30,13 @@ VOLUME_IDS = {"first": "5e1c0a4b-9d3f-4c2a-8b7e-6f1a2b3c4d5e", "second": "0f9e8d
 
 
 def _run(*argv):
-    return subprocess.run(list(argv), check=True, capture_output=True, text=True)
+    """``argv``, failing with what it said and the kernel's last lines (a refused mount says
+    why only there)."""
+    done = subprocess.run(list(argv), check=False, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        kernel = subprocess.run(["dmesg"], check=False, capture_output=True, text=True, timeout=30).stdout.splitlines()[-8:]
+        raise AssertionError(f"{argv} exited {done.returncode}: {done.stdout}{done.stderr}; dmesg: {kernel}")
+    return done
 
 
 def _blkid(device, key):
@@ -54,9 +61,12 @@ def disks(tmp_path):
 
 @pytest.fixture
 def area(tmp_path):
-    fstab = tmp_path / "fstab"
-    fstab.write_text("# the node's fstab after a reinstall: no brick entry\n")
-    return {"base": tmp_path, "fstab": str(fstab)}
+    """The test's directory, a shared mount (``shared_directory``): its filesystems mounted and
+    unmounted again are then unmounted in every mount namespace that copied them meanwhile."""
+    with shared_directory(tmp_path):
+        fstab = tmp_path / "fstab"
+        fstab.write_text("# the node's fstab after a reinstall: no brick entry\n")
+        yield {"base": tmp_path, "fstab": str(fstab)}
 
 
 def _brick_disk(disks, area, name, filesystem, brick="brick"):

@@ -412,6 +412,24 @@ class GlusterCluster:
             self.shared_mount = False
 
 
+@contextlib.contextmanager
+def shared_directory(path):
+    """``path`` bind-mounted onto itself as a shared mount while the block runs, then unmounted
+    by path. This machine's / is a private mount: a mount namespace made meanwhile (each test
+    glusterd's, by another worker) copies a filesystem mounted below ``path`` and keeps it
+    mounted after the test unmounts it here, so that mounting the device again read-only fails
+    ("Can't mount, would change RO state"). Below a shared mount the unmount reaches the copies."""
+    path = os.path.realpath(path)
+    subprocess.run(["mount", "--bind", path, path], check=True, stdin=subprocess.DEVNULL, timeout=60)
+    try:
+        subprocess.run(["mount", "--make-shared", path], check=True, stdin=subprocess.DEVNULL, timeout=60)
+        yield path
+    finally:
+        subprocess.run(["umount", path], check=False, stdin=subprocess.DEVNULL, timeout=60)
+        if in_mount_table(path):
+            subprocess.run(["umount", "-l", path], check=False, stdin=subprocess.DEVNULL, timeout=60)
+
+
 def in_mount_table(path):
     """Whether ``path`` is a mount point in this mount namespace, by the kernel's table.
 
