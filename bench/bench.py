@@ -15,6 +15,9 @@ gluster processes spawned (a wrapper set as ``gluster:binary`` logs each one's a
 ``master``  a salt-master, the three node minions and a client minion mounting ``v01``:
             ``salt '*' state.highstate`` from bare glusterd to the mounted volume, no-op, one
             option changed (processes per node);
+``mux``     (only when asked: ``--parts mux``) 30 and 100 volumes created with the bare CLI and
+            started one after another, with ``cluster.brick-multiplex`` off and on: the starts'
+            time, the brick processes and the sum of their resident memory;
 ``lab``     once, not per volume count: the lab of real hosts (tests/support/real_hosts.py,
             systemd-nspawn, 10.231.3.0/24 in namespaces of its own): bare Debian hosts to a
             mounted replica-3 volume in one ``salt '*' state.highstate``, packages, systemd and
@@ -35,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 
 import yaml
 
@@ -380,6 +384,44 @@ class Run:
             assert row["changed"] == 0, row
         self.finish_cluster(cluster)
 
+    # ---- brick multiplexing ------------------------------------------------------------------
+    def mux(self, count):
+        """``count`` replica-3 volumes created with the bare CLI, then started one after another,
+        with ``cluster.brick-multiplex`` off and on (set before the first start, the way
+        ``gluster:cluster_options`` sets it): the time of the starts, the brick processes and
+        their memory (the sum of their resident sets, from /proc) once every brick is online."""
+        for multiplex in ("disable", "enable"):
+            cluster, _calls = self.cluster(f"mux-{count}-{multiplex}")
+            base, n1 = cluster.base_dir, cluster.nodes[0]
+            cluster.form_pool()
+            n1.cli("volume", "set", "all", "cluster.brick-multiplex", multiplex)
+            if multiplex == "enable":  # gluster's default limit (250) would not bind at 100 volumes anyway
+                n1.cli("volume", "set", "all", "cluster.max-bricks-per-process", "0")
+            names = [f"m{i:03d}" for i in range(1, count + 1)]
+            for name in names:
+                bricks = []
+                for node in cluster.nodes:
+                    path = f"{base}/bricks/b{node.index}/{name}"
+                    os.makedirs(path)
+                    bricks.append(f"{node.address}:{path}")
+                n1.cli("volume", "create", name, "replica", "3", *bricks, "force")
+            started = time.monotonic()
+            for name in names:
+                n1.cli("volume", "start", name, timeout=300)
+            seconds = time.monotonic() - started
+            pids, online, waited = brick_pids(n1, expected=3 * count)
+            rss = sum(resident_kib(pid) for pid in pids) / 1024
+            row = {"volumes": count, "part": "mux", "step": f"start all, brick-multiplex {'on' if multiplex == 'enable' else 'off'}",
+                   "seconds": round(seconds, 2), "gluster_processes": None, "brick_processes": len(pids),
+                   "brick_rss_mib": round(rss, 1), "bricks_online": online, "bricks": 3 * count,
+                   "online_after_seconds": round(waited, 1)}  # fmt: skip
+            self.rows.append(row)
+            say(f"  mux      {row['step']:32} {seconds:7.2f}s  {len(pids)} brick processes, {rss:.0f} MiB resident, "
+                f"{online} of {3 * count} bricks online {waited:.0f} s after the last start")  # fmt: skip
+            for name in names:
+                n1.cli("volume", "stop", name, timeout=300)
+            self.finish_cluster(cluster)
+
     # ---- the lab of real hosts ----------------------------------------------------------------
     def lab(self):
         """Bare Debian hosts under systemd (tests/support/real_hosts.py) to a mounted replica-3
@@ -436,6 +478,29 @@ class Run:
                 say(f"teardown of {cluster.base_dir}: {exc}")
 
 
+def brick_pids(node, expected, timeout=300):
+    """``(pids, online, seconds)``: the distinct pids of the online bricks in ``node``'s
+    ``volume status all`` once all ``expected`` bricks are online, or as they are after
+    ``timeout`` s; how many were online; how long it took."""
+    started = time.monotonic()
+    while True:
+        root = ET.fromstring(node.cli("volume", "status", "all", xml=True, timeout=300).stdout)
+        bricks = [n for n in root.iter("node") if n.findtext("path", "").startswith("/")]
+        online = [n for n in bricks if n.findtext("status") == "1"]
+        waited = time.monotonic() - started
+        if len(online) >= expected or waited > timeout:
+            return {int(n.findtext("pid")) for n in online}, len(online), waited
+        time.sleep(1)
+
+
+def resident_kib(pid):
+    with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 def table(rows):
     """Markdown: one line per part and step, one column per volume count, each cell
     ``seconds / gluster processes`` (and the ratio to the floor for first applies). A step
@@ -450,6 +515,10 @@ def table(rows):
         text = f"{r['seconds']:.2f} s" + (f" / {r['gluster_processes']}" if r["gluster_processes"] is not None else "")
         if r.get("vs_floor"):
             text += f" (x{r['vs_floor']:.2f})"
+        if r.get("brick_processes") is not None:
+            text += f", {r['brick_processes']} brick processes, {r['brick_rss_mib']:.0f} MiB"
+            if r.get("bricks_online", r.get("bricks")) != r.get("bricks"):
+                text += f", only {r['bricks_online']} of {r['bricks']} bricks online after {r['online_after_seconds']:.0f} s"
         cell = cells[key].get(r["volumes"])
         cells[key][r["volumes"]] = f"{cell}, {r['seconds']:.2f} s" if cell else text
     lines = ["| part | step | " + " | ".join(f"{n} volume{'s' if n > 1 else ''}" for n in counts) + " |",
@@ -462,9 +531,11 @@ def table(rows):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--volumes", type=int, nargs="+", default=[1, 10, 30])
-    parser.add_argument("--parts", nargs="+", default=["local", "master", "lab"], choices=["local", "master", "lab"],
+    parser.add_argument("--parts", nargs="+", default=["local", "master", "lab"], choices=["local", "master", "lab", "mux"],
                         help="lab: bare hosts to a mounted volume on the lab of real hosts (once, not per volume count); "
-                        "--parts lab alone replaces the lab rows of the --json file and keeps its other rows")
+                        "--parts lab alone replaces the lab rows of the --json file and keeps its other rows; "
+                        "mux: 30 and 100 volumes started with brick multiplexing off and on (not by default)")
+    parser.add_argument("--mux-volumes", type=int, nargs="+", default=[30, 100], help="volume counts of the mux part")
     parser.add_argument("--base", default="/tmp/saltext-gluster-bench")
     parser.add_argument("--no-tuned", dest="tuned", action="store_false",
                         help="skip the no-op highstate with autoload_dynamic_modules: false (restarts the minions)")
@@ -492,6 +563,10 @@ def main():
         if "lab" in args.parts:
             say("== the lab of real hosts: bare Debian hosts to a mounted replica-3 volume")
             run.lab()
+        if "mux" in args.parts:
+            for count in args.mux_volumes:
+                say(f"== brick multiplexing: {count} volumes (replica 3) started, off then on")
+                run.mux(count)
     finally:
         run.teardown()
         subprocess.run(["rm", "-rf", "--one-file-system", args.base], check=False)
@@ -505,14 +580,15 @@ def main():
         "total_seconds": round(time.monotonic() - started, 1),
         "rows": run.rows,
     }
-    if "lab" in args.parts:
-        result["lab_date"] = now
+    dates = {f"{part}_date": now for part in ("lab", "mux") if part in args.parts}
+    result.update(dates)
     if not loopback and os.path.exists(args.json):
-        # --parts lab alone: the rest of the last run's file stays, its lab rows are replaced
+        # --parts lab and/or mux alone: the rest of the last run's file stays, the rows of the
+        # parts run now are replaced
         with open(args.json, encoding="utf-8") as handle:
             earlier = json.load(handle)
-        rows = [r for r in earlier["rows"] if r["part"] != "lab"] + run.rows
-        result = {**earlier, "rows": rows, "lab_date": now}
+        rows = [r for r in earlier["rows"] if r["part"] not in args.parts] + run.rows
+        result = {**earlier, "rows": rows, **dates}
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w", encoding="utf-8") as handle:
         json.dump(result, handle, indent=1)
