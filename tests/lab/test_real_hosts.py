@@ -273,7 +273,10 @@ def test_rolling_upgrade_node_by_node_while_the_client_writes(lab):
     """gluster:version raised; gluster.orch.rolling upgrades one node at a time (maintenance,
     then heal on the leader before the next node), raises the op-version at the end; the
     client's mount never stops (a writer runs all along) and is left at its own version."""
-    lab.wait_minions()  # a minion cut off by the partition tests may still be reconnecting
+    # a minion cut off by the partition tests may still be reconnecting: TCP backs its
+    # retransmissions off during the cut (up to 120 s between tries), so after the link is
+    # back the master's publish may reach it only that much later (CI once waited 120 s in vain)
+    lab.wait_minions(timeout=300)
     raised = f"10.3-5{UPGRADE_SUFFIX}"
     available = lab.nodes[0].out("apt-cache", "madison", "glusterfs-server")
     assert raised in available and "10.3-5 " in available, available  # both in the lab's repository
