@@ -6,12 +6,9 @@ without it each brick has its own. A volume's ``reset_unmanaged`` leaves the clu
 options gluster lists among the volume's own alone.
 """
 
-import copy
-
 import pytest
 from cluster import temporary_cluster
-from formula_root import formula_root
-from saltfactories.utils.functional import Loaders
+from node_loaders import node_loaders
 
 SUBNET = "127.1.18"
 NODES = ("co1", "co2", "co3")
@@ -26,15 +23,8 @@ def options_cluster():
 
 @pytest.fixture
 def leader(options_cluster, minion_opts, tmp_path):
-    opts = copy.deepcopy(minion_opts)
-    opts["id"] = "co1"
-    opts["gluster"] = dict(opts["gluster"], socket=options_cluster[0].socket)
-    opts["file_roots"] = {"base": [formula_root(str(tmp_path / "formula"))]}
-    loaders = Loaders(opts, loaded_base_name=f"{__name__}.{tmp_path.name}")
-    try:
+    with node_loaders(minion_opts, "co1", options_cluster[0], tmp_path, f"{__name__}.{tmp_path.name}") as loaders:
         yield loaders
-    finally:
-        loaders.reset_state()
 
 
 def _pillar(cluster, volumes, cluster_options=None):

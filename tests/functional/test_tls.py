@@ -26,6 +26,7 @@ from cluster import in_mount_table
 from cluster import temporary_cluster
 from cluster import terminate
 from formula_root import formula_root
+from node_loaders import node_loaders
 from saltfactories.utils.functional import Loaders
 from secret_scan import assert_no_secrets
 
@@ -89,15 +90,8 @@ def tls_cluster(pki):
 
 @pytest.fixture
 def tls_loaders(tls_cluster, minion_opts, tmp_path):
-    opts = copy.deepcopy(minion_opts)
-    opts["id"] = "tls1"
-    opts["gluster"] = dict(opts["gluster"], socket=tls_cluster[0].socket)
-    opts["file_roots"] = {"base": [formula_root(str(tmp_path / "formula"))]}
-    loaders = Loaders(opts, loaded_base_name=f"{__name__}.{tmp_path.name}")
-    try:
+    with node_loaders(minion_opts, "tls1", tls_cluster[0], tmp_path, f"{__name__}.{tmp_path.name}") as loaders:
         yield loaders
-    finally:
-        loaders.reset_state()
         tls_cluster.delete_all_volumes()
 
 
