@@ -578,9 +578,8 @@ def _status_of_left_out(volumes, detail):
     transaction is in progress", which the runner waits out like any lock. So each volume that
     ``volume info`` calls started but ``status all`` left out is read alone; one stopped or
     deleted in between is left out, as ``status all`` would."""
-    for name in sorted(set(_volumes()) - set(volumes)):
-        if not _volumes()[name]["started"]:
-            continue
+    info = _volumes()
+    for name in sorted(name for name, volume in info.items() if volume["started"] and name not in volumes):
         try:
             alone = _parsed(parse.parse_volume_status, _read("volume", "status", name, *(["detail"] if detail else [])))
         except CommandExecutionError as exc:

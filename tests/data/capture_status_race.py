@@ -29,13 +29,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 
+from capture import save  # noqa: E402  (tests/data/capture.py: <name>.xml beside this script)
 from cluster import GlusterCluster  # noqa: E402
-
-
-def save(name, text):
-    with open(os.path.join(HERE, name + ".xml"), "w", encoding="utf-8") as handle:
-        handle.write(text)
-    print(f"captured {name}.xml")
 
 
 def names(xml):
