@@ -24,6 +24,7 @@ import socket
 import sys
 import time
 import types
+from xml.etree import ElementTree
 
 from salt.exceptions import CommandExecutionError
 from salt.exceptions import SaltInvocationError
@@ -213,6 +214,48 @@ def clear_cache():
     """
     __context__.pop(CACHE_KEY, None)
     return True
+
+
+def _read_xml_problems(args):
+    """What is wrong with ``args`` as one of the reads ``read_xml`` answers."""
+    words = [str(a) for a in args]
+    shape = tuple(words[:2])
+    if shape in (("peer", "status"), ("pool", "list"), ("volume", "list")) and len(words) == 2:
+        return []
+    if shape == ("volume", "info") and len(words) in (2, 3):
+        return validate.volume_name_problems(words[2]) if len(words) == 3 else []
+    if shape == ("volume", "status") and len(words) == 3:
+        return validate.volume_name_problems(words[2])
+    if shape == ("volume", "quota") and len(words) == 4 and words[3] == "list":
+        return validate.volume_name_problems(words[2])
+    if shape == ("volume", "get") and len(words) == 4:
+        volume = [] if words[2] == "all" else validate.volume_name_problems(words[2])
+        return volume + validate.option_key_problems(words[3])
+    return [
+        f"{' '.join(words)!r} is not a read read_xml answers: peer status, pool list, volume list, "
+        "volume info [VOLUME], volume status VOLUME, volume quota VOLUME list, volume get VOLUME|all OPTION"
+    ]
+
+
+def read_xml(*args):
+    """
+    gluster's own XML answer (the ``cliOutput`` document, as text) to one read-only command:
+    ``peer status``, ``pool list``, ``volume list``, ``volume info [VOLUME]``, ``volume status
+    VOLUME``, ``volume quota VOLUME list`` or ``volume get VOLUME|all OPTION``. It goes through
+    the same runner and run cache as every other read, so an error is raised in gluster's words.
+    For callers that need gluster's fields as gluster names them (the ``glusterfs`` drop-in).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.read_xml volume info gv0
+    """
+    _check(_read_xml_problems(args), "read_xml")
+    root = _read(*[str(a) for a in args])
+    if root is NOT_INSTALLED:
+        raise CommandExecutionError("glusterfs-server is not installed yet: nothing to read")
+    return ElementTree.tostring(root, encoding="unicode")
 
 
 def call_stats():
@@ -938,6 +981,23 @@ def _host_uuids():
             for name in peer["hostnames"]:
                 mapping[name] = peer["uuid"]
     return mapping
+
+
+def is_this_node(host):
+    """
+    ``host`` names this node itself rather than a peer: not a name of any peer, and one of this
+    node's own names (``localhost``, its host name and FQDN, the host of one of its bricks) or
+    an address one of them resolves to.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt gfs1 gluster.is_this_node gfs1.example.com
+    """
+    _check(validate.hostname_problems(host), "is_this_node")
+    uuids = _host_uuids()
+    return _brick_uuid(host, uuids) == uuids.get(None)
 
 
 def _brick_uuid(host, uuids):
