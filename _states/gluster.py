@@ -141,14 +141,22 @@ def _volume(name):
     return __salt__["gluster.volume_info"](name)
 
 
-def peered(name, probe=False, timeout=120):
+def peered(name, probe=True, timeout=120):
     """
-    The node at address ``name`` is a connected member of the trusted pool.
+    The node at address ``name`` is a connected member of the trusted pool: probed from this
+    node when it is not in the pool yet. A name of this node itself needs no probe.
+
+    .. code-block:: yaml
+
+        pool:
+          gluster.peered:
+            - names: [gfs1.example.com, gfs2.example.com, gfs3.example.com]
 
     probe
-        ``True`` on the leader only: probe ``name`` when it is not in the pool yet. Other
-        nodes leave ``probe`` off and wait (at most ``timeout`` seconds) for the leader's probe
-        to reach them: concurrent probes from several nodes can split a pool.
+        ``True`` (the default): probe ``name`` when it is not in the pool yet. Apply such a
+        state on one node only: concurrent probes from several nodes can split a pool. With
+        ``False`` the state only waits (at most ``timeout`` seconds) for another node's probe
+        to bring ``name`` in; the formula's nodes other than the leader do that.
     timeout
         Seconds to wait for the peer to be connected and "Peer in Cluster".
     """
@@ -158,6 +166,9 @@ def peered(name, probe=False, timeout=120):
         if peer and peer["connected"] and peer["state"] == 3:
             ret["comment"] = f"{name} is in the pool and connected (uuid {peer['uuid']})"
             return ret
+        if peer is None and __salt__["gluster.is_this_node"](name):
+            ret["comment"] = f"{name} is this node: nothing to probe"
+            return ret
         if __opts__["test"]:
             ret["result"] = None
             if peer is None and probe:
@@ -165,7 +176,7 @@ def peered(name, probe=False, timeout=120):
                 ret["comment"] = f"would probe {name} and wait up to {timeout}s for it to connect"
             elif peer is None:
                 ret["comment"] = (
-                    f"would wait up to {timeout}s for {name} (the leader) to add this node to the pool"
+                    f"would wait up to {timeout}s for another node's probe to bring {name} into this node's pool (probe: false)"
                 )
             else:
                 ret["comment"] = f"would wait up to {timeout}s for {name} to connect ({peer['state_str']})"
