@@ -99,11 +99,12 @@ def states(loaders):
 
 @pytest.fixture
 def spare_node(gluster_cluster):
-    """A fourth glusterd (127.1.1.4), not in the pool; stopped and detached afterwards.
+    """A fourth glusterd (127.1.1.4, or .4 of ``GLUSTER_TEST_SUBNET``), not in the pool; stopped
+    and detached afterwards.
 
     Each use gets a fresh directory: a glusterd restarted on an old one would come back with
     its old UUID and peer list and confuse the pool."""
-    node = GlusterNode(tempfile.mkdtemp(prefix="spare-", dir=gluster_cluster.base_dir), 4)
+    node = GlusterNode(tempfile.mkdtemp(prefix="spare-", dir=gluster_cluster.base_dir), 4, gluster_cluster.subnet)
     node.start()
     yield node
     gluster_cluster[0].cli("peer", "detach", node.address, "force", check=False)

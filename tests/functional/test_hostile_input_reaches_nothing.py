@@ -195,11 +195,17 @@ STATE_CLASSES = {
     "traversal-dotdot-slash", "unicode-right-to-left-override", "unicode-cyrillic-a", "long-5000",
 }  # fmt: skip
 GENERIC = ("shell-", "control-", "unicode-", "traversal-", "long-")
+GLUSTERFS_CLASSES = {"shell-command-substitution", "control-newline-trailing", "traversal-dotdot-slash", "unicode-cyrillic-a",
+                     "long-5000", "gluster-option-remote-host"}  # fmt: skip
 
 
 def case(kind, module, function, field, values, build):
     for class_id, value in values.items():
         if kind == "state" and class_id.startswith(GENERIC) and class_id not in STATE_CLASSES:
+            continue
+        # the glusterfs names hand every value to the gluster functions' own checks, which get
+        # every class: they get one of each kind, and the sandbox's own values
+        if module == "glusterfs" and (class_id.startswith(("gluster-option-", *GENERIC)) and class_id not in GLUSTERFS_CLASSES):
             continue
         CASES.append(pytest.param(kind, module, function, build(value), field, id=f"{module}.{function}-{field}-{class_id}"))
 
@@ -299,6 +305,28 @@ case("module", "gluster_storage", "backend_apply", "mkfs argument", MKFS_WORDS, 
 case("module", "gluster_storage", "stale_brick_marks", "brick path", BRICK_DIRS, lambda v: {"paths": [v]})
 case("module", "gluster_storage", "clear_stale_brick_marks", "brick path", BRICK_DIRS, lambda v: {"paths": [v], "min_age": 0})
 case("module", "gluster_storage", "brick_facts", "brick path", BRICK_DIRS, lambda v: {"paths": [v]})
+
+# issue 23: Salt 3007's glusterfs names, over the same validation
+case("state", "glusterfs", "volume_present", "volume name", NAMES, lambda v: {"name": v, "bricks": "GOOD"})
+case("state", "glusterfs", "volume_present", "brick", BRICK_DIRS, lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]})
+case("state", "glusterfs", "volume_present", "host", HOSTS, lambda v: {"name": "gv0", "bricks": [f"{v}:T/bricks/gv0"]})
+case("state", "glusterfs", "peered", "host", HOSTS, lambda v: {"name": v})
+for _function in ("started", "add_volume_bricks", "max_op_version"):
+    case("state", "glusterfs", _function, "volume name", NAMES,
+         lambda v, f=_function: {"name": v, **({"bricks": "GOOD"} if f == "add_volume_bricks" else {})})  # fmt: skip
+case("state", "glusterfs", "op_version", "volume name", NAMES, lambda v: {"name": v, "version": 100000})
+case("module", "glusterfs", "peer", "host", HOSTS, lambda v: {"name": v})
+case("module", "glusterfs", "create_volume", "volume name", NAMES, lambda v: {"name": v, "bricks": "GOOD"})
+case("module", "glusterfs", "create_volume", "brick", BRICK_DIRS, lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]})
+case("module", "glusterfs", "create_volume", "host", HOSTS, lambda v: {"name": "gv0", "bricks": [f"{v}:T/bricks/gv0"]})
+for _function in ("status", "info", "start_volume", "stop_volume", "enable_quota_volume", "disable_quota_volume",
+                  "list_quota_volume", "get_op_version"):  # fmt: skip
+    case("module", "glusterfs", _function, "volume name", NAMES, lambda v: {"name": v})
+case("module", "glusterfs", "delete_volume", "volume name", NAMES, lambda v: {"target": v})
+case("module", "glusterfs", "add_volume_bricks", "volume name", NAMES, lambda v: {"name": v, "bricks": "GOOD"})
+case("module", "glusterfs", "set_quota_volume", "volume name", NAMES, lambda v: {"name": v, "path": "/a", "size": "1GB", "enable_quota": True})
+case("module", "glusterfs", "set_quota_volume", "quota path", QUOTA_PATHS, lambda v: {"name": "gv0", "path": v, "size": "1GB"})
+case("module", "glusterfs", "unset_quota_volume", "quota path", QUOTA_PATHS, lambda v: {"name": "gv0", "path": v})
 
 
 @pytest.mark.parametrize("kind, module, function, kwargs, field", CASES)

@@ -10,6 +10,7 @@ of 5 s a burst of writes can overshoot it)."""
 import copy
 import errno
 import os
+import subprocess
 import time
 
 import pytest
@@ -37,6 +38,17 @@ def _write(path, megabytes):
     return None
 
 
+def _unmount_limit_mount(node):
+    """glusterd leaves its auxiliary mount for ``limit-usage`` (in node 1's mount namespace)
+    mounted when gluster refused a limit; once this test's volume is gone it is a dead FUSE
+    mount, and the next test's volume of the same name gets "Transport endpoint is not
+    connected" from every limit. Unmount that one path, in that namespace, when it is there."""
+    target = os.path.join(os.path.realpath(RUN), "qv_quota_limit")  # /run/gluster in mountinfo
+    with open(f"/proc/{node.pid}/mountinfo", encoding="utf-8") as mounts:
+        if any(line.split()[4] == target for line in mounts):
+            subprocess.run(["nsenter", "-t", str(node.pid), "-m", "--", "umount", "-l", target], check=False, stdin=subprocess.DEVNULL)
+
+
 @pytest.fixture
 def quota_volume(clean_volumes, minion_opts, tmp_path):
     cluster = clean_volumes
@@ -56,6 +68,7 @@ def quota_volume(clean_volumes, minion_opts, tmp_path):
         loaders.reset_state()
     finally:
         cluster.unmount(mountpoint)
+        _unmount_limit_mount(node)
         node.cli("volume", "quota", "qv", "disable", check=False)
         node.cli("volume", "stop", "qv", "force", check=False)
         undo()
@@ -227,3 +240,19 @@ def test_a_failure_after_some_steps_reports_the_steps_done(quota_volume):
     gluster.clear_cache()
     assert gluster.quota_enabled("qv") is True
     assert [e["path"] for e in gluster.quota_list("qv")] == ["/data"]
+
+
+def test_salt_3007_quota_functions(quota_volume):
+    """The old ``glusterfs`` quota functions on the same volume, in the old shapes."""
+    loaders, _node, _mnt, _bricks = quota_volume
+    old = loaders.modules.glusterfs
+    assert old.enable_quota_volume("qv") is True
+    assert old.list_quota_volume("qv") == {}  # enabled, no limit: the old module returned False
+    assert old.set_quota_volume("qv", "/", "10MB") is True
+    limits = old.list_quota_volume("qv")
+    assert list(limits) == ["/"] and limits["/"]["hard_limit"] == str(10 << 20), limits
+    assert limits["/"]["path"] == "/" and limits["/"]["used_space"] == "0", limits
+    assert old.unset_quota_volume("qv", "/") is True
+    assert old.list_quota_volume("qv") == {}
+    assert old.disable_quota_volume("qv") is True
+    assert loaders.modules.gluster.quota_enabled("qv") is False

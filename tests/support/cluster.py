@@ -299,6 +299,7 @@ class GlusterCluster:
 
     def __init__(self, base_dir, size=3, subnet="127.1.1"):
         self.base_dir = os.path.abspath(base_dir)
+        self.subnet = subnet
         self.nodes = [GlusterNode(self.base_dir, i, subnet) for i in range(1, size + 1)]
         self.mounts = []
         self.shared_mount = False
