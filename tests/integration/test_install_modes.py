@@ -74,6 +74,14 @@ def test_pip_installed_entry_point_serves_module(installed_site, tmp_path, glust
     proc = salt_call(installed_site, config_dir, "sys.list_runner_functions", "gluster")
     assert json.loads(proc.stdout)["local"] == ["gluster.status"], proc.stdout
 
+    # Salt 3007's glusterfs names (issue 23) come with the package: the old function and states
+    proc = salt_call(installed_site, config_dir, "glusterfs.get_version")
+    assert proc.returncode == 0 and installed.startswith(f"glusterfs {json.loads(proc.stdout)['local']}"), proc.stderr
+    proc = salt_call(installed_site, config_dir, "sys.list_state_functions", "glusterfs")
+    assert sorted(json.loads(proc.stdout)["local"]) == [
+        f"glusterfs.{name}" for name in ("add_volume_bricks", "max_op_version", "op_version", "peered", "started", "volume_present")
+    ], proc.stdout
+
     # nothing was synced: the module came from the installed package
     assert not (tmp_path / "root" / "var" / "cache" / "salt" / "minion" / "extmods" / "modules").exists()
 
@@ -89,3 +97,7 @@ def test_without_the_package_there_is_no_gluster_module(tmp_path):
     proc = salt_call(tmp_path / "nothing", config_dir, "gluster.version")
     assert proc.returncode != 0
     assert "'gluster.version' is not available" in proc.stdout + proc.stderr
+    # what a Salt 3007 SLS meets on Salt 3008 without this extension
+    proc = salt_call(tmp_path / "nothing", config_dir, "glusterfs.get_version")
+    assert proc.returncode != 0
+    assert "'glusterfs.get_version' is not available" in proc.stdout + proc.stderr
