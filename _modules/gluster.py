@@ -985,9 +985,12 @@ def _host_uuids():
 
 def is_this_node(host):
     """
-    ``host`` names this node itself rather than a peer: not a name of any peer, and one of this
-    node's own names (``localhost``, its host name and FQDN, the host of one of its bricks) or
-    an address one of them resolves to.
+    ``host`` names this node itself rather than a peer, as gluster's own probe decides it: not
+    a name of any peer, and ``localhost``, this host's name or FQDN, or a name that resolves to
+    an address of one of this host's interfaces (the ``ipv4``/``ipv6`` grains). One cached
+    ``pool list`` and a lookup of ``host``: no volume read, so the formula's peer states cost
+    nothing more. (On the tests' loopback clusters a node's 127.1.1.x address is not an
+    interface address: there only the host's names count.)
 
     CLI Example:
 
@@ -996,8 +999,12 @@ def is_this_node(host):
         salt gfs1 gluster.is_this_node gfs1.example.com
     """
     _check(validate.hostname_problems(host), "is_this_node")
-    uuids = _host_uuids()
-    return _brick_uuid(host, uuids) == uuids.get(None)
+    if host in _host_uuids():
+        return False
+    if host in {"localhost", socket.gethostname(), socket.getfqdn()}:
+        return True
+    local = {str(a) for a in (__grains__.get("ipv4") or []) + (__grains__.get("ipv6") or [])}
+    return bool(_addresses(host) & local)
 
 
 def _brick_uuid(host, uuids):

@@ -89,3 +89,21 @@ def test_read_xml_returns_gluster_own_document(monkeypatch):
     answer_gluster_with(monkeypatch, gluster, lambda config, argv, *a, **k: _root("volume_info_started.xml"))
     text = gluster.read_xml("volume", "info", "rep3")
     assert glusterfs.info_from_xml(ElementTree.fromstring(text))["rep3"]["status"] == "1"
+
+
+def test_is_this_node_asks_the_pool_and_the_interfaces_only(monkeypatch):
+    """A peer's name is not this node; ``localhost``, this host's names and a name resolving to
+    an interface address are; an unknown name is not. One ``pool list``, no volume read."""
+    calls = []
+    answer_gluster_with(monkeypatch, gluster, lambda config, argv, *a, **k: calls.append(argv) or _root("pool_list.xml"))
+    monkeypatch.setattr(gluster, "__grains__", {"ipv4": ["127.0.0.1", "10.20.0.7"], "ipv6": ["::1"]}, raising=False)
+    resolved = {"gfs1.example.com": {"10.20.0.7"}, "gfs9.example.com": {"10.20.0.9"}, "127.1.1.3": {"127.1.1.3"}}
+    monkeypatch.setattr(gluster, "_addresses", lambda host: resolved.get(host, set()))
+    assert gluster.is_this_node("127.1.1.3") is False  # a peer's name
+    assert gluster.is_this_node("localhost") is True
+    assert gluster.is_this_node(gluster.socket.gethostname()) is True
+    assert gluster.is_this_node("gfs1.example.com") is True  # resolves to an interface address
+    assert gluster.is_this_node("gfs9.example.com") is False  # a node not probed yet
+    assert [tuple(argv[-2:]) for argv in calls] == [("pool", "list")]
+    with pytest.raises(SaltInvocationError):
+        gluster.is_this_node("bad;host")
