@@ -23,7 +23,8 @@ gluster processes spawned (a wrapper set as ``gluster:binary`` logs each one's a
             mounted replica-3 volume in one ``salt '*' state.highstate``, packages, systemd and
             brick filesystems included, then a no-op highstate (seconds only).
 
-Prints a table, writes it as JSON (``--json``, default ``bench/results.json``). Run as root after
+Prints a table, writes it as JSON (``--json``, default ``bench/results.json``) and draws the
+growth chart ``growth.svg`` next to it (``--plot JSON`` redraws it from an earlier run). Run as root after
 ``scripts/setup.sh``: ``scripts/bench.sh`` (arguments pass through, e.g. ``--volumes 10``).
 Everything lives under ``--base`` (default /tmp/saltext-gluster-bench) and is torn down by pid
 and path at the end, also on failure.
@@ -528,6 +529,77 @@ def table(rows):
     return "\n".join(lines)
 
 
+# the growth chart: (part, step, colour) per line, first measurement of each volume count
+SERIES = (
+    ("floor", "first apply", "#222222"),
+    ("local", "first apply (leader)", "#1f77b4"),
+    ("master", "first highstate", "#d62728"),
+    ("local", "no-op (b1)", "#7fb3e0"),
+    ("master", "no-op highstate", "#f08c8c"),
+    ("trivial", "salt-call test.nop", "#999999"),
+)
+
+
+def plot(rows, title):
+    """An SVG line chart of how time grows with the number of volumes: one line per entry of
+    ``SERIES`` (the volume counts on a log scale, seconds on a linear one). Plain SVG written
+    here, so the bench needs no plotting library."""
+    import math  # pylint: disable=import-outside-toplevel
+    from xml.sax.saxutils import escape  # pylint: disable=import-outside-toplevel
+
+    lines = []
+    for part, step, colour in SERIES:
+        points = {}
+        for row in rows:
+            if (row["part"], row["step"]) == (part, step) and row["volumes"] not in points:
+                points[row["volumes"]] = row["seconds"]
+        if points:
+            lines.append((f"{part}: {step}", colour, sorted(points.items())))
+    counts = sorted({n for _, _, points in lines for n, _ in points})
+    if not counts:
+        raise SystemExit("plot: no row of the growth chart's steps in these results")
+    top = max(seconds for _, _, points in lines for _, seconds in points)
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500) if top / s <= 8)
+    ymax = step * math.ceil(top / step)
+    width, height, left, right, upper, lower = 760, 440, 60, 250, 40, 50
+    low, high = math.log10(counts[0]), math.log10(counts[-1])
+
+    def x(count):
+        return left + (width - left - right) * ((math.log10(count) - low) / (high - low) if high > low else 0.5)
+
+    def y(seconds):
+        return height - lower - (height - upper - lower) * seconds / ymax
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{left}" y="22" font-size="14">{escape(title)}</text>']  # fmt: skip
+    for tick in range(0, ymax + 1, step):
+        out.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{width - right}" y2="{y(tick):.1f}" stroke="#e5e5e5"/>')
+        out.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick} s</text>')
+    for count in counts:
+        out.append(f'<text x="{x(count):.1f}" y="{height - lower + 18}" text-anchor="middle">{count}</text>')
+    out.append(f'<text x="{(left + width - right) / 2:.0f}" y="{height - 12}" text-anchor="middle">volumes (replica 3, log scale)</text>')
+    for index, (label, colour, points) in enumerate(lines):
+        path = " ".join(f"{x(n):.1f},{y(seconds):.1f}" for n, seconds in points)
+        out.append(f'<polyline data-series="{escape(label)}" fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
+        for n, seconds in points:
+            out.append(f'<circle cx="{x(n):.1f}" cy="{y(seconds):.1f}" r="3" fill="{colour}"/>')
+        legend = upper + 10 + 20 * index
+        out.append(f'<line x1="{width - right + 15}" y1="{legend}" x2="{width - right + 40}" y2="{legend}" stroke="{colour}" stroke-width="2"/>')
+        out.append(f'<text x="{width - right + 46}" y="{legend + 4}">{escape(label)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def write_plot(result, json_path):
+    """``growth.svg`` next to the JSON file, from its rows."""
+    path = os.path.join(os.path.dirname(os.path.abspath(json_path)), "growth.svg")
+    with open(path, "w", encoding="utf-8") as handle:
+        dates = result["date"] + (f", the 100-volume points {result['v100_date']}" if result.get("v100_date") else "")
+        handle.write(plot(result["rows"], f"saltext-gluster bench ({dates}): seconds against volumes"))
+    return path
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--volumes", type=int, nargs="+", default=[1, 10, 30])
@@ -542,10 +614,15 @@ def main():
     parser.add_argument("--trivial-runs", type=int, default=3, help="runs of the trivial SLS (the median is shown)")
     parser.add_argument("--json", default=os.path.join(REPO, "bench", "results.json"))
     parser.add_argument("--table", metavar="JSON", help="print the table of an earlier run's JSON and stop")
+    parser.add_argument("--plot", metavar="JSON", help="draw growth.svg (next to JSON) from an earlier run's JSON and stop")
     args = parser.parse_args()
     if args.table:
         with open(args.table, encoding="utf-8") as handle:
             print(table(json.load(handle)["rows"]))
+        return
+    if args.plot:
+        with open(args.plot, encoding="utf-8") as handle:
+            print(write_plot(json.load(handle), args.plot))
         return
     if os.path.exists(args.base):
         raise SystemExit(f"{args.base} exists: a benchmark is running or was interrupted; remove it first")
@@ -592,6 +669,8 @@ def main():
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w", encoding="utf-8") as handle:
         json.dump(result, handle, indent=1)
+    if loopback:
+        say(f"growth chart: {write_plot(result, args.json)}")
     print("\n" + table(result["rows"]))
     print(f"\n{result['date']}; {result['machine']}; {result['gluster']}; {result['salt']}; "
         f"{result['total_seconds']}s in all; JSON in {args.json}")  # fmt: skip
