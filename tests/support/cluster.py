@@ -441,19 +441,38 @@ def in_mount_table(path):
         return any(line.split(" ")[1] == octal for line in handle if line.count(" ") >= 2)
 
 
+def _started(pid):
+    """The start time of process ``pid`` (clock ticks since boot), or None when it is gone: with
+    it a pid can be told from the same number reused by a newer process (pid_max is 32768 on
+    this machine, and a suite run goes round it)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _same_process(pid, started):
+    return started is not None and _started(pid) == started and not _is_zombie(pid)
+
+
 def terminate(pids, timeout=20):
     """SIGTERM each of ``pids``, wait (``timeout`` seconds in all) until each is gone or a
-    zombie, then SIGKILL what is still running."""
+    zombie, then SIGKILL what is still running: the same processes, by pid and start time, never
+    a newer process that got one of those pids meanwhile (CI once saw another test's glusterd
+    start end in SIGKILL)."""
+    started = {pid: _started(pid) for pid in pids}
     for pid in pids:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+        if started[pid] is not None:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
     deadline = time.monotonic() + timeout
     for pid in pids:
-        while _pid_alive(pid) and not _is_zombie(pid) and time.monotonic() < deadline:
+        while _same_process(pid, started[pid]) and time.monotonic() < deadline:
             time.sleep(0.1)
-        if _pid_alive(pid) and not _is_zombie(pid):
+        if _same_process(pid, started[pid]):
             os.kill(pid, signal.SIGKILL)
 
 
