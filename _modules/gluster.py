@@ -22,6 +22,7 @@ import os
 import re
 import socket
 import sys
+import threading
 import time
 import types
 from xml.etree import ElementTree
@@ -46,6 +47,9 @@ STALE = "stale"  # volumes whose cached info a write made stale
 # options whose ``volume set``/``reset`` changes more of the volume info than that one option
 SET_SIDE_EFFECTS = frozenset({"group", "features.quota", "features.inode-quota", "features.uss",
                               "cluster.enable-shared-storage", "config.transport", "features.shard"})  # fmt: skip
+# the run cache is shared by the threads of gluster.volumes_converged (one volume's states per
+# thread): every look at or change of it holds this lock; the writes themselves run outside it
+CACHE_LOCK = threading.RLock()
 
 
 UTILS_PACKAGE = "saltext_gluster_utils"
@@ -147,23 +151,26 @@ def _cache():
     """This run's cache of gluster reads, emptied when glusterd was restarted since it was
     filled (see ``gluster_cli.glusterd_identity``)."""
     identity = cli.glusterd_identity(_config())
-    cache = __context__.get(CACHE_KEY)
-    if cache is None or cache.get(IDENTITY) != identity:
-        if cache is not None:
-            log.info("gluster: glusterd was restarted since the last read; cached reads dropped")
-        cache = __context__[CACHE_KEY] = {IDENTITY: identity}
-    return cache
+    with CACHE_LOCK:
+        cache = __context__.get(CACHE_KEY)
+        if cache is None or cache.get(IDENTITY) != identity:
+            if cache is not None:
+                log.info("gluster: glusterd was restarted since the last read; cached reads dropped")
+            cache = __context__[CACHE_KEY] = {IDENTITY: identity}
+        return cache
 
 
 def _read(*args):
     """Run a read-only gluster command, cached for the rest of this run.
 
     The cache belongs to one glusterd: when the socket shows glusterd was restarted since the
-    cache was filled, every cached answer is dropped (see ``gluster_cli.glusterd_identity``)."""
-    cache = _cache()
-    if args not in cache:
-        cache[args] = _ask(args)
-    return cache[args]
+    cache was filled, every cached answer is dropped (see ``gluster_cli.glusterd_identity``).
+    Reads hold ``CACHE_LOCK``: threads asking the same thing wait for one answer."""
+    with CACHE_LOCK:
+        cache = _cache()
+        if args not in cache:
+            cache[args] = _ask(args)
+        return cache[args]
 
 
 # the reads a write to one volume cannot change
@@ -175,27 +182,37 @@ def _write(*args, volume=None, effect=None):
 
     A write to one ``volume`` keeps the pool reads and the other volumes' info. That volume's
     cached info is updated with ``effect(info)`` when the write succeeded, its effect is known
-    (``effect`` given) and the info was current before; otherwise it is marked stale and the
+    (``effect`` given) and the info was current before and is still the same cached object
+    (no other thread read it again meanwhile); otherwise it is marked stale and the
     next read of it asks gluster for that volume alone. Any other write drops every cached read.
+    The write runs outside ``CACHE_LOCK``, so that writes to different volumes overlap.
     """
-    cache = __context__.get(CACHE_KEY)
-    volumes = (cache or {}).get(VOLUMES)
-    fresh = volumes is not None and volume in volumes and volume not in cache.get(STALE, ())
+    with CACHE_LOCK:
+        cache = __context__.get(CACHE_KEY)
+        volumes = (cache or {}).get(VOLUMES)
+        fresh = volumes is not None and volume in volumes and volume not in cache.get(STALE, ())
+        before = volumes[volume] if fresh else None
     done = False
     try:
         answer = cli.run(_config(), args, counter=_stats())
         done = True
         return answer
     finally:
-        if volume is None or cache is None or cache is not __context__.get(CACHE_KEY):
-            __context__.pop(CACHE_KEY, None)
-        else:
-            for key in [k for k in cache if isinstance(k, tuple) and k != IDENTITY and k not in POOL_READS]:
-                del cache[key]
-            if done and fresh and effect is not None:
-                effect(volumes[volume])
+        with CACHE_LOCK:
+            if volume is None or cache is None or cache is not __context__.get(CACHE_KEY):
+                __context__.pop(CACHE_KEY, None)
             else:
-                cache.setdefault(STALE, set()).add(volume)
+                for key in [k for k in cache if isinstance(k, tuple) and k != IDENTITY and k not in POOL_READS]:
+                    del cache[key]
+                current = cache.get(VOLUMES) or {}
+                # the same info object: no read of this volume since (a read of another one alone
+                # copies the dict but keeps this volume's info; a read of every volume does not)
+                if done and fresh and effect is not None and current.get(volume) is before:
+                    updated = copy.deepcopy(before)  # copy on write: a thread holding the old one keeps it whole
+                    effect(updated)
+                    current[volume] = updated
+                else:
+                    cache.setdefault(STALE, set()).add(volume)
 
 
 def _check(problems, what):
@@ -212,7 +229,8 @@ def clear_cache():
 
         salt '*' gluster.clear_cache
     """
-    __context__.pop(CACHE_KEY, None)
+    with CACHE_LOCK:
+        __context__.pop(CACHE_KEY, None)
     return True
 
 
@@ -519,7 +537,14 @@ def _volumes(name=None):
     """The run's parsed info of every volume (from one ``volume info``), made current for
     ``name`` (or for all when ``name`` is None) after writes marked it stale: a stale volume
     alone is read alone, several are read all at once. The dict is the cache itself: callers
-    that hand it out copy it."""
+    that hand it out copy it, and nobody changes it in place (a write replaces a volume's info,
+    a read of one volume replaces the dict), so a caller may go through it while other threads
+    write."""
+    with CACHE_LOCK:
+        return _volumes_locked(name)
+
+
+def _volumes_locked(name):
     cache = _cache()
     volumes = cache.get(VOLUMES)
     stale = cache.setdefault(STALE, set())
@@ -535,12 +560,11 @@ def _volumes(name=None):
             if not (isinstance(exc.info, dict) and exc.info.get("errno") == NO_SUCH_VOLUME):
                 raise
             one = {}
-        volumes.pop(name, None)
+        # copy on write: a thread going through the volumes it was given is not disturbed
+        volumes = cache[VOLUMES] = {key: value for key, value in volumes.items() if key != name}
         volumes.update({key: value for key, value in one.items() if key == name})
         stale.discard(name)
     return volumes
-
-
 
 
 def volume_info(name=None):

@@ -214,11 +214,20 @@ def split_brain_argv(config, volume, policy, path=None, source_brick=None):
     return build_argv(config, ["volume", "heal", volume, "split-brain", *args], xml=False)
 
 
+# threads (gluster.volumes_converged) share one counter: its increments are not atomic
+COUNTER_LOCK = threading.Lock()
+
+
+def _count(counter, key):
+    with COUNTER_LOCK:
+        counter[key] = counter.get(key, 0) + 1
+
+
 def run_split_brain(config, volume, policy, path=None, source_brick=None, counter=None):
     """Resolve (see :func:`split_brain_argv`); gluster's message, e.g. ``Healed /f.``; an error
     with gluster's words (``File not in split-brain``) when it refuses."""
     if counter is not None:
-        counter["calls"] = counter.get("calls", 0) + 1
+        _count(counter, "calls")
     proc = _execute(split_brain_argv(config, volume, policy, path, source_brick), float(config.get("timeout", 120)))
     _check_plain(proc, ["volume", "heal", volume, "split-brain", *split_brain_args(policy, path, source_brick)], config)
     return proc.stdout.strip()
@@ -228,7 +237,7 @@ def run_heal_info(config, volume, kind="info", counter=None):
     """Heal info as the ``cliOutput`` element (see :func:`heal_info_argv`)."""
     argv = heal_info_argv(config, volume, kind)
     if counter is not None:
-        counter["calls"] = counter.get("calls", 0) + 1
+        _count(counter, "calls")
     proc = _execute(argv, float(config.get("timeout", 120)))
     args = ["volume", "heal", volume, "info"] + ([kind] if kind != "info" else [])
     if not proc.stdout.lstrip().startswith("<"):
@@ -363,7 +372,7 @@ def run(config, args, xml=True, counter=None, read_only=False):
     attempt = 0
     while True:
         if counter is not None:
-            counter["calls"] = counter.get("calls", 0) + 1
+            _count(counter, "calls")
         proc = _execute(argv, float(config.get("timeout", 120)))
         if not xml:
             _check_plain(proc, args, config)
@@ -388,7 +397,7 @@ def run(config, args, xml=True, counter=None, read_only=False):
                 raise
             attempt += 1
             if counter is not None:
-                counter["lock_retries"] = counter.get("lock_retries", 0) + 1
+                _count(counter, "lock_retries")
             log.info(
                 "gluster: %s hit a cluster lock; retry %d/%d in %.1fs",
                 _describe(args),

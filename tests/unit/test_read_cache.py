@@ -7,6 +7,8 @@ stay. Any other write, or a glusterd restart, drops everything. The runner is fa
 answers captured from real gluster (``tests/data``); each test checks the gluster calls made.
 """
 
+import contextvars
+import threading
 from pathlib import Path
 
 import pytest
@@ -198,3 +200,108 @@ def test_several_stale_volumes_are_read_at_once(gluster):
     GLUSTER.volume_info("dist")
     GLUSTER.volume_info()
     assert gluster.calls == ["volume info", "volume set rep3 cache-size 64MB", "volume delete rep3", "volume delete dist", "volume info"]
+
+
+# ---- threads: gluster.volumes_converged runs the states of several volumes at once ----------
+
+
+class Gate:
+    """Holds the gluster call ``held`` inside the fake runner until released, so that a test
+    can make another thread's read happen while that write is in flight."""
+
+    def __init__(self, fake, held):
+        self.fake, self.held = fake, held
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.run = fake.run
+
+    def __call__(self, config, args, xml=True, counter=None, read_only=False):
+        if " ".join(args) == self.held:
+            self.entered.set()
+            assert self.release.wait(10), "the test never released the held call"
+        return self.run(config, args, xml=xml, counter=counter, read_only=read_only)
+
+
+def _write_in_flight(monkeypatch, gluster, held, write):
+    gate = Gate(gluster, held)
+    monkeypatch.setattr(gcli, "run", gate)
+    errors = []
+
+    def target():
+        try:
+            write()
+        except Exception as exc:  # pylint: disable=broad-except
+            errors.append(exc)
+
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(target,))
+    thread.start()
+    assert gate.entered.wait(10)
+    return gate, thread, errors
+
+
+SET_REP3 = "volume set rep3 performance.cache-size 64MB features.read-only off"
+
+
+def test_a_write_keeps_its_effect_while_another_thread_reads_another_volume(monkeypatch, gluster):
+    """A thread reads one stale volume alone while another thread's ``volume set`` is in
+    flight: the read replaces only that volume, so the write's effect still lands in the cache
+    and nothing is read again for it."""
+    gluster.answers[("volume", "info", "dist")] = "volume_info_stopped.xml"  # holds rep3 only: dist is gone
+    GLUSTER.volume_info()
+    GLUSTER.__context__[GLUSTER.CACHE_KEY][GLUSTER.STALE] = {"dist"}
+    gate, thread, errors = _write_in_flight(
+        monkeypatch, gluster, SET_REP3,
+        lambda: GLUSTER.volume_set("rep3", {"performance.cache-size": "64MB", "features.read-only": "off"}),
+    )  # fmt: skip
+    assert not GLUSTER.volume_exists("dist")  # read alone, meanwhile
+    gate.release.set()  # (the fake logs the held write when it is let through)
+    thread.join(10)
+    assert not errors, errors
+    assert GLUSTER.volume_info("rep3")["options"]["performance.cache-size"] == "64MB"
+    assert gluster.calls == ["volume info", "volume info dist", SET_REP3]
+
+
+def test_a_write_during_a_read_of_every_volume_reads_its_volume_again(monkeypatch, gluster):
+    """While a ``volume set`` is in flight another thread reads every volume again (several
+    were stale): that answer may predate the write, so the written volume is marked stale and
+    read alone next time, never taken from the earlier answer."""
+    GLUSTER.volume_info()
+    GLUSTER.__context__[GLUSTER.CACHE_KEY][GLUSTER.STALE] = {"dist", "arb"}
+    gate, thread, errors = _write_in_flight(
+        monkeypatch, gluster, SET_REP3,
+        lambda: GLUSTER.volume_set("rep3", {"performance.cache-size": "64MB", "features.read-only": "off"}),
+    )  # fmt: skip
+    GLUSTER.volume_info()  # every volume again, meanwhile
+    gate.release.set()
+    thread.join(10)
+    assert not errors, errors
+    assert "rep3" in GLUSTER.__context__[GLUSTER.CACHE_KEY][GLUSTER.STALE]
+    GLUSTER.volume_info("rep3")
+    # (the fake logs the held write when it is let through)
+    assert gluster.calls == ["volume info", "volume info", SET_REP3, "volume info rep3"]
+
+
+def test_threads_going_through_the_volumes_are_not_disturbed_by_writes(gluster):
+    """Readers iterate over the cached volumes while writers record their effects: nobody
+    changes the cached dicts in place, so no reader sees a dict change size under it."""
+    GLUSTER.volume_info()
+    failures = []
+    stop = threading.Event()
+
+    def reader():
+        try:
+            while not stop.is_set():
+                for volume in GLUSTER._volumes().values():  # pylint: disable=protected-access
+                    dict(volume["options"])
+        except Exception as exc:  # pylint: disable=broad-except
+            failures.append(exc)
+
+    threads = [threading.Thread(target=contextvars.copy_context().run, args=(reader,)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for _ in range(200):
+        GLUSTER.volume_set("rep3", {"performance.cache-size": "64MB", "features.read-only": "off"})
+    stop.set()
+    for thread in threads:
+        thread.join(10)
+    assert not failures, failures
+    assert GLUSTER.volume_info("rep3")["options"]["features.read-only"] == "off"
