@@ -68,8 +68,11 @@ TOP_KEYS = {
     "detach_removed_nodes", "maintenance", "brick_devices",
     "server", "lookup", "firewall", "profiles", "groups_dir", "georep_dir", "snapshots", "tls",
     "geo_replication_from", "mountbroker", "monitoring", "repo", "version", "address_family",
-    "cluster_options",
+    "cluster_options", "volume_workers",
 }  # fmt: skip
+# gluster:volume_workers: how many volumes the leader works on at once (gluster.volumes_converged)
+VOLUME_WORKERS_DEFAULT = 3
+VOLUME_WORKERS_MAX = 16
 # gluster:address_family: inet (IPv4, gluster's default) or inet6 (IPv6 only)
 ADDRESS_FAMILIES = ("inet", "inet6")
 FAMILY_OPTION = "transport.address-family"
@@ -1167,6 +1170,13 @@ def build_model(pillar, minion_id=None):
     peer_timeout = pillar.get("peer_timeout", 120)
     if not _int_at_least(peer_timeout, 1):
         problems.add("gluster:peer_timeout", f"{peer_timeout!r} must be a whole number of seconds >= 1")
+    volume_workers = pillar.get("volume_workers", VOLUME_WORKERS_DEFAULT)
+    if not _int_at_least(volume_workers, 1) or volume_workers > VOLUME_WORKERS_MAX:
+        problems.add(
+            "gluster:volume_workers",
+            f"{volume_workers!r} must be a whole number from 1 (one volume after another) to {VOLUME_WORKERS_MAX}",
+        )
+        volume_workers = 1
     op_version = pillar.get("op_version")
     if op_version is not None and op_version != "max" and not _int_at_least(op_version, 1):
         problems.add("gluster:op_version", f"{op_version!r} must be max or a number")
@@ -1229,6 +1239,7 @@ def build_model(pillar, minion_id=None):
         "leader": leader,
         "leader_address": nodes.get(leader) if isinstance(leader, str) else None,
         "peer_timeout": peer_timeout,
+        "volume_workers": volume_workers,
         "members_wait": members_wait is not False,
         "detach_removed_nodes": pillar.get("detach_removed_nodes", False) is True,
         "maintenance": maintenance,

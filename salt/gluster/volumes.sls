@@ -37,8 +37,9 @@ gluster-snapshot-config:
     - require:
       - test: gluster-peers-ready
 {%-   endif %}
-{#- all creations first, then all options, then all starts: a volume's info, stale after its
-    creation, is then read once for all the volumes created (one ``volume info``), not once each #}
+{#- each volume's state arguments, built once: its states below and gluster.volumes_converged
+    (which runs them ahead, gluster:volume_workers volumes at a time, and whose returns the
+    states claim only when called with exactly these arguments) both take them from here -#}
 {%-   set present = {} %}
 {%-   for name, volume in model.volumes | dictsort if volume.ensure != 'absent' %}
 {%-     set hosts = [] %}
@@ -50,8 +51,40 @@ gluster-snapshot-config:
 {%-     for brick in volume.bricks if brick in model.minion.brick_mounts %}
 {%-       do mounts.update({brick: model.minion.brick_mounts[brick]}) %}
 {%-     endfor %}
-{%-     do present.update({name: {'hosts': hosts, 'mounts': mounts}}) %}
+{%-     set layout = {'bricks': volume.bricks, 'transport': volume.transport, 'force': volume.force,
+                      'wait_for_peers': hosts, 'peer_timeout': model.peer_timeout,
+                      'allow_shrink': volume.allow_shrink, 'allow_replace': volume.allow_replace,
+                      'rebalance': volume.rebalance, 'rebalance_timeout': volume.rebalance_timeout,
+                      'heal_timeout': volume.heal_timeout, 'migration_timeout': volume.migration_timeout} %}
+{%-     for key in ['replica', 'arbiter', 'disperse', 'redundancy'] if volume[key] %}
+{%-       do layout.update({key: volume[key]}) %}
+{%-     endfor %}
+{%-     if mounts %}{% do layout.update({'brick_mounts': mounts}) %}{% endif %}
+{%-     set options = {'options': volume.options, 'reset_unmanaged': volume.reset_unmanaged} %}
+{%-     if volume.profiles %}{% do options.update({'profiles': volume.profiles}) %}{% endif %}
+{%-     if volume.restart %}{% do options.update({'restart': true}) %}{% endif %}
+{%-     set run = {} %}
+{%-     if mounts and volume.started %}{% do run.update({'brick_mounts': mounts}) %}{% endif %}
+{%-     do present.update({name: {'hosts': hosts, 'steps': {'present': layout, 'options': options,
+                                   ('started' if volume.started else 'stopped'): run}}}) %}
 {%-   endfor %}
+{%-   if model.volume_workers > 1 and present | length > 1 %}
+
+{#- the volumes' states below, run ahead several volumes at a time (glusterd locks per volume);
+    each state then reports its own return. Volumes whose peers are not connected yet are left
+    to their own states, so that one node down still fails only the volumes on it #}
+gluster-volumes-converged:
+  gluster.volumes_converged:
+    - workers: {{ model.volume_workers }}
+    {%- set steps = {} %}
+    {%- for name, item in present | dictsort %}{% do steps.update({name: item.steps}) %}{% endfor %}
+    - volumes: {{ steps | json }}
+    - require:
+      - test: gluster-server-ready
+      - test: gluster-bricks-ready
+{%-   endif %}
+{#- all creations first, then all options, then all starts: a volume's info, stale after its
+    creation, is then read once for all the volumes created (one ``volume info``), not once each #}
 {%-   for name, volume in model.volumes | dictsort %}
 {%-     if volume.ensure == 'absent' %}
 
@@ -62,28 +95,13 @@ gluster-volume-{{ name }}-absent:
       - test: gluster-peers-ready
 {%-     else %}
 {%-       set hosts = present[name].hosts %}
-{%-       set mounts = present[name].mounts %}
 
 gluster-volume-{{ name }}:
   gluster.volume_present:
     - name: {{ name | json }}
-    - bricks: {{ volume.bricks | json }}
-    {%- for key in ['replica', 'arbiter', 'disperse', 'redundancy'] if volume[key] %}
-    - {{ key }}: {{ volume[key] }}
+    {%- for key, value in present[name].steps.present | dictsort %}
+    - {{ key }}: {{ value | json }}
     {%- endfor %}
-    - transport: {{ volume.transport | json }}
-    - force: {{ volume.force | json }}
-    - wait_for_peers: {{ hosts | json }}
-    - peer_timeout: {{ model.peer_timeout }}
-    - allow_shrink: {{ volume.allow_shrink | json }}
-    - allow_replace: {{ volume.allow_replace | json }}
-    - rebalance: {{ volume.rebalance | json }}
-    - rebalance_timeout: {{ volume.rebalance_timeout }}
-    - heal_timeout: {{ volume.heal_timeout }}
-    - migration_timeout: {{ volume.migration_timeout }}
-    {%- if mounts %}
-    - brick_mounts: {{ mounts | json }}
-    {%- endif %}
     {#- only the peers this volume has bricks on: a disconnected node fails its own peer
         state (bounded by peer_timeout) and the volumes on it, not the volumes elsewhere #}
     {%- set known = model.nodes.values() | list %}
@@ -103,26 +121,21 @@ gluster-volume-{{ name }}:
 gluster-volume-{{ name }}-options:
   gluster.volume_options:
     - name: {{ name | json }}
-    - options: {{ volume.options | json }}
-    - reset_unmanaged: {{ volume.reset_unmanaged | json }}
-    {%- if volume.profiles %}
-    - profiles: {{ volume.profiles | json }}
-    {%- endif %}
-    {%- if volume.restart %}
-    - restart: true
-    {%- endif %}
+    {%- for key, value in present[name].steps.options | dictsort %}
+    - {{ key }}: {{ value | json }}
+    {%- endfor %}
     - require:
       - gluster: gluster-volume-{{ name }}
 {%-   endfor %}
 {%-   for name, volume in model.volumes | dictsort if volume.ensure != 'absent' %}
-{%-     set mounts = present[name].mounts %}
+{%-     set word = 'started' if volume.started else 'stopped' %}
 
-gluster-volume-{{ name }}-{{ 'started' if volume.started else 'stopped' }}:
-  gluster.{{ 'volume_started' if volume.started else 'volume_stopped' }}:
+gluster-volume-{{ name }}-{{ word }}:
+  gluster.volume_{{ word }}:
     - name: {{ name | json }}
-    {%- if mounts and volume.started %}
-    - brick_mounts: {{ mounts | json }}
-    {%- endif %}
+    {%- for key, value in present[name].steps[word] | dictsort %}
+    - {{ key }}: {{ value | json }}
+    {%- endfor %}
     - require:
       - gluster: gluster-volume-{{ name }}-options
 {%-   endfor %}

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 
 import pytest
 import yaml
@@ -162,9 +163,13 @@ def predicted(bare_cluster, set_pillar, cli):
     return {minion_id: by_id(ret) for minion_id, ret in data.items()}
 
 
+APPLIED_AT = {}  # when the applying highstate started (its events come after)
+
+
 @pytest.fixture(scope="module")
 def applied(predicted, bare_cluster, cli, unmount_client):
     (open(f"{bare_cluster.base_dir}/fstab", "a", encoding="utf-8")).close()
+    APPLIED_AT["time"] = time.time()
     data = highstate(cli)
     return {minion_id: by_id(ret) for minion_id, ret in data.items()}
 
@@ -200,6 +205,26 @@ def test_test_mode_predicted_every_change(predicted, applied):
     for name in VOLUMES:
         assert {f"gluster-volume-{name}", f"gluster-volume-{name}-started"} <= leader_changes
     assert {"gluster-peer-node2", "gluster-peer-node3"} <= leader_changes
+
+
+def test_the_volumes_ran_ahead_and_each_state_sent_its_own_event(applied, salt_master, event_listener):
+    """The leader ran the five volumes' states ahead, three at a time (gluster.volumes_converged);
+    each state still reported its changes and sent its event to the master: one
+    ``gluster/volume/created`` and one ``gluster/volume/started`` per volume, one
+    ``gluster/volume/options_changed`` for gv0 (the only volume with options)."""
+    ahead = applied["node1"]["gluster-volumes-converged"]
+    assert ahead[0] is True and ahead[1] == {} and "5 volume(s) run ahead by 3 worker(s)" in ahead[2], ahead
+    for name in VOLUMES:
+        for sid in (f"gluster-volume-{name}", f"gluster-volume-{name}-started"):
+            assert "(run ahead by gluster.volumes_converged)" in applied["node1"][sid][2], applied["node1"][sid]
+    sent = {}
+    for what in ("created", "started", "options_changed"):
+        tag = f"gluster/volume/{what}"
+        found = event_listener.wait_for_events([(salt_master.id, tag)], timeout=30, after_time=APPLIED_AT["time"])
+        assert found.found_all_events, f"no {tag} event"
+        events = event_listener.get_events([(salt_master.id, tag)], after_time=APPLIED_AT["time"])
+        sent[what] = sorted(event.data["data"]["volume"] for event in events if event.data["id"] == "node1")
+    assert sent == {"created": sorted(VOLUMES), "started": sorted(VOLUMES), "options_changed": ["gv0"]}, sent
 
 
 def _sha(path):

@@ -266,6 +266,20 @@ def test_cluster_settings():
     }
 
 
+def test_volume_workers_default_and_set(model):
+    assert model["volume_workers"] == 3
+    assert gp.build_model({"nodes": NODES, "volume_workers": 1}, "gfs1")[0]["volume_workers"] == 1
+    assert gp.build_model({"nodes": NODES, "volume_workers": 16}, "gfs1")[0]["volume_workers"] == 16
+
+
+@pytest.mark.parametrize("workers", [0, 17, True, "3", 2.5, None])
+def test_volume_workers_refused(workers):
+    _model, problems = gp.build_model({"nodes": NODES, "volume_workers": workers}, "gfs1")
+    assert [str(p) for p in problems] == [
+        f"gluster:volume_workers: {workers!r} must be a whole number from 1 (one volume after another) to 16"
+    ]
+
+
 def test_op_version_number():
     model, problems = gp.build_model({"nodes": NODES, "op_version": 100000}, "gfs1")
     assert problems == []
