@@ -882,6 +882,26 @@ def _converge_step(volume, function, arguments):
     return ret["result"], bool(ret["changes"]), None
 
 
+SWITCH_ON = ("on", "enable", "true", "yes", "1")
+
+
+def _starts_one_at_a_time(volumes):
+    """Whether the starts of ``volumes`` must run one after another: with
+    ``cluster.brick-multiplex`` on, a brick joins the process of a brick already running, and two
+    volumes started at once each start a process of their own (seen here, gluster 10.3). Asked
+    (one ``volume get all``) only when two volumes or more are still stopped; an error reading
+    it counts as on."""
+    stopped = [name for name in volumes if (_volume(name) or {"started": True})["started"] is False]
+    if len(stopped) < 2:
+        return False
+    try:
+        value = __salt__["gluster.volume_get"]("all", "cluster.brick-multiplex").get("cluster.brick-multiplex", "")
+    except ERRORS as exc:
+        log.info("gluster.volumes_converged: cluster.brick-multiplex unknown (%s): volumes started one at a time", exc)
+        return True
+    return str(value).strip().lower() in SWITCH_ON
+
+
 def _peers_not_ready(plan):
     """``{volume: why}`` for the volumes whose other brick hosts (``wait_for_peers`` of their
     ``volume_present``) are not all connected peers now: left to their own states, which wait
@@ -952,7 +972,7 @@ def volumes_converged(name, volumes=None, workers=3):
     waiting = _peers_not_ready(plan)
     ready = [volume for volume in plan if volume not in waiting and plan[volume]]
     begun = time.monotonic()
-    changed, failed, crashed = set(), set(), {}
+    changed, failed, crashed, parts = set(), set(), {}, []
     if ready:
         # step by step, as the formula orders its states: every creation, then every volume's
         # options, then every start; so the volumes created are read again in one ``volume info``
@@ -960,10 +980,15 @@ def volumes_converged(name, volumes=None, workers=3):
             going = list(ready)
             for phase in (("volume_present",), ("volume_options",), ("volume_started", "volume_stopped")):
                 calls = {volume: call for volume in going for call in plan[volume] if call[0] in phase}
-                futures = {
-                    volume: pool.submit(contextvars.copy_context().run, _converge_step, volume, *call)
-                    for volume, call in calls.items()
-                }
+                starting = [volume for volume, call in calls.items() if call[0] == "volume_started"]
+                one_at_a_time = "volume_started" in phase and _starts_one_at_a_time(starting)
+                if one_at_a_time:
+                    parts.append("started one at a time (cluster.brick-multiplex is on)")
+                futures = {}
+                for volume, call in calls.items():
+                    futures[volume] = pool.submit(contextvars.copy_context().run, _converge_step, volume, *call)
+                    if one_at_a_time:
+                        futures[volume].result()
                 for volume, future in futures.items():
                     result, change, crash = future.result()
                     if change:
@@ -974,7 +999,7 @@ def volumes_converged(name, volumes=None, workers=3):
                         failed.add(volume)
                 going = [volume for volume in going if volume not in failed and volume not in crashed]
     changed, failed = sorted(changed), sorted(failed)
-    parts = [f"{len(ready)} volume(s) run ahead by {min(workers, len(ready)) if ready else 0} worker(s) in {time.monotonic() - begun:.1f}s"]
+    parts.insert(0, f"{len(ready)} volume(s) run ahead by {min(workers, len(ready)) if ready else 0} worker(s) in {time.monotonic() - begun:.1f}s")
     parts.append(f"changed: {', '.join(changed)} (their own states report it)" if changed else "nothing changed")
     if failed:
         parts.append(f"failed: {', '.join(failed)} (their own states say why)")

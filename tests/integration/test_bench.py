@@ -31,7 +31,7 @@ def _bench(*parts):
     out = where / "results.json"
     proc = subprocess.run(
         [sys.executable, BENCH, "--volumes", str(COUNT), "--parts", *parts, "--base", str(where / "run"), "--json", str(out),
-         "--no-tuned", "--trivial-runs", "1"],
+         "--no-tuned", "--trivial-runs", "1", "--six-nodes"],
         capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -57,9 +57,12 @@ def test_the_floor_is_the_bare_writes(results):
 @pytest.mark.parametrize("part, step", [("local", "first apply (leader)"), ("master", "first highstate")])
 def test_a_first_apply_makes_the_floor_writes_and_few_reads(results, part, step):
     commands = dict(results[(part, step)]["commands"])
-    reads = {key: commands.pop(key) for key in ("pool list", "volume info", "peer status") if key in commands}
+    reads = {key: commands.pop(key) for key in ("pool list", "volume info", "peer status", "volume get") if key in commands}
     assert commands == WRITES, (part, commands)
     assert reads.get("volume info", 0) <= 2 and reads.get("pool list", 0) <= 3 * (3 if part == "master" else 1), reads
+    # the volumes run ahead (gluster.volumes_converged) ask once whether bricks are multiplexed
+    # before they start several volumes: one volume get all
+    assert reads.get("volume get") == 1, reads
 
 
 @pytest.mark.parametrize(

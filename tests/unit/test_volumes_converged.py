@@ -30,17 +30,18 @@ OPTIONS = {"performance.cache-size": "64MB", "network.ping-timeout": "20"}
 class FakeCluster:
     """The execution functions the volume states call, over an in-memory cluster."""
 
-    def __init__(self, delay=0.05, down=(), crash=None, refuse=None):
-        self.volumes, self.events, self.delay = {}, [], delay
+    def __init__(self, delay=0.05, down=(), crash=None, refuse=None, multiplex="disable"):
+        self.volumes, self.events, self.delay, self.multiplex = {}, [], delay, multiplex
         self.down, self.crash, self.refuse = set(down), crash, refuse or {}
         self.lock = threading.Lock()
         self.in_flight = self.most_at_once = 0
-        self.writes = []
+        self.writes, self.reads, self.at_once = [], [], {}  # at_once: the most writes of each kind at once
 
     def _write(self, what, name):
         with self.lock:
             self.in_flight += 1
             self.most_at_once = max(self.most_at_once, self.in_flight)
+            self.at_once[what] = max(self.at_once.get(what, 0), self.in_flight)
         try:
             time.sleep(self.delay)
             if self.crash == (what, name):
@@ -63,8 +64,16 @@ class FakeCluster:
             "gluster.volume_set": self.volume_set,
             "gluster.volume_start": self.volume_start,
             "gluster.volume_stop": self.volume_stop,
+            "gluster.volume_get": self.volume_get,
             "event.send": self.send,
         }
+
+    def volume_get(self, name, option="all"):
+        assert (name, option) == ("all", "cluster.brick-multiplex")
+        self.reads.append(("get", "all"))
+        if isinstance(self.multiplex, Exception):
+            raise self.multiplex
+        return {option: self.multiplex}
 
     def peer_wait(self, hosts, timeout=120):
         missing = sorted(set(hosts) & self.down)
@@ -158,6 +167,32 @@ def test_the_states_return_and_send_what_they_would_one_after_another(cluster):
     assert ahead.events == sequential_events  # the same events, in the states' order
     assert [tag for tag, _data in ahead.events[:5]] == ["gluster/volume/created"] * 5
     assert sorted(writes) == sorted(alone.writes) and len(writes) == 15
+
+
+@pytest.mark.parametrize("multiplex", ["on", "enable", CommandExecutionError("glusterd is not running")])
+def test_with_brick_multiplexing_the_volumes_start_one_at_a_time(cluster, multiplex):
+    """Two volumes started at once each get a brick process of their own even with
+    cluster.brick-multiplex on (gluster 10.3, tests/functional/test_cluster_options.py): the
+    starts then run one after another, the creations and options still at once. Not knowing
+    (an error) counts as on."""
+    fake = cluster(delay=0.1, multiplex=multiplex)
+    ran = states.volumes_converged("ahead", volumes("v1", "v2", "v3", "v4"), workers=3)
+    assert "started one at a time (cluster.brick-multiplex is on)" in ran["comment"], ran["comment"]
+    assert fake.at_once == {"create": 3, "set": 3, "start": 1}
+    assert fake.reads == [("get", "all")]
+
+
+def test_without_brick_multiplexing_the_volumes_start_at_once(cluster):
+    fake = cluster(delay=0.1, multiplex="disable")
+    ran = states.volumes_converged("ahead", volumes("v1", "v2", "v3", "v4"), workers=3)
+    assert "one at a time" not in ran["comment"] and fake.at_once["start"] == 3
+
+
+def test_multiplexing_is_not_asked_when_at_most_one_volume_starts(cluster):
+    fake = cluster(multiplex="on")
+    plan = {"v1": steps("v1"), "v2": steps("v2", started=False)}
+    ran = states.volumes_converged("ahead", plan, workers=2)
+    assert ran["result"] is True and fake.reads == []
 
 
 def test_never_more_than_workers_volumes_at_once(cluster):
