@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Benchmark: the formula applied through Salt against the bare gluster CLI doing the same work.
 
-For each volume count N (default 1, 10 and 30; every volume replica 3 with 8 options) it builds a
-fresh local 3-node cluster (glusterd on 127.1.8.1-3) per part and measures wall time and the
-gluster processes spawned (a wrapper set as ``gluster:binary`` logs each one's argv; the
+For each volume count N (default 1, 10, 30 and 100; every volume replica 3 with 8 options) it
+builds a fresh local 3-node cluster (glusterd on 127.1.8.1-3) per part, and for the counts of
+``--six-nodes`` (default 30) a 6-node one (127.1.8.1-6, each volume distributed-replicate 2 x 3:
+its steps are marked "[6 nodes, 2x3]"), and measures wall time and the gluster processes spawned (a wrapper set as ``gluster:binary`` logs each one's argv; the
 ``--glusterd-sock`` in it tells the node):
 
 ``floor``   the bare CLI: 2 peer probes, ``pool list`` until connected, then per volume
@@ -54,7 +55,7 @@ BIN = os.path.dirname(sys.executable)
 SUBNET = "127.1.8"
 LAB_SUBNET = "10.231.3"  # the lab part's private network (the test suite's labs use 10.231.1 and fd31:231:6)
 PUBLISH_PORT, RET_PORT = 45705, 45706
-NODES = ("b1", "b2", "b3")
+WIDE = " [6 nodes, 2x3]"  # the steps of the 6-node runs (--six-nodes): distributed-replicate 2 x 3
 OPTIONS = {
     "performance.cache-size": "64MB",
     "network.ping-timeout": "20",
@@ -113,10 +114,10 @@ class Calls:
         return calls
 
 
-def bench_pillar(base, count, client=False):
+def bench_pillar(base, count, client=False, workers=None, size=3):
     volumes = {
         f"v{i:02d}": {
-            "type": "replicate",
+            "type": "replicate" if size == 3 else "distributed-replicate",  # 6 nodes: 2 sets of 3
             "replica": 3,
             "brick_path": f"{base}/bricks/{{node}}/v{i:02d}",
             "force": True,  # bricks on the root filesystem
@@ -125,13 +126,15 @@ def bench_pillar(base, count, client=False):
         for i in range(1, count + 1)
     }
     gluster = {
-        "nodes": {f"b{i}": f"{SUBNET}.{i}" for i in (1, 2, 3)},
+        "nodes": {f"b{i}": f"{SUBNET}.{i}" for i in range(1, size + 1)},
         "leader": "b1",
         "peer_timeout": 120,
         "members_wait": False,
         "server": {"manage_packages": False, "manage_service": False},
         "volumes": volumes,
     }
+    if workers is not None:  # --workers: gluster:volume_workers (else the formula's default)
+        gluster["volume_workers"] = workers
     if client:
         gluster["clients"] = {"bclient": {"mounts": {f"{base}/mnt/v01": {"volume": "v01", "fstab": f"{base}/fstab"}}}}
     return {"gluster": gluster}
@@ -190,14 +193,15 @@ class Run:
         self.daemons = []  # pid files of salt daemons we started
         self.mounts = []
 
-    def row(self, count, part, step, seconds, calls, states=None, changed=None, floor=None):
+    def row(self, count, part, step, seconds, calls, states=None, changed=None, floor=None, size=3):
+        step = step if size == 3 else step + WIDE
         per_node = {node: len(cmds) for node, cmds in sorted(calls.items())}
         commands = {}
         for cmds in calls.values():
             for cmd in cmds:
                 commands[cmd] = commands.get(cmd, 0) + 1
         row = {
-            "volumes": count, "part": part, "step": step, "seconds": round(seconds, 2),
+            "volumes": count, "nodes": size, "part": part, "step": step, "seconds": round(seconds, 2),
             "gluster_processes": sum(per_node.values()), "per_node": per_node,
             "commands": dict(sorted(commands.items())), "states": states, "changed": changed,
         }  # fmt: skip
@@ -208,12 +212,12 @@ class Run:
             + (f"  x{row['vs_floor']:.2f} floor" if floor else ""))  # fmt: skip
         return row
 
-    def cluster(self, name):
+    def cluster(self, name, size=3):
         base = os.path.join(self.args.base, name)
         os.makedirs(base)
-        cluster = GlusterCluster(base, size=3, subnet=SUBNET)
+        cluster = GlusterCluster(base, size=size, subnet=SUBNET)
         self.clusters.append(cluster)
-        say(f"  {name}: starting three glusterd on {SUBNET}.1-3")
+        say(f"  {name}: starting {size} glusterd on {SUBNET}.1-{size}")
         cluster.start()
         return cluster, Calls(base, cluster.nodes)
 
@@ -228,8 +232,8 @@ class Run:
         self.clusters.remove(cluster)
 
     # ---- floor ---------------------------------------------------------------------------
-    def floor(self, count):
-        cluster, calls = self.cluster(f"floor-{count}")
+    def floor(self, count, size=3):
+        cluster, calls = self.cluster(f"floor-{count}-{size}", size)
         base = cluster.base_dir
         n1 = cluster.nodes[0]
 
@@ -244,7 +248,7 @@ class Run:
         started = time.monotonic()
         for node in cluster.nodes[1:]:
             gluster("peer", "probe", node.address)
-        while gluster("pool", "list").count("Connected") < 3:
+        while gluster("pool", "list").count("Connected") < size:
             time.sleep(0.1)
         for i in range(1, count + 1):
             bricks = []
@@ -257,15 +261,16 @@ class Run:
             gluster("volume", "set", name, *[w for item in OPTIONS.items() for w in item])
             gluster("volume", "start", name)
         seconds = time.monotonic() - started
-        row = self.row(count, "floor", "first apply", seconds, calls.since_mark())
+        row = self.row(count, "floor", "first apply", seconds, calls.since_mark(), size=size)
         self.finish_cluster(cluster)
         return row["seconds"]
 
     # ---- salt-call --local -----------------------------------------------------------------
-    def local(self, count, floor):
-        cluster, calls = self.cluster(f"local-{count}")
+    def local(self, count, floor, size=3):
+        cluster, calls = self.cluster(f"local-{count}-{size}", size)
         base = cluster.base_dir
-        roots = write_roots(base, bench_pillar(base, count))
+        minions = [f"b{node.index}" for node in cluster.nodes]
+        roots = write_roots(base, bench_pillar(base, count, workers=self.args.workers, size=size))
         configs = {}
         for node in cluster.nodes:
             minion = f"b{node.index}"
@@ -288,24 +293,26 @@ class Run:
 
         runs = self.args.trivial_runs
         trivial = [apply("b1", "bench-trivial")[0] for _ in range(runs)]
-        self.row(count, "trivial", "salt-call test.nop", statistics.median(trivial), {})
-        for minion in ("b2", "b3"):  # their brick directories first (members_wait: false)
+        self.row(count, "trivial", "salt-call test.nop", statistics.median(trivial), {}, size=size)
+        for minion in minions[1:]:  # their brick directories first (members_wait: false)
             apply(minion)
-        self.row(count, "local", "first apply (leader)", *apply("b1")[:2], floor=floor)
-        for minion in ("b1", "b2", "b3"):
-            self.row(count, "local", f"no-op ({minion})", *apply(minion)[:2])
-        write_yaml(os.path.join(base, "pillar", "gluster.sls"), change_one_option(bench_pillar(base, count)))
+        self.row(count, "local", "first apply (leader)", *apply("b1")[:2], floor=floor, size=size)
+        for minion in minions:
+            self.row(count, "local", f"no-op ({minion})", *apply(minion)[:2], size=size)
+        pillar = bench_pillar(base, count, workers=self.args.workers, size=size)
+        write_yaml(os.path.join(base, "pillar", "gluster.sls"), change_one_option(pillar))
         seconds, used, _states, changed = apply("b1")
         assert changed == 1, f"one option changed: {changed} states reported changes"
-        self.row(count, "local", "one option (leader)", seconds, used)
-        self.row(count, "trivial", "salt-call test.nop", statistics.median(apply("b1", "bench-trivial")[0] for _ in range(runs)), {})
+        self.row(count, "local", "one option (leader)", seconds, used, size=size)
+        trivial = [apply("b1", "bench-trivial")[0] for _ in range(runs)]
+        self.row(count, "trivial", "salt-call test.nop", statistics.median(trivial), {}, size=size)
         self.finish_cluster(cluster)
 
     # ---- master and minions ------------------------------------------------------------------
-    def master(self, count, floor):
-        cluster, calls = self.cluster(f"master-{count}")
+    def master(self, count, floor, size=3):
+        cluster, calls = self.cluster(f"master-{count}-{size}", size)
         base = cluster.base_dir
-        roots = write_roots(base, bench_pillar(base, count, client=True))
+        roots = write_roots(base, bench_pillar(base, count, client=True, workers=self.args.workers, size=size))
         open(os.path.join(base, "fstab"), "a", encoding="utf-8").close()
         master_dir = os.path.join(base, "salt", "master")
         write_yaml(os.path.join(master_dir, "master"), {
@@ -360,7 +367,7 @@ class Run:
             seconds, proc = salt("*", "state.apply", sls) if sls else salt("*", "state.highstate")
             states, changed = check_states(proc.stdout, f"master {step}")
             return self.row(count, "master" if not sls else "trivial", step, seconds, calls.since_mark(),
-                            states, changed, floor)  # fmt: skip
+                            states, changed, floor, size)  # fmt: skip
 
         highstate("salt '*' test.nop", sls="bench-trivial")
         self.mounts.append(f"{base}/mnt/v01")
@@ -368,7 +375,8 @@ class Run:
         assert os.path.ismount(f"{base}/mnt/v01"), "the client mounted v01"
         row = highstate("no-op highstate")
         assert row["changed"] == 0, row
-        write_yaml(os.path.join(base, "pillar", "gluster.sls"), change_one_option(bench_pillar(base, count, client=True)))
+        pillar = bench_pillar(base, count, client=True, workers=self.args.workers, size=size)
+        write_yaml(os.path.join(base, "pillar", "gluster.sls"), change_one_option(pillar))
         row = highstate("one option")
         assert row["changed"] == 1, row
         if self.args.tuned:
@@ -602,12 +610,17 @@ def write_plot(result, json_path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--volumes", type=int, nargs="+", default=[1, 10, 30])
+    parser.add_argument("--volumes", type=int, nargs="+", default=[1, 10, 30, 100])
+    parser.add_argument("--six-nodes", type=int, nargs="*", default=[30], metavar="VOLUMES",
+                        help="volume counts run again on 6 nodes (distributed-replicate 2 x 3) by the local and master "
+                        "parts; none with the option alone")
     parser.add_argument("--parts", nargs="+", default=["local", "master", "lab"], choices=["local", "master", "lab", "mux"],
                         help="lab: bare hosts to a mounted volume on the lab of real hosts (once, not per volume count); "
                         "--parts lab alone replaces the lab rows of the --json file and keeps its other rows; "
                         "mux: 30 and 100 volumes started with brick multiplexing off and on (not by default)")
     parser.add_argument("--mux-volumes", type=int, nargs="+", default=[30, 100], help="volume counts of the mux part")
+    parser.add_argument("--workers", type=int, help="gluster:volume_workers of the local and master parts "
+                        "(how many volumes the leader works on at once; default: the formula's, 3)")
     parser.add_argument("--base", default="/tmp/saltext-gluster-bench")
     parser.add_argument("--no-tuned", dest="tuned", action="store_false",
                         help="skip the no-op highstate with autoload_dynamic_modules: false (restarts the minions)")
@@ -630,13 +643,15 @@ def main():
     started = time.monotonic()
     loopback = [part for part in args.parts if part in ("local", "master")]
     try:
-        for count in args.volumes if loopback else []:
-            say(f"== {count} volumes (replica 3, {len(OPTIONS)} options each)")
-            floor = run.floor(count)
+        runs = [(count, 3) for count in args.volumes] + [(count, 6) for count in args.six_nodes]
+        for count, size in runs if loopback else []:
+            shape = "replica 3" if size == 3 else "2 x 3 distributed-replicate"
+            say(f"== {count} volumes on {size} nodes ({shape}, {len(OPTIONS)} options each)")
+            floor = run.floor(count, size)
             if "local" in args.parts:
-                run.local(count, floor)
+                run.local(count, floor, size)
             if "master" in args.parts:
-                run.master(count, floor)
+                run.master(count, floor, size)
         if "lab" in args.parts:
             say("== the lab of real hosts: bare Debian hosts to a mounted replica-3 volume")
             run.lab()
@@ -655,6 +670,7 @@ def main():
         "gluster": gluster_version,
         "salt": subprocess.run([f"{BIN}/salt-call", "--version"], capture_output=True, text=True).stdout.strip(),
         "total_seconds": round(time.monotonic() - started, 1),
+        "volume_workers": args.workers or 3,
         "rows": run.rows,
     }
     dates = {f"{part}_date": now for part in ("lab", "mux") if part in args.parts}
