@@ -929,7 +929,9 @@ def volumes_converged(name, volumes=None, workers=3):
     ``volume_stopped``) states of several volumes ahead, ``workers`` volumes at a time, each
     volume's states in that order in one worker; each of those states, when the state run
     reaches it with the very same arguments, reports the return its worker got (changes,
-    comment and the events it sends) instead of doing the work again.
+    comment and the events it sends) instead of doing the work again. Only volumes that do not
+    exist yet are run ahead: an existing volume's states check it (and reshape it, or change
+    its options) themselves, one after another, so a no-op costs nothing more.
 
     glusterd takes its cluster lock per volume, so different volumes can be created, set and
     started at the same time (a held lock is waited out as for any call): the formula's first
@@ -969,8 +971,13 @@ def volumes_converged(name, volumes=None, workers=3):
         return ret
     with AHEAD_LOCK:
         __context__[AHEAD_KEY] = {}
-    waiting = _peers_not_ready(plan)
-    ready = [volume for volume in plan if volume not in waiting and plan[volume]]
+    try:
+        existing = sorted(volume for volume in plan if __salt__["gluster.volume_exists"](volume))
+    except ERRORS as exc:
+        return _fail(ret, f"{name}: {exc}")
+    new = {volume: calls for volume, calls in plan.items() if volume not in existing and calls}
+    waiting = _peers_not_ready(new)
+    ready = [volume for volume in new if volume not in waiting]
     begun = time.monotonic()
     changed, failed, crashed, parts = set(), set(), {}, []
     if ready:
@@ -1001,6 +1008,8 @@ def volumes_converged(name, volumes=None, workers=3):
     changed, failed = sorted(changed), sorted(failed)
     parts.insert(0, f"{len(ready)} volume(s) run ahead by {min(workers, len(ready)) if ready else 0} worker(s) in {time.monotonic() - begun:.1f}s")
     parts.append(f"changed: {', '.join(changed)} (their own states report it)" if changed else "nothing changed")
+    if existing:
+        parts.append(f"{len(existing)} volume(s) exist already: their own states check them")
     if failed:
         parts.append(f"failed: {', '.join(failed)} (their own states say why)")
     if waiting:

@@ -195,6 +195,22 @@ def test_multiplexing_is_not_asked_when_at_most_one_volume_starts(cluster):
     assert ran["result"] is True and fake.reads == []
 
 
+def test_existing_volumes_are_left_to_their_own_states(cluster):
+    """Only volumes that do not exist yet are run ahead: an existing one's states check it
+    (or reshape it, or change its options) themselves, so a no-op runs nothing ahead."""
+    fake = cluster()
+    states.volumes_converged("ahead", volumes("v1", "v2"), workers=2)
+    each_state(volumes("v1", "v2"))
+    before = list(fake.writes)
+    plan = volumes("v1", "v2", "v3")
+    plan["v1"]["options"]["options"]["performance.cache-size"] = "128MB"
+    ran = states.volumes_converged("ahead", plan, workers=2)
+    assert "1 volume(s) run ahead" in ran["comment"] and "2 volume(s) exist already" in ran["comment"], ran["comment"]
+    assert fake.writes[len(before):] == [("create", "v3"), ("set", "v3"), ("start", "v3")]
+    own = states.volume_options(name="v1", **plan["v1"]["options"])
+    assert own["changes"]["performance.cache-size"] == {"old": "64MB", "new": "128MB"} and "run ahead" not in own["comment"]
+
+
 def test_never_more_than_workers_volumes_at_once(cluster):
     fake = cluster(delay=0.1)
     ran = states.volumes_converged("ahead", volumes(*(f"v{i}" for i in range(8))), workers=3)
