@@ -208,7 +208,8 @@ def _write(*args, volume=None, effect=None):
                 # the same info object: no read of this volume since (a read of another one alone
                 # copies the dict but keeps this volume's info; a read of every volume does not)
                 if done and fresh and effect is not None and current.get(volume) is before:
-                    updated = copy.deepcopy(before)  # copy on write: a thread holding the old one keeps it whole
+                    # copy on write: a thread holding the old info keeps a whole one
+                    updated = copy.deepcopy(before)
                     effect(updated)
                     current[volume] = updated
                 else:

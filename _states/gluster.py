@@ -820,7 +820,12 @@ CONVERGE_STEP_OF = {f"volume_{step}": step for step in CONVERGE_STEPS}
 
 
 def _step_functions():
-    return {"present": volume_present, "options": volume_options, "started": volume_started, "stopped": volume_stopped}
+    return {
+        "present": volume_present,
+        "options": volume_options,
+        "started": volume_started,
+        "stopped": volume_stopped,
+    }
 
 
 def _converge_plan(volumes, workers):
@@ -830,7 +835,8 @@ def _converge_plan(volumes, workers):
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
         problems.append(f"workers: {workers!r} must be a whole number from 1 to {MAX_WORKERS}")
     if not isinstance(volumes, dict):
-        raise SaltInvocationError("; ".join(problems + [f"volumes: must be a mapping of volume -> steps, not {type(volumes).__name__}"]))
+        problems.append(f"volumes: must be a mapping of volume -> steps, not {type(volumes).__name__}")
+        raise SaltInvocationError("; ".join(problems))
     functions = _step_functions()
     plan = {}
     for volume, steps in volumes.items():
@@ -840,7 +846,8 @@ def _converge_plan(volumes, workers):
             continue
         unknown = sorted(str(key) for key in steps if key not in CONVERGE_STEPS)
         if unknown:
-            problems.append(f"{where}: unknown step(s) {', '.join(unknown)}; allowed: {', '.join(CONVERGE_STEPS)}")
+            allowed = ", ".join(CONVERGE_STEPS)
+            problems.append(f"{where}: unknown step(s) {', '.join(unknown)}; allowed: {allowed}")
         if "started" in steps and "stopped" in steps:
             problems.append(f"{where}: started and stopped both given")
         calls = []
@@ -895,9 +902,10 @@ def _starts_one_at_a_time(volumes):
     if len(stopped) < 2:
         return False
     try:
-        value = __salt__["gluster.volume_get"]("all", "cluster.brick-multiplex").get("cluster.brick-multiplex", "")
+        option = "cluster.brick-multiplex"
+        value = __salt__["gluster.volume_get"]("all", option).get(option, "")
     except ERRORS as exc:
-        log.info("gluster.volumes_converged: cluster.brick-multiplex unknown (%s): volumes started one at a time", exc)
+        log.info("gluster.volumes_converged: cluster.brick-multiplex unknown (%s): one start at a time", exc)
         return True
     return str(value).strip().lower() in SWITCH_ON
 
@@ -908,7 +916,8 @@ def _peers_not_ready(plan):
     for them (bounded) behind their peer states' requisites, as without this state."""
     answers, waiting = {}, {}
     for volume, calls in plan.items():
-        hosts = next((arguments.get("wait_for_peers") for function, arguments in calls if function == "volume_present"), None)
+        present = [arguments for function, arguments in calls if function == "volume_present"]
+        hosts = present[0].get("wait_for_peers") if present else None
         if not hosts:
             continue
         key = tuple(sorted(hosts))
@@ -967,7 +976,9 @@ def volumes_converged(name, volumes=None, workers=3):
     except SaltInvocationError as exc:
         return _fail(ret, f"{name}: {exc}")
     if __opts__["test"]:
-        ret["comment"] = f"test mode: nothing is run ahead; the states of {len(plan)} volume(s) predict their own changes"
+        ret["comment"] = (
+            f"test mode: nothing is run ahead; the states of {len(plan)} volume(s) predict their own changes"
+        )
         return ret
     with AHEAD_LOCK:
         __context__[AHEAD_KEY] = {}
@@ -983,7 +994,8 @@ def volumes_converged(name, volumes=None, workers=3):
     if ready:
         # step by step, as the formula orders its states: every creation, then every volume's
         # options, then every start; so the volumes created are read again in one ``volume info``
-        with concurrent.futures.ThreadPoolExecutor(max_workers=min(workers, len(ready)), thread_name_prefix="gluster-volume") as pool:
+        size = min(workers, len(ready))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=size, thread_name_prefix="gluster-volume") as pool:
             going = list(ready)
             for phase in (("volume_present",), ("volume_options",), ("volume_started", "volume_stopped")):
                 calls = {volume: call for volume in going for call in plan[volume] if call[0] in phase}
@@ -1006,17 +1018,20 @@ def volumes_converged(name, volumes=None, workers=3):
                         failed.add(volume)
                 going = [volume for volume in going if volume not in failed and volume not in crashed]
     changed, failed = sorted(changed), sorted(failed)
-    parts.insert(0, f"{len(ready)} volume(s) run ahead by {min(workers, len(ready)) if ready else 0} worker(s) in {time.monotonic() - begun:.1f}s")
+    seconds = time.monotonic() - begun
+    parts.insert(0, f"{len(ready)} volume(s) run ahead by {min(workers, len(ready))} worker(s) in {seconds:.1f}s")
     parts.append(f"changed: {', '.join(changed)} (their own states report it)" if changed else "nothing changed")
     if existing:
         parts.append(f"{len(existing)} volume(s) exist already: their own states check them")
     if failed:
         parts.append(f"failed: {', '.join(failed)} (their own states say why)")
     if waiting:
-        parts.append("left to their own states (peers not ready): " + "; ".join(f"{v}: {why}" for v, why in sorted(waiting.items())))
+        left = "; ".join(f"{volume}: {why}" for volume, why in sorted(waiting.items()))
+        parts.append(f"left to their own states (peers not ready): {left}")
     if crashed:
         ret["result"] = False
-        parts.append("unexpected errors (these volumes' states do their own work): " + "; ".join(f"{v}: {c}" for v, c in sorted(crashed.items())))
+        errors = "; ".join(f"{volume}: {crash}" for volume, crash in sorted(crashed.items()))
+        parts.append(f"unexpected errors (these volumes' states do their own work): {errors}")
     ret["comment"] = "; ".join(parts)
     return ret
 
