@@ -935,8 +935,8 @@ def _peers_not_ready(plan):
 def volumes_converged(name, volumes=None, workers=3):
     """
     Run the ``volume_present``, ``volume_options`` and ``volume_started`` (or
-    ``volume_stopped``) states of several volumes ahead, ``workers`` volumes at a time, each
-    volume's states in that order in one worker; each of those states, when the state run
+    ``volume_stopped``) states of several volumes ahead, ``workers`` volumes at a time: every
+    creation, then every volume's options, then every start; each of those states, when the state run
     reaches it with the very same arguments, reports the return its worker got (changes,
     comment and the events it sends) instead of doing the work again. Only volumes that do not
     exist yet are run ahead: an existing volume's states check it (and reshape it, or change
@@ -944,7 +944,7 @@ def volumes_converged(name, volumes=None, workers=3):
 
     glusterd takes its cluster lock per volume, so different volumes can be created, set and
     started at the same time (a held lock is waited out as for any call): the formula's first
-    apply of many volumes takes about 0.6 of the time of the same states one after another
+    apply of 30 volumes took x0.74 of the bare CLI's time here, against x0.97 one after another
     (README, Performance). The states keep their IDs, requisites, changes and events; a state
     whose call differs from the one given here, or a volume whose other brick hosts are not
     connected peers yet (a node down), does its own work as without this state. ``test=True``
