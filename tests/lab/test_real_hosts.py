@@ -120,11 +120,31 @@ def _peers_connected(lab, timeout=120):
     _wait("every peer connected", check, timeout)
 
 
+def _client_connected(lab, timeout=240):
+    """The client's mount connected to every brick again, in its own view. After a cut the
+    client finds a brick again only when its own reconnect gets through: an attempt made while
+    the cable was out is a TCP connect whose SYNs back off (1, 2, 4 ... s), so the client may
+    reconnect a minute or more after the brick's node is back (CI once saw the mount still
+    without gfs2 and gfs3, every read ENOTCONN, with peers, bricks and heal all done)."""
+    started = time.monotonic()
+
+    def check():
+        clients = lab.salt("client1", "gluster.mount_connections", MOUNT, timeout=60)["client1"]
+        if not isinstance(clients, dict):
+            return clients
+        missing = sorted(c["brick"] for c in clients.values() if not c["connected"])
+        return True if len(clients) == 3 and not missing else missing
+
+    _wait("the client's mount connected to every brick", check, timeout)
+    print(f"the client's mount reached every brick {time.monotonic() - started:.1f} s after the wait began")
+
+
 def _whole_and_converged(lab):
     """Every peer connected, every brick online, nothing to heal, every file read back and on
     every brick; then a highstate changes nothing."""
     _peers_connected(lab)
     _bricks_online(lab)
+    _client_connected(lab)
     _healed(lab)
     _all_files_everywhere(lab)
     lab.assert_converged()
@@ -242,6 +262,7 @@ def test_one_node_cut_off_the_client_goes_on_and_health_names_it(lab):
         gfs3.link(up=True)
     _peers_connected(lab)
     _bricks_online(lab)
+    _client_connected(lab)
     _healed(lab)
     _all_files_everywhere(lab)
 
@@ -270,6 +291,7 @@ def test_two_nodes_cut_off_gluster_refuses_writes_and_nothing_is_lost(lab):
             node.link(up=True)
     _peers_connected(lab)
     _bricks_online(lab)
+    _client_connected(lab)
     _healed(lab)
     _all_files_everywhere(lab)
     assert os.path.ismount(_mountpoint(lab))
