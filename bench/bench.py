@@ -25,18 +25,21 @@ its steps are marked "[6 nodes, 2x3]"), and measures wall time and the gluster p
             brick filesystems included, then a no-op highstate (seconds only).
 
 Prints a table, writes it as JSON (``--json``, default ``bench/results.json``) and draws the
-growth chart ``growth.svg`` next to it (``--plot JSON`` redraws it from an earlier run). Run as root after
+growth chart ``growth.png`` next to it (``--plot JSON`` redraws it from an earlier run). Run as root after
 ``scripts/setup.sh``: ``scripts/bench.sh`` (arguments pass through, e.g. ``--volumes 10``).
 Everything lives under ``--base`` (default /tmp/saltext-gluster-bench) and is torn down by pid
 and path at the end, also on failure.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import time
@@ -167,6 +170,11 @@ def check_states(output, where):
         data = json.loads(output)
     except json.JSONDecodeError:
         raise SystemExit(f"{where}: no JSON from Salt:\n{output[-3000:]}") from None
+    if os.environ.get("BENCH_RETURNS"):  # every run's returns kept, to see where the time went
+        os.makedirs(os.environ["BENCH_RETURNS"], exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9.-]+", "_", where).strip("_")
+        with open(os.path.join(os.environ["BENCH_RETURNS"], f"{time.time():.0f}-{name}.json"), "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=1)
     states = changed = 0
     slowest = []
     for minion, result in data.items():
@@ -537,74 +545,94 @@ def table(rows):
     return "\n".join(lines)
 
 
-# the growth chart: (part, step, colour) per line, first measurement of each volume count
+# the growth chart: (panel, part, step, colour) per line, the first measurement of each volume
+# count, 3-node rows only; first applies on the left, the no-ops against Salt's trivial runs on
+# the right (their seconds are ten times smaller)
 SERIES = (
-    ("floor", "first apply", "#222222"),
-    ("local", "first apply (leader)", "#1f77b4"),
-    ("master", "first highstate", "#d62728"),
-    ("local", "no-op (b1)", "#7fb3e0"),
-    ("master", "no-op highstate", "#f08c8c"),
-    ("trivial", "salt-call test.nop", "#999999"),
+    ("first apply", "floor", "first apply", "#222222"),
+    ("first apply", "local", "first apply (leader)", "#1f77b4"),
+    ("first apply", "master", "first highstate", "#d62728"),
+    ("no-op", "local", "no-op (b1)", "#1f77b4"),
+    ("no-op", "trivial", "salt-call test.nop", "#7fb3e0"),
+    ("no-op", "master", "no-op highstate", "#d62728"),
+    ("no-op", "master", "no-op, no module sync", "#ff9896"),
+    ("no-op", "trivial", "salt '*' test.nop, no module sync", "#c7a0a0"),
 )
+PLOT_DIGEST_KEY = "saltext-gluster-series-sha256"  # the PNG's text chunk naming the data drawn
 
 
-def plot(rows, title):
-    """An SVG line chart of how time grows with the number of volumes: one line per entry of
-    ``SERIES`` (the volume counts on a log scale, seconds on a linear one). Plain SVG written
-    here, so the bench needs no plotting library."""
-    import math  # pylint: disable=import-outside-toplevel
-    from xml.sax.saxutils import escape  # pylint: disable=import-outside-toplevel
-
+def growth_series(rows):
+    """The lines of the growth chart, from a run's rows: ``[{"panel", "label", "colour",
+    "points": [[volumes, seconds], ...]}]``, each line's points in volume order (the first
+    measurement of a step at a volume count; the 6-node steps are other steps, left out)."""
     lines = []
-    for part, step, colour in SERIES:
+    for panel, part, step, colour in SERIES:
         points = {}
         for row in rows:
             if (row["part"], row["step"]) == (part, step) and row["volumes"] not in points:
                 points[row["volumes"]] = row["seconds"]
         if points:
-            lines.append((f"{part}: {step}", colour, sorted(points.items())))
-    counts = sorted({n for _, _, points in lines for n, _ in points})
-    if not counts:
+            lines.append({"panel": panel, "label": f"{part}: {step}", "colour": colour,
+                          "points": [[n, points[n]] for n in sorted(points)]})  # fmt: skip
+    if not lines:
         raise SystemExit("plot: no row of the growth chart's steps in these results")
-    top = max(seconds for _, _, points in lines for _, seconds in points)
-    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500) if top / s <= 8)
-    ymax = step * math.ceil(top / step)
-    width, height, left, right, upper, lower = 760, 440, 60, 250, 40, 50
-    low, high = math.log10(counts[0]), math.log10(counts[-1])
+    return lines
 
-    def x(count):
-        return left + (width - left - right) * ((math.log10(count) - low) / (high - low) if high > low else 0.5)
 
-    def y(seconds):
-        return height - lower - (height - upper - lower) * seconds / ymax
+def series_digest(lines):
+    """SHA-256 of the lines drawn, kept in the PNG: a test checks the committed chart against
+    the committed results without drawing it again."""
+    return hashlib.sha256(json.dumps(lines, sort_keys=True).encode()).hexdigest()
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
-           f'<rect width="{width}" height="{height}" fill="white"/>',
-           f'<text x="{left}" y="22" font-size="14">{escape(title)}</text>']  # fmt: skip
-    for tick in range(0, ymax + 1, step):
-        out.append(f'<line x1="{left}" y1="{y(tick):.1f}" x2="{width - right}" y2="{y(tick):.1f}" stroke="#e5e5e5"/>')
-        out.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick} s</text>')
-    for count in counts:
-        out.append(f'<text x="{x(count):.1f}" y="{height - lower + 18}" text-anchor="middle">{count}</text>')
-    out.append(f'<text x="{(left + width - right) / 2:.0f}" y="{height - 12}" text-anchor="middle">volumes (replica 3, log scale)</text>')
-    for index, (label, colour, points) in enumerate(lines):
-        path = " ".join(f"{x(n):.1f},{y(seconds):.1f}" for n, seconds in points)
-        out.append(f'<polyline data-series="{escape(label)}" fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
-        for n, seconds in points:
-            out.append(f'<circle cx="{x(n):.1f}" cy="{y(seconds):.1f}" r="3" fill="{colour}"/>')
-        legend = upper + 10 + 20 * index
-        out.append(f'<line x1="{width - right + 15}" y1="{legend}" x2="{width - right + 40}" y2="{legend}" stroke="{colour}" stroke-width="2"/>')
-        out.append(f'<text x="{width - right + 46}" y="{legend + 4}">{escape(label)}</text>')
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
+
+def png_text(path):
+    """The PNG's tEXt chunks as a dict (stdlib only: tests read the chart without matplotlib)."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError(f"{path} is not a PNG")
+    texts, offset = {}, 8
+    while offset + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        body = data[offset + 8 : offset + 8 + length]
+        if kind == b"tEXt":
+            key, _, value = body.partition(b"\0")
+            texts[key.decode("latin-1")] = value.decode("latin-1")
+        offset += 12 + length
+    return texts
 
 
 def write_plot(result, json_path):
-    """``growth.svg`` next to the JSON file, from its rows."""
-    path = os.path.join(os.path.dirname(os.path.abspath(json_path)), "growth.svg")
-    with open(path, "w", encoding="utf-8") as handle:
-        dates = result["date"] + (f", the 100-volume points {result['v100_date']}" if result.get("v100_date") else "")
-        handle.write(plot(result["rows"], f"saltext-gluster bench ({dates}): seconds against volumes"))
+    """``growth.png`` next to the JSON file, drawn from its rows with matplotlib
+    (``requirements-bench.txt``, installed by ``scripts/bench.sh``)."""
+    try:
+        import matplotlib  # pylint: disable=import-outside-toplevel
+
+        matplotlib.use("Agg")
+        from matplotlib import pyplot  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        raise SystemExit("plot: matplotlib is missing: pip install -r requirements-bench.txt (scripts/bench.sh does)") from None
+    lines = growth_series(result["rows"])
+    path = os.path.join(os.path.dirname(os.path.abspath(json_path)), "growth.png")
+    figure, axes = pyplot.subplots(1, 2, figsize=(11, 4.6), dpi=100)
+    for ax, panel in zip(axes, ("first apply", "no-op"), strict=True):
+        for line in (entry for entry in lines if entry["panel"] == panel):
+            counts, seconds = zip(*line["points"], strict=True)
+            ax.plot(counts, seconds, marker="o", color=line["colour"], label=line["label"])
+        ax.set_xscale("log")
+        counts = sorted({n for entry in lines for n, _ in entry["points"]})
+        ax.set_xticks(counts, [str(n) for n in counts])
+        ax.minorticks_off()
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel("volumes (replica 3 on 3 nodes, log scale)")
+        ax.set_ylabel("seconds")
+        ax.set_title(panel)
+        ax.grid(True, color="#e5e5e5")
+        ax.legend(fontsize=8, loc="upper left")
+    figure.suptitle(f"saltext-gluster bench, {result['date']}: seconds against volumes")
+    figure.tight_layout()
+    figure.savefig(path, format="png", metadata={PLOT_DIGEST_KEY: series_digest(lines), "Title": result["date"]})
+    pyplot.close(figure)
     return path
 
 
@@ -627,7 +655,9 @@ def main():
     parser.add_argument("--trivial-runs", type=int, default=3, help="runs of the trivial SLS (the median is shown)")
     parser.add_argument("--json", default=os.path.join(REPO, "bench", "results.json"))
     parser.add_argument("--table", metavar="JSON", help="print the table of an earlier run's JSON and stop")
-    parser.add_argument("--plot", metavar="JSON", help="draw growth.svg (next to JSON) from an earlier run's JSON and stop")
+    parser.add_argument("--no-plot", dest="draw", action="store_false",
+                        help="do not draw growth.png (needs matplotlib; the tests run the bench without it)")
+    parser.add_argument("--plot", metavar="JSON", help="draw growth.png (next to JSON) from an earlier run's JSON and stop")
     args = parser.parse_args()
     if args.table:
         with open(args.table, encoding="utf-8") as handle:
@@ -685,7 +715,7 @@ def main():
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w", encoding="utf-8") as handle:
         json.dump(result, handle, indent=1)
-    if loopback:
+    if loopback and args.draw:
         say(f"growth chart: {write_plot(result, args.json)}")
     print("\n" + table(result["rows"]))
     print(f"\n{result['date']}; {result['machine']}; {result['gluster']}; {result['salt']}; "

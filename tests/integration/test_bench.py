@@ -30,7 +30,7 @@ def _bench(*parts):
     where = Path(tempfile.mkdtemp(prefix="sgb-", dir="/tmp"))
     out = where / "results.json"
     proc = subprocess.run(
-        [sys.executable, BENCH, "--volumes", str(COUNT), "--parts", *parts, "--base", str(where / "run"), "--json", str(out),
+        [sys.executable, BENCH, "--volumes", str(COUNT), "--parts", *parts, "--base", str(where / "run"), "--json", str(out), "--no-plot",
          "--no-tuned", "--trivial-runs", "1", "--six-nodes"],
         capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL,
     )  # fmt: skip

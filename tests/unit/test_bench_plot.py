@@ -1,50 +1,65 @@
-"""The bench's growth chart (``bench/bench.py``, ``growth.svg``): a line per series with a
-point per volume count measured, placed by its seconds, drawn from the results' rows."""
+"""The bench's growth chart (``bench/bench.py``, ``bench/growth.png``): the lines it draws come
+from the results' rows, and the committed PNG carries the digest of the lines drawn from the
+committed ``results.json`` (checked here with the standard library: CI has no matplotlib)."""
 
 import importlib.util
 import json
+import struct
+import zlib
 from pathlib import Path
-from xml.etree import ElementTree
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SPEC = importlib.util.spec_from_file_location("bench_for_plot", ROOT / "bench" / "bench.py")
 bench = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(bench)
-SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _row(volumes, part, step, seconds):
     return {"volumes": volumes, "part": part, "step": step, "seconds": seconds, "gluster_processes": 0}
 
 
-def _lines(svg):
-    root = ElementTree.fromstring(svg)
-    return {
-        line.get("data-series"): [tuple(float(v) for v in p.split(",")) for p in line.get("points").split()]
-        for line in root.iter(f"{SVG}polyline")
-    }
-
-
-def test_each_series_gets_its_points_in_order_and_height():
-    rows = [_row(1, "floor", "first apply", 3.0), _row(10, "floor", "first apply", 11.0), _row(100, "floor", "first apply", 86.0),
+def test_each_line_gets_its_points_in_volume_order_and_the_first_measurement():
+    rows = [_row(100, "floor", "first apply", 86.0), _row(1, "floor", "first apply", 3.0), _row(10, "floor", "first apply", 11.0),
             _row(1, "local", "first apply (leader)", 5.5), _row(100, "local", "first apply (leader)", 80.0),
             _row(10, "trivial", "salt-call test.nop", 1.5), _row(10, "trivial", "salt-call test.nop", 1.4),
+            _row(30, "local", "first apply (leader)" + bench.WIDE, 30.0),
             _row(10, "mux", "start all, brick-multiplex on", 8.0)]  # fmt: skip
-    lines = _lines(bench.plot(rows, "a <title> & more"))
+    lines = {line["label"]: line for line in bench.growth_series(rows)}
     assert set(lines) == {"floor: first apply", "local: first apply (leader)", "trivial: salt-call test.nop"}
-    floor = lines["floor: first apply"]
-    assert [x for x, _ in floor] == sorted(x for x, _ in floor) and len(floor) == 3
-    assert floor[0][1] > floor[1][1] > floor[2][1], "more seconds, higher up"
-    # log scale: 10 volumes halfway between 1 and 100
-    assert abs(floor[1][0] - (floor[0][0] + floor[2][0]) / 2) < 0.5
-    # the first of two measurements at one count is the one drawn
-    assert len(lines["trivial: salt-call test.nop"]) == 1
-    local = dict(lines["local: first apply (leader)"])
-    assert local[floor[2][0]] > floor[2][1], "80 s sits below 86 s"
+    assert lines["floor: first apply"]["points"] == [[1, 3.0], [10, 11.0], [100, 86.0]]
+    assert lines["local: first apply (leader)"]["points"] == [[1, 5.5], [100, 80.0]], "the 6-node row is another step"
+    assert lines["trivial: salt-call test.nop"]["points"] == [[10, 1.5]], "the first of two runs"
+    assert {line["panel"] for line in lines.values()} == {"first apply", "no-op"}
+    assert lines["trivial: salt-call test.nop"]["panel"] == "no-op"
+
+
+def test_no_line_at_all_is_refused():
+    with pytest.raises(SystemExit, match="no row"):
+        bench.growth_series([_row(10, "mux", "start all, brick-multiplex on", 8.0)])
+
+
+def _chunk(kind, body):
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def test_png_text_reads_the_text_chunks(tmp_path):
+    png = tmp_path / "x.png"
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"tEXt", b"k\0v \xe9")
+                    + _chunk(b"IDAT", zlib.compress(b"\0\0")) + _chunk(b"tEXt", b"other\0x") + _chunk(b"IEND", b""))  # fmt: skip
+    assert bench.png_text(png) == {"k": "v \xe9", "other": "x"}
+    (tmp_path / "not.png").write_bytes(b"<svg/>")
+    with pytest.raises(ValueError):
+        bench.png_text(tmp_path / "not.png")
 
 
 def test_the_committed_chart_is_drawn_from_the_committed_results():
     results = json.loads((ROOT / "bench" / "results.json").read_text())
-    committed = (ROOT / "bench" / "growth.svg").read_text()
-    redrawn = bench.plot(results["rows"], ElementTree.fromstring(committed).find(f"{SVG}text").text)
-    assert committed == redrawn, "bench/growth.svg is stale: redraw it with bench/bench.py --plot bench/results.json"
+    texts = bench.png_text(ROOT / "bench" / "growth.png")
+    expected = bench.series_digest(bench.growth_series(results["rows"]))
+    assert texts.get(bench.PLOT_DIGEST_KEY) == expected, (
+        "bench/growth.png is stale: redraw it with .venv/bin/python bench/bench.py --plot bench/results.json")
+    assert texts.get("Title") == results["date"]
+    assert "bench/growth.png" in (ROOT / "README.md").read_text(), "the README shows the chart"
