@@ -39,7 +39,10 @@ def _size(value):
 
 def _table(header, rows):
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
-    return ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]]
+    return [
+        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
 
 
 def render(data):
@@ -59,7 +62,9 @@ def render(data):
             rows.append((name, v.get("type"), v.get("state"), f"{v.get('bricks_online')}/{v.get('bricks')}",
                          heal.get("pending", "-"), heal.get("split_brain", "-"), _size(v.get("size_total")),
                          _size(v.get("size_free")), ", ".join(v.get("cannot_lose") or []) or "-"))  # fmt: skip
-        lines += _table(("VOLUME", "TYPE", "STATE", "BRICKS", "HEAL", "SPLIT", "SIZE", "FREE", "CANNOT LOSE"), rows) + [""]
+        lines += _table(
+            ("VOLUME", "TYPE", "STATE", "BRICKS", "HEAL", "SPLIT", "SIZE", "FREE", "CANNOT LOSE"), rows
+        ) + [""]
         for name, v in sorted(volumes.items()):
             for index, brick_set in enumerate(v.get("sets", []), 1):
                 bricks = "  ".join(f"{b['brick']} [{'up' if b.get('online') else 'DOWN'}{', arbiter' if b.get('arbiter') else ''}]"

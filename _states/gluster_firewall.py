@@ -95,7 +95,9 @@ def _choose(requested):
 def _observe(tool, wanted, zone, name, ufw_status=None):
     """``(plan, zone name)`` for ``tool`` against what it allows now."""
     if tool == "firewalld":
-        permanent = firewall.parse_firewalld_zone(_run(firewall.firewalld_list_argv(zone, permanent=True))["stdout"])
+        permanent = firewall.parse_firewalld_zone(
+            _run(firewall.firewalld_list_argv(zone, permanent=True))["stdout"]
+        )
         runtime = firewall.parse_firewalld_zone(_run(firewall.firewalld_list_argv(zone))["stdout"])
         return firewall.firewalld_plan(wanted, permanent, runtime, zone), zone or runtime["zone"]
     if ufw_status is None:
@@ -146,7 +148,12 @@ def ports_open(name, ports, tool="auto", zone=None, sources=None):
         if not plan["operations"]:
             ret["comment"] = f"{ports_text} already open with {where}"
             return ret
-        changes = {"tool": chosen, "zone": zone_name, "opened": plan["missing"], "operations": plan["operations"]}
+        changes = {
+            "tool": chosen,
+            "zone": zone_name,
+            "opened": plan["missing"],
+            "operations": plan["operations"],
+        }
         if chosen != "firewalld":
             del changes["zone"]
         if __opts__["test"]:
@@ -165,7 +172,9 @@ def ports_open(name, ports, tool="auto", zone=None, sources=None):
         after, _zone = _observe(chosen, wanted, zone, name)
         if after["operations"]:
             ret["result"] = False
-            ret["comment"] = f"{where} still does not allow {', '.join(after['missing'])} after {len(done)} command(s)"
+            ret["comment"] = (
+                f"{where} still does not allow {', '.join(after['missing'])} after {len(done)} command(s)"
+            )
             return ret
         ret["changes"] = changes
         ret["comment"] = f"opened {', '.join(plan['missing'])} with {where}"

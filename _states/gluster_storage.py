@@ -99,7 +99,9 @@ def backend_present(
         done = __salt__["gluster_storage.backend_apply"](name, device, **spec)
         ret["changes"] = {"operations": done["operations"]}
         steps = ", ".join(op["op"] for op in done["operations"])
-        ret["comment"] = f"prepared {device} for {name} ({done['filesystem_device']}, UUID {done['uuid']}): {steps}"
+        ret["comment"] = (
+            f"prepared {device} for {name} ({done['filesystem_device']}, UUID {done['uuid']}): {steps}"
+        )
         return ret
     except ERRORS as exc:
         ret["result"] = False
@@ -124,7 +126,9 @@ def _clear_stale_mark(ret, name):
             ret["result"] = None
             ret["comment"] = f"would clear the stale volume mark {stale[name]} of brick {name}"
             return ret
-        ret["comment"] = f"cleared the volume mark {stale[name]} left on brick {name} by a failed volume create"
+        ret["comment"] = (
+            f"cleared the volume mark {stale[name]} left on brick {name} by a failed volume create"
+        )
     except (*ERRORS, OSError) as exc:  # glusterd not answering: leave the mark, say why
         ret["comment"] += f" (stale volume mark not checked: {exc})"
     return ret

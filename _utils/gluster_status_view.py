@@ -83,7 +83,9 @@ def volume_view(volume, status=None, heal=None):
         view["state"] = "stopped"
     elif not all(s["available"] for s in view["sets"]):
         view["state"] = "unavailable"
-    elif view["bricks_online"] < view["bricks"] or (view["heal"] and (view["heal"]["pending"] or view["heal"]["split_brain"])):
+    elif view["bricks_online"] < view["bricks"] or (
+        view["heal"] and (view["heal"]["pending"] or view["heal"]["split_brain"])
+    ):
         view["state"] = "degraded"
     else:
         view["state"] = "ok"

@@ -28,7 +28,18 @@ from cluster import GlusterCluster  # noqa: E402
 ANSWERS = [
     ("cluster_options_get_default", ["volume", "get", "all", "all"]),
     ("cluster_options_set_one", ["volume", "set", "all", "cluster.brick-multiplex", "on"]),
-    ("cluster_options_set_two", ["volume", "set", "all", "cluster.max-bricks-per-process", "5", "cluster.daemon-log-level", "WARNING"]),
+    (
+        "cluster_options_set_two",
+        [
+            "volume",
+            "set",
+            "all",
+            "cluster.max-bricks-per-process",
+            "5",
+            "cluster.daemon-log-level",
+            "WARNING",
+        ],
+    ),
     ("cluster_options_set_limit", ["volume", "set", "all", "cluster.max-bricks-per-process", "5"]),
     ("cluster_options_set_volume_option", ["volume", "set", "all", "performance.cache-size", "64MB"]),
     ("cluster_options_set_unknown", ["volume", "set", "all", "cluster.no-such-option", "on"]),

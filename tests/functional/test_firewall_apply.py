@@ -93,16 +93,30 @@ class Minion:
             self.call("saltutil.sync_all")
 
     def call(self, *args, env=None):
-        argv = [SALT_CALL, "--local", f"--config-dir={self.config_dir}", "--out=json", "--log-level=warning", *args]
+        argv = [
+            SALT_CALL,
+            "--local",
+            f"--config-dir={self.config_dir}",
+            "--out=json",
+            "--log-level=warning",
+            *args,
+        ]
         result = self.sandbox.run(argv, check=False, timeout=300, env=env)
         try:
             return json.loads(result.stdout)["local"]
         except (ValueError, KeyError):
-            raise AssertionError(f"salt-call {args}: exit {result.returncode}\n{result.stdout}\n{result.stderr}") from None
+            raise AssertionError(
+                f"salt-call {args}: exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+            ) from None
 
     def state(self, test=False, env=None, **kwargs):
-        args = [f"{key}={json.dumps(value) if not isinstance(value, str) else value}" for key, value in kwargs.items()]
-        ret = self.call("state.single", "gluster_firewall.ports_open", "name=glusterfs", *args, f"test={test}", env=env)
+        args = [
+            f"{key}={json.dumps(value) if not isinstance(value, str) else value}"
+            for key, value in kwargs.items()
+        ]
+        ret = self.call(
+            "state.single", "gluster_firewall.ports_open", "name=glusterfs", *args, f"test={test}", env=env
+        )
         (single,) = ret.values()
         return single
 
@@ -253,7 +267,15 @@ def test_firewalld_opens_the_ports_once(firewalld_node):
     assert ret["result"] is True, ret["comment"]
     assert ret["changes"]["zone"] == "public"
     assert ret["changes"]["operations"] == [
-        {"op": "add-ports", "argv": ["firewall-cmd", "--permanent", "--add-port=24007-24008/tcp", "--add-port=49152-60999/tcp"]},
+        {
+            "op": "add-ports",
+            "argv": [
+                "firewall-cmd",
+                "--permanent",
+                "--add-port=24007-24008/tcp",
+                "--add-port=49152-60999/tcp",
+            ],
+        },
         {"op": "reload", "argv": ["firewall-cmd", "--reload"]},
     ]
     for permanent in (True, False):
@@ -266,14 +288,25 @@ def test_firewalld_opens_the_ports_once(firewalld_node):
 
 
 def test_firewalld_sources_become_rich_rules(firewalld_node):
-    ret = firewalld_node.state(ports=["24100-24101/tcp"], zone="public", sources=["10.60.0.0/16", "2001:db8::/32"])
+    ret = firewalld_node.state(
+        ports=["24100-24101/tcp"], zone="public", sources=["10.60.0.0/16", "2001:db8::/32"]
+    )
     assert ret["result"] is True, ret["comment"]
     runtime = firewalld_zone(firewalld_node)
-    assert 'rule family="ipv4" source address="10.60.0.0/16" port port="24100-24101" protocol="tcp" accept' in runtime
-    assert 'rule family="ipv6" source address="2001:db8::/32" port port="24100-24101" protocol="tcp" accept' in runtime
-    assert firewalld_node.state(ports=["24100-24101/tcp"], zone="public", sources=["10.60.0.0/16", "2001:db8::/32"])[
-        "changes"
-    ] == {}
+    assert (
+        'rule family="ipv4" source address="10.60.0.0/16" port port="24100-24101" protocol="tcp" accept'
+        in runtime
+    )
+    assert (
+        'rule family="ipv6" source address="2001:db8::/32" port port="24100-24101" protocol="tcp" accept'
+        in runtime
+    )
+    assert (
+        firewalld_node.state(
+            ports=["24100-24101/tcp"], zone="public", sources=["10.60.0.0/16", "2001:db8::/32"]
+        )["changes"]
+        == {}
+    )
 
 
 def test_firewalld_permanent_only_rule_gets_a_reload(firewalld_node):

@@ -64,7 +64,9 @@ def test_a_session_from_salt_copies_the_files(georep_clusters, primary_loaders, 
     keys = gluster.georep_public_keys()
     assert len(keys) >= len(prim.nodes) and all(key.startswith('command="') for key in keys), keys
     for node in sec.nodes:
-        ret = states.gluster.georep_authorized_keys("primary keys", keys=keys, config=lab.authorized_keys(node))
+        ret = states.gluster.georep_authorized_keys(
+            "primary keys", keys=keys, config=lab.authorized_keys(node)
+        )
         assert ret.result is True and len(ret.changes["added"]) == len(keys), ret.comment
 
     prim_mnt, sec_mnt = lab.mount_both(prim, sec, state, str(tmp_path))
@@ -76,14 +78,22 @@ def test_a_session_from_salt_copies_the_files(georep_clusters, primary_loaders, 
     assert predicted.result is None, predicted.comment
     assert predicted.changes == {
         "session": {"old": None, "new": "created"},
-        "config": {"secondary-access-mount": {"old": None, "new": "true"}, "ssh-port": {"old": None, "new": "2211"}},
+        "config": {
+            "secondary-access-mount": {"old": None, "new": "true"},
+            "ssh-port": {"old": None, "new": "2211"},
+        },
         "state": {"old": "stopped", "new": "started"},
     }
     assert gluster.georep_status() == [], "test=True changed nothing"
 
     applied = states.gluster.geo_replication(**wanted)
     assert applied.result is True and applied.changes == predicted.changes, applied.comment
-    _wait_for(lambda: not lost_or_changed(sec_mnt, payloads), 150, "the primary's files on the secondary", interval=2)
+    _wait_for(
+        lambda: not lost_or_changed(sec_mnt, payloads),
+        150,
+        "the primary's files on the secondary",
+        interval=2,
+    )
 
     gluster.clear_cache()
     session = gluster.georep_session(lab.PRIMVOL, secondary)
@@ -95,7 +105,9 @@ def test_a_session_from_salt_copies_the_files(georep_clusters, primary_loaders, 
     assert again.result is True and again.changes == {}, (again.changes, again.comment)
 
     paused = states.gluster.geo_replication(ensure="paused", **wanted)
-    assert paused.result is True and paused.changes == {"state": {"old": "started", "new": "paused"}}, paused.comment
+    assert paused.result is True and paused.changes == {"state": {"old": "started", "new": "paused"}}, (
+        paused.comment
+    )
     gluster.clear_cache()
     assert gluster.georep_session(lab.PRIMVOL, secondary)["state"] == "paused"
     resumed = states.gluster.geo_replication(**wanted)
@@ -104,7 +116,9 @@ def test_a_session_from_salt_copies_the_files(georep_clusters, primary_loaders, 
     the_health_check_sees_the_workers_go_faulty_and_recover(gluster, prim, sec, secondary)
 
     gone = states.gluster.geo_replication(ensure="absent", **wanted)
-    assert gone.result is True and gone.changes == {"session": {"old": "started", "new": "deleted"}}, gone.comment
+    assert gone.result is True and gone.changes == {"session": {"old": "started", "new": "deleted"}}, (
+        gone.comment
+    )
     gluster.clear_cache()
     assert gluster.georep_session(lab.PRIMVOL, secondary) is None
     assert not lost_or_changed(sec_mnt, payloads), "deleting the session leaves the secondary's data"
@@ -136,11 +150,17 @@ def the_health_check_sees_the_workers_go_faulty_and_recover(gluster, prim, sec, 
             lab.stop_sshd(node)
             stopped.append(node)
         try:
-            _wait_for(lambda: sorted(looked(healthy["conditions"])["faulty"]) == workers, 30, "Faulty", interval=1)
+            _wait_for(
+                lambda: sorted(looked(healthy["conditions"])["faulty"]) == workers, 30, "Faulty", interval=1
+            )
         except TimeoutError:
-            raise failed("the workers did not go Faulty within 30 s of the secondary's sshd going away") from None
+            raise failed(
+                "the workers did not go Faulty within 30 s of the secondary's sshd going away"
+            ) from None
         assert seen["conditions"][key]["problem"] is True
-        assert [(e["tag"], e["condition"]) for e in seen["events"]] == [("georep/faulty", key)], seen["events"]
+        assert [(e["tag"], e["condition"]) for e in seen["events"]] == [("georep/faulty", key)], seen[
+            "events"
+        ]
         assert sorted(seen["events"][0]["faulty"]) == workers
     finally:
         for node in stopped:
@@ -177,7 +197,9 @@ def test_the_formula_applies_the_pillar_session(georep_clusters, primary_loaders
             "nodes": nodes,
             "peer_timeout": 30,
             "server": {"manage_packages": False, "manage_service": False},
-            "volumes": {lab.PRIMVOL: {"bricks": bricks, "force": True, "geo_replication": {secondary: session}}},
+            "volumes": {
+                lab.PRIMVOL: {"bricks": bricks, "force": True, "geo_replication": {secondary: session}}
+            },
         }
     }
 
@@ -189,7 +211,9 @@ def test_the_formula_applies_the_pillar_session(georep_clusters, primary_loaders
     sid = f"gluster-volume-{lab.PRIMVOL}-georep-{secondary}"
     try:
         predicted = run(test=True)[sid]
-        assert predicted["result"] is None and set(predicted["changes"]) == {"session", "config", "state"}, predicted
+        assert predicted["result"] is None and set(predicted["changes"]) == {"session", "config", "state"}, (
+            predicted
+        )
         applied = run()
         failed = {key: r["comment"] for key, r in applied.items() if r["result"] is not True}
         assert not failed, failed
@@ -235,7 +259,12 @@ def test_a_non_root_session_through_the_mount_broker(georep_clusters, primary_lo
     pillar = {
         "gluster": {
             "server": {"manage_packages": False, "manage_service": False},
-            "mountbroker": {"root": MB_ROOT, "group": lab.MB_GROUP, "users": {lab.MB_USER: [lab.SECVOL]}, "manage_users": False},
+            "mountbroker": {
+                "root": MB_ROOT,
+                "group": lab.MB_GROUP,
+                "users": {lab.MB_USER: [lab.SECVOL]},
+                "manage_users": False,
+            },
             "geo_replication_from": [{"keys": keys, "user": lab.MB_USER}],
         }
     }
@@ -273,7 +302,10 @@ def test_a_non_root_session_through_the_mount_broker(georep_clusters, primary_lo
             assert line in volume_file, volume_file
         root = os.stat(os.path.join(node.host, "run", "mountbroker-root"))
         assert (root.st_uid, root.st_mode & 0o7777) == (0, 0o711)
-        for directory in (os.path.join(node.workdir, "geo-replication"), os.path.join(node.host, "log", "geo-replication-secondaries")):
+        for directory in (
+            os.path.join(node.workdir, "geo-replication"),
+            os.path.join(node.host, "log", "geo-replication-secondaries"),
+        ):
             found = os.stat(directory)
             assert (found.st_gid, found.st_mode & 0o777) == (lab.MB_GID, 0o770), directory
         authorized = os.path.join(lab.mb_home(node), ".ssh", "authorized_keys")
@@ -291,13 +323,24 @@ def test_a_non_root_session_through_the_mount_broker(georep_clusters, primary_lo
     wanted = {"name": lab.PRIMVOL, "secondary": secondary, "ssh_port": SSH_PORT,
               "config": {"secondary-access-mount": True}}  # fmt: skip
     applied = states.gluster.geo_replication(**wanted)
-    assert applied.result is True and applied.changes["state"] == {"old": "stopped", "new": "started"}, applied.comment
+    assert applied.result is True and applied.changes["state"] == {"old": "stopped", "new": "started"}, (
+        applied.comment
+    )
     try:
-        _wait_for(lambda: not lost_or_changed(sec_mnt, payloads), 150, "the primary's files on the secondary, as geoaccount", interval=2)
+        _wait_for(
+            lambda: not lost_or_changed(sec_mnt, payloads),
+            150,
+            "the primary's files on the secondary, as geoaccount",
+            interval=2,
+        )
     except TimeoutError as exc:
-        raise AssertionError(f"{exc}\n{prim[0].cli('volume', 'geo-replication', 'status').stdout}\n{lab.log_tails(prim, sec)}") from None
+        raise AssertionError(
+            f"{exc}\n{prim[0].cli('volume', 'geo-replication', 'status').stdout}\n{lab.log_tails(prim, sec)}"
+        ) from None
     gluster.clear_cache()
     session = gluster.georep_session(lab.PRIMVOL, secondary)
     assert session["state"] == "started" and session["secondary_user"] == lab.MB_USER, session
     gone = states.gluster.geo_replication(ensure="absent", **wanted)
-    assert gone.result is True and gone.changes == {"session": {"old": "started", "new": "deleted"}}, gone.comment
+    assert gone.result is True and gone.changes == {"session": {"old": "started", "new": "deleted"}}, (
+        gone.comment
+    )

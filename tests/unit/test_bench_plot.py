@@ -29,7 +29,9 @@ def test_each_line_gets_its_points_in_volume_order_and_the_first_measurement():
     lines = {line["label"]: line for line in bench.growth_series(rows)}
     assert set(lines) == {"floor: first apply", "local: first apply (leader)", "trivial: salt-call test.nop"}
     assert lines["floor: first apply"]["points"] == [[1, 3.0], [10, 11.0], [100, 86.0]]
-    assert lines["local: first apply (leader)"]["points"] == [[1, 5.5], [100, 80.0]], "the 6-node row is another step"
+    assert lines["local: first apply (leader)"]["points"] == [[1, 5.5], [100, 80.0]], (
+        "the 6-node row is another step"
+    )
     assert lines["trivial: salt-call test.nop"]["points"] == [[10, 1.5]], "the first of two runs"
     assert {line["panel"] for line in lines.values()} == {"first apply", "no-op"}
     assert lines["trivial: salt-call test.nop"]["panel"] == "no-op"
@@ -60,6 +62,7 @@ def test_the_committed_chart_is_drawn_from_the_committed_results():
     texts = bench.png_text(ROOT / "bench" / "growth.png")
     expected = bench.series_digest(bench.growth_series(results["rows"]))
     assert texts.get(bench.PLOT_DIGEST_KEY) == expected, (
-        "bench/growth.png is stale: redraw it with .venv/bin/python bench/bench.py --plot bench/results.json")
+        "bench/growth.png is stale: redraw it with .venv/bin/python bench/bench.py --plot bench/results.json"
+    )
     assert texts.get("Title") == results["date"]
     assert "bench/growth.png" in (ROOT / "README.md").read_text(), "the README shows the chart"

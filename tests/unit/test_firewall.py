@@ -46,10 +46,17 @@ def test_default_node_ports_are_glusterd_and_gluster_10_brick_range():
 
 def test_brick_range_from_glusterd_options_or_pillar_range():
     assert fw.node_ports({"base-port": 50000, "max-port": "50099"}) == ["24007-24008/tcp", "50000-50099/tcp"]
-    assert fw.node_ports({"base-port": 50000}, brick_ports="49152-49251") == ["24007-24008/tcp", "49152-49251/tcp"]
+    assert fw.node_ports({"base-port": 50000}, brick_ports="49152-49251") == [
+        "24007-24008/tcp",
+        "49152-49251/tcp",
+    ]
     assert fw.node_ports(brick_ports="49152:49152") == ["24007-24008/tcp", "49152/tcp"]
     # glusterd moved to other ports: those are opened instead
-    assert fw.node_ports({"transport.socket.listen-port": 24017}) == ["24008/tcp", "24017/tcp", "49152-60999/tcp"]
+    assert fw.node_ports({"transport.socket.listen-port": 24017}) == [
+        "24008/tcp",
+        "24017/tcp",
+        "49152-60999/tcp",
+    ]
     # adjacent ranges are one
     assert fw.node_ports(brick_ports="24009-24100") == ["24007-24100/tcp"]
     assert fw.glusterd_port_options("49152-49251") == {"base-port": 49152, "max-port": 49251}
@@ -70,7 +77,21 @@ def test_parse_port(value, parsed):
 
 
 @pytest.mark.parametrize(
-    "value", ["", "http", "24008-24007", "0", "70000", "1-2-3", "24007/icmp", True, None, "24007/", "٤٩١٥٢", "0000024007"]
+    "value",
+    [
+        "",
+        "http",
+        "24008-24007",
+        "0",
+        "70000",
+        "1-2-3",
+        "24007/icmp",
+        True,
+        None,
+        "24007/",
+        "٤٩١٥٢",
+        "0000024007",
+    ],
 )
 def test_parse_port_refuses(value):
     with pytest.raises(ValueError):
@@ -88,7 +109,9 @@ def test_sources_are_normalised_like_the_tools_show_them():
 
 
 def test_requirements_are_every_port_from_every_source():
-    assert fw.requirements(["24007-24008/tcp", "49152-60999"], ["10.0.0.0/24", "10.0.0.1/24", "2001:db8::/32"]) == [
+    assert fw.requirements(
+        ["24007-24008/tcp", "49152-60999"], ["10.0.0.0/24", "10.0.0.1/24", "2001:db8::/32"]
+    ) == [
         R(24007, 24008, "tcp", "10.0.0.0/24"),
         R(24007, 24008, "tcp", "2001:db8::/32"),
         R(49152, 60999, "tcp", "10.0.0.0/24"),
@@ -100,7 +123,9 @@ def test_requirements_are_every_port_from_every_source():
 
 def test_state_argument_problems_are_all_reported():
     assert fw.problems(["24007-24008/tcp"]) == []
-    found = fw.problems(["24007-24008/tcp", "x"], ["10.0.0.0/33"], tool="iptables", zone="bad zone!", where="glusterfs")
+    found = fw.problems(
+        ["24007-24008/tcp", "x"], ["10.0.0.0/33"], tool="iptables", zone="bad zone!", where="glusterfs"
+    )
     assert found == [
         "glusterfs: ports: 'x' is not a port: write 24007, 24007/tcp or 49152-60999/tcp",
         "glusterfs: sources: '10.0.0.0/33' is not an address or network (CIDR)",
@@ -119,9 +144,19 @@ def test_state_argument_problems_are_all_reported():
 def test_firewalld_argv():
     assert fw.firewalld_state_argv() == ["firewall-cmd", "--state"]
     assert fw.firewalld_list_argv() == ["firewall-cmd", "--list-all"]
-    assert fw.firewalld_list_argv("public", permanent=True) == ["firewall-cmd", "--permanent", "--zone=public", "--list-all"]
+    assert fw.firewalld_list_argv("public", permanent=True) == [
+        "firewall-cmd",
+        "--permanent",
+        "--zone=public",
+        "--list-all",
+    ]
     assert fw.firewalld_reload_argv() == ["firewall-cmd", "--reload"]
-    missing = [R(24007, 24008, "tcp", None), R(49152, 60999, "tcp", None), R(24007, 24008, "tcp", "10.0.0.0/24"), R(24007, 24007, "tcp", "2001:db8::/32")]
+    missing = [
+        R(24007, 24008, "tcp", None),
+        R(49152, 60999, "tcp", None),
+        R(24007, 24008, "tcp", "10.0.0.0/24"),
+        R(24007, 24007, "tcp", "2001:db8::/32"),
+    ]
     # ports and rich rules in separate calls: firewall-cmd refuses them together
     assert fw.firewalld_add_argvs(missing, "public") == [
         {"op": "add-ports", "argv": ["firewall-cmd", "--permanent", "--zone=public", "--add-port=24007-24008/tcp", "--add-port=49152-60999/tcp"]},
@@ -154,7 +189,10 @@ def test_ufw_argv():
 
 
 def test_firewalld_state_as_captured():
-    assert fw.firewalld_running({"retcode": 0, "stdout": text("firewalld-state-running.txt")}) == (True, "running")
+    assert fw.firewalld_running({"retcode": 0, "stdout": text("firewalld-state-running.txt")}) == (
+        True,
+        "running",
+    )
     assert fw.firewalld_running(result("firewalld-state-not-running.txt")) == (False, "not running")
     assert fw.firewalld_running(result("firewalld-state-no-dbus.txt")) == (
         False,
@@ -164,8 +202,13 @@ def test_firewalld_state_as_captured():
 
 def test_ufw_state_as_captured():
     assert fw.ufw_active({"retcode": 0, "stdout": text("ufw-status.txt")}) == (True, "Status: active")
-    assert fw.ufw_active({"retcode": 0, "stdout": text("ufw-status-inactive.txt")}) == (False, "Status: inactive")
-    assert fw.ufw_active({"retcode": 1, "stdout": "", "stderr": "ERROR: You need to be root to run this script\n"}) == (
+    assert fw.ufw_active({"retcode": 0, "stdout": text("ufw-status-inactive.txt")}) == (
+        False,
+        "Status: inactive",
+    )
+    assert fw.ufw_active(
+        {"retcode": 1, "stdout": "", "stderr": "ERROR: You need to be root to run this script\n"}
+    ) == (
         False,
         "ERROR: You need to be root to run this script",
     )
@@ -189,8 +232,14 @@ def test_tool_decision():
     assert fw.tool_decision("ufw", {"ufw": (False, "Status: inactive")})["error"] == (
         "tool ufw: ufw is not active (Status: inactive)"
     )
-    assert fw.tool_decision("firewalld", {"firewalld": None})["error"] == "tool firewalld: firewall-cmd is not installed"
-    assert fw.tool_decision("firewalld", {"firewalld": stopped})["error"] == "tool firewalld: firewalld is not running (not running)"
+    assert (
+        fw.tool_decision("firewalld", {"firewalld": None})["error"]
+        == "tool firewalld: firewall-cmd is not installed"
+    )
+    assert (
+        fw.tool_decision("firewalld", {"firewalld": stopped})["error"]
+        == "tool firewalld: firewalld is not running (not running)"
+    )
 
 
 # ---- ufw status --------------------------------------------------------------------------
@@ -283,7 +332,10 @@ def test_firewalld_zone_as_captured():
     assert zone["ports"] == [(24007, 24008, "tcp"), (53, 53, "udp"), (24010, 24010, "tcp")]
     assert len(zone["rich_rules"]) == 7
     first = zone["rich_rules"][0]
-    assert first["text"] == 'rule family="ipv4" source address="10.0.0.0/24" port port="49152-60999" protocol="tcp" accept'
+    assert (
+        first["text"]
+        == 'rule family="ipv4" source address="10.0.0.0/24" port port="49152-60999" protocol="tcp" accept'
+    )
     assert {k: first[k] for k in ("family", "source", "port", "protocol", "action")} == {
         "family": "ipv4", "source": "10.0.0.0/24", "port": (49152, 60999), "protocol": "tcp", "action": "accept",
     }  # fmt: skip
@@ -347,7 +399,9 @@ def test_rich_rule_round_trip():
     zone = {"target": "default", "ports": [], "rich_rules": [ipv4_only]}
     assert fw.firewalld_missing([R(24007, 24007, "tcp", None)], zone) == [R(24007, 24007, "tcp", None)]
     assert fw.firewalld_missing([R(24007, 24007, "tcp", "10.0.0.1")], zone) == []
-    assert fw.firewalld_missing([R(24007, 24007, "tcp", "2001:db8::1")], zone) == [R(24007, 24007, "tcp", "2001:db8::1")]
+    assert fw.firewalld_missing([R(24007, 24007, "tcp", "2001:db8::1")], zone) == [
+        R(24007, 24007, "tcp", "2001:db8::1")
+    ]
 
 
 # ---- pillar ------------------------------------------------------------------------------
@@ -385,7 +439,9 @@ def test_glusterd_vol_and_firewall_agree():
     )
 
     def rendered_range(model):
-        lines = template.render(working_directory="/var/lib/glusterd", options=model["server"]["glusterd_options"])
+        lines = template.render(
+            working_directory="/var/lib/glusterd", options=model["server"]["glusterd_options"]
+        )
         found = dict(re.findall(r"option (base-port|max-port) (\d+)", lines))
         return int(found.get("base-port", fw.DEFAULT_BASE_PORT)), int(found["max-port"])
 

@@ -29,9 +29,16 @@ def status(name):
 
 def test_a_created_session():
     (session,) = status("status_created.xml")
-    assert session["volume"] == "primvol" and session["secondary"] == SECONDARY and session["secondary_user"] == "root"
+    assert (
+        session["volume"] == "primvol"
+        and session["secondary"] == SECONDARY
+        and session["secondary_user"] == "root"
+    )
     assert [p["primary_node"] for p in session["pairs"]] == ["127.1.10.1", "127.1.10.2"]
-    assert all(p["status"] == "Created" and p["crawl_status"] is None and p["last_synced"] is None for p in session["pairs"])
+    assert all(
+        p["status"] == "Created" and p["crawl_status"] is None and p["last_synced"] is None
+        for p in session["pairs"]
+    )
     assert all(p["entry"] is None and p["failures"] is None for p in session["pairs"])
 
 
@@ -39,7 +46,11 @@ def test_an_active_session():
     (session,) = status("status_detail_active.xml")
     first = session["pairs"][0]
     assert first["status"] == "Active" and first["crawl_status"] == "Changelog Crawl"
-    assert first["last_synced"] == "2026-11-26 09:16:00" and first["failures"] == 0 and first["secondary_node"] is None
+    assert (
+        first["last_synced"] == "2026-11-26 09:16:00"
+        and first["failures"] == 0
+        and first["secondary_node"] is None
+    )
     assert first["primary_brick"] == "/tmp/study-georep/run/prim/node1/bricks/b1"
     assert first["primary_node_uuid"] == "b84275c5-5499-4923-8880-8eef2c7eca91"
 
@@ -77,7 +88,11 @@ def test_georep_session_matches_the_user(monkeypatch):
 
 def test_config_parsed_with_the_names_config_takes():
     config = gx.parse_georep_config((DATA / "config_get_all.xml").read_text())
-    assert config["ssh-port"] == "2211" and config["secondary-access-mount"] == "true" and config["sync-jobs"] == "3"
+    assert (
+        config["ssh-port"] == "2211"
+        and config["secondary-access-mount"] == "true"
+        and config["sync-jobs"] == "3"
+    )
     assert config["rsync-options"] == "" and "ssh_port" not in config
     assert gx.parse_georep_config((DATA / "config_get_one.xml").read_text()) == {"ssh-port": "2211"}
 
@@ -142,7 +157,9 @@ def test_the_argv_of_each_call(runner):
     GLUSTER.georep_delete("primvol", SECONDARY)
     GLUSTER.georep_config("primvol", SECONDARY)
     GLUSTER.georep_status("primvol", SECONDARY, detail=True)
-    assert GLUSTER.georep_secret_create() == {"file": "/var/lib/glusterd/geo-replication/common_secret.pem.pub"}
+    assert GLUSTER.georep_secret_create() == {
+        "file": "/var/lib/glusterd/geo-replication/common_secret.pem.pub"
+    }
     base = ["volume", "geo-replication", "primvol", SECONDARY]
     assert runner.calls == [
         [*base, "create", "no-verify"],
@@ -206,7 +223,8 @@ class Salt(dict):
         self.calls = []
         answers = {
             "gluster.georep_session": session,
-            "gluster.georep_config": config or {"ssh-port": "22", "sync-jobs": "3", "secondary-access-mount": "false"},
+            "gluster.georep_config": config
+            or {"ssh-port": "22", "sync-jobs": "3", "secondary-access-mount": "false"},
             "gluster.volume_exists": True,
             "gluster.volume_info": {"name": "primvol"},
         }
@@ -244,7 +262,11 @@ def test_state_creates_configures_and_starts(monkeypatch):
     assert applied["result"] is True and applied["changes"] == predicted["changes"]
     assert calls == [
         ("georep_create", (), {"ssh_port": 2211, "force": False}),
-        ("georep_config_set", ({"secondary-access-mount": "true", "sync-jobs": "3", "ssh-port": "2211"},), {}),
+        (
+            "georep_config_set",
+            ({"secondary-access-mount": "true", "sync-jobs": "3", "ssh-port": "2211"},),
+            {},
+        ),
         ("georep_start", (), {"force": False}),
     ]
 
@@ -255,18 +277,26 @@ def test_state_changes_only_what_differs(monkeypatch):
                        config={"sync-jobs": 3, "secondary-access-mount": "on"})  # fmt: skip
     assert ret["result"] is True and ret["changes"] == {} and calls == []
     ret, calls = apply(monkeypatch, {"state": "paused", "faulty": []})
-    assert ret["changes"] == {"state": {"old": "paused", "new": "started"}} and [c[0] for c in calls] == ["georep_resume"]
+    assert ret["changes"] == {"state": {"old": "paused", "new": "started"}} and [c[0] for c in calls] == [
+        "georep_resume"
+    ]
     ret, calls = apply(monkeypatch, started, ensure="paused")
     assert [c[0] for c in calls] == ["georep_pause"]
     ret, calls = apply(monkeypatch, {"state": "stopped", "faulty": []}, ensure="paused")
     assert [c[0] for c in calls] == ["georep_start", "georep_pause"]
     ret, calls = apply(monkeypatch, {"state": "started", "faulty": ["127.1.10.2:/b1"]})
-    assert ret["result"] is True and ret["changes"] == {} and "Faulty workers: 127.1.10.2:/b1" in ret["comment"]
+    assert (
+        ret["result"] is True and ret["changes"] == {} and "Faulty workers: 127.1.10.2:/b1" in ret["comment"]
+    )
 
 
 def test_state_absent_stops_then_deletes(monkeypatch):
     ret, calls = apply(monkeypatch, {"state": "started", "faulty": []}, ensure="absent", test=True)
-    assert ret["result"] is None and ret["changes"] == {"session": {"old": "started", "new": "deleted"}} and calls == []
+    assert (
+        ret["result"] is None
+        and ret["changes"] == {"session": {"old": "started", "new": "deleted"}}
+        and calls == []
+    )
     ret, calls = apply(monkeypatch, {"state": "started", "faulty": []}, ensure="absent")
     assert [c[0] for c in calls] == ["georep_stop", "georep_delete"]
     ret, calls = apply(monkeypatch, None, ensure="absent")
@@ -282,5 +312,7 @@ def test_public_keys_are_the_lines_of_the_common_secret(runner, monkeypatch, tmp
         'command="/usr/libexec/glusterfs/gsyncd"  ssh-rsa AAAAB3NzaC1yc2E= root@gfs1'.replace("  ", " "),
         'command="tar ${SSH_ORIGINAL_COMMAND#* }" ssh-rsa AAAAB3NzaC1yc2EAAA= root@gfs2',
     ]
-    (tmp_path / "common_secret.pem.pub").write_text("\n".join([*good, "", "not a key", "ssh-rsa bad key with spaces x"]) + "\n")
+    (tmp_path / "common_secret.pem.pub").write_text(
+        "\n".join([*good, "", "not a key", "ssh-rsa bad key with spaces x"]) + "\n"
+    )
     assert GLUSTER.georep_public_keys() == good

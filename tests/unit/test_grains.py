@@ -27,7 +27,10 @@ def test_only_glusterfs_fuse_mounts_with_paths_unescaped():
 
 def test_glusterd_info_key_values():
     text = "UUID=6a1e0332-6f2c-4c07-9d35-3e6a3e8f7c11\noperating-version=100000\nnot a pair\n"
-    assert GRAINS._parse_key_values(text) == {"UUID": "6a1e0332-6f2c-4c07-9d35-3e6a3e8f7c11", "operating-version": "100000"}
+    assert GRAINS._parse_key_values(text) == {
+        "UUID": "6a1e0332-6f2c-4c07-9d35-3e6a3e8f7c11",
+        "operating-version": "100000",
+    }
 
 
 def test_the_version_runs_once_per_installed_binary(tmp_path, monkeypatch):
@@ -36,7 +39,9 @@ def test_the_version_runs_once_per_installed_binary(tmp_path, monkeypatch):
     binary = tmp_path / "bin" / "gluster"
     binary.parent.mkdir()
     log = tmp_path / "runs.log"
-    binary.write_text(f"#!/bin/sh\necho run >> {log}\necho 'glusterfs 10.3'\necho 'Repository revision: git://git.gluster.org/glusterfs.git'\n")
+    binary.write_text(
+        f"#!/bin/sh\necho run >> {log}\necho 'glusterfs 10.3'\necho 'Repository revision: git://git.gluster.org/glusterfs.git'\n"
+    )
     binary.chmod(0o755)
     monkeypatch.setattr(GRAINS, "__opts__", {"cachedir": str(tmp_path / "cache")}, raising=False)
     assert [GRAINS._version(str(binary)) for _ in range(3)] == ["10.3"] * 3

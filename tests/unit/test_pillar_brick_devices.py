@@ -42,8 +42,9 @@ PILLAR = {
 
 # what a spec of only ``device`` becomes: XFS with its mount options, /etc/fstab, no wipe, SELinux labels
 DEFAULT_BACKEND = dict(partition=None, lvm=None, filesystem="xfs", raid=None, mkfs_options=[])
-DEFAULT_BACKEND.update(mount_options=["noatime", "inode64"], fstab="/etc/fstab", wipe=False, selinux=True,
-                       wipe_brick_data=None)
+DEFAULT_BACKEND.update(
+    mount_options=["noatime", "inode64"], fstab="/etc/fstab", wipe=False, selinux=True, wipe_brick_data=None
+)
 GFS1_BACKENDS = {
     GV0_MOUNT: dict(DEFAULT_BACKEND, mount=GV0_MOUNT, device="/dev/sdb"),
     GV1_MOUNT: {

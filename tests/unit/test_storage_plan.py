@@ -106,7 +106,11 @@ def observe(blocks, device="/dev/sdb", mounts=(), fstab=(), mountpoint_exists=Fa
 
 def looked_clean(blocks):
     """What the read-only look reports for every filesystem among ``blocks``: no brick data."""
-    return {path: {"brick_data": [], "error": None} for path, b in blocks.items() if b.get("blkid", {}).get("TYPE")}
+    return {
+        path: {"brick_data": [], "error": None}
+        for path, b in blocks.items()
+        if b.get("blkid", {}).get("TYPE")
+    }
 
 
 def make_spec(mount=MOUNT, **raw):
@@ -487,9 +491,7 @@ def test_valid_specs(spec):
     assert gs.backend_problems(MOUNT, spec, WHERE) == []
 
 
-ALLOWED_KEYS = (
-    "device, filesystem, fstab, lvm, mkfs_options, mount_options, partition, raid, selinux, wipe, wipe_brick_data"
-)
+ALLOWED_KEYS = "device, filesystem, fstab, lvm, mkfs_options, mount_options, partition, raid, selinux, wipe, wipe_brick_data"
 ALLOWED_LVM_KEYS = "lv, pool_metadata_size, pool_size, size, thin_pool, vg"
 BAD_DEVICE = "must be a device path under /dev (letters, digits, . _ : + @ = -)"
 
@@ -882,7 +884,9 @@ def test_lvm_existing_lv_with_foreign_filesystem_needs_wipe():
         "(set wipe: true for this device to re-create it)",
         LV,
     )
-    wiped = gs.plan_backend(make_spec(lvm=THICK, wipe=True), observe(blocks, lvm=state, inspected=looked_clean(blocks)))
+    wiped = gs.plan_backend(
+        make_spec(lvm=THICK, wipe=True), observe(blocks, lvm=state, inspected=looked_clean(blocks))
+    )
     assert wiped["operations"] == [mkfs([*XFS, "-f", LV]), *new_filesystem_tail()]
 
 
@@ -894,7 +898,9 @@ def test_lvm_device_with_filesystem_becomes_pv_only_with_wipe():
         "(set wipe: true for this device to wipe it)",
         LV,
     )
-    plan = gs.plan_backend(make_spec(lvm=THICK, wipe=True), observe(blocks, lvm=NO_LVM, inspected=looked_clean(blocks)))
+    plan = gs.plan_backend(
+        make_spec(lvm=THICK, wipe=True), observe(blocks, lvm=NO_LVM, inspected=looked_clean(blocks))
+    )
     assert plan["operations"] == [
         wipe("/dev/sdb"),
         pvcreate("/dev/sdb"),
@@ -1149,7 +1155,9 @@ def test_wipe_plans(raw, blocks, operations):
     if not looked_clean(blocks):  # only partition tables go: nothing to look into
         assert unseen == plan
         return
-    assert unseen["operations"] == [] and unseen["inspect"] == sorted(looked_clean(blocks), key=list(blocks).index)
+    assert unseen["operations"] == [] and unseen["inspect"] == sorted(
+        looked_clean(blocks), key=list(blocks).index
+    )
     assert len(unseen["problems"]) == len(unseen["inspect"])
     for path, problem in zip(unseen["inspect"], unseen["problems"], strict=True):
         assert problem.startswith(f"{DISK} for {MOUNT}: {path} holds the ") and problem.endswith(
@@ -1418,11 +1426,19 @@ def test_a_filesystem_holding_brick_data_is_never_destroyed_by_wipe(raw):
     assert first["operations"] == [] and first["inspect"] == [DISK]
     looked = {DISK: {"brick_data": BRICK_FOUND, "error": None}}
     plan = gs.plan_backend(spec, observe(blocks, device=DISK, lvm=lvm, inspected=looked), WHERE)
-    keep = None if raw.get("filesystem", "xfs") == "xfs" else "if it is a brick filesystem, mount it where its volume expects it"
+    keep = (
+        None
+        if raw.get("filesystem", "xfs") == "xfs"
+        else "if it is a brick filesystem, mount it where its volume expects it"
+    )
     assert plan == {
         "operations": [],
         "problems": [brick_data_refusal(keep=keep)],
-        "filesystem_device": gs.partition_path(DISK) if raw.get("partition") else LV if raw.get("lvm") else DISK,
+        "filesystem_device": gs.partition_path(DISK)
+        if raw.get("partition")
+        else LV
+        if raw.get("lvm")
+        else DISK,
     }
 
 
@@ -1438,7 +1454,9 @@ def test_a_filesystem_holding_brick_data_is_never_destroyed_by_wipe(raw):
 def test_brick_data_refusal_names_what_was_found(found, shown):
     blocks = {DISK: real_brick_data_disk()}
     looked = {DISK: {"brick_data": found, "error": "the top 3 levels hold more than 20000 directories"}}
-    plan = gs.plan_backend(make_spec(device=DISK, wipe=True), observe(blocks, device=DISK, inspected=looked), WHERE)
+    plan = gs.plan_backend(
+        make_spec(device=DISK, wipe=True), observe(blocks, device=DISK, inspected=looked), WHERE
+    )
     assert plan["problems"] == [brick_data_refusal(found=shown)]
 
 
@@ -1446,7 +1464,9 @@ def test_a_filesystem_that_could_not_be_looked_into_is_not_destroyed():
     blocks = {DISK: real_ext4_disk()}
     uuid = blocks[DISK]["blkid"]["UUID"]
     looked = {DISK: {"brick_data": [], "error": "a read-only mount failed: wrong fs type"}}
-    plan = gs.plan_backend(make_spec(device=DISK, wipe=True), observe(blocks, device=DISK, inspected=looked), WHERE)
+    plan = gs.plan_backend(
+        make_spec(device=DISK, wipe=True), observe(blocks, device=DISK, inspected=looked), WHERE
+    )
     refused(
         plan,
         f"{DISK} for {MOUNT}: {DISK} holds the ext4 filesystem UUID={uuid} that could not be looked into for brick "
@@ -1471,7 +1491,9 @@ def test_the_override_naming_the_filesystem_uuid_formats_it(named):
 
 def test_the_override_releases_one_filesystem_only():
     """Two partitions with brick data, the override names the first: the second still refuses."""
-    first = block(REAL["partition_major_minor"], ["xfs"], {"TYPE": "xfs", "USAGE": "filesystem", "UUID": BRICK_UUID})
+    first = block(
+        REAL["partition_major_minor"], ["xfs"], {"TYPE": "xfs", "USAGE": "filesystem", "UUID": BRICK_UUID}
+    )
     second = block("259:1", ["ext4"], {"TYPE": "ext4", "USAGE": "filesystem", "UUID": OTHER_UUID})
     blocks = two_partition_blocks(first)
     blocks[PART2] = second
@@ -1486,7 +1508,9 @@ def test_the_override_releases_one_filesystem_only():
                            "if it is a brick filesystem, mount it where its volume expects it"),
         PART,
     )  # fmt: skip
-    clean = gs.plan_backend(spec, observe(blocks, device=DISK, inspected=looked_clean({PART2: second})), WHERE)
+    clean = gs.plan_backend(
+        spec, observe(blocks, device=DISK, inspected=looked_clean({PART2: second})), WHERE
+    )
     assert clean["problems"] == []
     assert clean["operations"][:4] == [wipe(PART), wipe(PART2), wipe(DISK), parted(DISK)]
 
@@ -1533,7 +1557,9 @@ def test_a_blank_device_with_an_override_is_formatted():
 
 
 def test_without_wipe_brick_data_is_refused_as_any_content_without_a_look():
-    plan = gs.plan_backend(make_spec(device=DISK), observe({DISK: real_brick_data_disk()}, device=DISK), WHERE)
+    plan = gs.plan_backend(
+        make_spec(device=DISK), observe({DISK: real_brick_data_disk()}, device=DISK), WHERE
+    )
     refused(
         plan,
         f"{DISK} for {MOUNT}: {DISK} holds xfs that was not made for {MOUNT}; refusing to format it "

@@ -17,7 +17,9 @@ MODIFY = ["semanage", "fcontext", "--modify", "--type", "glusterd_brick_t", f"{M
 
 def load_module(answers):
     """_modules/gluster_storage.py with ``cmd.run_all`` answering from ``answers`` (in order)."""
-    spec = importlib.util.spec_from_file_location("gluster_storage_unit", ROOT / "_modules" / "gluster_storage.py")
+    spec = importlib.util.spec_from_file_location(
+        "gluster_storage_unit", ROOT / "_modules" / "gluster_storage.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     calls = []
@@ -40,8 +42,12 @@ def test_selinux_rule_already_defined_is_modified():
 
 
 def test_selinux_other_failure_is_reported():
-    module, calls = load_module([(1, "ValueError: SELinux policy is not managed or store cannot be accessed.")])
-    with pytest.raises(CommandExecutionError, match="semanage fcontext --add .* failed \\(exit 1\\): ValueError: SELinux"):
+    module, calls = load_module(
+        [(1, "ValueError: SELinux policy is not managed or store cannot be accessed.")]
+    )
+    with pytest.raises(
+        CommandExecutionError, match="semanage fcontext --add .* failed \\(exit 1\\): ValueError: SELinux"
+    ):
         module._apply({"op": "selinux", "argv": ADD}, {"device": "/dev/sdb"}, "u-1")
     assert calls == [ADD]
 
