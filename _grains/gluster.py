@@ -116,8 +116,13 @@ def _store_facts(workdir):
             brick = _parse_key_values(_read(os.path.join(bricks_dir, name)) or "")
             if uuid and brick.get("uuid") == uuid and brick.get("path"):
                 port = brick.get("listen-port", "")
-                facts["bricks"].append({"volume": volume, "path": brick["path"],
-                                        "port": int(port) if port.isdigit() and int(port) > 0 else None})  # fmt: skip
+                facts["bricks"].append(
+                    {
+                        "volume": volume,
+                        "path": brick["path"],
+                        "port": int(port) if port.isdigit() and int(port) > 0 else None,
+                    }
+                )
     return facts
 
 

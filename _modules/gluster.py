@@ -45,8 +45,17 @@ IDENTITY = ("glusterd identity",)  # a key no gluster argv tuple can equal
 VOLUMES = "volumes"  # parsed volume info of every volume, from one ``volume info``
 STALE = "stale"  # volumes whose cached info a write made stale
 # options whose ``volume set``/``reset`` changes more of the volume info than that one option
-SET_SIDE_EFFECTS = frozenset({"group", "features.quota", "features.inode-quota", "features.uss",
-                              "cluster.enable-shared-storage", "config.transport", "features.shard"})  # fmt: skip
+SET_SIDE_EFFECTS = frozenset(
+    {
+        "group",
+        "features.quota",
+        "features.inode-quota",
+        "features.uss",
+        "cluster.enable-shared-storage",
+        "config.transport",
+        "features.shard",
+    }
+)
 # the run cache is shared by the threads of gluster.volumes_converged (one volume's states per
 # thread): every look at or change of it holds this lock; the writes themselves run outside it
 CACHE_LOCK = threading.RLock()
@@ -331,7 +340,8 @@ def op_version():
     missing = [option for key, option in names.items() if key not in versions]
     if missing:  # the callers need both
         raise CommandExecutionError(
-            f"gluster volume get all all: could not read gluster's answer: it holds no {' and no '.join(missing)}"
+            f"gluster volume get all all: could not read gluster's answer: "
+            f"it holds no {' and no '.join(missing)}"
         )
     return versions
 
@@ -723,8 +733,10 @@ def volume_create(
 
     .. code-block:: bash
 
-        salt 'gfs1' gluster.volume_create myvol bricks='[gfs1:/bricks/b1, gfs2:/bricks/b1, gfs3:/bricks/b1]' replica=3
-        salt 'gfs1' gluster.volume_create ec bricks=gfs1:/b/e,gfs2:/b/e,gfs3:/b/e disperse=3 redundancy=1 start=True
+        salt 'gfs1' gluster.volume_create myvol \\
+            bricks='[gfs1:/bricks/b1, gfs2:/bricks/b1, gfs3:/bricks/b1]' replica=3
+        salt 'gfs1' gluster.volume_create ec bricks=gfs1:/b/e,gfs2:/b/e,gfs3:/b/e \\
+            disperse=3 redundancy=1 start=True
     """
     bricks = _bricks_list(bricks)
     problems = validate.volume_name_problems(name) + validate.layout_problems(
@@ -801,7 +813,8 @@ def brick_event_target(tag, data):
 
     .. code-block:: bash
 
-        salt-call gluster.brick_event_target salt/beacon/gfs1/gluster/brick/offline '{"id": gfs1, "volume": gv0, "brick": "gfs1:/data/gv0/brick"}'
+        salt-call gluster.brick_event_target salt/beacon/gfs1/gluster/brick/offline \\
+            '{"id": gfs1, "volume": gv0, "brick": "gfs1:/data/gv0/brick"}'
     """
     import salt.utils.verify  # pylint: disable=import-outside-toplevel
 
@@ -878,7 +891,10 @@ def _brick_restart(restarts, volume, brick, limit, window, result):
     if not running:
         return dict(
             result,
-            comment=f"ran gluster volume start {volume} force, but brick {brick} is still offline 15 s later: see its brick log",
+            comment=(
+                f"ran gluster volume start {volume} force, but brick {brick} is still offline 15 s later: "
+                "see its brick log"
+            ),
         )
     log.warning(
         "gluster.brick_restart: brick %s of volume %s restarted (%s in the last %s s)",
@@ -1193,7 +1209,8 @@ def profile_options(name):
         except OSError:
             known = ""
         raise CommandExecutionError(
-            f"tuning profile {name!r} is neither in the pillar (gluster:profiles) nor a gluster group file in "
+            f"tuning profile {name!r} is neither in the pillar (gluster:profiles) "
+            "nor a gluster group file in "
             f"{directory} (there: {known or 'none'})"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -1508,8 +1525,9 @@ def _transient(exc):
 def peer_wait(hosts, timeout=120):
     """
     Wait until every host in ``hosts`` is a connected member of the pool ("Peer in Cluster")
-    or a name of this node itself, polling with back-off for at most ``timeout`` seconds. Returns ``{host: uuid}``; on timeout
-    raises an error naming the hosts still missing or disconnected.
+    or a name of this node itself, polling with back-off for at most ``timeout`` seconds.
+    Returns ``{host: uuid}``; on timeout raises an error naming the hosts still missing or
+    disconnected.
 
     CLI Example:
 
@@ -1710,7 +1728,8 @@ def reshape_refusals(name, operations, allow_replace=False):
     strangers = sorted(given - {brick["name"] for brick in current["bricks"]})
     if strangers:
         return [
-            f"volume {name}: {', '.join(strangers)} {'is' if len(strangers) == 1 else 'are'} not a brick of it"
+            f"volume {name}: {', '.join(strangers)} "
+            f"{'is' if len(strangers) == 1 else 'are'} not a brick of it"
         ]
     return _health_refusals(name, current, reshape.leaving_sets(current, operations), allow_replace)
 
@@ -1950,9 +1969,10 @@ def split_brain_resolve(name, path=None, policy="bigger-file", source_brick=None
     copy (``bigger-file``) or the newest (``latest-mtime``) of the file ``path``, or the copies
     on ``source_brick`` (``source-brick``: of ``path``, or of every file in split-brain when no
     path is given). ``path`` is from the volume's root (``/dir/file``) or ``gfid:<GFID>``
-    (also as ``gluster.heal_split_brain`` lists it: ``<gfid:...>``). Returns gluster's message (``Healed /dir/file.``);
-    gluster's refusal (``File not in split-brain``, no such brick) is an error. The other
-    copies are overwritten: this is the operator's decision that self-heal cannot make.
+    (also as ``gluster.heal_split_brain`` lists it: ``<gfid:...>``). Returns gluster's message
+    (``Healed /dir/file.``); gluster's refusal (``File not in split-brain``, no such brick) is
+    an error. The other copies are overwritten: this is the operator's decision that self-heal
+    cannot make.
 
     CLI Example:
 
@@ -2017,7 +2037,8 @@ def volume_reshape_plan(
 
     .. code-block:: bash
 
-        salt gfs1 gluster.volume_reshape_plan gv0 '[gfs1:/b/1, gfs2:/b/1, gfs3:/b/1, gfs1:/b/2, gfs2:/b/2, gfs3:/b/2]' replica=3
+        salt gfs1 gluster.volume_reshape_plan gv0 \\
+            '[gfs1:/b/1, gfs2:/b/1, gfs3:/b/1, gfs1:/b/2, gfs2:/b/2, gfs3:/b/2]' replica=3
     """
     bricks = _bricks_list(bricks)
     problems = validate.volume_name_problems(name) + validate.layout_problems(
@@ -2387,10 +2408,21 @@ def snapshot_config_set(
     done = {}
     for key, args in (
         ("hard_limit", None if hard_limit is None else ["snap-max-hard-limit", str(int(hard_limit))]),
-        ("soft_limit", None if soft_limit is None else ["snap-max-soft-limit", str(validate.soft_percent(soft_limit))]),
-        ("auto_delete", None if auto_delete is None else ["auto-delete", "enable" if auto_delete else "disable"]),
-        ("activate_on_create", None if activate_on_create is None else ["activate-on-create", "enable" if activate_on_create else "disable"]),
-    ):  # fmt: skip
+        (
+            "soft_limit",
+            None if soft_limit is None else ["snap-max-soft-limit", str(validate.soft_percent(soft_limit))],
+        ),
+        (
+            "auto_delete",
+            None if auto_delete is None else ["auto-delete", "enable" if auto_delete else "disable"],
+        ),
+        (
+            "activate_on_create",
+            None
+            if activate_on_create is None
+            else ["activate-on-create", "enable" if activate_on_create else "disable"],
+        ),
+    ):
         if args:
             _write("snapshot", "config", *target, *args)
             done[key] = args[1]
@@ -2566,7 +2598,8 @@ def snapshot_rotation(snapshots, prefix, keep, taken=None):
 
     .. code-block:: bash
 
-        salt gfs1 gluster.snapshot_rotation '[{name: hourly-20261126-090000, created: "2026-11-26 09:00:00"}]' hourly 1
+        salt gfs1 gluster.snapshot_rotation \\
+            '[{name: hourly-20261126-090000, created: "2026-11-26 09:00:00"}]' hourly 1
     """
     problems = validate.snapshot_name_problems(prefix, "prefix") + validate.count_problems(keep, "keep", 1)
     if taken is not None:
@@ -2575,10 +2608,15 @@ def snapshot_rotation(snapshots, prefix, keep, taken=None):
         problems.append(f"snapshots must be a list of gluster.snapshot_info entries, got {snapshots!r}")
     else:
         for entry in snapshots:
-            if not (isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("created"), str)
-                    and parse.SNAPSHOT_TIME.fullmatch(entry["created"])):  # fmt: skip
+            if not (
+                isinstance(entry, dict)
+                and isinstance(entry.get("name"), str)
+                and isinstance(entry.get("created"), str)
+                and parse.SNAPSHOT_TIME.fullmatch(entry["created"])
+            ):
                 problems.append(
-                    f"snapshot {entry!r} is not a gluster.snapshot_info entry (name, created 'YYYY-MM-DD HH:MM:SS')"
+                    f"snapshot {entry!r} is not a gluster.snapshot_info entry "
+                    "(name, created 'YYYY-MM-DD HH:MM:SS')"
                 )
     _check(problems, "snapshot_rotation")
     pattern = re.compile(re.escape(prefix) + r"-[0-9]{8}-[0-9]{6}")
@@ -2728,8 +2766,11 @@ def georep_session(volume, secondary):
     """
     _georep_check(volume, secondary, "georep_session")
     user, _, host_volume = secondary.rpartition("@")
-    found = [s for s in georep_status(volume, secondary)
-             if s["volume"] == volume and s["secondary"] == host_volume and s["secondary_user"] == (user or "root")]  # fmt: skip
+    found = [
+        s
+        for s in georep_status(volume, secondary)
+        if s["volume"] == volume and s["secondary"] == host_volume and s["secondary_user"] == (user or "root")
+    ]
     if not found:
         return None
     session = found[0]
@@ -2910,7 +2951,8 @@ def georep_public_keys():
     The primary nodes' geo-replication public keys, as lines for a secondary node's root
     ``authorized_keys`` (each with gluster's ``command=`` restriction), from
     ``common_secret.pem.pub`` in ``gluster:georep_dir`` on this node (after
-    ``georep_secret_create``); ``[]`` when it is not there. Publish them with the Salt mine for the secondary nodes' ``ssh_auth`` states.
+    ``georep_secret_create``); ``[]`` when it is not there. Publish them with the Salt mine for
+    the secondary nodes' ``ssh_auth`` states.
 
     CLI Example:
 

@@ -234,7 +234,8 @@ def create_volume(
 
     .. code-block:: bash
 
-        salt gluster1 glusterfs.create_volume vol2 '["gluster1:/export/vol2/brick", "gluster2:/export/vol2/brick"]' replica=2 start=True
+        salt gluster1 glusterfs.create_volume vol2 \\
+            '["gluster1:/export/vol2/brick", "gluster2:/export/vol2/brick"]' replica=2 start=True
     """
     _deprecated("create_volume")
     if stripe:
@@ -244,7 +245,8 @@ def create_volume(
         )
     if device_vg:
         raise SaltInvocationError(
-            f"volume {name}: device_vg asks for the block-device backend, which GlusterFS removed in version 6"
+            f"volume {name}: device_vg asks for the block-device backend, "
+            "which GlusterFS removed in version 6"
         )
     if arbiter and replica != 3:
         raise SaltInvocationError(

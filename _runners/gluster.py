@@ -101,7 +101,8 @@ def status(tgt=DEFAULT_TARGET, tgt_type="compound", timeout=60, heal=True):
     for name, volume in sorted(view["volumes"].items()):
         if volume["state"] in ("degraded", "unavailable"):
             view["problems"].append(
-                f"volume {name}: {volume['state']} ({volume['bricks_online']}/{volume['bricks']} bricks online)"
+                f"volume {name}: {volume['state']} "
+                f"({volume['bricks_online']}/{volume['bricks']} bricks online)"
             )
         if volume.get("heal") and volume["heal"]["split_brain"]:
             view["problems"].append(f"volume {name}: {volume['heal']['split_brain']} split-brain entries")

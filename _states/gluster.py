@@ -218,7 +218,8 @@ def peered(name, probe=True, timeout=120):
                 ret["comment"] = f"would probe {name} and wait up to {timeout}s for it to connect"
             elif peer is None:
                 ret["comment"] = (
-                    f"would wait up to {timeout}s for another node's probe to bring {name} into this node's pool (probe: false)"
+                    f"would wait up to {timeout}s for another node's probe to bring {name} "
+                    "into this node's pool (probe: false)"
                 )
             else:
                 ret["comment"] = f"would wait up to {timeout}s for {name} to connect ({peer['state_str']})"
@@ -1237,7 +1238,8 @@ def volume_options(name, options=None, reset_unmanaged=False, profiles=None, res
         )
         restarted = ", volume restarted" if plan.get("restart") else ""
         ret["comment"] = (
-            f"volume {name}: {len(plan['set'])} option(s) set, {len(plan['reset'])} reset{restarted}{_profile_note(plan)}"
+            f"volume {name}: {len(plan['set'])} option(s) set, "
+            f"{len(plan['reset'])} reset{restarted}{_profile_note(plan)}"
         )
         return _warn(ret, open_warning)
     except ERRORS as exc:
@@ -1622,7 +1624,8 @@ def geo_replication(name, secondary, ensure="started", config=None, ssh_port=Non
         if __opts__["test"]:
             ret["result"] = None
             ret["comment"] = (
-                f"would change the geo-replication from {name} to {secondary}: {', '.join(sorted(ret['changes']))}"
+                f"would change the geo-replication from {name} to {secondary}: "
+                f"{', '.join(sorted(ret['changes']))}"
             )
             return ret
         if session is None:
@@ -1684,7 +1687,8 @@ def georep_keys(name="geo-replication keys", publish=True):
             if __opts__["test"]:
                 ret["result"] = None
                 ret["comment"] = (
-                    f"would make the geo-replication keys: {len(keys)} of {wanted} (2 per node, {len(members)} nodes)"
+                    f"would make the geo-replication keys: {len(keys)} of {wanted} "
+                    f"(2 per node, {len(members)} nodes)"
                 )
                 return ret
             __salt__["gluster.georep_secret_create"]()
@@ -1693,13 +1697,19 @@ def georep_keys(name="geo-replication keys", publish=True):
             if len(keys) < wanted:
                 return _fail(
                     ret,
-                    f"gsec_create collected {len(keys)} geo-replication keys, {wanted} wanted: is every node connected?",
+                    f"gsec_create collected {len(keys)} geo-replication keys, {wanted} wanted: "
+                    "is every node connected?",
                 )
             ret["comment"] = f"made the geo-replication keys: {len(keys)} for {len(members)} nodes"
         else:
             ret["comment"] = f"geo-replication keys present: {len(keys)} for {len(members)} nodes"
-        refused = [problem for index, line in enumerate(keys)
-                   for problem in validate.georep_authorized_key_problems(line, f"common_secret.pem.pub line {index + 1}")]  # fmt: skip
+        refused = [
+            problem
+            for index, line in enumerate(keys)
+            for problem in validate.georep_authorized_key_problems(
+                line, f"common_secret.pem.pub line {index + 1}"
+            )
+        ]
         if refused:
             return _fail(
                 ret,
@@ -1768,7 +1778,8 @@ def georep_authorized_keys(name, minions=None, keys=None, user="root", config=No
                     problems.append(f"{origin}: the mine answered for a minion {name} does not name")
                 elif not isinstance(value, list):
                     problems.append(
-                        f"{origin}: gluster.georep_public_keys holds {type(value).__name__}, not a list of key lines"
+                        f"{origin}: gluster.georep_public_keys holds {type(value).__name__}, "
+                        "not a list of key lines"
                     )
                 else:
                     for index, line in enumerate(value):

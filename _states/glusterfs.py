@@ -154,8 +154,11 @@ def volume_present(
     _deprecated("volume_present")
     ret = _ret(name)
     if stripe:
-        return _fail(ret, f"volume {name}: stripe={stripe!r}: GlusterFS removed striped volumes in version 6; "
-                     "use a distributed volume, or features.shard for large files")  # fmt: skip
+        return _fail(
+            ret,
+            f"volume {name}: stripe={stripe!r}: GlusterFS removed striped volumes in version 6; "
+            "use a distributed volume, or features.shard for large files",
+        )
     if device_vg:
         return _fail(
             ret, f"volume {name}: device_vg: GlusterFS removed the block-device backend in version 6"
@@ -183,8 +186,10 @@ def volume_present(
             return ret
         ret["comment"] = f"Volume {name} already exists"
         if differences:
-            ret["comment"] += (f" (its layout differs from this state's and is left as it is: {'; '.join(differences)}; "
-                               "gluster.volume_present reshapes a volume)")  # fmt: skip
+            ret["comment"] += (
+                f" (its layout differs from this state's and is left as it is: {'; '.join(differences)}; "
+                "gluster.volume_present reshapes a volume)"
+            )
         if not start or _started(name):
             ret["comment"] += " and is started" if start else ""
             return ret

@@ -56,7 +56,8 @@ def event_target(tag, data):
         return None, problems + [f"the event data must be a mapping, got {_show(data)}"]
     if not problems and data.get("id") != minion:
         problems.append(
-            f"the event's id {_show(data.get('id'))} is not {minion!r}, the minion its tag names: a minion reports its own bricks only"
+            f"the event's id {_show(data.get('id'))} is not {minion!r}, the minion its tag names: "
+            "a minion reports its own bricks only"
         )
     facts = data["data"] if isinstance(data.get("data"), dict) else data
     problems += validate.volume_name_problems(facts.get("volume"), "volume")
@@ -93,13 +94,19 @@ def refusal(volume, brick, info, status, own_uuid):
     if info is None:
         return f"volume {volume} does not exist"
     if not info.get("started"):
-        return (f"volume {volume} is {info.get('status') or 'not started'}: a volume that is not started is left alone "
-                f"(an operator stopped it); start it yourself when it should run")  # fmt: skip
+        return (
+            f"volume {volume} is {info.get('status') or 'not started'}: "
+            "a volume that is not started is left alone "
+            f"(an operator stopped it); start it yourself when it should run"
+        )
     listed = next((b for b in info.get("bricks", []) if b.get("name") == brick), None)
     if listed is None:
         return f"volume {volume} has no brick {brick}"
     if not own_uuid or listed.get("host_uuid") != own_uuid:
-        return f"brick {brick} of volume {volume} is on another node (peer {listed.get('host_uuid')}), not on this one: a node restarts its own bricks only"
+        return (
+            f"brick {brick} of volume {volume} is on another node (peer {listed.get('host_uuid')}), "
+            "not on this one: a node restarts its own bricks only"
+        )
     running = next(
         (b for b in status if b.get("peer_uuid") == own_uuid and b.get("path") == listed.get("path")), None
     )
@@ -112,8 +119,11 @@ def over_bound(brick, count, limit, window):
     """The refusal when ``count`` restarts in the window already reach ``limit``, or None."""
     if count < limit:
         return None
-    return (f"brick {brick} was restarted {count} time(s) in the last {window} s, the limit is {limit}: left offline; "
-            "look at its brick log, then start it yourself (gluster volume start VOLUME force)")  # fmt: skip
+    return (
+        f"brick {brick} was restarted {count} time(s) in the last {window} s, "
+        f"the limit is {limit}: left offline; "
+        "look at its brick log, then start it yourself (gluster volume start VOLUME force)"
+    )
 
 
 class RestartLog:

@@ -679,7 +679,8 @@ def pillar_settings(raw, glusterd_options=None, bricks_per_host=None, where="glu
             if given and (low, high) != (wanted_low, wanted_high):
                 found.append(
                     f"{where}:brick_ports: {wanted_low}-{wanted_high} differs from "
-                    f"gluster:server:glusterd_options {' / '.join(given)} ({low}-{high}); set the range in one place"
+                    f"gluster:server:glusterd_options {' / '.join(given)} ({low}-{high}); "
+                    "set the range in one place"
                 )
             low, high = wanted_low, wanted_high
             settings["glusterd_options"] = {"base-port": low, "max-port": high}

@@ -29,8 +29,14 @@ def brick_conditions(status, own_uuid=None):
             if own_uuid and brick.get("peer_uuid") != own_uuid:
                 continue
             key = f"brick:{volume}:{brick['host']}:{brick['path']}"
-            conditions[key] = {"kind": "brick", "problem": not brick.get("online"), "volume": volume,
-                               "brick": f"{brick['host']}:{brick['path']}", "pid": brick.get("pid"), "port": brick.get("port")}  # fmt: skip
+            conditions[key] = {
+                "kind": "brick",
+                "problem": not brick.get("online"),
+                "volume": volume,
+                "brick": f"{brick['host']}:{brick['path']}",
+                "pid": brick.get("pid"),
+                "port": brick.get("port"),
+            }
     return conditions
 
 
@@ -93,9 +99,15 @@ def quota_conditions(volume, limits):
     conditions = {}
     for limit in limits:
         exceeded = "hard" if limit.get("hard_exceeded") else "soft" if limit.get("soft_exceeded") else None
-        conditions[f"quota:{volume}:{limit['path']}"] = {"kind": "quota", "problem": exceeded is not None, "volume": volume,
-                                                         "path": limit["path"], "exceeded": exceeded,
-                                                         "used": limit.get("used"), "hard_limit": limit.get("hard_limit")}  # fmt: skip
+        conditions[f"quota:{volume}:{limit['path']}"] = {
+            "kind": "quota",
+            "problem": exceeded is not None,
+            "volume": volume,
+            "path": limit["path"],
+            "exceeded": exceeded,
+            "used": limit.get("used"),
+            "hard_limit": limit.get("hard_limit"),
+        }
     return conditions
 
 
@@ -110,8 +122,13 @@ def georep_conditions(sessions):
         ]
         user = session.get("secondary_user") or "root"
         secondary = session["secondary"] if user == "root" else f"{user}@{session['secondary']}"
-        conditions[f"georep:{session['volume']}:{secondary}"] = {"kind": "georep", "problem": bool(faulty), "volume": session["volume"],
-                                                                  "secondary": secondary, "faulty": faulty}  # fmt: skip
+        conditions[f"georep:{session['volume']}:{secondary}"] = {
+            "kind": "georep",
+            "problem": bool(faulty),
+            "volume": session["volume"],
+            "secondary": secondary,
+            "faulty": faulty,
+        }
     return conditions
 
 

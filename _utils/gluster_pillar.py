@@ -33,7 +33,9 @@ VOLUME_KEYS = {
     "disperse": "disperse set size (>= 3)",
     "redundancy": "bricks per disperse set that may fail",
     "transport": "tcp (default), rdma or tcp,rdma",
-    "brick_path": "brick directory on every node ({n}: brick number when bricks_per_node > 1, {node}: minion id)",
+    "brick_path": (
+        "brick directory on every node ({n}: brick number when bricks_per_node > 1, {node}: minion id)"
+    ),
     "bricks_per_node": "bricks per node for brick_path (default 1)",
     "nodes": "the nodes (minion ids) that carry bricks (default: all)",
     "layout": "simple (default) or chained",
@@ -44,16 +46,31 @@ VOLUME_KEYS = {
     "reset_unmanaged": "reset options set on the volume but not named here",
     "ensure": "present (default) or absent (stops and deletes; brick data stays)",
     "allow_shrink": "allow removing bricks (sets migrated away, or a lower replica): default false",
-    "allow_replace": "allow replacing a brick that is online and working (a changed brick path): default false",
+    "allow_replace": (
+        "allow replacing a brick that is online and working (a changed brick path): default false"
+    ),
     "rebalance": "after adding sets: full (default), fix-layout or none",
     "rebalance_timeout": "seconds to wait for that rebalance (default 0: start it and go on)",
     "heal_timeout": "seconds to wait for self-heal after a replaced brick or a raised replica (default 0)",
-    "migration_timeout": "seconds to wait for a shrink's data migration before the next run resumes it (default 3600)",
-    "auth": "client access: {allow: [...], reject: [...]} of addresses, IPv4 networks, * wildcards or hostnames",
-    "quota": "directory quotas: {enabled, limits: {/dir: {hard: 10GB, soft: 80}}, object_limits: {/dir: {hard: 1000}}, reset_unmanaged}",
-    "profiles": "tuning profiles applied before options, in order: gluster group files (virt, metadata-cache, ...) or gluster:profiles names",
+    "migration_timeout": (
+        "seconds to wait for a shrink's data migration before the next run resumes it (default 3600)"
+    ),
+    "auth": (
+        "client access: {allow: [...], reject: [...]} of addresses, IPv4 networks, * wildcards or hostnames"
+    ),
+    "quota": (
+        "directory quotas: {enabled, limits: {/dir: {hard: 10GB, soft: 80}}, "
+        "object_limits: {/dir: {hard: 1000}}, reset_unmanaged}"
+    ),
+    "profiles": (
+        "tuning profiles applied before options, in order: "
+        "gluster group files (virt, metadata-cache, ...) or gluster:profiles names"
+    ),
     "snapshots": "snapshot settings of this volume: {hard_limit: 1-256, schedule: {prefix: {keep, hours}}}",
-    "tls": "I/O encryption: true, or {enabled, allow: [certificate CNs beyond the nodes and its clients], restart}",
+    "tls": (
+        "I/O encryption: true, or "
+        "{enabled, allow: [certificate CNs beyond the nodes and its clients], restart}"
+    ),
     "geo_replication": "sessions to secondary volumes: {host::volume: {ensure, ssh_port, config, force}}",
 }
 GEOREP_KEYS = {"ensure", "ssh_port", "config", "force"}
@@ -100,7 +117,10 @@ MONITORING_KEYS = {
 MONITORING_CHECKS = ("bricks", "peers")
 # gluster:mountbroker (a secondary cluster's nodes): non-root geo-replication sessions
 MOUNTBROKER_KEYS = {
-    "root": "directory the mount broker mounts under for the users (default /var/mountbroker-root; root-owned, 0711)",
+    "root": (
+        "directory the mount broker mounts under for the users "
+        "(default /var/mountbroker-root; root-owned, 0711)"
+    ),
     "group": "group of the geo-replication users (default geogroup)",
     "users": "user -> secondary volumes that user may mount, e.g. {geoaccount: [gv0-copy]}",
     "manage_users": "create the group and the users (default true)",
@@ -119,7 +139,8 @@ TLS_NAME_RE = re.compile(r"^[A-Za-z0-9*][A-Za-z0-9._@*-]{0,63}$")
 PEM_RE = {
     "certificate": re.compile(r"-----BEGIN CERTIFICATE-----\s[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----"),
     "key": re.compile(
-        r"-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----\s[A-Za-z0-9+/=\s]+-----END (RSA |EC |ENCRYPTED )?PRIVATE KEY-----"
+        r"-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----\s[A-Za-z0-9+/=\s]+"
+        r"-----END (RSA |EC |ENCRYPTED )?PRIVATE KEY-----"
     ),
 }
 # gluster:snapshots (cluster-wide) and gluster:volumes:<name>:snapshots (hard_limit only)
@@ -628,7 +649,8 @@ def _volume_tls(path, raw, options, problems):
         if not isinstance(name, str) or not TLS_NAME_RE.fullmatch(name):
             problems.add(
                 f"{where}:allow:{index}",
-                f"{name!r} must be a certificate common name (letters, digits, '.', '_', '@', '-', or * as a wildcard)",
+                f"{name!r} must be a certificate common name "
+                "(letters, digits, '.', '_', '@', '-', or * as a wildcard)",
             )
     for option in TLS_OPTIONS:
         if isinstance(options, dict) and any(str(k).lower() == option for k in options):
@@ -655,8 +677,11 @@ def _tls_options(volumes, clients, nodes, tls):
         volume["options"]["client.ssl"] = "on" if spec["enabled"] else "off"
         volume["options"]["server.ssl"] = "on" if spec["enabled"] else "off"
         if spec["enabled"]:
-            mounting = [minion for minion, client in sorted(clients.items())
-                        if any(m.get("volume") == name for m in client.get("mounts", {}).values())]  # fmt: skip
+            mounting = [
+                minion
+                for minion, client in sorted(clients.items())
+                if any(m.get("volume") == name for m in client.get("mounts", {}).values())
+            ]
             allowed = [names.get(minion, minion) for minion in sorted(nodes)] + [
                 names.get(m, m) for m in mounting
             ]
@@ -839,8 +864,13 @@ def _mountbroker(raw, problems):
     options.update(
         {f"mountbroker-geo-replication.{user}": ",".join(volumes) for user, volumes in allowed.items()}
     )
-    return {"root": root, "group": group, "users": allowed, "manage_users": raw.get("manage_users", True) is not False,
-            "glusterd_options": options}  # fmt: skip
+    return {
+        "root": root,
+        "group": group,
+        "users": allowed,
+        "manage_users": raw.get("manage_users", True) is not False,
+        "glusterd_options": options,
+    }
 
 
 def _repo(raw, problems):
@@ -891,11 +921,17 @@ def _repo(raw, problems):
             where, "trusted: true and key_url exclude each other (a signed repository needs no trust)"
         )
     files = {}
-    for key, default, directory in (("signed_by", "/etc/apt/keyrings/glusterfs.asc", "/etc/apt/keyrings/"),
-                                    ("file", "/etc/apt/sources.list.d/glusterfs.list", "/etc/apt/sources.list.d/")):  # fmt: skip
+    for key, default, directory in (
+        ("signed_by", "/etc/apt/keyrings/glusterfs.asc", "/etc/apt/keyrings/"),
+        ("file", "/etc/apt/sources.list.d/glusterfs.list", "/etc/apt/sources.list.d/"),
+    ):
         value = raw.get(key, default)
-        if (not isinstance(value, str) or not value.startswith(directory) or validate.brick_path_problems(value)
-                or "/" in value[len(directory):]):  # fmt: skip
+        if (
+            not isinstance(value, str)
+            or not value.startswith(directory)
+            or validate.brick_path_problems(value)
+            or "/" in value[len(directory) :]
+        ):
             problems.add(f"{where}:{key}", f"{validate._show(value)} must be a file directly in {directory}")
         files[key] = value
     if isinstance(files["file"], str) and not files["file"].endswith(".list"):
@@ -903,8 +939,15 @@ def _repo(raw, problems):
             f"{where}:file",
             f"{validate._show(files['file'])} must end in .list (apt reads no other name there)",
         )
-    return {"url": url, "suite": suite, "components": components, "key_url": key_url, "trusted": trusted is True,
-            "signed_by": files["signed_by"], "file": files["file"]}  # fmt: skip
+    return {
+        "url": url,
+        "suite": suite,
+        "components": components,
+        "key_url": key_url,
+        "trusted": trusted is True,
+        "signed_by": files["signed_by"],
+        "file": files["file"],
+    }
 
 
 def _package_version(raw, problems):
@@ -1010,8 +1053,11 @@ def _volume(name, spec, nodes, problems, defined_profiles=None):
         problems.extend(validate.options_problems(options, where=f"{path}:options"))
     for key in options if isinstance(options, dict) else ():
         if key in option_rules.CLUSTER_OPTIONS or key in option_rules.CLUSTER_OP_VERSION:
-            problems.add(f"{path}:options:{key}", "a cluster-wide option: set it in gluster:cluster_options"
-                         + (" (the op-version: gluster:op_version)" if key in option_rules.CLUSTER_OP_VERSION else ""))  # fmt: skip
+            problems.add(
+                f"{path}:options:{key}",
+                "a cluster-wide option: set it in gluster:cluster_options"
+                + (" (the op-version: gluster:op_version)" if key in option_rules.CLUSTER_OP_VERSION else ""),
+            )
     auth = _auth(path, spec["auth"], nodes, options, problems) if "auth" in spec else {}
     quota = _quota(path, spec["quota"], options, problems) if "quota" in spec else None
     profiles = (
@@ -1280,7 +1326,8 @@ def build_model(pillar, minion_id=None):
     if not _int_at_least(volume_workers, 1) or volume_workers > VOLUME_WORKERS_MAX:
         problems.add(
             "gluster:volume_workers",
-            f"{volume_workers!r} must be a whole number from 1 (one volume after another) to {VOLUME_WORKERS_MAX}",
+            f"{volume_workers!r} must be a whole number from 1 (one volume after another) "
+            f"to {VOLUME_WORKERS_MAX}",
         )
         volume_workers = 1
     op_version = pillar.get("op_version")

@@ -195,7 +195,8 @@ def _replacements(old_keys, old_names, new_keys, new_specs, have):
         data_kept = [index for index in kept if not (have["arbiter"] and index == len(old_keys) - 1)]
         if not data_kept:
             return [], (
-                f"set [{where}] would keep no data brick: replace at most {have['replica'] - 1 - have['arbiter']} "
+                f"set [{where}] would keep no data brick: "
+                f"replace at most {have['replica'] - 1 - have['arbiter']} "
                 "of its data bricks per run so the rest can heal the new ones"
             )
     if have["arbiter"]:
@@ -387,9 +388,9 @@ def health_refusals(volume, sets, online, heal, listed=None, allow_replace=False
         ]
         if silent:
             problems.append(
-                f"{where}: the self-heal of {', '.join(silent)} cannot be read "
-                f"({'; '.join((heal.get(n) or {}).get('status') or 'not in the heal summary' for n in silent)}); "
-                "nothing shows the set is healed: fix that, then run again"
+                f"{where}: the self-heal of {', '.join(silent)} cannot be read ("
+                f"{'; '.join((heal.get(n) or {}).get('status') or 'not in the heal summary' for n in silent)}"
+                "); nothing shows the set is healed: fix that, then run again"
             )
             continue
         answering = [name for name in members if (heal.get(name) or {}).get("connected")]

@@ -72,7 +72,9 @@ SPEC_KEYS = {
     "mount_options": "list of mount options (default noatime, plus inode64 for xfs)",
     "fstab": "fstab file (default /etc/fstab)",
     "wipe": "true: wipe a device that holds something else (default false)",
-    "wipe_brick_data": "with wipe: the filesystem UUID (blkid) of the one filesystem holding brick data it may destroy",
+    "wipe_brick_data": (
+        "with wipe: the filesystem UUID (blkid) of the one filesystem holding brick data it may destroy"
+    ),
     "selinux": "true (default): label the mount glusterd_brick_t where SELinux is enforcing",
 }
 LVM_KEYS = {"vg", "lv", "size", "thin_pool", "pool_size", "pool_metadata_size"}
@@ -159,8 +161,13 @@ def backend_problems(mount, spec, where):
         "mkfs argument",
         "letters, digits and _ . , = : / + ^ -, no '..', at most 256 characters",
     )
-    problems += _list_problems(spec.get("mount_options"), MOUNT_OPTION_RE, f"{where}:mount_options", "mount option",
-                               "letters, digits and _ . : = + -, not starting with - or ., at most 256 characters")  # fmt: skip
+    problems += _list_problems(
+        spec.get("mount_options"),
+        MOUNT_OPTION_RE,
+        f"{where}:mount_options",
+        "mount option",
+        "letters, digits and _ . : = + -, not starting with - or ., at most 256 characters",
+    )
     raid = spec.get("raid")
     if raid is not None:
         if not isinstance(raid, dict) or set(raid) != RAID_KEYS:

@@ -96,7 +96,8 @@ def minion_id_problems(name, where="minion id"):
     characters), at most 255 characters."""
     if not isinstance(name, str) or not MINION_ID_RE.fullmatch(name):
         return [
-            f"{where} {_show(name)} must be one minion id (letters, digits, '.', '_', '-'; no '*', ',', spaces)"
+            f"{where} {_show(name)} must be one minion id "
+            "(letters, digits, '.', '_', '-'; no '*', ',', spaces)"
         ]
     return []
 
@@ -170,7 +171,8 @@ def cli_word_problems(text, where):
     descriptions, geo-replication config values): it must not start with ``--``."""
     if isinstance(text, str) and text.startswith(GLUSTER_OPTION_PREFIX):
         return [
-            f"{where} {_show(text)} must not start with '--' (gluster would read it as one of its own options)"
+            f"{where} {_show(text)} must not start with '--' "
+            "(gluster would read it as one of its own options)"
         ]
     return []
 
@@ -397,7 +399,8 @@ def quota_size_problems(value, where="quota size"):
     size = quota_size(value)
     if size is None:
         return [
-            f"{where} {_show(value)} must be a whole number of bytes with an optional unit B, KB, MB, GB, TB or PB"
+            f"{where} {_show(value)} must be a whole number of bytes "
+            "with an optional unit B, KB, MB, GB, TB or PB"
         ]
     if size <= 0:
         return [f"{where} must be more than 0"]
@@ -439,7 +442,8 @@ def profile_name_problems(name, where="profile"):
     no path."""
     if not isinstance(name, str) or not PROFILE_NAME_RE.fullmatch(name) or name in (".", ".."):
         return [
-            f"{where} {_show(name)} must be a name of letters, digits, '.', '_' and '-' (at most 64), such as virt"
+            f"{where} {_show(name)} must be a name of letters, digits, '.', '_' and '-' "
+            "(at most 64), such as virt"
         ]
     return []
 
@@ -452,7 +456,8 @@ def snapshot_name_problems(name, where="snapshot name"):
     """A snapshot (or clone) name: letters, digits, ``_``, ``.``, ``-``; at most 128."""
     if not isinstance(name, str) or not SNAPSHOT_NAME_RE.fullmatch(name):
         return [
-            f"{where} {_show(name)} must be letters, digits, '_', '.' and '-' (at most 128, not starting with a sign)"
+            f"{where} {_show(name)} must be letters, digits, '_', '.' and '-' "
+            "(at most 128, not starting with a sign)"
         ]
     return []
 
@@ -526,7 +531,10 @@ GEOREP_KEY_FIELDS = {
 }
 GEOREP_KEY_COMMENT_RE = re.compile(r"^[A-Za-z0-9._@+=:-]{1,255}$")
 GEOREP_KEY_LINE_MAX = 16384
-GEOREP_KEY_SHAPE = 'command="<libexecdir>/glusterfs/gsyncd" (or command="tar ${SSH_ORIGINAL_COMMAND#* }") ssh-rsa AAAA... user@host'
+GEOREP_KEY_SHAPE = (
+    'command="<libexecdir>/glusterfs/gsyncd" (or command="tar ${SSH_ORIGINAL_COMMAND#* }") '
+    "ssh-rsa AAAA... user@host"
+)
 # a geo_replication_from source names the primary minions publishing in the Salt mine by id only
 # (MINION_ID_RE above, the one rule for a minion id)
 GEOREP_SOURCE_KEYS = ("config", "keys", "minion", "tgt_type", "user")
@@ -677,7 +685,8 @@ def georep_source_problems(source, where):
             problems.append(f"{where}:{key}: unknown key; allowed: {', '.join(GEOREP_SOURCE_KEYS)}")
     if ("minion" in source) == ("keys" in source):
         problems.append(
-            f"{where}: give minion (the primary leader publishing its keys in the Salt mine) or keys, one of them"
+            f"{where}: give minion (the primary leader publishing its keys in the Salt mine) "
+            "or keys, one of them"
         )
     if "minion" in source:
         problems.extend(georep_minions_problems(source["minion"], source.get("tgt_type", "glob"), where))
@@ -706,6 +715,7 @@ def georep_authorized_keys_file_problems(user, config, where):
         not isinstance(config, str) or not AUTHORIZED_KEYS_RE.fullmatch(config) or ".." in config.split("/")
     ):
         problems.append(
-            f"{where}:config: {config!r} must be an authorized_keys path (absolute, or relative to the user's home)"
+            f"{where}:config: {config!r} must be an authorized_keys path "
+            "(absolute, or relative to the user's home)"
         )
     return problems

@@ -4,8 +4,9 @@
 For each volume count N (default 1, 10, 30 and 100; every volume replica 3 with 8 options) it
 builds a fresh local 3-node cluster (glusterd on 127.1.8.1-3) per part, and for the counts of
 ``--six-nodes`` (default 30) a 6-node one (127.1.8.1-6, each volume distributed-replicate 2 x 3:
-its steps are marked "[6 nodes, 2x3]"), and measures wall time and the gluster processes spawned (a wrapper set as ``gluster:binary`` logs each one's argv; the
-``--glusterd-sock`` in it tells the node):
+its steps are marked "[6 nodes, 2x3]"), and measures wall time and the gluster processes spawned
+(a wrapper set as ``gluster:binary`` logs each one's argv; the ``--glusterd-sock`` in it tells
+the node):
 
 ``floor``   the bare CLI: 2 peer probes, ``pool list`` until connected, then per volume
             ``volume create``, ONE ``volume set`` of its 8 options and ``volume start``;
@@ -194,7 +195,8 @@ def check_states(output, where):
         total = sum(v.get("duration", 0) for v in result.values()) / 1000
         top = max(result.values(), key=lambda v: v.get("duration", 0))
         slowest.append(
-            f"{minion}: {len(result)} states {total:.2f}s, slowest {top.get('__id__')} {top.get('duration', 0) / 1000:.2f}s"
+            f"{minion}: {len(result)} states {total:.2f}s, "
+            f"slowest {top.get('__id__')} {top.get('duration', 0) / 1000:.2f}s"
         )
     if os.environ.get("BENCH_VERBOSE"):
         say("    " + "; ".join(slowest))
@@ -297,8 +299,12 @@ class Run:
                 "file_roots": roots, "pillar_roots": {"base": [os.path.join(base, "pillar")]},
                 "gluster": {"socket": node.socket, "binary": calls.wrapper},
             })  # fmt: skip
-            subprocess.run([f"{BIN}/salt-call", "--local", "-c", configs[minion], "--out=quiet", "saltutil.sync_all"],
-                           check=True, capture_output=True, stdin=subprocess.DEVNULL)  # fmt: skip
+            subprocess.run(
+                [f"{BIN}/salt-call", "--local", "-c", configs[minion], "--out=quiet", "saltutil.sync_all"],
+                check=True,
+                capture_output=True,
+                stdin=subprocess.DEVNULL,
+            )
 
         def apply(minion, sls="gluster"):
             argv = [f"{BIN}/salt-call", "--local", "-c", configs[minion], "--out=json", "state.apply", sls]
@@ -348,10 +354,15 @@ class Run:
             for minion, node in minions.items():
                 minion_dir = os.path.join(base, "salt", minion)
                 config = {
-                    "id": minion, "master": "127.0.0.1", "master_port": RET_PORT, "root_dir": minion_dir,
-                    "pidfile": os.path.join(minion_dir, "minion.pid"), "log_file": os.path.join(minion_dir, "minion.log"),
-                    "user": "root", **extra,
-                }  # fmt: skip
+                    "id": minion,
+                    "master": "127.0.0.1",
+                    "master_port": RET_PORT,
+                    "root_dir": minion_dir,
+                    "pidfile": os.path.join(minion_dir, "minion.pid"),
+                    "log_file": os.path.join(minion_dir, "minion.log"),
+                    "user": "root",
+                    **extra,
+                }
                 if node:
                     config["gluster"] = {"socket": node.socket, "binary": calls.wrapper}
                 write_yaml(os.path.join(minion_dir, "minion"), config)
@@ -438,13 +449,24 @@ class Run:
             seconds = time.monotonic() - started
             pids, online, waited = brick_pids(n1, expected=3 * count)
             rss = sum(resident_kib(pid) for pid in pids) / 1024
-            row = {"volumes": count, "part": "mux", "step": f"start all, brick-multiplex {'on' if multiplex == 'enable' else 'off'}",
-                   "seconds": round(seconds, 2), "gluster_processes": None, "brick_processes": len(pids),
-                   "brick_rss_mib": round(rss, 1), "bricks_online": online, "bricks": 3 * count,
-                   "online_after_seconds": round(waited, 1)}  # fmt: skip
+            row = {
+                "volumes": count,
+                "part": "mux",
+                "step": f"start all, brick-multiplex {'on' if multiplex == 'enable' else 'off'}",
+                "seconds": round(seconds, 2),
+                "gluster_processes": None,
+                "brick_processes": len(pids),
+                "brick_rss_mib": round(rss, 1),
+                "bricks_online": online,
+                "bricks": 3 * count,
+                "online_after_seconds": round(waited, 1),
+            }
             self.rows.append(row)
-            say(f"  mux      {row['step']:32} {seconds:7.2f}s  {len(pids)} brick processes, {rss:.0f} MiB resident, "
-                f"{online} of {3 * count} bricks online {waited:.0f} s after the last start")  # fmt: skip
+            say(
+                f"  mux      {row['step']:32} {seconds:7.2f}s  "
+                f"{len(pids)} brick processes, {rss:.0f} MiB resident, "
+                f"{online} of {3 * count} bricks online {waited:.0f} s after the last start"
+            )
             for name in names:
                 n1.cli("volume", "stop", name, timeout=300)
             self.finish_cluster(cluster)
@@ -462,11 +484,13 @@ class Run:
         started = time.monotonic()
         with real_hosts.Lab("bench", nodes=3, clients=1, subnet=LAB_SUBNET, disk_mib=512) as lab:
             say(
-                f"  lab: base root ready in {lab.base_seconds:.1f} s, 5 hosts booted in {lab.boot_seconds:.1f} s"
+                f"  lab: base root ready in {lab.base_seconds:.1f} s, "
+                f"5 hosts booted in {lab.boot_seconds:.1f} s"
             )
             lab.ready_for_the_formula(real_hosts.formula_pillar(lab))
             say(
-                f"  lab: minions answering and modules synced {time.monotonic() - started:.1f} s after the start"
+                f"  lab: minions answering and modules synced "
+                f"{time.monotonic() - started:.1f} s after the start"
             )
             for host in [*lab.nodes, *lab.clients]:
                 installed = host.run("dpkg-query", "-W", "-f=${Status}", "glusterfs-common", check=False)
@@ -551,7 +575,10 @@ def table(rows):
         if r.get("brick_processes") is not None:
             text += f", {r['brick_processes']} brick processes, {r['brick_rss_mib']:.0f} MiB"
             if r.get("bricks_online", r.get("bricks")) != r.get("bricks"):
-                text += f", only {r['bricks_online']} of {r['bricks']} bricks online after {r['online_after_seconds']:.0f} s"
+                text += (
+                    f", only {r['bricks_online']} of {r['bricks']} bricks online "
+                    f"after {r['online_after_seconds']:.0f} s"
+                )
         cell = cells[key].get(r["volumes"])
         cells[key][r["volumes"]] = f"{cell}, {r['seconds']:.2f} s" if cell else text
     lines = ["| part | step | " + " | ".join(f"{n} volume{'s' if n > 1 else ''}" for n in counts) + " |",

@@ -215,14 +215,16 @@ def up():
         copy = f"{BASE}/bricks/gfs{node.index}/gv0/brick/hello.txt"
         with open(copy, encoding="utf-8") as handle:
             print(
-                f"  brick copy on gfs{node.index}: {'identical' if handle.read() == payload else 'DIFFERENT'} ({copy})"
+                f"  brick copy on gfs{node.index}: "
+                f"{'identical' if handle.read() == payload else 'DIFFERENT'} ({copy})"
             )
 
     step("salt gfs1 gluster.volume_status gv0")
     status = salt("gfs1", "gluster.volume_status", "gv0")["gfs1"]
     for brick in status["bricks"]:
         print(
-            f"  brick {brick['name']}: {'online' if brick['online'] else 'OFFLINE'}, port {brick['port']}, pid {brick['pid']}"
+            f"  brick {brick['name']}: {'online' if brick['online'] else 'OFFLINE'}, "
+            f"port {brick['port']}, pid {brick['pid']}"
         )
     for daemon in status["daemons"]:
         print(f"  {daemon['name']} on {daemon['host']}: {'online' if daemon['online'] else 'OFFLINE'}")

@@ -71,7 +71,8 @@ def pytest_collection_modifyitems(items):
             strays.add(item.nodeid.split("::", 1)[0])
     if strays:
         raise pytest.UsageError(
-            f"{', '.join(sorted(strays))} use(s) gluster_cluster: add it to POOL_MODULES in tests/support/groups.py"
+            f"{', '.join(sorted(strays))} use(s) gluster_cluster: "
+            "add it to POOL_MODULES in tests/support/groups.py"
         )
     # the order xdist hands the groups out in (--no-loadscope-reorder): the longest first, the
     # pool and then the lab, so that the lab runs beside the pool rather than after it

@@ -3,8 +3,9 @@
 tests of ``gluster.cluster_options`` and its planner.
 
 A 3-node cluster on 127.1.9.1-3 under a temporary directory with one volume ``cv`` (replica
-3, not started): ``volume get all all`` before anything is set; each of gluster's answers to ``volume set all`` with one option, with
-two, with a volume option, an unknown option and a bad value, and to ``volume reset all``;
+3, not started): ``volume get all all`` before anything is set; each of gluster's answers to
+``volume set all`` with one option, with two, with a volume option, an unknown option and a
+bad value, and to ``volume reset all``;
 ``volume get all all`` and ``volume info cv`` after the sets (where gluster shows a
 cluster-wide option among a volume's own). Every answer is saved whatever gluster said (the
 refusals are what the tests need; with ``--xml`` gluster exits 0 either way, its ``opRet`` says).

@@ -166,7 +166,8 @@ def full():
     t_start = time.monotonic()
     watch.until(synced, 180, t_start, "session Active")
     log(
-        f"session Active/Changelog Crawl {time.monotonic() - t_start:.1f}s after start ({time.monotonic() - t0:.1f}s total)"
+        f"session Active/Changelog Crawl {time.monotonic() - t_start:.1f}s after start "
+        f"({time.monotonic() - t0:.1f}s total)"
     )
     results = [(name, *trouble(name, prim, sec, session, mnt, watch, n)) for n, name in enumerate(FAULTS)]
     for name, to_faulty, to_ok in results:

@@ -116,7 +116,10 @@ def broker_probe(node, label):
         listing = as_user(node, "ls", "-a", mnt)
         out += f"\n  as {USER}: ls {mnt} -> rc={listing.returncode} {listing.stdout.split()}"
         umount = as_user(node, "gluster", "--remote-host=localhost", "system::", "umount", mnt, "lazy")
-        out += f"\n  system:: umount -> rc={umount.returncode} {umount.stdout.strip()!r}{umount.stderr.strip()!r}"
+        out += (
+            f"\n  system:: umount -> rc={umount.returncode} "
+            f"{umount.stdout.strip()!r}{umount.stderr.strip()!r}"
+        )
     note(f"mount-broker probe on {node.address} ({label})", out)
     return ok
 

@@ -179,8 +179,8 @@ def _refused(proc, mountpoint, log):
     assert os.stat(mountpoint).st_dev == os.stat(os.path.dirname(mountpoint)).st_dev, "a bare directory"
     text = _read(log)
     assert (
-        "SETVOLUME on remote-host failed [{remote-error=Authentication failed}, {errno=13}, {error=Permission denied}]"
-        in text
+        "SETVOLUME on remote-host failed "
+        "[{remote-error=Authentication failed}, {errno=13}, {error=Permission denied}]" in text
     )
     assert "Server authentication failed. Shutting down." in text
 

@@ -112,11 +112,17 @@ def test_loop_devices_become_the_bricks_of_a_replica_3_volume(states, loaders, g
         lines = [line.split() for line in handle if line.strip() and not line.startswith("#")]
     assert sorted(lines) == sorted(
         [
-            [f"UUID={b['uuid']}", b["mount"], b["filesystem"],
-             "noatime,inode64" if b["filesystem"] == "xfs" else "noatime", "0", "0" if b["filesystem"] == "xfs" else "2"]
+            [
+                f"UUID={b['uuid']}",
+                b["mount"],
+                b["filesystem"],
+                "noatime,inode64" if b["filesystem"] == "xfs" else "noatime",
+                "0",
+                "0" if b["filesystem"] == "xfs" else "2",
+            ]
             for b in backends
         ]
-    )  # fmt: skip
+    )
 
     bricks, brick_mounts = [], {}
     for node, backend in zip(nodes, backends, strict=True):
@@ -256,10 +262,11 @@ def test_lvm_thin_pool_plan_is_exact(loaders, loops, area):
                                      "mkpart", "gluster-brick", "0%", "100%"]},
         {"op": "pvcreate", "argv": ["pvcreate", "--dataalignment", "1280K", part]},
         {"op": "vgcreate", "argv": ["vgcreate", "vg_bricks", part]},
-        {"op": "thin-pool", "argv": ["lvcreate", "--type", "thin-pool", "-l", "100%FREE", "--chunksize", "1280K",
-                                     "--poolmetadatasize", "16G", "--zero", "n", "--name", "pool1", "vg_bricks"]},
-        {"op": "lvcreate", "argv": ["lvcreate", "--type", "thin", "--virtualsize", "1T", "--thinpool", "pool1",
-                                    "--name", "brick1", "vg_bricks"]},
+        {"op": "thin-pool", "argv": ["lvcreate", "--type", "thin-pool", "-l", "100%FREE",
+                                     "--chunksize", "1280K", "--poolmetadatasize", "16G", "--zero", "n",
+                                     "--name", "pool1", "vg_bricks"]},
+        {"op": "lvcreate", "argv": ["lvcreate", "--type", "thin", "--virtualsize", "1T",
+                                    "--thinpool", "pool1", "--name", "brick1", "vg_bricks"]},
         {"op": "mkfs", "argv": ["mkfs.xfs", "-q", "-i", "size=512", "-n", "size=8192", "-d", "su=128k,sw=10",
                                 "/dev/vg_bricks/brick1"]},
         {"op": "directory", "path": mount},

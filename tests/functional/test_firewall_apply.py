@@ -182,8 +182,8 @@ def test_ufw_opens_the_ports_once(ufw_node):
     again = ufw_node.state(ports=PORTS, sources=["10.20.0.0/16", "10.30.0.7"])
     assert again["result"] is True and again["changes"] == {}
     assert again["comment"] == (
-        "24007-24008/tcp from 10.20.0.0/16, 24007-24008/tcp from 10.30.0.7, 49152-60999/tcp from 10.20.0.0/16, "
-        "49152-60999/tcp from 10.30.0.7 already open with ufw"
+        "24007-24008/tcp from 10.20.0.0/16, 24007-24008/tcp from 10.30.0.7, "
+        "49152-60999/tcp from 10.20.0.0/16, 49152-60999/tcp from 10.30.0.7 already open with ufw"
     )
     # a narrower network inside an allowed one needs nothing more
     assert ufw_node.state(test=True, ports=["24007/tcp"], sources=["10.20.1.0/24"])["changes"] == {}
@@ -250,14 +250,20 @@ def test_firewalld_test_mode_lists_the_exact_commands_and_changes_nothing(firewa
         "operations": [
             {
                 "op": "add-rich-rules",
-                "argv": ["firewall-cmd", "--permanent", "--zone=public",
-                         f"--add-rich-rule={rich.format('24007-24008')}", f"--add-rich-rule={rich.format('49152-60999')}"],
+                "argv": [
+                    "firewall-cmd",
+                    "--permanent",
+                    "--zone=public",
+                    f"--add-rich-rule={rich.format('24007-24008')}",
+                    f"--add-rich-rule={rich.format('49152-60999')}",
+                ],
             },
             {"op": "reload", "argv": ["firewall-cmd", "--reload"]},
         ],
-    }  # fmt: skip
+    }
     assert ret["comment"] == (
-        "would open 24007-24008/tcp from 10.50.0.0/16, 49152-60999/tcp from 10.50.0.0/16 with firewalld (zone public)"
+        "would open 24007-24008/tcp from 10.50.0.0/16, 49152-60999/tcp from 10.50.0.0/16 "
+        "with firewalld (zone public)"
     )
     assert firewalld_zone(firewalld_node, permanent=True) == before
 
@@ -340,7 +346,8 @@ def test_no_active_firewall_manager_changes_nothing(tmp_path):
         assert ret["result"] is True and ret["changes"] == {}
         assert ret["comment"] == (
             "no firewall manager is active (firewalld: Error: DBUS_ERROR: Failed to connect to socket "
-            "/run/dbus/system_bus_socket: No such file or directory; ufw: Status: inactive); nothing was changed"
+            "/run/dbus/system_bus_socket: No such file or directory; ufw: Status: inactive); "
+            "nothing was changed"
         )
         assert sandbox.run(["ufw", "status"]).stdout.strip() == "Status: inactive"
 
@@ -352,7 +359,8 @@ def test_no_firewall_tool_installed_changes_nothing(tmp_path):
         ret = node.state(ports=PORTS)
         assert ret["result"] is True and ret["changes"] == {}
         assert ret["comment"] == (
-            "no firewall manager is active (firewall-cmd not installed; ufw not installed); nothing was changed"
+            "no firewall manager is active (firewall-cmd not installed; ufw not installed); "
+            "nothing was changed"
         )
         ret = node.state(ports=PORTS, tool="ufw")
         assert ret["result"] is False

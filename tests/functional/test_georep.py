@@ -234,10 +234,30 @@ def salt_call_on(node, config_dir, *args):
     that node's glusterd.vol, directories, users' files, and nothing of the host's."""
     binds = [f"{source}={target}" for source, target in lab.node_view(node)]
     proc = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "--", sys.executable, PRIVATE_TMP, "-", "-", *binds, "--",
-         SALT_CALL, "--local", "-c", config_dir, "--out=json", *args],
-        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            sys.executable,
+            PRIVATE_TMP,
+            "-",
+            "-",
+            *binds,
+            "--",
+            SALT_CALL,
+            "--local",
+            "-c",
+            config_dir,
+            "--out=json",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
     assert proc.stdout, proc.stderr[-3000:]
     states = json.loads(proc.stdout)["local"]
     assert isinstance(states, dict), states  # a list holds render errors
@@ -276,8 +296,13 @@ def test_a_non_root_session_through_the_mount_broker(georep_clusters, primary_lo
     for node in sec.nodes:
         config_dir = tmp_path / f"conf{node.index}"
         config_dir.mkdir()
-        config = {"id": f"sec{node.index}", "file_client": "local", "root_dir": str(tmp_path / f"root{node.index}"),
-                  "file_roots": {"base": [formula]}, "pillar_roots": {"base": [str(tmp_path / "pillar")]}}  # fmt: skip
+        config = {
+            "id": f"sec{node.index}",
+            "file_client": "local",
+            "root_dir": str(tmp_path / f"root{node.index}"),
+            "file_roots": {"base": [formula]},
+            "pillar_roots": {"base": [str(tmp_path / "pillar")]},
+        }
         (config_dir / "minion").write_text(yaml.safe_dump(config))
         configs[node.index] = str(config_dir)
         subprocess.run([SALT_CALL, "--local", "-c", str(config_dir), "--out=quiet", "saltutil.sync_all"],
@@ -288,9 +313,13 @@ def test_a_non_root_session_through_the_mount_broker(georep_clusters, primary_lo
     before = open(volfile, encoding="utf-8").read()
     predicted = salt_call_on(sec[0], configs[1], "state.apply", sls, "test=True")
     assert {sid for sid, r in predicted.items() if r["result"] is None} >= {
-        "gluster-glusterd-vol", "gluster-mountbroker-root", "gluster-mountbroker-dir-1", "gluster-mountbroker-dir-2",
+        "gluster-glusterd-vol",
+        "gluster-mountbroker-root",
+        "gluster-mountbroker-dir-1",
+        "gluster-mountbroker-dir-2",
         "gluster-mountbroker-cli-log",
-        "gluster-georep-keys-1"}, predicted  # fmt: skip
+        "gluster-georep-keys-1",
+    }, predicted
     assert open(volfile, encoding="utf-8").read() == before, "test=True changed glusterd.vol"
     for node in sec.nodes:
         applied = salt_call_on(node, configs[node.index], "state.apply", sls)

@@ -201,8 +201,14 @@ STATE_CLASSES = {
     "traversal-dotdot-slash", "unicode-right-to-left-override", "unicode-cyrillic-a", "long-5000",
 }  # fmt: skip
 GENERIC = ("shell-", "control-", "unicode-", "traversal-", "long-")
-GLUSTERFS_CLASSES = {"shell-command-substitution", "control-newline-trailing", "traversal-dotdot-slash", "unicode-cyrillic-a",
-                     "long-5000", "gluster-option-remote-host"}  # fmt: skip
+GLUSTERFS_CLASSES = {
+    "shell-command-substitution",
+    "control-newline-trailing",
+    "traversal-dotdot-slash",
+    "unicode-cyrillic-a",
+    "long-5000",
+    "gluster-option-remote-host",
+}
 
 
 def case(kind, module, function, field, values, build):
@@ -240,8 +246,14 @@ case(
     HOSTS,
     lambda v: {"name": "gv0", "bricks": [f"{v}:T/bricks/gv0"]},
 )
-case("state", "gluster", "volume_present", "replica", {"touch": "3;touch T/pwned", "word": "three", "newline": "3\n4"},
-     lambda v: {"name": "gv0", "bricks": "GOOD", "replica": v})  # fmt: skip
+case(
+    "state",
+    "gluster",
+    "volume_present",
+    "replica",
+    {"touch": "3;touch T/pwned", "word": "three", "newline": "3\n4"},
+    lambda v: {"name": "gv0", "bricks": "GOOD", "replica": v},
+)
 case(
     "state",
     "gluster",
@@ -398,8 +410,20 @@ case("module", "gluster", "peer_probe", "host", HOSTS, lambda v: {"host": v})
 case("module", "gluster", "peer_detach", "host", HOSTS, lambda v: {"host": v})
 case("module", "gluster", "peer_find", "host", HOSTS, lambda v: {"host": v})
 case("module", "gluster", "peer_wait", "host", HOSTS, lambda v: {"hosts": [v], "timeout": 1})
-for _function in ("volume_start", "volume_stop", "volume_delete", "volume_info", "volume_exists", "volume_status",
-                  "volume_tasks", "volume_heal", "heal_info", "heal_summary", "volume_rebalance", "migration_failures"):  # fmt: skip
+for _function in (
+    "volume_start",
+    "volume_stop",
+    "volume_delete",
+    "volume_info",
+    "volume_exists",
+    "volume_status",
+    "volume_tasks",
+    "volume_heal",
+    "heal_info",
+    "heal_summary",
+    "volume_rebalance",
+    "migration_failures",
+):
     case("module", "gluster", _function, "volume name", NAMES, lambda v: {"name": v})
 case(
     "module",
@@ -535,8 +559,18 @@ case(
 case("state", "gluster", "volume_options", "profile 1", NAMES, lambda v: {"name": "gv0", "profiles": [v]})
 case("module", "gluster", "snapshot_create", "snapshot name", NAMES, lambda v: {"name": v, "volume": "gv0"})
 case("module", "gluster", "snapshot_create", "volume name", NAMES, lambda v: {"name": "s1", "volume": v})
-case("module", "gluster", "snapshot_create", "snapshot description", {k: v for k, v in variants("before upgrade").items() if k.startswith(("control-", "gluster-option-")) or k == "long-5000"},
-     lambda v: {"name": "s1", "volume": "gv0", "description": v})  # fmt: skip
+case(
+    "module",
+    "gluster",
+    "snapshot_create",
+    "snapshot description",
+    {
+        k: v
+        for k, v in variants("before upgrade").items()
+        if k.startswith(("control-", "gluster-option-")) or k == "long-5000"
+    },
+    lambda v: {"name": "s1", "volume": "gv0", "description": v},
+)
 for _function in ("snapshot_delete", "snapshot_activate", "snapshot_deactivate", "snapshot_restore"):
     case("module", "gluster", _function, "snapshot name", NAMES, lambda v: {"name": v})
 case("module", "gluster", "snapshot_clone", "clone name", NAMES, lambda v: {"clone": v, "snapshot": "s1"})
@@ -649,8 +683,14 @@ case(
 )
 case("state", "glusterfs", "peered", "host", HOSTS, lambda v: {"name": v})
 for _function in ("started", "add_volume_bricks", "max_op_version"):
-    case("state", "glusterfs", _function, "volume name", NAMES,
-         lambda v, f=_function: {"name": v, **({"bricks": "GOOD"} if f == "add_volume_bricks" else {})})  # fmt: skip
+    case(
+        "state",
+        "glusterfs",
+        _function,
+        "volume name",
+        NAMES,
+        lambda v, f=_function: {"name": v, **({"bricks": "GOOD"} if f == "add_volume_bricks" else {})},
+    )
 case("state", "glusterfs", "op_version", "volume name", NAMES, lambda v: {"name": v, "version": 100000})
 case("module", "glusterfs", "peer", "host", HOSTS, lambda v: {"name": v})
 case("module", "glusterfs", "create_volume", "volume name", NAMES, lambda v: {"name": v, "bricks": "GOOD"})
@@ -670,8 +710,16 @@ case(
     HOSTS,
     lambda v: {"name": "gv0", "bricks": [f"{v}:T/bricks/gv0"]},
 )
-for _function in ("status", "info", "start_volume", "stop_volume", "enable_quota_volume", "disable_quota_volume",
-                  "list_quota_volume", "get_op_version"):  # fmt: skip
+for _function in (
+    "status",
+    "info",
+    "start_volume",
+    "stop_volume",
+    "enable_quota_volume",
+    "disable_quota_volume",
+    "list_quota_volume",
+    "get_op_version",
+):
     case("module", "glusterfs", _function, "volume name", NAMES, lambda v: {"name": v})
 case("module", "glusterfs", "delete_volume", "volume name", NAMES, lambda v: {"target": v})
 case(

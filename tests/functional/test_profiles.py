@@ -126,16 +126,20 @@ def test_the_formula_applies_pillar_profiles(clean_volumes, minion_opts, gluster
             "nodes": nodes,
             "peer_timeout": 30,
             "server": {"manage_packages": False, "manage_service": False},
-            "profiles": {"archive": {"performance.cache-size": "256MB", "performance.write-behind-window-size": "4MB"}},
+            "profiles": {
+                "archive": {"performance.cache-size": "256MB", "performance.write-behind-window-size": "4MB"}
+            },
             "volumes": {
                 "fv": {
-                    "replica": 3, "bricks": bricks, "force": True,
+                    "replica": 3,
+                    "bricks": bricks,
+                    "force": True,
                     "profiles": ["nl-cache", "archive"],
                     "options": {"performance.nl-cache-timeout": 120},
                 },
             },
         }
-    }  # fmt: skip
+    }
     try:
         rendered = loaders.modules.state.show_sls("gluster.volumes", pillar=pillar)
         assert isinstance(rendered, dict), rendered  # a list holds render errors

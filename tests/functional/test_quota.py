@@ -172,9 +172,12 @@ def test_volume_quota_state_predicts_applies_and_is_idempotent(quota_volume):
     assert predicted.result is None, predicted.comment
     assert predicted.changes == {
         "quota": {"old": False, "new": True},
-        "limits": {"/data": {"old": None, "new": {"hard": 4 << 20, "soft": 50}}, "/": {"old": None, "new": {"hard": 1 << 30, "soft": None}}},
+        "limits": {
+            "/data": {"old": None, "new": {"hard": 4 << 20, "soft": 50}},
+            "/": {"old": None, "new": {"hard": 1 << 30, "soft": None}},
+        },
         "object_limits": {"/data": {"old": None, "new": {"hard": 100, "soft": None}}},
-    }  # fmt: skip
+    }
     gluster.clear_cache()
     assert gluster.quota_enabled("qv") is False, "test=True changed nothing"
 

@@ -326,7 +326,7 @@ def test_shrink_killed_after_start_resumes_on_the_next_run(
     assert lost_or_changed(mnt, manifest) == []
 
 
-# --------------------------------------------------------------------------- health before a brick leaves its set
+# ----------------------------------------------------------------------- health before a brick leaves its set
 
 
 def _refused(states, name, bricks, *phrases, **kwargs):

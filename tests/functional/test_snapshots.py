@@ -111,9 +111,11 @@ def test_the_formula_applies_the_pillar_snapshot_settings(
             "peer_timeout": 30,
             "server": {"manage_packages": False, "manage_service": False},
             "snapshots": {"soft_limit": 75, "auto_delete": True},
-            "volumes": {"sv": {"replica": 3, "bricks": bricks, "force": True, "snapshots": {"hard_limit": 20}}},
+            "volumes": {
+                "sv": {"replica": 3, "bricks": bricks, "force": True, "snapshots": {"hard_limit": 20}}
+            },
         }
-    }  # fmt: skip
+    }
     try:
         rendered = loaders.modules.state.show_sls("gluster.volumes", pillar=pillar)
         assert isinstance(rendered, dict), rendered  # a list holds render errors

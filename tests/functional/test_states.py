@@ -77,7 +77,8 @@ def test_volume_present_refuses_what_gluster_cannot_do_or_the_pillar_does_not_al
     bricks = _bricks(cluster, "fixed")
     gluster.volume_create("fixed", bricks, replica=3, force=True)
     refusals = [
-        ({"bricks": bricks[:2], "replica": 2}, ["replica count is 3, the pillar says 2", "allow_shrink: true"]),
+        ({"bricks": bricks[:2], "replica": 2},
+         ["replica count is 3, the pillar says 2", "allow_shrink: true"]),
         ({"bricks": bricks, "disperse": 3, "redundancy": 1}, ["cannot change a volume between replicate"]),
         ({"bricks": bricks, "replica": 3, "transport": "rdma"}, ["gluster cannot change the transport"]),
         ({"bricks": bricks[1:] + bricks[:1] + _bricks(cluster, "more"), "replica": 3, "allow_shrink": True},

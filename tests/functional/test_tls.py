@@ -323,7 +323,8 @@ def test_the_formula_writes_the_files_and_a_real_mount_uses_them(tls_cluster, tl
     os.makedirs(mountpoint)
     script = (
         'set -e; mount --bind "$1" /usr/lib/ssl; trap \'umount "$3" 2>/dev/null || umount -l "$3"\' EXIT; '
-        'mount -t glusterfs -o log-file="$4" "$2" "$3"; mountpoint -q "$3"; echo via-formula > "$3/formula"; cat "$3/formula"'
+        'mount -t glusterfs -o log-file="$4" "$2" "$3"; mountpoint -q "$3"; '
+        'echo via-formula > "$3/formula"; cat "$3/formula"'
     )
     proc = subprocess.run(
         ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh",

@@ -205,8 +205,10 @@ def test_the_override_on_another_disk_holding_brick_data_is_refused(loaders, min
             storage, mount, second["device"], fstab=area["fstab"], filesystem=filesystem, wipe=True,
             wipe_brick_data=first["uuid"],
         )  # fmt: skip
-        assert f"names the filesystem UUID {first['uuid']}, but the plan would destroy ext4 UUID {second['uuid']}" \
-            in comment, comment  # fmt: skip
+        assert (
+            f"names the filesystem UUID {first['uuid']}, but the plan would destroy "
+            f"ext4 UUID {second['uuid']}" in comment
+        ), comment
         assert (
             f"trusted.glusterfs.volume-id {VOLUME_IDS['second']} and .glusterfs at /bricks/gv1/brick"
             in comment

@@ -32,10 +32,28 @@ def _bench(*parts):
     where = Path(tempfile.mkdtemp(prefix="sgb-", dir="/tmp"))
     out = where / "results.json"
     proc = subprocess.run(
-        [sys.executable, BENCH, "--volumes", str(COUNT), "--parts", *parts, "--base", str(where / "run"), "--json", str(out), "--no-plot",
-         "--no-tuned", "--trivial-runs", "1", "--six-nodes"],
-        capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            BENCH,
+            "--volumes",
+            str(COUNT),
+            "--parts",
+            *parts,
+            "--base",
+            str(where / "run"),
+            "--json",
+            str(out),
+            "--no-plot",
+            "--no-tuned",
+            "--trivial-runs",
+            "1",
+            "--six-nodes",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        stdin=subprocess.DEVNULL,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "| part | step | 3 volumes |" in proc.stdout
     assert not os.path.exists(where / "run"), "the benchmark removed its directory"

@@ -1,8 +1,9 @@
 """Geo-replication keys distributed by the formula through the Salt mine, with a real master and
 minions: ``georep-prim1`` (the primary cluster's leader, 127.1.16.1 of the geo-replication lab,
 tests/support/georep_lab.py, here on 127.1.16/127.1.17: test_georep's lab on the default subnets
-may run at the same time under ``pytest -n``) applies ``gluster.volumes``, whose ``gluster.georep_keys`` state makes
-the primary cluster's keys and publishes them in the mine, then creates and starts the session;
+may run at the same time under ``pytest -n``) applies ``gluster.volumes``, whose
+``gluster.georep_keys`` state makes the primary cluster's keys and publishes them in the mine,
+then creates and starts the session;
 ``georep-sec1``/``georep-sec2`` (the secondary cluster's nodes, pillar
 ``gluster:geo_replication_from``) apply ``gluster.georep_keys``, which puts the keys from the mine
 in their ``authorized_keys``. Applied in the wrong order first (secondaries before the primary has

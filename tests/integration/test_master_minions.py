@@ -67,8 +67,14 @@ def test_a_snapshot_schedule_from_the_pillar_runs_in_the_minion(
     schedule = {"every5s": {"keep": 2, "seconds": 5}}
     volume = {"type": "distribute", "bricks": [f"{node.address}:{node.brickdir}/snapsched"], "force": True,
               "snapshots": {"schedule": schedule}}  # fmt: skip
-    pillar = {"gluster": {"nodes": {f"gfs{n.index}": n.address for n in gluster_cluster.nodes}, "peer_timeout": 30,
-                          "server": {"manage_packages": False, "manage_service": False}, "volumes": {"snapsched": volume}}}  # fmt: skip
+    pillar = {
+        "gluster": {
+            "nodes": {f"gfs{n.index}": n.address for n in gluster_cluster.nodes},
+            "peer_timeout": 30,
+            "server": {"manage_packages": False, "manage_service": False},
+            "volumes": {"snapsched": volume},
+        }
+    }
     run_cli = salt_master.salt_run_cli(timeout=120)
     job = "gluster-snapshot-snapsched-every5s"
 
@@ -142,10 +148,21 @@ def test_a_former_leader_drops_its_snapshot_schedules(salt_cli, synced, pillar_d
     cluster's snapshot jobs out of gfs1's running scheduler (``test=True`` first says so and
     changes nothing), gfs2 gets them, and one volume is rotated by one node only."""
     node = gluster_cluster[0]
-    volume = {"type": "distribute", "bricks": [f"{node.address}:{node.brickdir}/snaplead"], "force": True,
-              "snapshots": {"schedule": {"hourly": {"keep": 24, "hours": 1}, "daily": {"keep": 7, "days": 1}}}}  # fmt: skip
-    pillar = {"gluster": {"nodes": {f"gfs{n.index}": n.address for n in gluster_cluster.nodes}, "peer_timeout": 30, "leader": "gfs1",
-                          "server": {"manage_packages": False, "manage_service": False}, "volumes": {"snaplead": volume}}}  # fmt: skip
+    volume = {
+        "type": "distribute",
+        "bricks": [f"{node.address}:{node.brickdir}/snaplead"],
+        "force": True,
+        "snapshots": {"schedule": {"hourly": {"keep": 24, "hours": 1}, "daily": {"keep": 7, "days": 1}}},
+    }
+    pillar = {
+        "gluster": {
+            "nodes": {f"gfs{n.index}": n.address for n in gluster_cluster.nodes},
+            "peer_timeout": 30,
+            "leader": "gfs1",
+            "server": {"manage_packages": False, "manage_service": False},
+            "volumes": {"snaplead": volume},
+        }
+    }
     jobs = {
         "gluster-snapshot-snaplead-daily": ["snaplead", "daily", 7],
         "gluster-snapshot-snaplead-hourly": ["snaplead", "hourly", 24],

@@ -209,7 +209,8 @@ def test_a_killed_brick_is_reported_then_its_recovery(master, cli, minions, even
         listed = cli.run("beacons.list", "return_yaml=False", minion_tgt="obs2").data
         health = cli.run("gluster.health", minion_tgt="obs2").data
         raise AssertionError(
-            f"no brick/offline event within two intervals ({2 * INTERVAL}s) of the kill; beacons {listed}; health {health}"
+            f"no brick/offline event within two intervals ({2 * INTERVAL}s) of the kill; "
+            f"beacons {listed}; health {health}"
         )
     (event,) = offline.matches
     assert (
@@ -301,7 +302,8 @@ def test_the_example_reactor_starts_a_killed_brick_again(master, cli, minions, r
     )
     seen = [e.tag for e in event_listener.get_events([(master.id, "salt/beacon/obs3/*")], after_time=killed)]
     assert back.found_all_events, (
-        f"the brick is back (pid {brick(node)[1]}) but obs3's beacon did not say so; its events since the kill: {seen}"
+        f"the brick is back (pid {brick(node)[1]}) but obs3's beacon did not say so; "
+        f"its events since the kill: {seen}"
     )
 
 

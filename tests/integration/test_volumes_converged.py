@@ -185,8 +185,11 @@ def test_the_formula_gives_the_ahead_state_each_state_s_own_arguments(leader):
     for name in FIRST:
         steps = ahead["volumes"][name]
         assert sorted(steps) == ["options", "present", "started"]
-        for step, sid in (("present", f"gluster-volume-{name}"), ("options", f"gluster-volume-{name}-options"),
-                          ("started", f"gluster-volume-{name}-started")):  # fmt: skip
+        for step, sid in (
+            ("present", f"gluster-volume-{name}"),
+            ("options", f"gluster-volume-{name}-options"),
+            ("started", f"gluster-volume-{name}-started"),
+        ):
             own = arguments(shown[sid])
             assert own.pop("name") == name
             assert steps[step] == own, (sid, steps[step], own)

@@ -29,7 +29,8 @@ def lab_tools():
     ]
     if missing:
         pytest.fail(
-            f"the lab needs {', '.join(missing)}: run scripts/setup.sh (systemd-container, debootstrap, dpkg-dev)"
+            f"the lab needs {', '.join(missing)}: "
+            "run scripts/setup.sh (systemd-container, debootstrap, dpkg-dev)"
         )
 
 

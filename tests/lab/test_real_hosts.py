@@ -90,7 +90,8 @@ def _healed(lab, timeout=180):
     states = list(ret.values()) if isinstance(ret, dict) else []
     if len(states) != 1 or states[0].get("result") is not True:
         pytest.fail(
-            f"volume gv0 healed: {states[0].get('comment') if len(states) == 1 else ret}\n{_heal_daemon_logs(lab)}"
+            f"volume gv0 healed: {states[0].get('comment') if len(states) == 1 else ret}\n"
+            f"{_heal_daemon_logs(lab)}"
         )
 
 
@@ -174,8 +175,17 @@ def _signed_repository_checked(lab):
     )
     gfs1.run("tee", "/tmp/other.list", input=other)
     gfs1.run("mkdir", "-p", "/tmp/other-lists/partial")
-    refused = gfs1.run("apt-get", "update", "-o", "Dir::Etc::SourceList=/tmp/other.list", "-o", "Dir::Etc::SourceParts=/nonexistent",
-                       "-o", "Dir::State::Lists=/tmp/other-lists", check=False)  # fmt: skip
+    refused = gfs1.run(
+        "apt-get",
+        "update",
+        "-o",
+        "Dir::Etc::SourceList=/tmp/other.list",
+        "-o",
+        "Dir::Etc::SourceParts=/nonexistent",
+        "-o",
+        "Dir::State::Lists=/tmp/other-lists",
+        check=False,
+    )
     said = refused.stdout + refused.stderr
     assert refused.returncode != 0 and ("NO_PUBKEY" in said or "not signed" in said), said
 
@@ -373,7 +383,8 @@ def test_rolling_upgrade_node_by_node_while_the_client_writes(lab):
         stop.set()
         thread.join(30)
     print(
-        f"rolling upgrade of 3 nodes: {time.monotonic() - started:.1f} s, {len(written)} files written meanwhile"
+        f"rolling upgrade of 3 nodes: {time.monotonic() - started:.1f} s, "
+        f"{len(written)} files written meanwhile"
     )
     assert code == 0, ret
     (steps,) = ret["data"].values()

@@ -114,7 +114,8 @@ class HostNode(GlusterNode):
         script = os.path.join(directory, f"gluster-{self.address}")
         with open(script, "w", encoding="utf-8") as handle:
             handle.write(
-                f'#!/bin/sh\nexec nsenter -t {self.pid} -m -- {shutil.which(harness.GLUSTER) or harness.GLUSTER} "$@"\n'
+                f"#!/bin/sh\nexec nsenter -t {self.pid} -m -- "
+                f'{shutil.which(harness.GLUSTER) or harness.GLUSTER} "$@"\n'
             )
         os.chmod(script, 0o755)
         return script
@@ -273,8 +274,11 @@ def local_users(role, node):
         return
     etc = os.path.join(node.host, "etc")
     os.makedirs(etc, exist_ok=True)
-    for name, line in (("passwd", f"{MB_USER}:x:{MB_UID}:{MB_GID}::/home/{MB_USER}:/bin/bash"),
-                       ("group", f"{MB_GROUP}:x:{MB_GID}:{MB_USER}"), ("shadow", f"{MB_USER}:*:20000:0:99999:7:::")):  # fmt: skip
+    for name, line in (
+        ("passwd", f"{MB_USER}:x:{MB_UID}:{MB_GID}::/home/{MB_USER}:/bin/bash"),
+        ("group", f"{MB_GROUP}:x:{MB_GID}:{MB_USER}"),
+        ("shadow", f"{MB_USER}:*:20000:0:99999:7:::"),
+    ):
         with open(f"/etc/{name}", encoding="utf-8") as handle:
             lines = [x for x in handle.read().splitlines() if not x.startswith(f"{line.split(':')[0]}:")]
         with open(os.path.join(etc, name), "w", encoding="utf-8") as handle:

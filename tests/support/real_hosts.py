@@ -160,25 +160,52 @@ def base():
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         root, repo = tmp / "root", tmp / "repo"
-        _run(["debootstrap", "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}", SUITE, str(root), MIRROR],
-             timeout=1800, stdout=subprocess.DEVNULL)  # fmt: skip
+        _run(
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={','.join(BASE_PACKAGES)}",
+                SUITE,
+                str(root),
+                MIRROR,
+            ],
+            timeout=1800,
+            stdout=subprocess.DEVNULL,
+        )
         log(f"debootstrap done in {time.monotonic() - started:.0f} s")
         # inside the new root, on the host's network (the package registry): the repository's
         # .debs as this root's apt resolves them, and Salt from the wheelhouse
-        inside = ("set -e; apt-get update -q; "
-                  f"apt-get install -y -q --download-only {' '.join(REPO_PACKAGES)}; "
-                  "python3 -m venv /opt/salt; "
-                  f"/opt/salt/bin/pip install -q --no-index --find-links /wheelhouse salt=={SALT_VERSION}")  # fmt: skip
-        _run(["systemd-nspawn", "-q", "-D", str(root), "--register=no", "--keep-unit", "--resolv-conf=copy-host",
-              f"--bind-ro={wheels}:/wheelhouse", "/bin/sh", "-c", inside],
-             timeout=1800, stdout=subprocess.DEVNULL)  # fmt: skip
+        inside = (
+            "set -e; apt-get update -q; "
+            f"apt-get install -y -q --download-only {' '.join(REPO_PACKAGES)}; "
+            "python3 -m venv /opt/salt; "
+            f"/opt/salt/bin/pip install -q --no-index --find-links /wheelhouse salt=={SALT_VERSION}"
+        )
+        _run(
+            [
+                "systemd-nspawn",
+                "-q",
+                "-D",
+                str(root),
+                "--register=no",
+                "--keep-unit",
+                "--resolv-conf=copy-host",
+                f"--bind-ro={wheels}:/wheelhouse",
+                "/bin/sh",
+                "-c",
+                inside,
+            ],
+            timeout=1800,
+            stdout=subprocess.DEVNULL,
+        )
         repo.mkdir()
         archives = root / "var/cache/apt/archives"
         for deb in archives.glob("*.deb"):
             shutil.move(str(deb), repo / deb.name)
         raised = raise_versions(repo, tmp / "unpacked")
         log(
-            f"{len(raised)} packages of src:glusterfs built again as version {UPGRADE_SUFFIX}: {', '.join(raised)}"
+            f"{len(raised)} packages of src:glusterfs built again as version {UPGRADE_SUFFIX}: "
+            f"{', '.join(raised)}"
         )
         write_repo_index(repo)
         sign_repo(repo, tmp / "gnupg")
@@ -260,8 +287,14 @@ def write_repo_index(repo):
     (repo / "Packages").write_text(packages)
     with gzip.open(repo / "Packages.gz", "wt") as handle:
         handle.write(packages)
-    lines = ["Origin: saltext-gluster lab", "Label: saltext-gluster lab", "Suite: lab", "Codename: lab",
-             f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S UTC', time.gmtime())}", "Architectures: amd64 all"]  # fmt: skip
+    lines = [
+        "Origin: saltext-gluster lab",
+        "Label: saltext-gluster lab",
+        "Suite: lab",
+        "Codename: lab",
+        f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S UTC', time.gmtime())}",
+        "Architectures: amd64 all",
+    ]
     for field, algorithm in (("MD5Sum", "md5"), ("SHA256", "sha256")):
         lines.append(f"{field}:")
         for name in ("Packages", "Packages.gz"):
@@ -355,8 +388,15 @@ class Host:
             raise RuntimeError(f"{self.name} is not running")
         full = ["nsenter", "-t", str(self.pid), "-a", "--", "env", "-i", f"PATH={PATH}", "LANG=C.UTF-8",
                 "HOME=/root", *argv]  # fmt: skip
-        done = subprocess.run(full, check=False, timeout=timeout, input=input, text=True,
-                              capture_output=capture, stdin=None if input is not None else subprocess.DEVNULL)  # fmt: skip
+        done = subprocess.run(
+            full,
+            check=False,
+            timeout=timeout,
+            input=input,
+            text=True,
+            capture_output=capture,
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
         if check and done.returncode != 0:
             raise RuntimeError(
                 f"{self.name}: {argv} exited {done.returncode}: {done.stdout[-2000:]}{done.stderr[-2000:]}"
@@ -373,8 +413,17 @@ class Host:
         for sub in ("upper", "work", "root", "disk"):
             (self.dir / sub).mkdir(exist_ok=True)
         if not os.path.ismount(self.root):
-            _run(["mount", "-t", "overlay", "overlay", "-o",
-                  f"lowerdir={base_root},upperdir={self.dir / 'upper'},workdir={self.dir / 'work'}", str(self.root)])  # fmt: skip
+            _run(
+                [
+                    "mount",
+                    "-t",
+                    "overlay",
+                    "overlay",
+                    "-o",
+                    f"lowerdir={base_root},upperdir={self.dir / 'upper'},workdir={self.dir / 'work'}",
+                    str(self.root),
+                ]
+            )
             self.lab.remember("mounts", str(self.root))
         etc = self.root / "etc"
         (etc / "hostname").write_text(f"{self.name}\n")
@@ -442,8 +491,9 @@ class Host:
             argv.append(f"--bind={self.disk_device}")
         argv += [f"--bind-ro={source}:{target}" for source, target in self.lab.extra_ro_binds]
         logfile = open(self.dir / "nspawn.log", "ab")  # noqa: SIM115 (kept by the process)
-        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=logfile, stderr=subprocess.STDOUT,
-                                        start_new_session=True)  # fmt: skip
+        self.process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True
+        )
         logfile.close()
         self.lab.remember("nspawn", {self.name: self.process.pid})
         self.pid = None
@@ -497,8 +547,10 @@ class Host:
         if state != "running":
             units = self.out("systemctl", "--failed", "--no-legend", check=False)
             journal = self.out("journalctl", "-b", "--no-pager", "-n", "40", check=False)[-2500:]
-            raise RuntimeError(f"{self.name}: systemd is {state!r} (exit {done.returncode}: {done.stderr[-500:]}); "
-                               f"failed units: {units}; journal: {journal}; nspawn: {self._log_tail()[-1500:]}")  # fmt: skip
+            raise RuntimeError(
+                f"{self.name}: systemd is {state!r} (exit {done.returncode}: {done.stderr[-500:]}); "
+                f"failed units: {units}; journal: {journal}; nspawn: {self._log_tail()[-1500:]}"
+            )
         return state
 
     def _log_tail(self):
@@ -692,8 +744,19 @@ class Lab:
             _run(["ip", "-n", self.bridge_ns, "link", "set", f"v-{host.name}", "master", "br0", "up"])
             # IPv6: no duplicate address detection (the lab made every address), so that each is
             # usable at once rather than "tentative" for a second or two
-            _run(["ip", "-n", host.netns, "addr", "add", f"{host.address}/{self.prefix_length}", "dev", "eth0",
-                  *(["nodad"] if self.ipv6 else [])])  # fmt: skip
+            _run(
+                [
+                    "ip",
+                    "-n",
+                    host.netns,
+                    "addr",
+                    "add",
+                    f"{host.address}/{self.prefix_length}",
+                    "dev",
+                    "eth0",
+                    *(["nodad"] if self.ipv6 else []),
+                ]
+            )
             _run(["ip", "-n", host.netns, "link", "set", "eth0", "up"])
             _run(["ip", "-n", host.netns, "link", "set", "lo", "up"])
 
@@ -753,13 +816,22 @@ class Lab:
             return json.loads(done.stdout)
         except ValueError as exc:
             raise RuntimeError(
-                f"salt {target} {function}: exit {done.returncode}: {done.stdout[-3000:]}{done.stderr[-3000:]}"
+                f"salt {target} {function}: exit {done.returncode}: "
+                f"{done.stdout[-3000:]}{done.stderr[-3000:]}"
             ) from exc
 
     def salt_run(self, function, *args, timeout=1800):
         """``salt-run FUNCTION ARGS`` on the master: its return (JSON), and the exit code."""
-        done = self.master.run("salt-run", "--out=json", "--no-color", f"--timeout={timeout}", function, *args,
-                               check=False, timeout=timeout + 60)  # fmt: skip
+        done = self.master.run(
+            "salt-run",
+            "--out=json",
+            "--no-color",
+            f"--timeout={timeout}",
+            function,
+            *args,
+            check=False,
+            timeout=timeout + 60,
+        )
         try:
             return json.loads(done.stdout), done.returncode
         except ValueError as exc:

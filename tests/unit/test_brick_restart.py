@@ -99,8 +99,14 @@ def render(tag, data):
     def brick_event_target(tag, data):
         return gr.event_target(tag, data)[0] or {}
 
-    context = {"salt": {"gluster.brick_event_target": brick_event_target}, "tag": tag, "data": data,
-               "opts": {"cachedir": "/nonexistent", "file_roots": {"base": []}}, "saltenv": "base", "sls": ""}  # fmt: skip
+    context = {
+        "salt": {"gluster.brick_event_target": brick_event_target},
+        "tag": tag,
+        "data": data,
+        "opts": {"cachedir": "/nonexistent", "file_roots": {"base": []}},
+        "saltenv": "base",
+        "sls": "",
+    }
     text = salt.utils.templates.render_jinja_tmpl(REACTOR.read_text(encoding="utf-8"), context)
     return salt.utils.yaml.safe_load(text) or {}
 

@@ -123,8 +123,11 @@ def test_a_cluster_wide_option_among_a_volumes_own_is_refused():
         "options": {"cluster.brick-multiplex": "on"},
     }
     _, problems = gp.build_model({"nodes": NODES, "volumes": {"gv0": volume}}, "gfs1")
-    assert any(p.startswith("gluster:volumes:gv0:options:cluster.brick-multiplex:") and "gluster:cluster_options" in p
-               for p in problems), problems  # fmt: skip
+    assert any(
+        p.startswith("gluster:volumes:gv0:options:cluster.brick-multiplex:")
+        and "gluster:cluster_options" in p
+        for p in problems
+    ), problems
 
 
 def test_without_the_key_there_is_nothing_to_set():
@@ -215,8 +218,10 @@ def test_one_volume_set_all_per_option_then_nothing_to_do(cluster):
     assert ret["result"] is True, ret
     assert ret["changes"] == {"cluster.brick-multiplex": {"old": "disable", "new": "enable"},
                               "cluster.max-bricks-per-process": {"old": "250", "new": "5"}}  # fmt: skip
-    assert [c for c in calls if c[1] == "set"] == [("volume", "set", "all", "cluster.brick-multiplex", "enable"),
-                                                   ("volume", "set", "all", "cluster.max-bricks-per-process", "5")]  # fmt: skip
+    assert [c for c in calls if c[1] == "set"] == [
+        ("volume", "set", "all", "cluster.brick-multiplex", "enable"),
+        ("volume", "set", "all", "cluster.max-bricks-per-process", "5"),
+    ]
     calls.clear()
     state["get"] = "cluster_options_get_after"
     again = STATES.cluster_options(options=WANTED)

@@ -14,10 +14,14 @@ from conftest import load_loader_module
 
 STATES = load_loader_module("gluster_create_retry_states_unit", "gluster.py", folder="_states")
 NOT_CONNECTED = """\
-gluster volume create watched replica 3 127.1.15.1:/tmp/sgo-kglh8zh6/bricks/obs1/watched 127.1.15.2:/tmp/sgo-kglh8zh6/bricks/obs2/watched 127.1.15.3:/tmp/sgo-kglh8zh6/bricks/obs3/watched force failed on glusterd socket /tmp/sgo-kglh8zh6/node1/glusterd/gd.sock: Staging failed on 127.1.15.2. Error: Host 127.1.15.3 not connected (errno 30800). Additional info follows:
+gluster volume create watched replica 3 127.1.15.1:/tmp/sgo-kglh8zh6/bricks/obs1/watched \
+127.1.15.2:/tmp/sgo-kglh8zh6/bricks/obs2/watched 127.1.15.3:/tmp/sgo-kglh8zh6/bricks/obs3/watched \
+force failed on glusterd socket /tmp/sgo-kglh8zh6/node1/glusterd/gd.sock: Staging failed on \
+127.1.15.2. Error: Host 127.1.15.3 not connected (errno 30800). Additional info follows:
 
 command:
-    gluster volume create watched replica 3 127.1.15.1:/tmp/sgo-kglh8zh6/bricks/obs1/watched 127.1.15.2:/tmp/sgo-kglh8zh6/bricks/obs2/watched 127.1.15.3:/tmp/sgo-kglh8zh6/bricks/obs3/watched force
+    gluster volume create watched replica 3 127.1.15.1:/tmp/sgo-kglh8zh6/bricks/obs1/watched \
+127.1.15.2:/tmp/sgo-kglh8zh6/bricks/obs2/watched 127.1.15.3:/tmp/sgo-kglh8zh6/bricks/obs3/watched force
 errno:
     30800
 opErrstr:

@@ -159,16 +159,33 @@ def test_firewalld_argv():
     ]
     # ports and rich rules in separate calls: firewall-cmd refuses them together
     assert fw.firewalld_add_argvs(missing, "public") == [
-        {"op": "add-ports", "argv": ["firewall-cmd", "--permanent", "--zone=public", "--add-port=24007-24008/tcp", "--add-port=49152-60999/tcp"]},
+        {
+            "op": "add-ports",
+            "argv": [
+                "firewall-cmd",
+                "--permanent",
+                "--zone=public",
+                "--add-port=24007-24008/tcp",
+                "--add-port=49152-60999/tcp",
+            ],
+        },
         {
             "op": "add-rich-rules",
             "argv": [
-                "firewall-cmd", "--permanent", "--zone=public",
-                '--add-rich-rule=rule family="ipv4" source address="10.0.0.0/24" port port="24007-24008" protocol="tcp" accept',
-                '--add-rich-rule=rule family="ipv6" source address="2001:db8::/32" port port="24007" protocol="tcp" accept',
+                "firewall-cmd",
+                "--permanent",
+                "--zone=public",
+                (
+                    '--add-rich-rule=rule family="ipv4" source address="10.0.0.0/24" '
+                    'port port="24007-24008" protocol="tcp" accept'
+                ),
+                (
+                    '--add-rich-rule=rule family="ipv6" source address="2001:db8::/32" '
+                    'port port="24007" protocol="tcp" accept'
+                ),
             ],
         },
-    ]  # fmt: skip
+    ]
     assert "not allowed with argument --add-port" in text("firewalld-error-port-and-rich-rule.txt")
     assert fw.firewalld_add_argvs(missing[:1]) == [
         {"op": "add-ports", "argv": ["firewall-cmd", "--permanent", "--add-port=24007-24008/tcp"]}
@@ -178,8 +195,19 @@ def test_firewalld_argv():
 def test_ufw_argv():
     assert fw.ufw_status_argv() == ["ufw", "status"]
     assert fw.ufw_allow_argv(R(24007, 24008, "tcp", "10.0.0.0/24"), comment="glusterfs") == [
-        "ufw", "allow", "proto", "tcp", "from", "10.0.0.0/24", "to", "any", "port", "24007:24008", "comment", "glusterfs",
-    ]  # fmt: skip
+        "ufw",
+        "allow",
+        "proto",
+        "tcp",
+        "from",
+        "10.0.0.0/24",
+        "to",
+        "any",
+        "port",
+        "24007:24008",
+        "comment",
+        "glusterfs",
+    ]
     assert fw.ufw_allow_argv(R(24007, 24007, "udp", None)) == [
         "ufw", "allow", "proto", "udp", "from", "any", "to", "any", "port", "24007",
     ]  # fmt: skip
@@ -196,7 +224,8 @@ def test_firewalld_state_as_captured():
     assert fw.firewalld_running(result("firewalld-state-not-running.txt")) == (False, "not running")
     assert fw.firewalld_running(result("firewalld-state-no-dbus.txt")) == (
         False,
-        "Error: DBUS_ERROR: Failed to connect to socket /run/dbus/system_bus_socket: No such file or directory",
+        "Error: DBUS_ERROR: Failed to connect to socket /run/dbus/system_bus_socket: "
+        "No such file or directory",
     )
 
 
@@ -223,7 +252,8 @@ def test_tool_decision():
     assert nothing == {
         "tool": None,
         "error": None,
-        "comment": "no firewall manager is active (firewalld: not running; ufw: Status: inactive); nothing was changed",
+        "comment": "no firewall manager is active (firewalld: not running; ufw: Status: inactive); "
+        "nothing was changed",
     }
     assert fw.tool_decision("auto", {"firewalld": None, "ufw": None})["comment"] == (
         "no firewall manager is active (firewall-cmd not installed; ufw not installed); nothing was changed"
@@ -262,8 +292,19 @@ def test_ufw_status_variants_parse_alike():
 
 def test_ufw_rules_as_captured():
     rules = fw.parse_ufw_status(text("ufw-status.txt"))["rules"]
-    base = {"action": "ALLOW", "direction": None, "ports": None, "protocol": None, "destination": None,
-            "interface": None, "source": None, "source_port": False, "v6": False, "comment": None, "app": False}  # fmt: skip
+    base = {
+        "action": "ALLOW",
+        "direction": None,
+        "ports": None,
+        "protocol": None,
+        "destination": None,
+        "interface": None,
+        "source": None,
+        "source_port": False,
+        "v6": False,
+        "comment": None,
+        "app": False,
+    }
     expected = {
         0: {"ports": [(24007, 24008)], "protocol": "tcp", "source": "10.0.0.0/24", "comment": "glusterfs"},
         1: {"ports": [(49152, 60999)], "protocol": "tcp", "comment": "glusterfs"},
@@ -315,10 +356,42 @@ def test_ufw_coverage_on_captured_rules():
     assert plan == {
         "missing": ["24007-24008/tcp", "24007-24008/tcp from 10.3.0.0/24"],
         "operations": [
-            {"op": "allow", "argv": ["ufw", "allow", "proto", "tcp", "from", "any", "to", "any", "port", "24007:24008", "comment", "glusterfs"]},
-            {"op": "allow", "argv": ["ufw", "allow", "proto", "tcp", "from", "10.3.0.0/24", "to", "any", "port", "24007:24008", "comment", "glusterfs"]},
+            {
+                "op": "allow",
+                "argv": [
+                    "ufw",
+                    "allow",
+                    "proto",
+                    "tcp",
+                    "from",
+                    "any",
+                    "to",
+                    "any",
+                    "port",
+                    "24007:24008",
+                    "comment",
+                    "glusterfs",
+                ],
+            },
+            {
+                "op": "allow",
+                "argv": [
+                    "ufw",
+                    "allow",
+                    "proto",
+                    "tcp",
+                    "from",
+                    "10.3.0.0/24",
+                    "to",
+                    "any",
+                    "port",
+                    "24007:24008",
+                    "comment",
+                    "glusterfs",
+                ],
+            },
         ],
-    }  # fmt: skip
+    }
     assert fw.ufw_plan(covered, status) == {"missing": [], "operations": []}
 
 
@@ -337,8 +410,12 @@ def test_firewalld_zone_as_captured():
         == 'rule family="ipv4" source address="10.0.0.0/24" port port="49152-60999" protocol="tcp" accept'
     )
     assert {k: first[k] for k in ("family", "source", "port", "protocol", "action")} == {
-        "family": "ipv4", "source": "10.0.0.0/24", "port": (49152, 60999), "protocol": "tcp", "action": "accept",
-    }  # fmt: skip
+        "family": "ipv4",
+        "source": "10.0.0.0/24",
+        "port": (49152, 60999),
+        "protocol": "tcp",
+        "action": "accept",
+    }
     by_port = {rule["port"]: rule for rule in zone["rich_rules"]}
     assert by_port[(24013, 24013)]["source_invert"] is True  # "source NOT address"
     assert by_port[(24014, 24014)]["action"] == "drop"
@@ -419,8 +496,13 @@ def test_pillar_defaults_open_nothing():
 
 def test_pillar_brick_ports_also_set_glusterd_vol():
     pillar = base_pillar()
-    pillar["firewall"] = {"manage": True, "tool": "firewalld", "zone": "internal", "brick_ports": "49152-49251",
-                          "sources": ["10.0.0.9/24", "10.0.0.0/24", "192.0.2.7/32"]}  # fmt: skip
+    pillar["firewall"] = {
+        "manage": True,
+        "tool": "firewalld",
+        "zone": "internal",
+        "brick_ports": "49152-49251",
+        "sources": ["10.0.0.9/24", "10.0.0.0/24", "192.0.2.7/32"],
+    }
     pillar["server"] = {"glusterd_options": {"event-threads": 2}}
     model, problems = gp.build_model(pillar, "gfs1")
     assert problems == []
@@ -464,8 +546,14 @@ def test_pillar_problems_are_reported_at_once_with_paths():
     pillar = base_pillar()
     pillar["volumes"]["gv1"] = {"type": "distributed-replicate", "replica": 3, "bricks_per_node": 2,
                                 "brick_path": "/data/gv1/brick{n}"}  # fmt: skip
-    pillar["firewall"] = {"manage": "yes", "tool": "iptables", "zone": "bad zone", "brick_ports": "49152-49153",
-                          "sources": ["10.0.0.0/24", "gfs1"], "port": 1}  # fmt: skip
+    pillar["firewall"] = {
+        "manage": "yes",
+        "tool": "iptables",
+        "zone": "bad zone",
+        "brick_ports": "49152-49153",
+        "sources": ["10.0.0.0/24", "gfs1"],
+        "port": 1,
+    }
     pillar["server"] = {"glusterd_options": {"max-port": 60999}}
     _model, problems = gp.build_model(pillar, "gfs1")
     firewall = [p for p in problems if "firewall" in p]

@@ -92,8 +92,10 @@ ANSWERS.update({
                  "status_detail_active", "status_active_from_primary_node2", "status_all_sessions",
                  "status_volume_sessions", "status_paused", "status_stopped", "status_faulty")
 })  # fmt: skip
-ANSWERS["georep/status_mountbroker.xml"] = (["volume", "geo-replication", "primvol", "geoaccount@127.1.14.1::secvol", "status"],
-                                            (gx.parse_georep_status,))  # fmt: skip
+ANSWERS["georep/status_mountbroker.xml"] = (
+    ["volume", "geo-replication", "primvol", "geoaccount@127.1.14.1::secvol", "status"],
+    (gx.parse_georep_status,),
+)
 ANSWERS.update(
     {
         "georep/config_get_all.xml": ([*GEOREP, "config"], (gx.parse_georep_config,)),
@@ -285,8 +287,16 @@ ANSWERS.update(
 )
 ALL_PARSERS = sorted({p for _args, parsers in ANSWERS.values() for p in parsers}, key=lambda p: p.__name__)
 # answers gluster gives as plain text (the module runs these without --xml)
-PLAIN_TEXT = {"volume_heal.xml", "volume_heal_brick_down.xml", "volume_heal_full.xml", "version.txt", "no_glusterd.txt",
-              "split_brain_healed.txt", "split_brain_not_in_split_brain.txt", "split_brain_no_such_file.txt"}  # fmt: skip
+PLAIN_TEXT = {
+    "volume_heal.xml",
+    "volume_heal_brick_down.xml",
+    "volume_heal_full.xml",
+    "version.txt",
+    "no_glusterd.txt",
+    "split_brain_healed.txt",
+    "split_brain_not_in_split_brain.txt",
+    "split_brain_no_such_file.txt",
+}
 
 
 def read(name):
@@ -386,7 +396,8 @@ GARBAGE = {
     "<peerStatus>x</peerStatus><volStatus>x</volStatus><volGetopts>x</volGetopts>"
     "<volRebalance>x</volRebalance><volRemoveBrick>x</volRemoveBrick><healInfo>x</healInfo></cliOutput>",
     "entity-bomb": '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-    '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><cliOutput><opRet>0</opRet><output>&c;</output></cliOutput>',
+    '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+    "<cliOutput><opRet>0</opRet><output>&c;</output></cliOutput>",
     "external-entity": '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><cliOutput><opRet>0</opRet>'
     "<output>&e;</output></cliOutput>",
     "deeply-nested": "<cliOutput><opRet>0</opRet>"
@@ -477,12 +488,37 @@ def test_each_element_deleted(filename):
 WITH_PARSERS = sorted(f for f, (_a, parsers) in ANSWERS.items() if parsers)
 ODD_TEXT = st.one_of(
     st.sampled_from(
-        ["", " ", "-1", "-", "N/A", "(null)", "1e5", "0x10", "nan", "inf", "1.5", "\uff11", "\u0663", "99999999999999999999999",
-         "9" * 5000, "abc", "127.1.1.1", "127.1.1.1:", ":/x", "/x", "localhost", "Connected", "1 2", "<", "&amp;"]
+        [
+            "",
+            " ",
+            "-1",
+            "-",
+            "N/A",
+            "(null)",
+            "1e5",
+            "0x10",
+            "nan",
+            "inf",
+            "1.5",
+            "\uff11",
+            "\u0663",
+            "99999999999999999999999",
+            "9" * 5000,
+            "abc",
+            "127.1.1.1",
+            "127.1.1.1:",
+            ":/x",
+            "/x",
+            "localhost",
+            "Connected",
+            "1 2",
+            "<",
+            "&amp;",
+        ]
     ),
     st.integers().map(str),
     st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12),
-)  # fmt: skip
+)
 TAGS = st.sampled_from(
     ["volume", "brick", "node", "peer", "opRet", "name", "status", "Opt", "task", "file", "x-unknown"]
 )

@@ -64,9 +64,15 @@ def test_every_line_gsec_create_wrote_is_accepted(line, tmp_path):
 
 @pytest.mark.parametrize(
     "libexecdir",
-    ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib/arm-linux-gnueabihf", "/usr/libexec",
-     "/usr/lib", "/usr/local/libexec"],
-)  # fmt: skip
+    [
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu",
+        "/usr/lib/arm-linux-gnueabihf",
+        "/usr/libexec",
+        "/usr/lib",
+        "/usr/local/libexec",
+    ],
+)
 def test_gsyncd_at_each_distributions_libexecdir_is_accepted(libexecdir):
     assert problems(f'command="{libexecdir}/glusterfs/gsyncd" {KEY}') == []
 
@@ -86,16 +92,31 @@ FORGED = {
     "no restriction (gsec_create container)": (CONTAINER[0], "has no forced command"),
     "a shell as the command": (f'command="/bin/sh" {KEY}', "forces the command '/bin/sh', not gluster's"),
     "a shell behind gsyncd's name": (f'command="/tmp/glusterfs/gsyncd" {KEY}', "not gluster's"),
-    "a wrong gsyncd path": (f'command="/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd.real" {KEY}', "not gluster's"),
+    "a wrong gsyncd path": (
+        f'command="/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd.real" {KEY}',
+        "not gluster's",
+    ),
     "a path out of libexecdir": (f'command="/usr/lib/../../tmp/glusterfs/gsyncd" {KEY}', "not gluster's"),
     "a command after gsyncd": (f'command="/usr/libexec/glusterfs/gsyncd; sh" {KEY}', "not gluster's"),
-    "tar with other arguments": (f'command="tar --to-command=sh ${{SSH_ORIGINAL_COMMAND#* }}" {KEY}', "not gluster's"),
+    "tar with other arguments": (
+        f'command="tar --to-command=sh ${{SSH_ORIGINAL_COMMAND#* }}" {KEY}',
+        "not gluster's",
+    ),
     "an escaped quote": (f'command="/usr/libexec/glusterfs/gsyncd\\" {KEY}', "unterminated or escaped"),
     "an unterminated command": ('command="/usr/libexec/glusterfs/gsyncd ' + KEY, "unterminated or escaped"),
-    "a second option after the command": (f'command="/usr/libexec/glusterfs/gsyncd",environment="LD_PRELOAD=/tmp/x" {KEY}', "carries options besides"),
-    "an option before the command": (f'from="10.0.0.1",command="/usr/libexec/glusterfs/gsyncd" {KEY}', "starts with options other than"),
+    "a second option after the command": (
+        f'command="/usr/libexec/glusterfs/gsyncd",environment="LD_PRELOAD=/tmp/x" {KEY}',
+        "carries options besides",
+    ),
+    "an option before the command": (
+        f'from="10.0.0.1",command="/usr/libexec/glusterfs/gsyncd" {KEY}',
+        "starts with options other than",
+    ),
     "a second key on the line": (f"{GSYNCD_LINE} {OTHER_KEY}", "exactly one key"),
-    "a second key in the comment's place": (f'command="/usr/libexec/glusterfs/gsyncd" {KEY.rsplit(" ", 1)[0]} {OTHER_KEY}', "exactly one key"),
+    "a second key in the comment's place": (
+        f'command="/usr/libexec/glusterfs/gsyncd" {KEY.rsplit(" ", 1)[0]} {OTHER_KEY}',
+        "exactly one key",
+    ),
     "a newline and an unrestricted key": (f"{GSYNCD_LINE}\n{OTHER_KEY}", "line break"),
     "a carriage return": (f"{GSYNCD_LINE}\r{OTHER_KEY}", "line break"),
     "a tab between the fields": (GSYNCD_LINE.replace(" ssh-rsa ", "\tssh-rsa "), "control character"),
@@ -105,13 +126,19 @@ FORGED = {
     "an unknown key type": (GSYNCD_LINE.replace(" ssh-rsa ", " ssh-dss "), "key type 'ssh-dss'"),
     "base64 with junk": (GSYNCD_LINE.replace(" AAAA", " AA*A"), "not well-formed base64"),
     "base64 badly padded": (GSYNCD_LINE.replace(" root@vm", "= root@vm"), "not well-formed base64"),
-    "a truncated blob": (f'command="/usr/libexec/glusterfs/gsyncd" ssh-rsa {base64.b64encode(BLOB[:-9]).decode()} root@vm', "not an ssh-rsa public key"),
-    "an rsa blob named ed25519": (f'command="/usr/libexec/glusterfs/gsyncd" ssh-ed25519 {KEY.split()[1]} root@vm', "not an ssh-ed25519 public key"),
+    "a truncated blob": (
+        f'command="/usr/libexec/glusterfs/gsyncd" ssh-rsa {base64.b64encode(BLOB[:-9]).decode()} root@vm',
+        "not an ssh-rsa public key",
+    ),
+    "an rsa blob named ed25519": (
+        f'command="/usr/libexec/glusterfs/gsyncd" ssh-ed25519 {KEY.split()[1]} root@vm',
+        "not an ssh-ed25519 public key",
+    ),
     "a comment of shell text": (GSYNCD_LINE.replace("root@vm", "$(reboot)"), "must be one word"),
     "non-ASCII text": (GSYNCD_LINE.replace("root@vm", "root@vm\u2028"), "non-ASCII"),
     "an empty line": ("", "must be one authorized_keys line"),
     "not text": (["ssh-rsa", "AAAA"], "must be one authorized_keys line"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("what", FORGED)
@@ -266,15 +293,24 @@ def test_a_key_held_without_the_forced_command_gets_it(monkeypatch):
 @pytest.mark.parametrize(
     "mine, reason",
     [
-        ({"prim1": [*HONEST[:3], CONTAINER[3]]}, "the Salt mine of prim1 (gluster:geo_replication_from:0), line 4: 'ssh-rsa"),
-        ({"prim1": [f'command="/bin/sh" {KEY}']}, "line 1: 'command=\"/bin/sh\" ssh-rsa"),
+        (
+            {"prim1": [*HONEST[:3], CONTAINER[3]]},
+            "the Salt mine of prim1 (gluster:geo_replication_from:0), line 4: 'ssh-rsa",
+        ),
+        ({"prim1": [f'command="/bin/sh" {KEY}']}, 'line 1: \'command="/bin/sh" ssh-rsa'),
         ({"prim1": [f"{GSYNCD_LINE} {OTHER_KEY}"]}, "exactly one key"),
         ({"prim1": [f"{GSYNCD_LINE}\n{OTHER_KEY}"]}, "line break"),
-        ({"prim1": "ssh-rsa AAAA"}, "the Salt mine of prim1 (gluster:geo_replication_from:0): gluster.georep_public_keys holds str"),
-        ({"prim1": HONEST, "rogue": HONEST[:1]}, "the Salt mine of rogue (gluster:geo_replication_from:0): the mine answered for a minion"),
+        (
+            {"prim1": "ssh-rsa AAAA"},
+            "the Salt mine of prim1 (gluster:geo_replication_from:0): gluster.georep_public_keys holds str",
+        ),
+        (
+            {"prim1": HONEST, "rogue": HONEST[:1]},
+            "the Salt mine of rogue (gluster:geo_replication_from:0): the mine answered for a minion",
+        ),
         (["ssh-rsa AAAA"], "the Salt mine answered list"),
     ],
-)  # fmt: skip
+)
 def test_forged_mine_answers_refuse_the_whole_source_writing_nothing(monkeypatch, mine, reason):
     for test in (True, False):
         ret, salt = keys_state(monkeypatch, mine, test=test)

@@ -58,11 +58,17 @@ def test_an_active_session():
 @pytest.mark.parametrize(
     "name, statuses",
     [
-        ("status_just_started.xml", None), ("status_detail_just_started.xml", None), ("status_active.xml", None),
-        ("status_active_from_primary_node2.xml", None), ("status_paused.xml", {"Paused"}), ("status_stopped.xml", {"Stopped"}),
-        ("status_all_sessions.xml", None), ("status_volume_sessions.xml", None), ("status_mountbroker.xml", {"Active"}),
+        ("status_just_started.xml", None),
+        ("status_detail_just_started.xml", None),
+        ("status_active.xml", None),
+        ("status_active_from_primary_node2.xml", None),
+        ("status_paused.xml", {"Paused"}),
+        ("status_stopped.xml", {"Stopped"}),
+        ("status_all_sessions.xml", None),
+        ("status_volume_sessions.xml", None),
+        ("status_mountbroker.xml", {"Active"}),
     ],
-)  # fmt: skip
+)
 def test_every_captured_status_parses(name, statuses):
     sessions = status(name)
     assert sessions and all(len(s["pairs"]) == 2 for s in sessions)
@@ -134,8 +140,14 @@ class Runner:
             return gcli.check_xml((DATA / self.status_answer).read_text(), args, config)
         if args[-1] == "config":
             return gcli.check_xml((DATA / "config_get_all.xml").read_text(), args, config)
-        answer = {"create": "create.xml", "start": "start.xml", "stop": "stop.xml", "pause": "pause.xml",
-                  "resume": "resume.xml", "delete": "delete.xml"}.get(args[4] if len(args) > 4 else "", "config_set.xml")  # fmt: skip
+        answer = {
+            "create": "create.xml",
+            "start": "start.xml",
+            "stop": "stop.xml",
+            "pause": "pause.xml",
+            "resume": "resume.xml",
+            "delete": "delete.xml",
+        }.get(args[4] if len(args) > 4 else "", "config_set.xml")
         return gcli.check_xml((DATA / answer).read_text(), args, config)
 
 
@@ -184,9 +196,14 @@ def test_no_session_is_an_empty_list(runner):
 
 @pytest.mark.parametrize(
     "answer, state",
-    [("status_created.xml", "created"), ("status_active.xml", "started"), ("status_just_started.xml", "started"),
-     ("status_paused.xml", "paused"), ("status_stopped.xml", "stopped")],
-)  # fmt: skip
+    [
+        ("status_created.xml", "created"),
+        ("status_active.xml", "started"),
+        ("status_just_started.xml", "started"),
+        ("status_paused.xml", "paused"),
+        ("status_stopped.xml", "stopped"),
+    ],
+)
 def test_the_session_state(runner, answer, state):
     runner.status_answer = answer
     session = GLUSTER.georep_session("primvol", SECONDARY)
@@ -228,8 +245,19 @@ class Salt(dict):
             "gluster.volume_exists": True,
             "gluster.volume_info": {"name": "primvol"},
         }
-        for name in ("georep_session", "georep_config", "georep_create", "georep_config_set", "georep_start",
-                     "georep_stop", "georep_pause", "georep_resume", "georep_delete", "volume_exists", "volume_info"):  # fmt: skip
+        for name in (
+            "georep_session",
+            "georep_config",
+            "georep_create",
+            "georep_config_set",
+            "georep_start",
+            "georep_stop",
+            "georep_pause",
+            "georep_resume",
+            "georep_delete",
+            "volume_exists",
+            "volume_info",
+        ):
             self[f"gluster.{name}"] = self._stand_in(f"gluster.{name}", answers.get(f"gluster.{name}", {}))
 
     def _stand_in(self, name, answer):
@@ -254,10 +282,13 @@ def test_state_creates_configures_and_starts(monkeypatch):
     assert predicted["result"] is None and calls == []
     assert predicted["changes"] == {
         "session": {"old": None, "new": "created"},
-        "config": {"secondary-access-mount": {"old": None, "new": "true"}, "sync-jobs": {"old": None, "new": "3"},
-                   "ssh-port": {"old": None, "new": "2211"}},
+        "config": {
+            "secondary-access-mount": {"old": None, "new": "true"},
+            "sync-jobs": {"old": None, "new": "3"},
+            "ssh-port": {"old": None, "new": "2211"},
+        },
         "state": {"old": "stopped", "new": "started"},
-    }  # fmt: skip
+    }
     applied, calls = apply(monkeypatch, None, **wanted)
     assert applied["result"] is True and applied["changes"] == predicted["changes"]
     assert calls == [

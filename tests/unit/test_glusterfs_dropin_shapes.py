@@ -23,9 +23,19 @@ def _root(name):
 def test_peer_status_keeps_the_old_shape():
     peers = glusterfs.peers_from_xml(_root("peer_status.xml"))
     assert peers == {
-        "8ac422bc-7a71-4a70-be00-e36e50f48fcd": {"hostnames": ["127.1.1.2"], "connected": "1", "state": "3", "stateStr": "Peer in Cluster"},
-        "612bb389-bae1-414f-b111-17a96fbf433a": {"hostnames": ["127.1.1.3"], "connected": "1", "state": "3", "stateStr": "Peer in Cluster"},
-    }  # fmt: skip
+        "8ac422bc-7a71-4a70-be00-e36e50f48fcd": {
+            "hostnames": ["127.1.1.2"],
+            "connected": "1",
+            "state": "3",
+            "stateStr": "Peer in Cluster",
+        },
+        "612bb389-bae1-414f-b111-17a96fbf433a": {
+            "hostnames": ["127.1.1.3"],
+            "connected": "1",
+            "state": "3",
+            "stateStr": "Peer in Cluster",
+        },
+    }
 
 
 def test_volume_info_keeps_the_old_shape():
@@ -34,8 +44,12 @@ def test_volume_info_keeps_the_old_shape():
     assert volume["replicaCount"] == "3" and volume["typeStr"] == "Replicate"
     assert sorted(volume["bricks"]) == ["brick1", "brick2", "brick3"]
     first = volume["bricks"]["brick1"]
-    assert first == {"path": "127.1.1.1:/tmp/gcap-z4obgcmw/node1/bricks/rep0", "hostUuid": "69bcf0b8-64cf-4ff9-aa74-d90210fef933",
-                     "isArbiter": "0", "uuid": "69bcf0b8-64cf-4ff9-aa74-d90210fef933"}  # fmt: skip
+    assert first == {
+        "path": "127.1.1.1:/tmp/gcap-z4obgcmw/node1/bricks/rep0",
+        "hostUuid": "69bcf0b8-64cf-4ff9-aa74-d90210fef933",
+        "isArbiter": "0",
+        "uuid": "69bcf0b8-64cf-4ff9-aa74-d90210fef933",
+    }
     assert volume["options"]["nfs.disable"] == "on"
 
 
@@ -78,9 +92,16 @@ def test_what_glusterfs_10_cannot_do_is_refused_before_gluster_runs(monkeypatch,
 
 @pytest.mark.parametrize(
     "args",
-    [("volume", "set", "v1", "a.b", "c"), ("volume", "info", "v1;rm"), ("peer", "probe", "h2"), ("volume", "get", "v1", "a b"),
-     ("volume", "status", "--xml"), ("volume", "quota", "v1", "enable"), ()],
-)  # fmt: skip
+    [
+        ("volume", "set", "v1", "a.b", "c"),
+        ("volume", "info", "v1;rm"),
+        ("peer", "probe", "h2"),
+        ("volume", "get", "v1", "a b"),
+        ("volume", "status", "--xml"),
+        ("volume", "quota", "v1", "enable"),
+        (),
+    ],
+)
 def test_read_xml_answers_reads_only(monkeypatch, args):
     calls = []
     answer_gluster_with(monkeypatch, gluster, lambda config, argv, *a, **k: calls.append(argv))

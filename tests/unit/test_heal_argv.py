@@ -261,9 +261,23 @@ def test_run_split_brain_says_what_gluster_says(tmp_path):
 
 @pytest.mark.parametrize(
     "answer, words",
-    [("split_brain_not_in_split_brain.txt", "exit 1) on glusterd socket /run/test-heal/glusterd.socket: Healing /victim failed: File not in split-brain."),
-     ("split_brain_no_such_file.txt", "exit 22) on glusterd socket /run/test-heal/glusterd.socket: Lookup failed on /victim:No such file or directory.")],
-)  # fmt: skip
+    [
+        (
+            "split_brain_not_in_split_brain.txt",
+            (
+                "exit 1) on glusterd socket /run/test-heal/glusterd.socket: "
+                "Healing /victim failed: File not in split-brain."
+            ),
+        ),
+        (
+            "split_brain_no_such_file.txt",
+            (
+                "exit 22) on glusterd socket /run/test-heal/glusterd.socket: "
+                "Lookup failed on /victim:No such file or directory."
+            ),
+        ),
+    ],
+)
 def test_run_split_brain_refused_in_glusters_words(tmp_path, answer, words):
     glfsheal = fake_program(tmp_path, _replay_answer(answer).replace("/nonexistent", "/victim"))
     with pytest.raises(CommandExecutionError) as excinfo:

@@ -201,9 +201,13 @@ def test_the_outputter_prints_nodes_volumes_sets_and_problems():
     status = gx.parse_volume_status(read("volume_status_detail_rep3.xml"))["rep3"]
     down = {"bricks": [dict(b, online=b is not status["bricks"][1]) for b in status["bricks"]]}
     view = gv.volume_view(volume, down, {"entries": 11, "split_brain": 0})
-    data = {"healthy": False, "reported_by": "gfs1", "problems": ["volume rep3: degraded (2/3 bricks online)"],
-            "nodes": [{"hostname": "127.1.1.1", "minion": "gfs1", "connected": True, "seen_by": {"gfs1": True}}],
-            "volumes": {"rep3": view}}  # fmt: skip
+    data = {
+        "healthy": False,
+        "reported_by": "gfs1",
+        "problems": ["volume rep3: degraded (2/3 bricks online)"],
+        "nodes": [{"hostname": "127.1.1.1", "minion": "gfs1", "connected": True, "seen_by": {"gfs1": True}}],
+        "volumes": {"rep3": view},
+    }
     text = OUTPUT.output(data)
     lines = text.splitlines()
     assert lines[0] == "GlusterFS cluster: DEGRADED (reported by gfs1)"

@@ -428,8 +428,10 @@ def test_no_product_module_uses_a_shell():
 
 # ------------------------------------------------------------------ every external call bounded
 UNBOUNDED_PRODUCT_SOURCES = sorted(
-    path for folder in ("_modules", "_states", "_utils", "_beacons", "_grains", "_runners") for path in (Path(ROOT) / folder).glob("*.py")
-)  # fmt: skip
+    path
+    for folder in ("_modules", "_states", "_utils", "_beacons", "_grains", "_runners")
+    for path in (Path(ROOT) / folder).glob("*.py")
+)
 
 
 def unbounded_calls(source, filename="<source>"):
@@ -439,9 +441,11 @@ def unbounded_calls(source, filename="<source>"):
     found = []
     tree = ast.parse(source, filename)
     bounded_lambdas = {
-        id(arg) for node in ast.walk(tree) if isinstance(node, ast.Call) and _dotted(node.func)[-1:] == ("bounded",)
+        id(arg)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and _dotted(node.func)[-1:] == ("bounded",)
         for arg in node.args[:1]
-    }  # fmt: skip
+    }
     inside_bounded = {id(n) for node in ast.walk(tree) if id(node) in bounded_lambdas for n in ast.walk(node)}
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):

@@ -48,8 +48,9 @@ def test_the_state_refuses_it_before_asking_gluster(monkeypatch, version):
 
 @pytest.mark.parametrize("version", [100000, "100000", "max", "MAX"])
 def test_numbers_and_max_still_reach_gluster(monkeypatch, version):
-    monkeypatch.setattr(STATES, "__salt__", {"gluster.op_version": lambda: {"current": 100000, "max": 100000}},
-                        raising=False)  # fmt: skip
+    monkeypatch.setattr(
+        STATES, "__salt__", {"gluster.op_version": lambda: {"current": 100000, "max": 100000}}, raising=False
+    )
     monkeypatch.setattr(STATES, "__opts__", {"test": False}, raising=False)
     ret = STATES.op_version(version)
     assert ret["result"] is True, ret

@@ -1056,7 +1056,7 @@ def test_problems_are_plain_list_of_strings():
     assert all(isinstance(problem, str) for problem in problems)
 
 
-# --------------------------------------------------------------------------- regressions of bugs found by these tests
+# ------------------------------------------------------------------ regressions of bugs found by these tests
 
 
 def test_quoted_replica_does_not_bypass_distinct_host_check():

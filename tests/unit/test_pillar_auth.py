@@ -174,9 +174,12 @@ def test_pillar_example_auth_becomes_options():
 
 @pytest.mark.parametrize(
     "value",
-    [pytest.param(v, id=f"{base}-{k}") for base in ("10.0.0.1", "192.168.1.*", "web1.example.com", "10.0.0.0/8")
-     for k, v in variants(base).items()],
-)  # fmt: skip
+    [
+        pytest.param(v, id=f"{base}-{k}")
+        for base in ("10.0.0.1", "192.168.1.*", "web1.example.com", "10.0.0.0/8")
+        for k, v in variants(base).items()
+    ],
+)
 def test_hostile_entries_are_refused_in_one_clean_line(value):
     found = gv.auth_address_problems(value)
     assert len(found) == 1 and found[0].isprintable(), found

@@ -1039,10 +1039,20 @@ def backend_bad(draw, p, where):
     elif key == "device":
         spec[key] = draw(
             st.sampled_from(
-                ["sdb", "/dev/../etc/passwd", "/dev/sdb;reboot", "/etc/passwd", "/dev/", "/dev/sd\u0430", 3, None,
-                 "/dev/" + "a" * 300, "/dev/sdb\n"]
+                [
+                    "sdb",
+                    "/dev/../etc/passwd",
+                    "/dev/sdb;reboot",
+                    "/etc/passwd",
+                    "/dev/",
+                    "/dev/sd\u0430",
+                    3,
+                    None,
+                    "/dev/" + "a" * 300,
+                    "/dev/sdb\n",
+                ]
             )
-        )  # fmt: skip
+        )
     elif key == "partition":
         spec[key] = draw(st.sampled_from(["mbr", "msdos", True, "GPT"]))
     elif key == "filesystem":
@@ -1154,21 +1164,39 @@ NODES3 = {"gfs1": "10.0.0.1", "gfs2": "10.0.0.2", "gfs3": "10.0.0.3"}
 # regressions: each used to be accepted, or to crash build_model, before gluster_pillar.py /
 # gluster_validate.py / gluster_storage.py were fixed
 @example(  # a quoted superscript two: "²".isdigit() is true, int("²") raised ValueError
-    ({"nodes": NODES3, "volumes": {"gv0": {"type": "replicate", "replica": "\u00b2", "brick_path": "/data/b"}}},
-     "gluster:volumes:gv0:replica", "regression")
-)  # fmt: skip
+    (
+        {
+            "nodes": NODES3,
+            "volumes": {"gv0": {"type": "replicate", "replica": "\u00b2", "brick_path": "/data/b"}},
+        },
+        "gluster:volumes:gv0:replica",
+        "regression",
+    )
+)
 @example(  # 5000 quoted digits: int() refuses more than 4300 digits (ValueError)
     ({"nodes": NODES3, "volumes": {"gv0": {"brick_path": "/data/b{n}", "bricks_per_node": "2" * 5000}}},
      "gluster:volumes:gv0:bricks_per_node", "regression")
 )  # fmt: skip
 @example(  # a fullwidth three passed as replica 3
-    ({"nodes": NODES3, "volumes": {"gv0": {"type": "replicate", "replica": "\uff13", "brick_path": "/data/b"}}},
-     "gluster:volumes:gv0:replica", "regression")
-)  # fmt: skip
+    (
+        {
+            "nodes": NODES3,
+            "volumes": {"gv0": {"type": "replicate", "replica": "\uff13", "brick_path": "/data/b"}},
+        },
+        "gluster:volumes:gv0:replica",
+        "regression",
+    )
+)
 @example(  # glusterd_options were not checked at all: a newline forges a line of glusterd.vol
-    ({"nodes": NODES3, "server": {"glusterd_options": {"base-port": "49152\n    option rpc-auth-allow-insecure on"}}},
-     "gluster:server:glusterd_options", "regression")
-)  # fmt: skip
+    (
+        {
+            "nodes": NODES3,
+            "server": {"glusterd_options": {"base-port": "49152\n    option rpc-auth-allow-insecure on"}},
+        },
+        "gluster:server:glusterd_options",
+        "regression",
+    )
+)
 @example(  # an IPv6 zone id was any text at all
     ({"nodes": {"gfs1": "fe80::1%eth0;touch /pwned"}}, "gluster:nodes:gfs1", "regression")
 )
@@ -1184,13 +1212,34 @@ NODES3 = {"gfs1": "10.0.0.1", "gfs2": "10.0.0.2", "gfs3": "10.0.0.3"}
      "gluster:volumes:gv0\n- gluster:volumes:ok: fine", "regression")
 )  # fmt: skip
 @example(  # a 5000-digit RAID stripe unit crashed size_kib() (int() digit limit)
-    ({"nodes": NODES3, "brick_devices": {"gfs1": {"/data/d": {"device": "/dev/sdb", "raid": {"stripe_unit": "1" * 5000 + "k", "data_disks": 2}}}}},
-     "gluster:brick_devices:gfs1:/data/d:raid:stripe_unit", "regression")
-)  # fmt: skip
+    (
+        {
+            "nodes": NODES3,
+            "brick_devices": {
+                "gfs1": {
+                    "/data/d": {
+                        "device": "/dev/sdb",
+                        "raid": {"stripe_unit": "1" * 5000 + "k", "data_disks": 2},
+                    }
+                }
+            },
+        },
+        "gluster:brick_devices:gfs1:/data/d:raid:stripe_unit",
+        "regression",
+    )
+)
 @example(  # mkfs arguments took '..'
-    ({"nodes": NODES3, "brick_devices": {"gfs1": {"/data/d": {"device": "/dev/sdb", "mkfs_options": ["-d", "file,name=../../x"]}}}},
-     "gluster:brick_devices:gfs1:/data/d:mkfs_options", "regression")
-)  # fmt: skip
+    (
+        {
+            "nodes": NODES3,
+            "brick_devices": {
+                "gfs1": {"/data/d": {"device": "/dev/sdb", "mkfs_options": ["-d", "file,name=../../x"]}}
+            },
+        },
+        "gluster:brick_devices:gfs1:/data/d:mkfs_options",
+        "regression",
+    )
+)
 def test_one_breakage_is_reported_at_its_pillar_path(case):
     pillar, path, _kind = case
     _model, problems = gp.build_model(copy.deepcopy(pillar), "gfs1")

@@ -190,8 +190,13 @@ KEY_LINE = (
 
 
 def test_geo_replication_from_sources():
-    raw = pillar(geo_replication_from=[{"minion": "gfs1"}, {"keys": [KEY_LINE], "user": "geoaccount", "config": "/srv/keys"},
-                                       {"minion": ["gfs1", "gfs2"], "tgt_type": "list"}])  # fmt: skip
+    raw = pillar(
+        geo_replication_from=[
+            {"minion": "gfs1"},
+            {"keys": [KEY_LINE], "user": "geoaccount", "config": "/srv/keys"},
+            {"minion": ["gfs1", "gfs2"], "tgt_type": "list"},
+        ]
+    )
     model, problems = gp.build_model(raw, "gfs1")
     assert problems == []
     assert model["georep_from"] == [
@@ -239,12 +244,17 @@ def test_mountbroker_becomes_glusterd_options():
     model, problems = gp.build_model(raw, "gfs1")
     assert problems == []
     assert model["mountbroker"] == {
-        "root": "/var/mountbroker-root", "group": "geogroup", "manage_users": True,
+        "root": "/var/mountbroker-root",
+        "group": "geogroup",
+        "manage_users": True,
         "users": {"geoaccount": ["gv0-copy", "gv1-copy"], "geo2": ["gv2-copy"]},
-        "glusterd_options": {"mountbroker-root": "/var/mountbroker-root", "geo-replication-log-group": "geogroup",
-                             "mountbroker-geo-replication.geoaccount": "gv0-copy,gv1-copy",
-                             "mountbroker-geo-replication.geo2": "gv2-copy"},
-    }  # fmt: skip
+        "glusterd_options": {
+            "mountbroker-root": "/var/mountbroker-root",
+            "geo-replication-log-group": "geogroup",
+            "mountbroker-geo-replication.geoaccount": "gv0-copy,gv1-copy",
+            "mountbroker-geo-replication.geo2": "gv2-copy",
+        },
+    }
     assert model["server"]["glusterd_options"] == model["mountbroker"]["glusterd_options"]
     assert gp.build_model(pillar(), "gfs1")[0]["mountbroker"] is None
 
@@ -254,18 +264,37 @@ def test_mountbroker_becomes_glusterd_options():
     [
         ([], None, "gluster:mountbroker: must be a mapping"),
         ({}, None, "gluster:mountbroker:users: must be a mapping of user"),
-        ({"users": {"root": ["gv0"]}}, None, "gluster:mountbroker:users:root: must be a system user name other than root"),
+        (
+            {"users": {"root": ["gv0"]}},
+            None,
+            "gluster:mountbroker:users:root: must be a system user name other than root",
+        ),
         ({"users": {"geo": []}}, None, "gluster:mountbroker:users:geo: must be a list of volume names"),
         ({"users": {"geo": ["bad vol"]}}, None, "gluster:mountbroker:users:geo: volume 'bad vol'"),
-        ({"users": {"geo": ["v"]}, "root": "relative/dir"}, None, "gluster:mountbroker:root: 'relative/dir' must be an absolute"),
+        (
+            {"users": {"geo": ["v"]}, "root": "relative/dir"},
+            None,
+            "gluster:mountbroker:root: 'relative/dir' must be an absolute",
+        ),
         ({"users": {"geo": ["v"]}, "root": "/"}, None, "gluster:mountbroker:root: '/' must be an absolute"),
-        ({"users": {"geo": ["v"]}, "group": "geo group"}, None, "gluster:mountbroker:group: 'geo group' must be a group name"),
-        ({"users": {"geo": ["v"]}, "manage_users": "yes"}, None, "gluster:mountbroker:manage_users: 'yes' must be true or false"),
+        (
+            {"users": {"geo": ["v"]}, "group": "geo group"},
+            None,
+            "gluster:mountbroker:group: 'geo group' must be a group name",
+        ),
+        (
+            {"users": {"geo": ["v"]}, "manage_users": "yes"},
+            None,
+            "gluster:mountbroker:manage_users: 'yes' must be true or false",
+        ),
         ({"users": {"geo": ["v"]}, "uid": 1500}, None, "gluster:mountbroker:uid: unknown key"),
-        ({"users": {"geo": ["v"]}}, {"glusterd_options": {"mountbroker-root": "/x"}},
-         "gluster:server:glusterd_options:mountbroker-root: set by gluster:mountbroker"),
+        (
+            {"users": {"geo": ["v"]}},
+            {"glusterd_options": {"mountbroker-root": "/x"}},
+            "gluster:server:glusterd_options:mountbroker-root: set by gluster:mountbroker",
+        ),
     ],
-)  # fmt: skip
+)
 def test_mountbroker_problems_name_their_path(mountbroker, server, path):
     top = {"mountbroker": mountbroker, **({"server": server} if server else {})}
     _model, problems = gp.build_model(pillar(**top), "gfs1")

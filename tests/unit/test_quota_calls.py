@@ -24,11 +24,27 @@ GLUSTER = load_loader_module("gluster_quota_calls_unit", "gluster.py")
 def test_usage_limits_parsed():
     limits = gx.parse_quota_list((DATA / "quota_list.xml").read_text())
     assert limits == [
-        {"path": "/", "hard_limit": 1 << 30, "soft_limit_percent": 80, "soft_limit": 858993459, "used": 8 << 20,
-         "available": (1 << 30) - (8 << 20), "soft_exceeded": False, "hard_exceeded": False},
-        {"path": "/data", "hard_limit": 10 << 20, "soft_limit_percent": 70, "soft_limit": 7340032, "used": 8 << 20,
-         "available": 2 << 20, "soft_exceeded": True, "hard_exceeded": False},
-    ]  # fmt: skip
+        {
+            "path": "/",
+            "hard_limit": 1 << 30,
+            "soft_limit_percent": 80,
+            "soft_limit": 858993459,
+            "used": 8 << 20,
+            "available": (1 << 30) - (8 << 20),
+            "soft_exceeded": False,
+            "hard_exceeded": False,
+        },
+        {
+            "path": "/data",
+            "hard_limit": 10 << 20,
+            "soft_limit_percent": 70,
+            "soft_limit": 7340032,
+            "used": 8 << 20,
+            "available": 2 << 20,
+            "soft_exceeded": True,
+            "hard_exceeded": False,
+        },
+    ]
     assert gx.parse_quota_list((DATA / "quota_list_path.xml").read_text()) == limits[1:]
 
 

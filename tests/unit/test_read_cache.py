@@ -125,9 +125,11 @@ def test_only_reads_may_be_asked_again_after_an_unknown_outcome(gluster):
     GLUSTER.volume_start("rep3")
     GLUSTER.volume_info("rep3")
     assert gluster.read_only == {
-        "volume info": True, "pool list": True,
-        "volume set rep3 performance.cache-size 64MB features.read-only off": False, "volume start rep3": False,
-    }  # fmt: skip
+        "volume info": True,
+        "pool list": True,
+        "volume set rep3 performance.cache-size 64MB features.read-only off": False,
+        "volume start rep3": False,
+    }
 
 
 @pytest.mark.parametrize(

@@ -171,8 +171,15 @@ def test_bad_input_is_refused_before_gluster_runs(runner, call):
 
 def test_rotation_deletes_only_its_own_oldest():
     """Names and times in the same order (a clock never stepped): the oldest beyond keep."""
-    names = ["hourly-20261126-100000", "daily-20261120-000000", "hourly-20261126-080000", "manual",
-             "hourly-20261126-090000", "hourly-extra-20261126-070000", "hourly-20261126-110000_GMT-2026.11.26-11.00.00"]  # fmt: skip
+    names = [
+        "hourly-20261126-100000",
+        "daily-20261120-000000",
+        "hourly-20261126-080000",
+        "manual",
+        "hourly-20261126-090000",
+        "hourly-extra-20261126-070000",
+        "hourly-20261126-110000_GMT-2026.11.26-11.00.00",
+    ]
     names = [
         {"name": name, "created": "2026-11-26 %s:00:00" % (name[-6:-4] if name[-6:-4].isdigit() else "00")}
         for name in names
@@ -208,9 +215,10 @@ def info_answer(snapshots, volume="sv"):
     elements = "".join(
         f"<snapshot><name>{name}</name><uuid>0f5c6a41-5c2e-4b7e-9d8e-00000000000{i}</uuid>"
         f"<description>snapshot_rotate hourly keep 3</description><createTime>{created}</createTime>"
-        f"<volCount>1</volCount><snapVolume><name>{i}a2b3c4d5e6f{i}</name><status>Stopped</status></snapVolume></snapshot>"
+        f"<volCount>1</volCount><snapVolume><name>{i}a2b3c4d5e6f{i}</name><status>Stopped</status>"
+        "</snapVolume></snapshot>"
         for i, (name, created) in enumerate(snapshots)
-    )  # fmt: skip
+    )
     text = (
         (DATA / "snapshot_info_volume.xml").read_text().replace("<name>sv</name>", f"<name>{volume}</name>")
     )
@@ -270,8 +278,11 @@ def test_rotation_keeps_the_newest_by_glusters_time_not_by_name():
 def test_a_clock_stepped_back_never_deletes_the_snapshot_just_taken():
     # three taken at 10, 11, 12; then the clock is stepped back a day: the new one is oldest by
     # name and by gluster's time, and still survives; the oldest of the others goes instead
-    before = [("hourly-20261126-100000", "2026-11-26 10:00:00"), ("hourly-20261126-110000", "2026-11-26 11:00:00"),
-              ("hourly-20261126-120000", "2026-11-26 12:00:00")]  # fmt: skip
+    before = [
+        ("hourly-20261126-100000", "2026-11-26 10:00:00"),
+        ("hourly-20261126-110000", "2026-11-26 11:00:00"),
+        ("hourly-20261126-120000", "2026-11-26 12:00:00"),
+    ]
     taken = ("hourly-20261125-123000", "2026-11-25 12:30:00")
     snapshots = entries(*before, taken)
     assert GLUSTER.snapshot_rotation(snapshots, "hourly", 3, taken=taken[0]) == ["hourly-20261126-100000"]

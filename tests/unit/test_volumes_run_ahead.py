@@ -3,7 +3,8 @@ workers, each state then reporting the return its worker got.
 
 The execution functions are faked here (an in-memory cluster whose writes take a little time
 and count how many run at once); the real cluster runs are in
-``tests/integration/test_volumes_converged.py`` (same subject; this name differs so that pytest collects both). What must hold:
+``tests/integration/test_volumes_converged.py`` (same subject; this name differs so that pytest
+collects both). What must hold:
 
 - each volume's states return exactly what they return run one after another, and send the
   same events, from the state that reports the change;

@@ -48,10 +48,13 @@ FIREWALLD_PERMANENT = [
     "--add-port=24007-24008/tcp",
     "--add-port=53/udp",
     "--add-port=24010/tcp",
-    '--add-rich-rule=rule family="ipv4" source address="10.0.0.0/24" port port="49152-60999" protocol="tcp" accept',
-    '--add-rich-rule=rule family="ipv6" source address="2001:db8::/32" port port="24007-24008" protocol="tcp" accept',
+    '--add-rich-rule=rule family="ipv4" source address="10.0.0.0/24" port port="49152-60999" '
+    'protocol="tcp" accept',
+    '--add-rich-rule=rule family="ipv6" source address="2001:db8::/32" port port="24007-24008" '
+    'protocol="tcp" accept',
     '--add-rich-rule=rule family="ipv4" source address="10.0.0.7/32" port port="24011" protocol="tcp" accept',
-    '--add-rich-rule=rule family="ipv4" source not address="10.9.0.0/16" port port="24013" protocol="tcp" accept',
+    '--add-rich-rule=rule family="ipv4" source not address="10.9.0.0/16" port port="24013" '
+    'protocol="tcp" accept',
     '--add-rich-rule=rule family="ipv4" source address="10.8.0.0/16" port port="24014" protocol="tcp" drop',
     '--add-rich-rule=rule family="ipv4" source address="10.7.0.0/16" port port="24015" protocol="tcp" '
     'log prefix="gl" level="info" accept limit value="3/m"',
