@@ -517,7 +517,7 @@ def test_glusterd_vol_and_firewall_agree():
     """The rendered glusterd.vol has the brick range the firewall opens; without brick_ports,
     the template's max-port and gluster's base-port default are the firewall's defaults."""
     template = jinja2.Environment(extensions=["jinja2.ext.do"]).from_string(
-        (ROOT / "salt" / "gluster" / "files" / "glusterd.vol.jinja").read_text(encoding="utf-8")
+        (ROOT / "salt" / "gluster" / "files" / "default" / "glusterd.vol.jinja").read_text(encoding="utf-8")
     )
 
     def rendered_range(model):
