@@ -101,6 +101,8 @@ def render(data):
 
 
 def output(data, **kwargs):  # pylint: disable=unused-argument
+    """Salt's outputter entry point (``--out=gluster_status``): ``salt-run gluster.status``'s
+    return as the table ``render`` draws; anything else as Salt's plain text."""
     if isinstance(data, dict) and "volumes" in data and "problems" in data:
         return render(data)
     return str(data)
