@@ -31,35 +31,63 @@ def roots(tmp_path_factory):
         os.symlink(os.path.join(REPO, target), formula / (NAME if link == "gluster" else link))
     override = base / "override" / NAME / "files" / "b1"
     override.mkdir(parents=True)
-    (override / "glusterd.vol.jinja").write_text("# b1's own glusterd.vol\nvolume management\n    option working-directory {{ working_directory }}\nend-volume\n")
+    (override / "glusterd.vol.jinja").write_text(
+        "# b1's own glusterd.vol\nvolume management\n"
+        "    option working-directory {{ working_directory }}\nend-volume\n"
+    )
     pillar = base / "pillar"
     pillar.mkdir()
     (pillar / "top.sls").write_text("base:\n  '*':\n    - gluster\n")
     gluster = {
         "nodes": {"b1": "127.1.30.1", "b2": "127.1.30.2", "b3": "127.1.30.3"},
-        "server": {"manage_packages": False, "manage_service": False, "glusterd_options": {"event-threads": 2}},
+        "server": {
+            "manage_packages": False,
+            "manage_service": False,
+            "glusterd_options": {"event-threads": 2},
+        },
         "lookup": {"glusterd_vol": str(base / "glusterd-{{ grains['id'] }}.vol")},  # the pillar is Jinja
-        "volumes": {"gv0": {"type": "replicate", "replica": 3, "brick_path": str(base / "bricks" / "{node}" / "gv0"), "force": True}},
-        "clients": {"c1": {"mounts": {str(base / "mnt" / "gv0"): {"volume": "gv0", "fstab": str(base / "fstab")}}}},
+        "volumes": {
+            "gv0": {
+                "type": "replicate",
+                "replica": 3,
+                "brick_path": str(base / "bricks" / "{node}" / "gv0"),
+                "force": True,
+            }
+        },
+        "clients": {
+            "c1": {"mounts": {str(base / "mnt" / "gv0"): {"volume": "gv0", "fstab": str(base / "fstab")}}}
+        },
     }
     (pillar / "gluster.sls").write_text(json.dumps({"gluster": gluster}))
     configs = {}
     for minion in ("b1", "b2", "c1"):
         conf = base / "conf" / minion
         conf.mkdir(parents=True)
-        (conf / "minion").write_text(json.dumps({
-            "id": minion, "file_client": "local", "root_dir": str(base / "root" / minion),
-            "file_roots": {"base": [str(formula), str(base / "override")]},
-            "pillar_roots": {"base": [str(pillar)]}, "gluster": {"socket": str(base / "no-glusterd.sock")},
-        }))  # fmt: skip
+        (conf / "minion").write_text(
+            json.dumps(
+                {
+                    "id": minion,
+                    "file_client": "local",
+                    "root_dir": str(base / "root" / minion),
+                    "file_roots": {"base": [str(formula), str(base / "override")]},
+                    "pillar_roots": {"base": [str(pillar)]},
+                    "gluster": {"socket": str(base / "no-glusterd.sock")},
+                }
+            )
+        )
         configs[minion] = str(conf)
         _call(configs[minion], "saltutil.sync_all")
     return base, configs
 
 
 def _call(conf, *args):
-    proc = subprocess.run([f"{BIN}/salt-call", "--local", "-c", conf, "--out=json", *args],
-                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.run(
+        [f"{BIN}/salt-call", "--local", "-c", conf, "--out=json", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return json.loads(proc.stdout)["local"]
 
@@ -80,7 +108,10 @@ def test_every_part_is_included_under_the_formulas_own_name(roots):
 
 def test_the_orchestrations_call_the_formula_by_its_own_name(roots):
     _base, configs = roots
-    for orch, parts in (("deploy", {"peers", "bricks", "volumes", "client"}), ("rolling", {"maintenance", "healed"})):
+    for orch, parts in (
+        ("deploy", {"peers", "bricks", "volumes", "client"}),
+        ("rolling", {"maintenance", "healed"}),
+    ):
         rendered = _call(configs["b1"], "state.show_sls", f"{NAME}.orch.{orch}")
         assert isinstance(rendered, dict), rendered
         called = set()

@@ -12,8 +12,13 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def _build(source, out):
-    return subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", str(source), str(out)],
-                          capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", str(source), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_the_reference_builds_without_a_warning(tmp_path):
@@ -39,7 +44,10 @@ class _App:
 
 def test_a_function_no_area_places_fails_the_build(tmp_path):
     conf = _conf()
-    conf.AREAS = tuple((page, title, what, [n for n in names if n != "volume_set"]) for page, title, what, names in conf.AREAS)
+    conf.AREAS = tuple(
+        (page, title, what, [n for n in names if n != "volume_set"])
+        for page, title, what, names in conf.AREAS
+    )
     try:
         conf.generate(_App(tmp_path))
     except RuntimeError as exc:
