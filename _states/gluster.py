@@ -44,6 +44,17 @@ __virtualname__ = "gluster"
 ERRORS = (CommandExecutionError, SaltInvocationError)
 
 
+def _seconds(value, what="timeout"):
+    """``value`` as a number of seconds from 0 to a day (a state argument); refused otherwise."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if isinstance(value, bool) or not 0 <= seconds <= 86400:  # also refuses NaN
+        raise SaltInvocationError(f"{what} must be a number of seconds from 0 to 86400, not {value!r}")
+    return seconds
+
+
 def __virtual__():
     if "gluster.volume_info" in __salt__:
         return __virtualname__
@@ -248,6 +259,10 @@ def pool_members(name, members, detach_others=False):
     """
     ret = _ret(name)
     progress = _Progress(ret)
+    if not isinstance(members, (list, tuple)) or not all(isinstance(m, str) for m in members):
+        # a string would be read letter by letter: no letter is a peer, and detach_others would
+        # then detach the very node it names
+        return _fail(ret, f"{name}: members must be a list of node names or addresses, not {members!r}")
     try:
         listed = set()
         for member in members:
@@ -768,6 +783,7 @@ def volume_healed(name, timeout=300):
     """
     ret = _ret(name)
     try:
+        seconds = _seconds(timeout)
         if __opts__["test"]:
             summary = __salt__["gluster.heal_summary"](name)
             if summary["healed"]:
@@ -778,7 +794,7 @@ def volume_healed(name, timeout=300):
                 f"volume {name} is not healed ({_heal_text(summary)}); would wait up to {timeout}s"
             )
             return ret
-        summary = _wait_healed(name, float(timeout))
+        summary = _wait_healed(name, seconds)
         if not summary["healed"]:
             return _fail(
                 ret, f"volume {name}: self-heal not finished after {timeout}s: {_heal_text(summary)}"
@@ -1254,8 +1270,8 @@ def mount_connected(name, timeout=30):
     anything; fails naming the bricks still unreachable after ``timeout``.
     """
     ret = _ret(name)
-    deadline = time.monotonic() + float(timeout)
     try:
+        deadline = time.monotonic() + _seconds(timeout)
         if __opts__["test"] and not os.path.ismount(name):
             ret["result"] = None
             ret["comment"] = f"would wait up to {timeout}s for the mount {name} to reach every brick"
@@ -1513,6 +1529,10 @@ def snapshot_schedules_absent(name, volumes, keep=None):
     alone when no daemon runs, as under ``salt-call --local``).
     """
     ret = _ret(name)
+    if not isinstance(volumes, (list, tuple)) or not isinstance(keep or [], (list, tuple)):
+        # list() of a string is its letters: a volume given alone would match nothing, a job to
+        # keep given alone would be removed
+        return _fail(ret, f"snapshot schedules: volumes and keep must be lists, not {volumes!r} and {keep!r}")
     try:
         jobs = __salt__["gluster.snapshot_schedule_jobs"](list(volumes), list(keep or []))
     except ERRORS as exc:

@@ -537,11 +537,6 @@ def test_pool_members_refuses_a_bad_member_name_before_asking_gluster(minion, gl
     assert gluster_commands == [] and not pool_list.called and minion.writes() == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pool_members iterates a string of members letter by letter: none is found in the pool, "
-    "so with detach_others the very node named is detached",
-)
 def test_pool_members_never_detaches_the_member_given_as_a_plain_string(minion):
     gfs4 = brickless_peer("gfs4", PEER4["uuid"])  # a new node: no brick on it yet
     pool(minion, *POOL, gfs4)
@@ -930,11 +925,6 @@ def test_volume_healed_refuses_a_bad_volume_name_before_asking_gluster(minion, c
     assert gluster_commands == [] and clock.sleeps == [] and minion.writes() == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="volume_healed turns the timeout into seconds with float() outside its error handling: "
-    "a timeout that is not a number escapes the state as ValueError instead of result False",
-)
 def test_volume_healed_refuses_a_timeout_that_is_not_a_number(minion, clock):
     summary = minion.fake("gluster.heal_summary", return_value=NOT_HEALED)
     ret = STATES.volume_healed("rep3", timeout="soon")
@@ -1035,11 +1025,6 @@ def test_mount_connected_refuses_a_relative_mount_point(minion, clock):
     assert clock.sleeps == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mount_connected turns the timeout into seconds with float() before its error handling: "
-    "a timeout that is not a number escapes the state as ValueError instead of result False",
-)
 def test_mount_connected_refuses_a_timeout_that_is_not_a_number(minion, clock):
     connections = minion.fake("gluster.mount_connections", return_value=clients(True, True, True))
     ret = STATES.mount_connected("/mnt/rep3", timeout="soon")
@@ -1780,12 +1765,6 @@ def test_snapshot_schedules_absent_refuses_a_bad_volume_name_before_reading_the_
     assert not saved_schedule.called and minion.writes() == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="snapshot_schedules_absent passes list(volumes) on, so one volume given as a string "
-    "becomes its letters: the module's 'volumes and keep must be lists' check never sees it and "
-    "the state reports success while the volume's jobs stay",
-)
 def test_snapshot_schedules_absent_refuses_volumes_given_as_a_string(minion, no_daemon, saved_schedule):
     minion.real("gluster.snapshot_schedule_jobs")
     ret = STATES.snapshot_schedules_absent("schedules", "rep3")
@@ -1793,11 +1772,6 @@ def test_snapshot_schedules_absent_refuses_volumes_given_as_a_string(minion, no_
     assert minion.writes() == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="snapshot_schedules_absent passes list(keep) on, so one job to keep given as a string "
-    "becomes its letters: the job the operator meant to keep is removed",
-)
 def test_snapshot_schedules_absent_never_removes_the_job_kept_as_a_string(minion, no_daemon, saved_schedule):
     minion.real("gluster.snapshot_schedule_jobs")
     STATES.snapshot_schedules_absent("schedules", ["rep3"], keep=DAILY)
