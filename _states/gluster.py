@@ -1482,6 +1482,7 @@ def snapshot_config(name, hard_limit=None, soft_limit=None, auto_delete=None, ac
     Taking snapshots needs every brick on a thinly provisioned LV; these settings do not.
     """
     ret = _ret(name)
+    progress = _Progress(ret)
     volume = None if name == "all" else name
     what = "the cluster" if volume is None else f"volume {volume}"
     try:
@@ -1500,12 +1501,17 @@ def snapshot_config(name, hard_limit=None, soft_limit=None, auto_delete=None, ac
             ret["result"] = None
             ret["comment"] = f"would change snapshot settings of {what}: {', '.join(sorted(plan['set']))}"
             return ret
-        __salt__["gluster.snapshot_config_set"](volume, **plan["set"])
+        changes = ret["changes"]
+        # one setting per call, in gluster.snapshot_config_set's own order: a failure part-way
+        # then reports the settings gluster already took
+        for key in ("hard_limit", "soft_limit", "auto_delete", "activate_on_create"):
+            if key in plan["set"]:
+                __salt__["gluster.snapshot_config_set"](volume, **{key: plan["set"][key]})
+                progress.done({key: changes[key]}, f"set {key}")
         ret["comment"] = f"changed snapshot settings of {what}: {', '.join(sorted(plan['set']))}"
         return ret
     except ERRORS as exc:
-        ret["changes"] = {}
-        return _fail(ret, f"snapshot settings of {what}: {exc}")
+        return progress.fail(f"snapshot settings of {what}: {exc}")
 
 
 def _minion_daemon_running():

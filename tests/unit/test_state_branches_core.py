@@ -1541,7 +1541,10 @@ def test_snapshot_config_sets_the_cluster_settings(minion):
         "changes": {"hard_limit": {"old": 256, "new": 100}, "auto_delete": {"old": False, "new": True}},
         "comment": "changed snapshot settings of the cluster: auto_delete, hard_limit",
     }
-    assert minion.writes() == {"gluster.snapshot_config_set": [call(None, hard_limit=100, auto_delete=True)]}
+    # one setting per call, so that a failure part-way reports what gluster took
+    assert minion.writes() == {
+        "gluster.snapshot_config_set": [call(None, hard_limit=100), call(None, auto_delete=True)]
+    }
 
 
 def test_snapshot_config_sets_a_volumes_hard_limit(minion):
@@ -1602,12 +1605,6 @@ def test_snapshot_config_refuses_a_hard_limit_above_glusters_before_asking_it(mi
     assert gluster_commands == [] and minion.writes() == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="snapshot_config hands every setting to one gluster.snapshot_config_set, which runs one "
-    "gluster command per setting: when a later one fails, the settings already changed are not "
-    "reported (changes {}), unlike the other multi-step states",
-)
 def test_snapshot_config_failure_part_way_reports_the_settings_already_changed(minion, monkeypatch):
     commands = []
 
