@@ -396,7 +396,8 @@ def backend_apply(mount, device, **kwargs):
         except (CommandExecutionError, OSError) as exc:
             steps = ", ".join(item["op"] for item in done) or "nothing"
             raise CommandExecutionError(
-                f"{mount}: {operation['op']} failed after {steps} was done: {exc}"
+                f"{mount}: {operation['op']} failed after {steps} was done: {exc}",
+                info={"operations": done},  # the state reports these steps as its changes
             ) from exc
         if operation["op"] == "mkfs":
             uuid = _probe(target).get("UUID")

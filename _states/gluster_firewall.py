@@ -109,6 +109,16 @@ def _where(tool, zone):
     return f"{tool} (zone {zone})" if zone else tool
 
 
+def _opened(plan, chosen, wanted, zone, name):
+    """Of what ``plan`` found missing, what the firewall allows now (after a command failed part
+    way): read again; nothing is claimed when it cannot be read."""
+    try:
+        after, _zone = _observe(chosen, wanted, zone, name)
+    except (CommandExecutionError, SaltInvocationError):
+        return []
+    return [m for m in plan["missing"] if m not in after["missing"]]
+
+
 def ports_open(name, ports, tool="auto", zone=None, sources=None):
     """
     The firewall accepts ``ports`` (``24007-24008/tcp``, ``49152-60999/tcp`` ...; tcp when no
@@ -166,11 +176,18 @@ def ports_open(name, ports, tool="auto", zone=None, sources=None):
             for operation in plan["operations"]:
                 _run(operation["argv"])
                 done.append(operation)
-        finally:
-            if done:
-                ret["changes"] = {**changes, "operations": done}
+        except (CommandExecutionError, SaltInvocationError):
+            if done:  # the commands that ran, and what the firewall allows now of what was missing
+                ret["changes"] = {
+                    **changes,
+                    "opened": _opened(plan, chosen, wanted, zone, name),
+                    "operations": done,
+                }
+            raise
         after, _zone = _observe(chosen, wanted, zone, name)
         if after["operations"]:
+            ret["changes"] = {**changes, "opened": [m for m in plan["missing"] if m not in after["missing"]],
+                              "operations": done}  # fmt: skip
             ret["result"] = False
             ret["comment"] = (
                 f"{where} still does not allow {', '.join(after['missing'])} after {len(done)} command(s)"

@@ -104,6 +104,10 @@ def backend_present(
         )
         return ret
     except ERRORS as exc:
+        # a step that failed after others: backend_apply names the ones done in its error's info
+        done = getattr(exc, "info", None)
+        if isinstance(done, dict) and done.get("operations"):
+            ret["changes"] = {"operations": done["operations"]}
         ret["result"] = False
         ret["comment"] = str(exc)
         return ret
@@ -146,7 +150,8 @@ def brick_directory(name, mount=None):
     """
     ret = _ret(name)
     check = __salt__["gluster_storage.brick_directory_check"](name, mount)
-    if __opts__["test"] and check.get("mounted") is False and len(check["problems"]) == 1:
+    below = mount is not None and name.startswith(mount + "/")  # the check's own rule
+    if __opts__["test"] and check.get("mounted") is False and len(check["problems"]) == 1 and below:
         # the formula requires gluster_storage.backend_present of that filesystem first: in test
         # mode it only said it would mount it (had it failed, this state would not run)
         ret["result"] = None

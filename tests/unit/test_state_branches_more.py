@@ -1669,7 +1669,8 @@ def mkfs_failure():
     return CommandExecutionError(
         f"{MOUNT}: mkfs failed after partition was done: "
         "mkfs.xfs -q -i size=512 -n size=8192 /dev/sdb1 failed "
-        "(exit 1): mkfs.xfs: cannot open /dev/sdb1: Device or resource busy"
+        "(exit 1): mkfs.xfs: cannot open /dev/sdb1: Device or resource busy",
+        info={"operations": [PARTITION]},  # the steps done, as backend_apply names them
     )
 
 
@@ -1683,12 +1684,6 @@ def test_backend_present_failing_step_carries_the_tools_message_and_the_steps_do
     assert len(salt.calls("gluster_storage.backend_apply")) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="backend_present reports changes {} when backend_apply fails after some steps (here the new "
-    "partition table), against README's rule that a failed multi-step state reports the steps it finished "
-    "in changes; backend_apply's error carries them only in its message",
-)
 def test_backend_present_failing_step_reports_the_steps_done_as_changes(monkeypatch):
     plan = {"operations": PLANNED, "problems": [], "filesystem_device": "/dev/sdb1"}
     storage(monkeypatch, plan, gluster_storage__backend_apply=mkfs_failure())
@@ -1740,12 +1735,6 @@ def test_brick_directory_refused_on_a_filesystem_that_is_not_mounted(monkeypatch
     assert not (tmp_path / "gv0").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="in test mode brick_directory takes any single problem with mounted False for 'not mounted "
-    "yet' and predicts the creation (result None), though a brick outside its mount point is refused by the "
-    "real run (result False)",
-)
 def test_brick_directory_outside_its_mount_point_is_refused_in_test_mode_too(monkeypatch, tmp_path):
     mount, brick = str(tmp_path / "gv0"), str(tmp_path / "elsewhere" / "brick")
     check = {  # what brick_directory_check answers for these paths, the mount point not mounted
@@ -2145,8 +2134,11 @@ def test_ports_open_with_firewalld_failing_reload_reports_the_ports_added(monkey
     firewall(monkeypatch, tools)
     ret = FIREWALL_STATES.ports_open("glusterfs", GLUSTER_PORTS)
     assert ret["result"] is False
+    # the permanent configuration took the ports (the command that ran), the running firewall
+    # does not allow them yet (read again): none is reported opened
     assert ret["changes"] == {
         **FIREWALLD_PORTS_CHANGES,
+        "opened": [],
         "operations": FIREWALLD_PORTS_CHANGES["operations"][:1],
     }
     assert ret["comment"] == (
@@ -2194,7 +2186,8 @@ def test_ports_open_with_ufw_still_missing_afterwards_fails(monkeypatch):
     firewall(monkeypatch, tools)
     ret = FIREWALL_STATES.ports_open("glusterfs", GLUSTER_PORTS)
     assert ret["result"] is False
-    assert ret["changes"] == {"tool": "ufw", "opened": ["24007-24008/tcp"],
+    # the command ran, the rule is not there: nothing is reported opened
+    assert ret["changes"] == {"tool": "ufw", "opened": [],
                               "operations": [{"op": "allow", "argv": UFW_ALLOW}]}  # fmt: skip
     assert ret["comment"] == "ufw still does not allow 24007-24008/tcp after 1 command(s)"
 
@@ -2217,11 +2210,6 @@ def test_ports_open_with_ufw_failing_part_way_reports_the_rule_added(monkeypatch
     assert changing(salt) == [first, bad]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ports_open failing part-way keeps every planned requirement in changes['opened'], also the ones "
-    "whose command never succeeded (ufw: one command per requirement)",
-)
 def test_ports_open_with_ufw_failing_part_way_names_only_the_rule_opened(monkeypatch):
     tools, _bad = two_sources_one_refused()
     firewall(monkeypatch, tools)

@@ -58,3 +58,17 @@ def test_new_filesystem_uuid_replaces_the_placeholder_in_mount():
     done = module._apply({"op": "mount", "argv": argv}, {"device": "/dev/sdb"}, "1234-abcd")
     assert calls == [["mount", "-t", "xfs", "-o", "noatime,inode64", "UUID=1234-abcd", MOUNT]]
     assert done["argv"] == calls[0]
+
+
+def test_a_step_failing_after_others_names_the_steps_done_in_the_errors_info(monkeypatch):
+    """backend_apply's error carries the steps done (``info["operations"]``): the state reports
+    them as its changes, the cluster having been changed by them."""
+    module, calls = load_module([(0, ""), (1, "ValueError: SELinux policy is not managed")])
+    plan = {"problems": [], "filesystem_device": "/dev/sdb1", "operations": [
+        {"op": "selinux", "argv": ADD}, {"op": "selinux", "argv": ADD}]}  # fmt: skip
+    monkeypatch.setattr(module, "_spec", lambda mount, device, **kwargs: {"device": device})
+    monkeypatch.setattr(module, "_planned", lambda spec: ({"blocks": {}}, plan))
+    with pytest.raises(CommandExecutionError, match="selinux failed after selinux was done") as raised:
+        module.backend_apply(MOUNT, "/dev/sdb")
+    assert raised.value.info == {"operations": [{"op": "selinux", "argv": ADD}]}
+    assert calls == [ADD, ADD]
