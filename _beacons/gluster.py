@@ -71,7 +71,14 @@ def validate(config):
     if not isinstance(config, list):
         return False, "gluster beacon: the configuration must be a list"
     settings = _settings(config)
-    unknown = set(settings) - {"interval", "checks", "cluster", "heal_threshold", "timeout", "disable_during_state_run"}
+    unknown = set(settings) - {
+        "interval",
+        "checks",
+        "cluster",
+        "heal_threshold",
+        "timeout",
+        "disable_during_state_run",
+    }
     if unknown:
         return False, f"gluster beacon: unknown setting(s) {', '.join(sorted(unknown))}"
     checks = settings.get("checks", list(LOCAL_CHECKS))

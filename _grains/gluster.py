@@ -35,7 +35,11 @@ log = logging.getLogger(__name__)
 
 __virtualname__ = "gluster"
 
-DEFAULTS = {"socket": "/var/run/glusterd.socket", "binary": "gluster", "working_directory": "/var/lib/glusterd"}
+DEFAULTS = {
+    "socket": "/var/run/glusterd.socket",
+    "binary": "gluster",
+    "working_directory": "/var/lib/glusterd",
+}
 VERSION_RE = re.compile(r"^glusterfs (\d+(?:\.\d+)*)", re.MULTILINE)
 
 
@@ -96,7 +100,9 @@ def _store_facts(workdir):
              "volumes": [], "bricks": []}  # fmt: skip
     vols = os.path.join(workdir, "vols")
     try:
-        volumes = sorted(name for name in os.listdir(vols) if os.path.isfile(os.path.join(vols, name, "info")))
+        volumes = sorted(
+            name for name in os.listdir(vols) if os.path.isfile(os.path.join(vols, name, "info"))
+        )
     except OSError:
         return facts
     facts["volumes"] = volumes
@@ -110,8 +116,13 @@ def _store_facts(workdir):
             brick = _parse_key_values(_read(os.path.join(bricks_dir, name)) or "")
             if uuid and brick.get("uuid") == uuid and brick.get("path"):
                 port = brick.get("listen-port", "")
-                facts["bricks"].append({"volume": volume, "path": brick["path"],
-                                        "port": int(port) if port.isdigit() and int(port) > 0 else None})  # fmt: skip
+                facts["bricks"].append(
+                    {
+                        "volume": volume,
+                        "path": brick["path"],
+                        "port": int(port) if port.isdigit() and int(port) > 0 else None,
+                    }
+                )
     return facts
 
 
@@ -145,7 +156,14 @@ def _version(binary):
     if len(cached) >= 2 and cached[0] == key and cached[1]:
         return cached[1]
     try:
-        proc = subprocess.run([found, "--version"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL, check=False)
+        proc = subprocess.run(
+            [found, "--version"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         log.debug("gluster grains: %s --version: %s", found, exc)
         return None
@@ -163,7 +181,10 @@ def _version(binary):
 def gluster():
     """The ``gluster`` grain (see the module docstring)."""
     settings = _settings()
-    grain = {"version": _version(settings["binary"]), "glusterd_running": _glusterd_running(settings["socket"])}
+    grain = {
+        "version": _version(settings["binary"]),
+        "glusterd_running": _glusterd_running(settings["socket"]),
+    }
     grain.update(_store_facts(settings["working_directory"]))
     grain["mounts"] = _parse_mounts(_read("/proc/mounts") or "")
     return {"gluster": grain}

@@ -45,8 +45,17 @@ IDENTITY = ("glusterd identity",)  # a key no gluster argv tuple can equal
 VOLUMES = "volumes"  # parsed volume info of every volume, from one ``volume info``
 STALE = "stale"  # volumes whose cached info a write made stale
 # options whose ``volume set``/``reset`` changes more of the volume info than that one option
-SET_SIDE_EFFECTS = frozenset({"group", "features.quota", "features.inode-quota", "features.uss",
-                              "cluster.enable-shared-storage", "config.transport", "features.shard"})  # fmt: skip
+SET_SIDE_EFFECTS = frozenset(
+    {
+        "group",
+        "features.quota",
+        "features.inode-quota",
+        "features.uss",
+        "cluster.enable-shared-storage",
+        "config.transport",
+        "features.shard",
+    }
+)
 # the run cache is shared by the threads of gluster.volumes_converged (one volume's states per
 # thread): every look at or change of it holds this lock; the writes themselves run outside it
 CACHE_LOCK = threading.RLock()
@@ -138,7 +147,7 @@ def _parsed(function, root):
             return NOT_INSTALLED_ANSWERS[function.__name__]()
         raise CommandExecutionError(
             "glusterfs-server is not installed yet (this run would install it first): "
-            f"nothing to read for {function.__name__[len('parse_'):].replace('_', ' ')}"
+            f"nothing to read for {function.__name__[len('parse_') :].replace('_', ' ')}"
         )
     try:
         return function(root)
@@ -202,7 +211,9 @@ def _write(*args, volume=None, effect=None):
             if volume is None or cache is None or cache is not __context__.get(CACHE_KEY):
                 __context__.pop(CACHE_KEY, None)
             else:
-                for key in [k for k in cache if isinstance(k, tuple) and k != IDENTITY and k not in POOL_READS]:
+                for key in [
+                    k for k in cache if isinstance(k, tuple) and k != IDENTITY and k not in POOL_READS
+                ]:
                     del cache[key]
                 current = cache.get(VOLUMES) or {}
                 # the same info object: no read of this volume since (a read of another one alone
@@ -329,7 +340,8 @@ def op_version():
     missing = [option for key, option in names.items() if key not in versions]
     if missing:  # the callers need both
         raise CommandExecutionError(
-            f"gluster volume get all all: could not read gluster's answer: it holds no {' and no '.join(missing)}"
+            f"gluster volume get all all: could not read gluster's answer: "
+            f"it holds no {' and no '.join(missing)}"
         )
     return versions
 
@@ -649,7 +661,9 @@ def _status_of_left_out(volumes, detail):
     info = _volumes()
     for name in sorted(name for name, volume in info.items() if volume["started"] and name not in volumes):
         try:
-            alone = _parsed(parse.parse_volume_status, _read("volume", "status", name, *(["detail"] if detail else [])))
+            alone = _parsed(
+                parse.parse_volume_status, _read("volume", "status", name, *(["detail"] if detail else []))
+            )
         except CommandExecutionError as exc:
             # gluster's errno here (30800) is the same for a held lock: its words tell them apart
             if not isinstance(exc, cli.GlusterLockError) and any(
@@ -681,11 +695,7 @@ def volume_get(name, option="all", include_defaults=True):
     if option != "all":
         _check(validate.option_key_problems(option), "volume_get")
     options = _parsed(parse.parse_volume_get, _read("volume", "get", name, option))
-    return {
-        key: entry["value"]
-        for key, entry in options.items()
-        if include_defaults or not entry["default"]
-    }
+    return {key: entry["value"] for key, entry in options.items() if include_defaults or not entry["default"]}
 
 
 def _bricks_list(bricks):
@@ -723,8 +733,10 @@ def volume_create(
 
     .. code-block:: bash
 
-        salt 'gfs1' gluster.volume_create myvol bricks='[gfs1:/bricks/b1, gfs2:/bricks/b1, gfs3:/bricks/b1]' replica=3
-        salt 'gfs1' gluster.volume_create ec bricks=gfs1:/b/e,gfs2:/b/e,gfs3:/b/e disperse=3 redundancy=1 start=True
+        salt 'gfs1' gluster.volume_create myvol \\
+            bricks='[gfs1:/bricks/b1, gfs2:/bricks/b1, gfs3:/bricks/b1]' replica=3
+        salt 'gfs1' gluster.volume_create ec bricks=gfs1:/b/e,gfs2:/b/e,gfs3:/b/e \\
+            disperse=3 redundancy=1 start=True
     """
     bricks = _bricks_list(bricks)
     problems = validate.volume_name_problems(name) + validate.layout_problems(
@@ -801,7 +813,8 @@ def brick_event_target(tag, data):
 
     .. code-block:: bash
 
-        salt-call gluster.brick_event_target salt/beacon/gfs1/gluster/brick/offline '{"id": gfs1, "volume": gv0, "brick": "gfs1:/data/gv0/brick"}'
+        salt-call gluster.brick_event_target salt/beacon/gfs1/gluster/brick/offline \\
+            '{"id": gfs1, "volume": gv0, "brick": "gfs1:/data/gv0/brick"}'
     """
     import salt.utils.verify  # pylint: disable=import-outside-toplevel
 
@@ -854,7 +867,9 @@ def _brick_restart(restarts, volume, brick, limit, window, result):
         entries = restarts.load()
         key = f"{volume} {brick}"
         count = len(brick_restarts.recent(entries.get(key, []), time.time(), window))
-        reason = brick_restarts.refusal(volume, brick, info, status, own) or brick_restarts.over_bound(brick, count, limit, window)
+        reason = brick_restarts.refusal(volume, brick, info, status, own) or brick_restarts.over_bound(
+            brick, count, limit, window
+        )
         if reason:
             log.warning("gluster.brick_restart: %s", reason)
             return dict(result, comment=reason, restarts=count)
@@ -865,14 +880,35 @@ def _brick_restart(restarts, volume, brick, limit, window, result):
         deadline = time.monotonic() + 15
         while True:
             clear_cache()
-            running = [b for b in volume_status(volume)["bricks"] if b["peer_uuid"] == own and b["path"] == path and b["online"]]
+            running = [
+                b
+                for b in volume_status(volume)["bricks"]
+                if b["peer_uuid"] == own and b["path"] == path and b["online"]
+            ]
             if running or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
     if not running:
-        return dict(result, comment=f"ran gluster volume start {volume} force, but brick {brick} is still offline 15 s later: see its brick log")
-    log.warning("gluster.brick_restart: brick %s of volume %s restarted (%s in the last %s s)", brick, volume, result["restarts"], window)
-    return dict(result, restarted=True, pid=running[0]["pid"], comment=f"brick {brick} started again (gluster volume start {volume} force)")
+        return dict(
+            result,
+            comment=(
+                f"ran gluster volume start {volume} force, but brick {brick} is still offline 15 s later: "
+                "see its brick log"
+            ),
+        )
+    log.warning(
+        "gluster.brick_restart: brick %s of volume %s restarted (%s in the last %s s)",
+        brick,
+        volume,
+        result["restarts"],
+        window,
+    )
+    return dict(
+        result,
+        restarted=True,
+        pid=running[0]["pid"],
+        comment=f"brick {brick} started again (gluster volume start {volume} force)",
+    )
 
 
 def volume_delete(name):
@@ -921,7 +957,9 @@ def volume_set(name, options=None, **kwargs):
     args = ["volume", "set", name]
     for key, value in values.items():
         args += [key, value]
-    if any(key in SET_SIDE_EFFECTS or "." not in key for key in values):  # short names: gluster stores the full key
+    if any(
+        key in SET_SIDE_EFFECTS or "." not in key for key in values
+    ):  # short names: gluster stores the full key
         _write(*args, volume=name)  # gluster sets more than these: read the volume again
     else:
         _write(*args, volume=name, effect=lambda info: info["options"].update(values))
@@ -1165,11 +1203,14 @@ def profile_options(name):
             text = handle.read(1 << 20)
     except FileNotFoundError:
         try:
-            known = ", ".join(sorted(n for n in os.listdir(directory) if not validate.profile_name_problems(n)))
+            known = ", ".join(
+                sorted(n for n in os.listdir(directory) if not validate.profile_name_problems(n))
+            )
         except OSError:
             known = ""
         raise CommandExecutionError(
-            f"tuning profile {name!r} is neither in the pillar (gluster:profiles) nor a gluster group file in "
+            f"tuning profile {name!r} is neither in the pillar (gluster:profiles) "
+            "nor a gluster group file in "
             f"{directory} (there: {known or 'none'})"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -1178,7 +1219,9 @@ def profile_options(name):
     if options:
         problems += validate.options_problems(options, where="option")
     if problems or not options:
-        raise CommandExecutionError(f"tuning profile {name!r} ({path}): {'; '.join(problems) or 'no options'}")
+        raise CommandExecutionError(
+            f"tuning profile {name!r} ({path}): {'; '.join(problems) or 'no options'}"
+        )
     return options
 
 
@@ -1189,11 +1232,15 @@ def _profile_options(name, profile_list):
     if profile_list is None:
         return merged, sources, problems
     if not isinstance(profile_list, list):
-        return merged, sources, [f"volume {name} profiles must be a list of profile names, got {type(profile_list).__name__}"]
+        return (
+            merged,
+            sources,
+            [f"volume {name} profiles must be a list of profile names, got {type(profile_list).__name__}"],
+        )
     for index, entry in enumerate(profile_list, 1):
         where = f"volume {name} profile {index}"
         if isinstance(entry, dict) and len(entry) == 1:
-            (profile, options), = entry.items()
+            ((profile, options),) = entry.items()
             found = validate.profile_name_problems(profile, where)
             if not found:
                 found = validate.options_problems(options, where=f"{where} ({profile}) option")
@@ -1256,7 +1303,10 @@ def volume_options_plan(name, options, reset_unmanaged=False, profiles=None):  #
     for key in options or {}:
         sources.pop(key, None)
     to_set, to_reset = options_diff.diff(desired, current, reset_unmanaged)
-    _check(options_diff.one_way_problems(name, current, to_set, to_reset), f"refusing to change options of volume {name!r}")
+    _check(
+        options_diff.one_way_problems(name, current, to_set, to_reset),
+        f"refusing to change options of volume {name!r}",
+    )
     started = name in volumes and volumes[name]["started"]
     restart = options_diff.restart_needed(to_set, to_reset) if started else []
     return {"set": to_set, "reset": to_reset, "current": current, "profiles": sources, "restart": restart}
@@ -1343,13 +1393,22 @@ def health(checks=("bricks", "peers"), heal_threshold=0, previous=None, timeout=
     """
     checks = [checks] if isinstance(checks, str) else list(checks or [])
     unknown = [check for check in checks if check not in health_conditions.CHECKS]
-    if unknown or isinstance(heal_threshold, bool) or not isinstance(heal_threshold, int) or heal_threshold < 0:
+    if (
+        unknown
+        or isinstance(heal_threshold, bool)
+        or not isinstance(heal_threshold, int)
+        or heal_threshold < 0
+    ):
         raise SaltInvocationError(
             f"health: checks must be among {', '.join(health_conditions.CHECKS)} (got {unknown}) and "
             f"heal_threshold a whole number >= 0 (got {heal_threshold!r})"
         )
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600):
-        raise SaltInvocationError(f"health: timeout must be a number of seconds from 0 to 3600, got {timeout!r}")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600
+    ):
+        raise SaltInvocationError(
+            f"health: timeout must be a number of seconds from 0 to 3600, got {timeout!r}"
+        )
     clear_cache()
     if timeout is not None:
         __context__[TIMEOUT_KEY] = float(timeout)
@@ -1370,10 +1429,15 @@ def _health(checks, heal_threshold, previous):
             conditions.update(health_conditions.peer_conditions(peer_status()))
         started = {name: volume for name, volume in _volumes().items() if volume["started"]}
         for name, volume in sorted(started.items()):
-            if {"heal", "split_brain"} & set(checks) and (volume["replica_count"] > 1 or volume["disperse_count"] > 0):
+            if {"heal", "split_brain"} & set(checks) and (
+                volume["replica_count"] > 1 or volume["disperse_count"] > 0
+            ):
                 found = health_conditions.heal_conditions(name, heal_summary(name), heal_threshold)
                 conditions.update({key: c for key, c in found.items() if c["kind"] in checks})
-            if "quota" in checks and options_diff.normalise(volume["options"].get("features.quota", "off")) == "on":
+            if (
+                "quota" in checks
+                and options_diff.normalise(volume["options"].get("features.quota", "off")) == "on"
+            ):
                 conditions.update(health_conditions.quota_conditions(name, quota_list(name)))
         if "georep" in checks:
             conditions.update(health_conditions.georep_conditions(georep_status()))
@@ -1442,7 +1506,9 @@ def state_runs_wait(timeout=600):
         if not running:
             return round(time.monotonic() - started, 1)
         if time.monotonic() >= deadline:
-            runs = ", ".join(f"{run.get('fun')} (jid {run.get('jid')}, pid {run.get('pid')})" for run in running)
+            runs = ", ".join(
+                f"{run.get('fun')} (jid {run.get('jid')}, pid {run.get('pid')})" for run in running
+            )
             raise CommandExecutionError(f"another state run is still running after {timeout}s: {runs}")
         time.sleep(min(delay, max(0.1, deadline - time.monotonic())))
         delay = min(delay * 2, 5.0)
@@ -1459,8 +1525,9 @@ def _transient(exc):
 def peer_wait(hosts, timeout=120):
     """
     Wait until every host in ``hosts`` is a connected member of the pool ("Peer in Cluster")
-    or a name of this node itself, polling with back-off for at most ``timeout`` seconds. Returns ``{host: uuid}``; on timeout
-    raises an error naming the hosts still missing or disconnected.
+    or a name of this node itself, polling with back-off for at most ``timeout`` seconds.
+    Returns ``{host: uuid}``; on timeout raises an error naming the hosts still missing or
+    disconnected.
 
     CLI Example:
 
@@ -1511,7 +1578,9 @@ def peer_wait(hosts, timeout=120):
 def _brick_args(name, bricks, what, replica=None, arbiter=None):
     bricks = _bricks_list(bricks)
     problems = validate.volume_name_problems(name)
-    problems += validate.count_problems(replica, "replica", 1) + validate.count_problems(arbiter, "arbiter", 1)
+    problems += validate.count_problems(replica, "replica", 1) + validate.count_problems(
+        arbiter, "arbiter", 1
+    )
     for index, spec in enumerate(bricks):
         problems += validate.brick_problems(spec, f"brick {index + 1}")
     if not bricks:
@@ -1582,7 +1651,9 @@ def volume_remove_brick(name, bricks, action="start", replica=None, ignore_healt
     if action == "force" and not ignore_health:
         _refuse_unhealthy(name, [{"op": "remove-brick", "bricks": bricks, "migrate": False}], "remove bricks")
     if action == "status":
-        return _parsed(parse.parse_migration_status, cli.run(_config(), args, counter=_stats(), read_only=True))
+        return _parsed(
+            parse.parse_migration_status, cli.run(_config(), args, counter=_stats(), read_only=True)
+        )
     root = _write(*args)
     if action in ("commit", "force"):
         return {"name": name, "removed": bricks}
@@ -1656,7 +1727,10 @@ def reshape_refusals(name, operations, allow_replace=False):
     given |= {spec for op in operations if op.get("op") == "remove-brick" for spec in op["bricks"]}
     strangers = sorted(given - {brick["name"] for brick in current["bricks"]})
     if strangers:
-        return [f"volume {name}: {', '.join(strangers)} {'is' if len(strangers) == 1 else 'are'} not a brick of it"]
+        return [
+            f"volume {name}: {', '.join(strangers)} "
+            f"{'is' if len(strangers) == 1 else 'are'} not a brick of it"
+        ]
     return _health_refusals(name, current, reshape.leaving_sets(current, operations), allow_replace)
 
 
@@ -1668,7 +1742,9 @@ def _named_as_in_volume(current, operations):
     if all(spec is None or spec in names for spec in given):
         return operations
     uuids = _host_uuids()
-    by_key = {(b["host_uuid"] or _brick_uuid(b["host"], uuids), b["path"]): b["name"] for b in current["bricks"]}
+    by_key = {
+        (b["host_uuid"] or _brick_uuid(b["host"], uuids), b["path"]): b["name"] for b in current["bricks"]
+    }
 
     def rename(spec):
         host, _sep, path = spec.rpartition(":")
@@ -1740,7 +1816,9 @@ def volumes_healthy(names=None):
         current = volumes[volume]
         answer[volume] = "healthy" if current["started"] else "stopped"
         if current["started"]:
-            sets = [{"members": members, "leaving": [], "replaced": []} for members in reshape.all_sets(current)]
+            sets = [
+                {"members": members, "leaving": [], "replaced": []} for members in reshape.all_sets(current)
+            ]
             problems += _health_refusals(volume, current, sets)
     if problems:
         raise CommandExecutionError("not healthy: " + "; ".join(problems), info={"problems": problems})
@@ -1757,7 +1835,11 @@ def _retry_xattr_probe(write, attempts=3):
             return write()
         except CommandExecutionError as exc:
             text = str(exc)
-            if "Pre Validation failed" not in text or "test extended attribute" not in text or attempt == attempts - 1:
+            if (
+                "Pre Validation failed" not in text
+                or "test extended attribute" not in text
+                or attempt == attempts - 1
+            ):
                 raise
             time.sleep(1 + attempt)
     return None
@@ -1805,7 +1887,9 @@ def volume_rebalance(name, action="start", force=False):
     if force and action == "start":
         args.append("force")
     if action == "status":
-        return _parsed(parse.parse_migration_status, cli.run(_config(), args, counter=_stats(), read_only=True))
+        return _parsed(
+            parse.parse_migration_status, cli.run(_config(), args, counter=_stats(), read_only=True)
+        )
     root = _write(*args)
     if action in ("start", "fix-layout"):
         return {"name": name, "task_id": _parsed(parse.parse_task_id, root)}
@@ -1885,9 +1969,10 @@ def split_brain_resolve(name, path=None, policy="bigger-file", source_brick=None
     copy (``bigger-file``) or the newest (``latest-mtime``) of the file ``path``, or the copies
     on ``source_brick`` (``source-brick``: of ``path``, or of every file in split-brain when no
     path is given). ``path`` is from the volume's root (``/dir/file``) or ``gfid:<GFID>``
-    (also as ``gluster.heal_split_brain`` lists it: ``<gfid:...>``). Returns gluster's message (``Healed /dir/file.``);
-    gluster's refusal (``File not in split-brain``, no such brick) is an error. The other
-    copies are overwritten: this is the operator's decision that self-heal cannot make.
+    (also as ``gluster.heal_split_brain`` lists it: ``<gfid:...>``). Returns gluster's message
+    (``Healed /dir/file.``); gluster's refusal (``File not in split-brain``, no such brick) is
+    an error. The other copies are overwritten: this is the operator's decision that self-heal
+    cannot make.
 
     CLI Example:
 
@@ -1910,7 +1995,9 @@ def split_brain_resolve(name, path=None, policy="bigger-file", source_brick=None
         problems += validate.volume_file_problems(path)
     _check(problems, f"split_brain_resolve of {name!r}")
     __context__.pop(CACHE_KEY, None)
-    return cli.run_split_brain(_config(), name, policy, path, source_brick if policy == "source-brick" else None, counter=_stats())
+    return cli.run_split_brain(
+        _config(), name, policy, path, source_brick if policy == "source-brick" else None, counter=_stats()
+    )
 
 
 def volume_heal(name, full=False):
@@ -1950,7 +2037,8 @@ def volume_reshape_plan(
 
     .. code-block:: bash
 
-        salt gfs1 gluster.volume_reshape_plan gv0 '[gfs1:/b/1, gfs2:/b/1, gfs3:/b/1, gfs1:/b/2, gfs2:/b/2, gfs3:/b/2]' replica=3
+        salt gfs1 gluster.volume_reshape_plan gv0 \\
+            '[gfs1:/b/1, gfs2:/b/1, gfs3:/b/1, gfs1:/b/2, gfs2:/b/2, gfs3:/b/2]' replica=3
     """
     bricks = _bricks_list(bricks)
     problems = validate.volume_name_problems(name) + validate.layout_problems(
@@ -2094,7 +2182,9 @@ def _quota_specs(wanted, objects, where):
         spec = spec if isinstance(spec, dict) else {"hard": spec}
         unknown = sorted(str(key) for key in spec if key not in ("hard", "soft"))
         hard, soft = spec.get("hard"), spec.get("soft")
-        found = path_problems + ([f"{here}: unknown keys {', '.join(unknown)} (hard, soft)"] if unknown else [])
+        found = path_problems + (
+            [f"{here}: unknown keys {', '.join(unknown)} (hard, soft)"] if unknown else []
+        )
         found += validate.quota_limit_problems(hard, soft, objects, here)
         problems += found
         if not found:
@@ -2171,7 +2261,11 @@ def quota_limit(name, path, hard, soft=None, objects=False):
     """
     problems = validate.volume_name_problems(name) + validate.quota_path_problems(path)
     if objects:
-        problems += validate.count_problems(hard, "object limit", 1) if hard is not None else ["object limit is missing"]
+        problems += (
+            validate.count_problems(hard, "object limit", 1)
+            if hard is not None
+            else ["object limit is missing"]
+        )
     else:
         problems += validate.quota_size_problems(hard, "hard limit")
     if soft is not None:
@@ -2182,7 +2276,12 @@ def quota_limit(name, path, hard, soft=None, objects=False):
     if soft is not None:
         args.append(f"{validate.soft_percent(soft)}%")
     _write(*args, volume=name)
-    return {"name": name, "path": path, "hard": hard, "soft": None if soft is None else validate.soft_percent(soft)}
+    return {
+        "name": name,
+        "path": path,
+        "hard": hard,
+        "soft": None if soft is None else validate.soft_percent(soft),
+    }
 
 
 def quota_remove(name, path, objects=False):
@@ -2232,18 +2331,24 @@ def _snapshot_setting_problems(volume, hard_limit, soft_limit, auto_delete, acti
     if hard_limit is not None:
         problems += validate.count_problems(hard_limit, f"{where} hard_limit", 1)
         if not problems and int(hard_limit) > validate.SNAPSHOT_HARD_LIMIT_MAX:
-            problems.append(f"{where} hard_limit {hard_limit} is above gluster's {validate.SNAPSHOT_HARD_LIMIT_MAX}")
+            problems.append(
+                f"{where} hard_limit {hard_limit} is above gluster's {validate.SNAPSHOT_HARD_LIMIT_MAX}"
+            )
     if soft_limit is not None:
         problems += validate.soft_percent_problems(soft_limit, f"{where} soft_limit")
     for key, value in (("auto_delete", auto_delete), ("activate_on_create", activate_on_create)):
         if value is not None and not isinstance(value, bool):
             problems.append(f"{where} {key} must be true or false, got {value!r}")
     if volume is not None and (soft_limit, auto_delete, activate_on_create) != (None, None, None):
-        problems.append(f"{where}: soft_limit, auto_delete and activate_on_create are cluster-wide (no volume)")
+        problems.append(
+            f"{where}: soft_limit, auto_delete and activate_on_create are cluster-wide (no volume)"
+        )
     return problems
 
 
-def snapshot_config_plan(volume=None, hard_limit=None, soft_limit=None, auto_delete=None, activate_on_create=None):
+def snapshot_config_plan(
+    volume=None, hard_limit=None, soft_limit=None, auto_delete=None, activate_on_create=None
+):
     """
     What ``gluster.snapshot_config`` (the state) would change, after checking the values:
     ``{"current": {setting: value}, "set": {setting: value}}`` for the cluster-wide settings,
@@ -2273,7 +2378,9 @@ def snapshot_config_plan(volume=None, hard_limit=None, soft_limit=None, auto_del
     return {"current": current, "set": to_set}
 
 
-def snapshot_config_set(volume=None, hard_limit=None, soft_limit=None, auto_delete=None, activate_on_create=None):
+def snapshot_config_set(
+    volume=None, hard_limit=None, soft_limit=None, auto_delete=None, activate_on_create=None
+):
     """
     Change snapshot settings, one gluster call per setting: ``hard_limit`` (most snapshots, 1
     to 256) cluster-wide or for ``volume``; cluster-wide only: ``soft_limit`` (percent of the
@@ -2295,14 +2402,27 @@ def snapshot_config_set(volume=None, hard_limit=None, soft_limit=None, auto_dele
         # gluster refuses to set these two to the value they have ("already disabled")
         system = snapshot_config()["system"]
         auto_delete = None if auto_delete is system["auto_delete"] else auto_delete
-        activate_on_create = None if activate_on_create is system["activate_on_create"] else activate_on_create
+        activate_on_create = (
+            None if activate_on_create is system["activate_on_create"] else activate_on_create
+        )
     done = {}
     for key, args in (
         ("hard_limit", None if hard_limit is None else ["snap-max-hard-limit", str(int(hard_limit))]),
-        ("soft_limit", None if soft_limit is None else ["snap-max-soft-limit", str(validate.soft_percent(soft_limit))]),
-        ("auto_delete", None if auto_delete is None else ["auto-delete", "enable" if auto_delete else "disable"]),
-        ("activate_on_create", None if activate_on_create is None else ["activate-on-create", "enable" if activate_on_create else "disable"]),
-    ):  # fmt: skip
+        (
+            "soft_limit",
+            None if soft_limit is None else ["snap-max-soft-limit", str(validate.soft_percent(soft_limit))],
+        ),
+        (
+            "auto_delete",
+            None if auto_delete is None else ["auto-delete", "enable" if auto_delete else "disable"],
+        ),
+        (
+            "activate_on_create",
+            None
+            if activate_on_create is None
+            else ["activate-on-create", "enable" if activate_on_create else "disable"],
+        ),
+    ):
         if args:
             _write("snapshot", "config", *target, *args)
             done[key] = args[1]
@@ -2441,7 +2561,10 @@ def snapshot_clone(clone, snapshot):
 
         salt gfs1 gluster.snapshot_clone gv0-test before-upgrade
     """
-    _check(validate.volume_name_problems(clone, "clone name") + validate.snapshot_name_problems(snapshot), "snapshot_clone")
+    _check(
+        validate.volume_name_problems(clone, "clone name") + validate.snapshot_name_problems(snapshot),
+        "snapshot_clone",
+    )
     _write("snapshot", "clone", clone, snapshot)
     return {"name": clone, "snapshot": snapshot}
 
@@ -2475,7 +2598,8 @@ def snapshot_rotation(snapshots, prefix, keep, taken=None):
 
     .. code-block:: bash
 
-        salt gfs1 gluster.snapshot_rotation '[{name: hourly-20261126-090000, created: "2026-11-26 09:00:00"}]' hourly 1
+        salt gfs1 gluster.snapshot_rotation \\
+            '[{name: hourly-20261126-090000, created: "2026-11-26 09:00:00"}]' hourly 1
     """
     problems = validate.snapshot_name_problems(prefix, "prefix") + validate.count_problems(keep, "keep", 1)
     if taken is not None:
@@ -2484,13 +2608,22 @@ def snapshot_rotation(snapshots, prefix, keep, taken=None):
         problems.append(f"snapshots must be a list of gluster.snapshot_info entries, got {snapshots!r}")
     else:
         for entry in snapshots:
-            if not (isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("created"), str)
-                    and parse.SNAPSHOT_TIME.fullmatch(entry["created"])):  # fmt: skip
-                problems.append(f"snapshot {entry!r} is not a gluster.snapshot_info entry (name, created 'YYYY-MM-DD HH:MM:SS')")
+            if not (
+                isinstance(entry, dict)
+                and isinstance(entry.get("name"), str)
+                and isinstance(entry.get("created"), str)
+                and parse.SNAPSHOT_TIME.fullmatch(entry["created"])
+            ):
+                problems.append(
+                    f"snapshot {entry!r} is not a gluster.snapshot_info entry "
+                    "(name, created 'YYYY-MM-DD HH:MM:SS')"
+                )
     _check(problems, "snapshot_rotation")
     pattern = re.compile(re.escape(prefix) + r"-[0-9]{8}-[0-9]{6}")
     ours = [entry for entry in snapshots if pattern.fullmatch(entry["name"])]
-    others = sorted((entry for entry in ours if entry["name"] != taken), key=lambda e: (e["created"], e["name"]))
+    others = sorted(
+        (entry for entry in ours if entry["name"] != taken), key=lambda e: (e["created"], e["name"])
+    )
     slots = int(keep) - (1 if any(entry["name"] == taken for entry in ours) else 0)
     return [entry["name"] for entry in others[: max(0, len(others) - slots)]]
 
@@ -2576,7 +2709,11 @@ GEOREP_STARTED = ("Active", "Passive", "Initializing...", "Faulty")
 
 
 def _georep_check(volume, secondary, what):
-    _check(validate.volume_name_problems(volume, "primary volume") + validate.georep_secondary_problems(secondary), what)
+    _check(
+        validate.volume_name_problems(volume, "primary volume")
+        + validate.georep_secondary_problems(secondary),
+        what,
+    )
 
 
 def georep_status(volume=None, secondary=None, detail=False):
@@ -2629,8 +2766,11 @@ def georep_session(volume, secondary):
     """
     _georep_check(volume, secondary, "georep_session")
     user, _, host_volume = secondary.rpartition("@")
-    found = [s for s in georep_status(volume, secondary)
-             if s["volume"] == volume and s["secondary"] == host_volume and s["secondary_user"] == (user or "root")]  # fmt: skip
+    found = [
+        s
+        for s in georep_status(volume, secondary)
+        if s["volume"] == volume and s["secondary"] == host_volume and s["secondary_user"] == (user or "root")
+    ]
     if not found:
         return None
     session = found[0]
@@ -2644,7 +2784,9 @@ def georep_session(volume, secondary):
     else:
         state = "stopped"
     session["state"] = state
-    session["faulty"] = [f"{p['primary_node']}:{p['primary_brick']}" for p in session["pairs"] if p["status"] == "Faulty"]
+    session["faulty"] = [
+        f"{p['primary_node']}:{p['primary_brick']}" for p in session["pairs"] if p["status"] == "Faulty"
+    ]
     return session
 
 
@@ -2799,7 +2941,9 @@ def georep_secret_create():
     """
     text = cli.run(_config(), ["system::", "execute", "gsec_create"], xml=False, counter=_stats())
     found = re.search(r"present at (/\S+)", text)
-    return {"file": found.group(1) if found else os.path.join(_config()["georep_dir"], "common_secret.pem.pub")}
+    return {
+        "file": found.group(1) if found else os.path.join(_config()["georep_dir"], "common_secret.pem.pub")
+    }
 
 
 def georep_public_keys():
@@ -2807,7 +2951,8 @@ def georep_public_keys():
     The primary nodes' geo-replication public keys, as lines for a secondary node's root
     ``authorized_keys`` (each with gluster's ``command=`` restriction), from
     ``common_secret.pem.pub`` in ``gluster:georep_dir`` on this node (after
-    ``georep_secret_create``); ``[]`` when it is not there. Publish them with the Salt mine for the secondary nodes' ``ssh_auth`` states.
+    ``georep_secret_create``); ``[]`` when it is not there. Publish them with the Salt mine for
+    the secondary nodes' ``ssh_auth`` states.
 
     CLI Example:
 

@@ -229,7 +229,10 @@ def _brick_data_below(root):
             if seen > LOOK_MAX_DIRECTORIES or time.monotonic() > deadline:
                 bound = f"more than {LOOK_MAX_DIRECTORIES} directories" if seen > LOOK_MAX_DIRECTORIES else (
                     f"longer than {LOOK_TIMEOUT} s")  # fmt: skip
-                return {"brick_data": found, "error": f"the top {storage.BRICK_DATA_DEPTH} levels hold {bound}"}
+                return {
+                    "brick_data": found,
+                    "error": f"the top {storage.BRICK_DATA_DEPTH} levels hold {bound}",
+                }
             mark = _volume_mark(directory)
             try:
                 tree = stat.S_ISDIR(os.lstat(os.path.join(directory, ".glusterfs")).st_mode)
@@ -244,7 +247,10 @@ def _brick_data_below(root):
                 with os.scandir(directory) as entries:
                     below += sorted(entry.path for entry in entries if entry.is_dir(follow_symlinks=False))
             except OSError as exc:
-                return {"brick_data": found, "error": f"cannot list {_shown(directory, root)}: {exc.strerror}"}
+                return {
+                    "brick_data": found,
+                    "error": f"cannot list {_shown(directory, root)}: {exc.strerror}",
+                }
         level = below
     return {"brick_data": found, "error": None}
 
@@ -257,7 +263,10 @@ def _look_inside(path, filesystem):
     try:
         argv = storage.look_mount_argv(filesystem, path, point)
         if argv is None:
-            return {"brick_data": [], "error": f"blkid names its type {filesystem!r}, which cannot be mounted"}
+            return {
+                "brick_data": [],
+                "error": f"blkid names its type {filesystem!r}, which cannot be mounted",
+            }
         mounted = _run(argv, check=False, timeout=LOOK_TIMEOUT)
         if mounted["retcode"] != 0:
             message = (mounted.get("stderr") or mounted.get("stdout") or "").strip()
@@ -322,7 +331,9 @@ def _wait_for_block(path, timeout=PARTITION_WAIT):
     deadline = time.monotonic() + timeout
     while not _is_block(path):
         if time.monotonic() >= deadline:
-            raise CommandExecutionError(f"partition {path} did not appear within {timeout:.0f} s after parted")
+            raise CommandExecutionError(
+                f"partition {path} did not appear within {timeout:.0f} s after parted"
+            )
         time.sleep(0.2)
 
 
@@ -342,7 +353,9 @@ def _apply(operation, spec, uuid):
         )  # fmt: skip
         operation = dict(operation, entry=entry)
     else:
-        argv = [f"UUID={uuid}" if arg == f"UUID={storage.UUID_PLACEHOLDER}" else arg for arg in operation["argv"]]
+        argv = [
+            f"UUID={uuid}" if arg == f"UUID={storage.UUID_PLACEHOLDER}" else arg for arg in operation["argv"]
+        ]
         result = _run(argv, check=op != "selinux")
         if op == "selinux" and result["retcode"] != 0:
             # a run stopped between semanage and restorecon left the rule: --add fails with
@@ -382,7 +395,10 @@ def backend_apply(mount, device, **kwargs):
             done.append(_apply(operation, spec, uuid))
         except (CommandExecutionError, OSError) as exc:
             steps = ", ".join(item["op"] for item in done) or "nothing"
-            raise CommandExecutionError(f"{mount}: {operation['op']} failed after {steps} was done: {exc}") from exc
+            raise CommandExecutionError(
+                f"{mount}: {operation['op']} failed after {steps} was done: {exc}",
+                info={"operations": done},  # the state reports these steps as its changes
+            ) from exc
         if operation["op"] == "mkfs":
             uuid = _probe(target).get("UUID")
             if not uuid:

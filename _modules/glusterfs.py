@@ -135,7 +135,9 @@ def info_from_xml(root):
             fields.update(brick.attrib)
             bricks[f"brick{index}"] = fields
         entry["bricks"] = bricks
-        entry["options"] = {option.findtext("name"): option.findtext("value") for option in volume.iter("option")}
+        entry["options"] = {
+            option.findtext("name"): option.findtext("value") for option in volume.iter("option")
+        }
     return volumes
 
 
@@ -232,7 +234,8 @@ def create_volume(
 
     .. code-block:: bash
 
-        salt gluster1 glusterfs.create_volume vol2 '["gluster1:/export/vol2/brick", "gluster2:/export/vol2/brick"]' replica=2 start=True
+        salt gluster1 glusterfs.create_volume vol2 \\
+            '["gluster1:/export/vol2/brick", "gluster2:/export/vol2/brick"]' replica=2 start=True
     """
     _deprecated("create_volume")
     if stripe:
@@ -242,10 +245,13 @@ def create_volume(
         )
     if device_vg:
         raise SaltInvocationError(
-            f"volume {name}: device_vg asks for the block-device backend, which GlusterFS removed in version 6"
+            f"volume {name}: device_vg asks for the block-device backend, "
+            "which GlusterFS removed in version 6"
         )
     if arbiter and replica != 3:
-        raise SaltInvocationError(f"volume {name}: arbiter is only valid with replica 3, got replica={replica!r}")
+        raise SaltInvocationError(
+            f"volume {name}: arbiter is only valid with replica 3, got replica={replica!r}"
+        )
     __salt__["gluster.volume_create"](
         name,
         _listed(bricks, "bricks"),

@@ -39,7 +39,10 @@ def _size(value):
 
 def _table(header, rows):
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
-    return ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]]
+    return [
+        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
 
 
 def render(data):
@@ -47,23 +50,46 @@ def render(data):
     lines = [f"GlusterFS cluster: {'HEALTHY' if data.get('healthy') else 'DEGRADED'}"
              + (f" (reported by {data['reported_by']})" if data.get("reported_by") else ""), ""]  # fmt: skip
     if data.get("nodes"):
-        rows = [(n.get("hostname") or "?", n.get("minion") or "-", "yes" if n.get("connected") else "NO",
-                 ", ".join(f"{m} {'yes' if seen else 'NO'}" for m, seen in sorted(n.get("seen_by", {}).items())))
-                for n in data["nodes"]]  # fmt: skip
+        rows = [
+            (
+                n.get("hostname") or "?",
+                n.get("minion") or "-",
+                "yes" if n.get("connected") else "NO",
+                ", ".join(
+                    f"{m} {'yes' if seen else 'NO'}" for m, seen in sorted(n.get("seen_by", {}).items())
+                ),
+            )
+            for n in data["nodes"]
+        ]
         lines += _table(("NODE", "MINION", "CONNECTED", "SEEN BY"), rows) + [""]
     volumes = data.get("volumes") or {}
     if volumes:
         rows = []
         for name, v in sorted(volumes.items()):
             heal = v.get("heal") or {}
-            rows.append((name, v.get("type"), v.get("state"), f"{v.get('bricks_online')}/{v.get('bricks')}",
-                         heal.get("pending", "-"), heal.get("split_brain", "-"), _size(v.get("size_total")),
-                         _size(v.get("size_free")), ", ".join(v.get("cannot_lose") or []) or "-"))  # fmt: skip
-        lines += _table(("VOLUME", "TYPE", "STATE", "BRICKS", "HEAL", "SPLIT", "SIZE", "FREE", "CANNOT LOSE"), rows) + [""]
+            rows.append(
+                (
+                    name,
+                    v.get("type"),
+                    v.get("state"),
+                    f"{v.get('bricks_online')}/{v.get('bricks')}",
+                    heal.get("pending", "-"),
+                    heal.get("split_brain", "-"),
+                    _size(v.get("size_total")),
+                    _size(v.get("size_free")),
+                    ", ".join(v.get("cannot_lose") or []) or "-",
+                )
+            )
+        lines += _table(
+            ("VOLUME", "TYPE", "STATE", "BRICKS", "HEAL", "SPLIT", "SIZE", "FREE", "CANNOT LOSE"), rows
+        ) + [""]
         for name, v in sorted(volumes.items()):
             for index, brick_set in enumerate(v.get("sets", []), 1):
-                bricks = "  ".join(f"{b['brick']} [{'up' if b.get('online') else 'DOWN'}{', arbiter' if b.get('arbiter') else ''}]"
-                                   for b in brick_set.get("bricks", []))  # fmt: skip
+                bricks = "  ".join(
+                    f"{b['brick']} [{'up' if b.get('online') else 'DOWN'}"
+                    f"{', arbiter' if b.get('arbiter') else ''}]"
+                    for b in brick_set.get("bricks", [])
+                )
                 state = "available" if brick_set.get("available") else "UNAVAILABLE"
                 lines.append(f"{name}: set {index} {state}: {bricks}")
         lines.append("")
@@ -75,6 +101,8 @@ def render(data):
 
 
 def output(data, **kwargs):  # pylint: disable=unused-argument
+    """Salt's outputter entry point (``--out=gluster_status``): ``salt-run gluster.status``'s
+    return as the table ``render`` draws; anything else as Salt's plain text."""
     if isinstance(data, dict) and "volumes" in data and "problems" in data:
         return render(data)
     return str(data)

@@ -33,7 +33,9 @@ def _nodes(pools):
     nodes = {}
     for minion, pool in sorted(pools.items()):
         for peer in pool:
-            entry = nodes.setdefault(peer["uuid"], {"uuid": peer["uuid"], "hostname": None, "minion": None, "seen_by": {}})
+            entry = nodes.setdefault(
+                peer["uuid"], {"uuid": peer["uuid"], "hostname": None, "minion": None, "seen_by": {}}
+            )
             if peer.get("self"):
                 entry["minion"] = minion
             elif entry["hostname"] is None:
@@ -62,14 +64,25 @@ def status(tgt=DEFAULT_TARGET, tgt_type="compound", timeout=60, heal=True):
     answers = client.cmd(tgt, "gluster.pool_list", tgt_type=tgt_type, timeout=timeout)
     pools = {minion: pool for minion, pool in answers.items() if isinstance(pool, list)}
     failed = {minion: str(answer)[:300] for minion, answer in answers.items() if not isinstance(answer, list)}
-    view = {"healthy": False, "reported_by": None, "nodes": [], "volumes": {}, "problems": [], "errors": failed}
+    view = {
+        "healthy": False,
+        "reported_by": None,
+        "nodes": [],
+        "volumes": {},
+        "problems": [],
+        "errors": failed,
+    }
     if not pools:
         view["problems"].append(f"no gluster node answered (target {tgt!r}, {tgt_type})")
         return {"data": view, "outputter": "gluster_status"}
     view["nodes"] = _nodes(pools)
-    complete = [m for m, pool in sorted(pools.items()) if all(p.get("self") or p.get("connected") for p in pool)]
+    complete = [
+        m for m, pool in sorted(pools.items()) if all(p.get("self") or p.get("connected") for p in pool)
+    ]
     reporter = (complete or sorted(pools))[0]
-    report = client.cmd(reporter, "gluster.cluster_report", kwarg={"heal": heal}, timeout=max(timeout, 120)).get(reporter)
+    report = client.cmd(
+        reporter, "gluster.cluster_report", kwarg={"heal": heal}, timeout=max(timeout, 120)
+    ).get(reporter)
     view["reported_by"] = reporter
     if not isinstance(report, dict):
         view["problems"].append(f"{reporter} could not report the cluster: {str(report)[:300]}")
@@ -80,12 +93,17 @@ def status(tgt=DEFAULT_TARGET, tgt_type="compound", timeout=60, heal=True):
             view["problems"].append(f"node {node['hostname']} ({node['uuid']}): no minion answered for it")
         unseen = sorted(m for m, seen in node["seen_by"].items() if not seen)
         if unseen:
-            view["problems"].append(f"node {node['hostname'] or node['minion']}: disconnected as seen by {', '.join(unseen)}")
+            view["problems"].append(
+                f"node {node['hostname'] or node['minion']}: disconnected as seen by {', '.join(unseen)}"
+            )
     for minion, error in sorted(failed.items()):
         view["problems"].append(f"minion {minion}: {error}")
     for name, volume in sorted(view["volumes"].items()):
         if volume["state"] in ("degraded", "unavailable"):
-            view["problems"].append(f"volume {name}: {volume['state']} ({volume['bricks_online']}/{volume['bricks']} bricks online)")
+            view["problems"].append(
+                f"volume {name}: {volume['state']} "
+                f"({volume['bricks_online']}/{volume['bricks']} bricks online)"
+            )
         if volume.get("heal") and volume["heal"]["split_brain"]:
             view["problems"].append(f"volume {name}: {volume['heal']['split_brain']} split-brain entries")
     view["healthy"] = not view["problems"]

@@ -44,6 +44,17 @@ __virtualname__ = "gluster"
 ERRORS = (CommandExecutionError, SaltInvocationError)
 
 
+def _seconds(value, what="timeout"):
+    """``value`` as a number of seconds from 0 to a day (a state argument); refused otherwise."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if isinstance(value, bool) or not 0 <= seconds <= 86400:  # also refuses NaN
+        raise SaltInvocationError(f"{what} must be a number of seconds from 0 to 86400, not {value!r}")
+    return seconds
+
+
 def __virtual__():
     if "gluster.volume_info" in __salt__:
         return __virtualname__
@@ -75,7 +86,9 @@ def _no_event_bus(opts):
         except OSError:
             return True
     minion_id = str(opts.get("hash_id") or opts.get("id") or "")
-    digest = getattr(hashlib, opts.get("hash_type") or "sha256", hashlib.sha256)(minion_id.encode()).hexdigest()[:10]
+    digest = getattr(hashlib, opts.get("hash_type") or "sha256", hashlib.sha256)(
+        minion_id.encode()
+    ).hexdigest()[:10]
     return not os.path.exists(os.path.join(opts.get("sock_dir") or "", f"minion_event_{digest}_pull.ipc"))
 
 
@@ -216,7 +229,8 @@ def peered(name, probe=True, timeout=120):
                 ret["comment"] = f"would probe {name} and wait up to {timeout}s for it to connect"
             elif peer is None:
                 ret["comment"] = (
-                    f"would wait up to {timeout}s for another node's probe to bring {name} into this node's pool (probe: false)"
+                    f"would wait up to {timeout}s for another node's probe to bring {name} "
+                    "into this node's pool (probe: false)"
                 )
             else:
                 ret["comment"] = f"would wait up to {timeout}s for {name} to connect ({peer['state_str']})"
@@ -245,6 +259,10 @@ def pool_members(name, members, detach_others=False):
     """
     ret = _ret(name)
     progress = _Progress(ret)
+    if not isinstance(members, (list, tuple)) or not all(isinstance(m, str) for m in members):
+        # a string would be read letter by letter: no letter is a peer, and detach_others would
+        # then detach the very node it names
+        return _fail(ret, f"{name}: members must be a list of node names or addresses, not {members!r}")
     try:
         listed = set()
         for member in members:
@@ -264,7 +282,11 @@ def pool_members(name, members, detach_others=False):
         volumes = __salt__["gluster.volume_info"]()
         busy, free = {}, []
         for peer in others:
-            using = sorted(v for v, info in volumes.items() if any(b["host_uuid"] == peer["uuid"] for b in info["bricks"]))
+            using = sorted(
+                v
+                for v, info in volumes.items()
+                if any(b["host_uuid"] == peer["uuid"] for b in info["bricks"])
+            )
             if using:
                 busy[peer["hostname"]] = using
             else:
@@ -378,9 +400,15 @@ def volume_present(
             return ret
         unmounted = _unmounted_bricks(bricks, brick_mounts)
         if unmounted and not __opts__["test"]:
-            return _fail(ret, f"volume {name}: refusing to {'reshape' if differences else 'create'} it: {unmounted}")
+            return _fail(
+                ret, f"volume {name}: refusing to {'reshape' if differences else 'create'} it: {unmounted}"
+            )
         if unmounted:  # test mode: the formula's backend states before this one would mount them
-            log.info("volume %s: test mode: %s (the brick filesystem states of this run mount them first)", name, unmounted)
+            log.info(
+                "volume %s: test mode: %s (the brick filesystem states of this run mount them first)",
+                name,
+                unmounted,
+            )
         if differences:
             return _reshape(
                 ret,
@@ -517,7 +545,9 @@ def _reshape(ret, differences, bricks, counts, settings):
     # rebalance and self-heal need a started volume; a stopped one gets them when it next runs
     if started and grows and "remove-brick" not in kinds and settings["rebalance"] != "none" and sets > 1:
         operations.append({"op": "rebalance", "mode": settings["rebalance"]})
-    if started and ("replace-brick" in kinds or any(op["op"] == "add-brick" and "replica" in op for op in operations)):
+    if started and (
+        "replace-brick" in kinds or any(op["op"] == "add-brick" and "replica" in op for op in operations)
+    ):
         operations.append({"op": "heal"})
     ret["changes"] = {"operations": operations}
     resumed = _pending_removal(name, operations)
@@ -525,7 +555,9 @@ def _reshape(ret, differences, bricks, counts, settings):
         ret["result"] = None
         ret["comment"] = f"would reshape volume {name}: " + "; ".join(_say(op) for op in operations)
         if resumed:
-            ret["comment"] += f" (a remove-brick task is already {resumed['status_str']}; it would be resumed)"
+            ret["comment"] += (
+                f" (a remove-brick task is already {resumed['status_str']}; it would be resumed)"
+            )
         return ret
     notes = []
     deadline = time.monotonic() + float(settings["peer_timeout"])
@@ -557,7 +589,12 @@ OPERATION_EVENTS = {"add-brick": "volume/bricks_added", "remove-brick": "volume/
 def _fire_operation(name, op, note):
     if op["op"] == "rebalance":
         finished = "started (task" not in note and "still running" not in note
-        _fire("volume/rebalance_finished" if finished else "volume/rebalance_started", volume=name, mode=op["mode"], result=note)
+        _fire(
+            "volume/rebalance_finished" if finished else "volume/rebalance_started",
+            volume=name,
+            mode=op["mode"],
+            result=note,
+        )
         return
     bricks = op.get("bricks") or [b for b in (op.get("old"), op.get("new")) if b]
     _fire(OPERATION_EVENTS[op["op"]], volume=name, bricks=bricks, result=note)
@@ -567,7 +604,9 @@ def _say(op):
     if op["op"] == "replace-brick":
         return f"replace {op['old']} by {op['new']}"
     if op["op"] == "add-brick":
-        extra = f" (replica {op['replica']}{', arbiter' if op.get('arbiter') else ''})" if "replica" in op else ""
+        extra = (
+            f" (replica {op['replica']}{', arbiter' if op.get('arbiter') else ''})" if "replica" in op else ""
+        )
         return f"add {', '.join(op['bricks'])}{extra}"
     if op["op"] == "remove-brick":
         how = "migrating their data away" if op["migrate"] else f"lowering replica to {op['replica']}"
@@ -618,7 +657,9 @@ def _apply(name, op, deadline, settings, resumed):
     if op["op"] == "remove-brick":
         return _drain_and_remove(name, op["bricks"], settings["migration_timeout"], resumed)
     if op["op"] == "rebalance":
-        started = __salt__["gluster.volume_rebalance"](name, "start" if op["mode"] == "full" else "fix-layout")
+        started = __salt__["gluster.volume_rebalance"](
+            name, "start" if op["mode"] == "full" else "fix-layout"
+        )
         timeout = float(settings["rebalance_timeout"] or 0)
         if timeout <= 0:
             return f"rebalance ({op['mode']}) started (task {started['task_id']})"
@@ -662,7 +703,9 @@ def _progress(status):
 def _drain_and_remove(name, bricks, timeout, resumed):
     if resumed is None:
         __salt__["gluster.volume_remove_brick"](name, bricks, "start")
-    status = _wait_task(lambda: __salt__["gluster.volume_remove_brick"](name, bricks, "status"), float(timeout))
+    status = _wait_task(
+        lambda: __salt__["gluster.volume_remove_brick"](name, bricks, "status"), float(timeout)
+    )
     if status["running"]:
         raise CommandExecutionError(
             f"the data of {', '.join(bricks)} is still migrating after {timeout}s ({_progress(status)}); "
@@ -740,17 +783,22 @@ def volume_healed(name, timeout=300):
     """
     ret = _ret(name)
     try:
+        seconds = _seconds(timeout)
         if __opts__["test"]:
             summary = __salt__["gluster.heal_summary"](name)
             if summary["healed"]:
                 ret["comment"] = f"volume {name} is healed"
                 return ret
             ret["result"] = None
-            ret["comment"] = f"volume {name} is not healed ({_heal_text(summary)}); would wait up to {timeout}s"
+            ret["comment"] = (
+                f"volume {name} is not healed ({_heal_text(summary)}); would wait up to {timeout}s"
+            )
             return ret
-        summary = _wait_healed(name, float(timeout))
+        summary = _wait_healed(name, seconds)
         if not summary["healed"]:
-            return _fail(ret, f"volume {name}: self-heal not finished after {timeout}s: {_heal_text(summary)}")
+            return _fail(
+                ret, f"volume {name}: self-heal not finished after {timeout}s: {_heal_text(summary)}"
+            )
         ret["comment"] = f"volume {name} is healed"
         return ret
     except ERRORS as exc:
@@ -854,7 +902,9 @@ def _converge_plan(volumes, workers):
         for step in (key for key in CONVERGE_STEPS if key in steps):
             arguments = steps[step] if steps[step] is not None else {}
             if not isinstance(arguments, dict) or arguments.get("name", volume) != volume:
-                problems.append(f"{where}:{step}: must be the state's arguments, with name {volume!r} or none")
+                problems.append(
+                    f"{where}:{step}: must be the state's arguments, with name {volume!r} or none"
+                )
                 continue
             function = functions[step]
             try:
@@ -995,7 +1045,9 @@ def volumes_converged(name, volumes=None, workers=3):
         # step by step, as the formula orders its states: every creation, then every volume's
         # options, then every start; so the volumes created are read again in one ``volume info``
         size = min(workers, len(ready))
-        with concurrent.futures.ThreadPoolExecutor(max_workers=size, thread_name_prefix="gluster-volume") as pool:
+        with concurrent.futures.ThreadPoolExecutor(
+            max_workers=size, thread_name_prefix="gluster-volume"
+        ) as pool:
             going = list(ready)
             for phase in (("volume_present",), ("volume_options",), ("volume_started", "volume_stopped")):
                 calls = {volume: call for volume in going for call in plan[volume] if call[0] in phase}
@@ -1005,7 +1057,9 @@ def volumes_converged(name, volumes=None, workers=3):
                     parts.append("started one at a time (cluster.brick-multiplex is on)")
                 futures = {}
                 for volume, call in calls.items():
-                    futures[volume] = pool.submit(contextvars.copy_context().run, _converge_step, volume, *call)
+                    futures[volume] = pool.submit(
+                        contextvars.copy_context().run, _converge_step, volume, *call
+                    )
                     if one_at_a_time:
                         futures[volume].result()
                 for volume, future in futures.items():
@@ -1019,8 +1073,12 @@ def volumes_converged(name, volumes=None, workers=3):
                 going = [volume for volume in going if volume not in failed and volume not in crashed]
     changed, failed = sorted(changed), sorted(failed)
     seconds = time.monotonic() - begun
-    parts.insert(0, f"{len(ready)} volume(s) run ahead by {min(workers, len(ready))} worker(s) in {seconds:.1f}s")
-    parts.append(f"changed: {', '.join(changed)} (their own states report it)" if changed else "nothing changed")
+    parts.insert(
+        0, f"{len(ready)} volume(s) run ahead by {min(workers, len(ready))} worker(s) in {seconds:.1f}s"
+    )
+    parts.append(
+        f"changed: {', '.join(changed)} (their own states report it)" if changed else "nothing changed"
+    )
     if existing:
         parts.append(f"{len(existing)} volume(s) exist already: their own states check them")
     if failed:
@@ -1075,7 +1133,11 @@ def _profile_note(plan):
             by_profile.setdefault(plan["profiles"][key], []).append(key)
     if not by_profile:
         return ""
-    return " (" + "; ".join(f"from profile {profile}: {', '.join(keys)}" for profile, keys in by_profile.items()) + ")"
+    return (
+        " ("
+        + "; ".join(f"from profile {profile}: {', '.join(keys)}" for profile, keys in by_profile.items())
+        + ")"
+    )
 
 
 def _open_to_everyone(name, plan):
@@ -1169,7 +1231,9 @@ def volume_options(name, options=None, reset_unmanaged=False, profiles=None, res
             return _fail(ret, f"volume {name} does not exist")
         if plan["set"]:
             __salt__["gluster.volume_set"](name, plan["set"])
-            progress.done({key: ret["changes"][key] for key in plan["set"]}, f"set {', '.join(sorted(plan['set']))}")
+            progress.done(
+                {key: ret["changes"][key] for key in plan["set"]}, f"set {', '.join(sorted(plan['set']))}"
+            )
         for key in plan["reset"]:
             __salt__["gluster.volume_reset"](name, key)
             progress.done({key: ret["changes"][key]}, f"reset {key}")
@@ -1181,9 +1245,18 @@ def volume_options(name, options=None, reset_unmanaged=False, profiles=None, res
         for key, change in ret["changes"].items():
             if key != "restarted":
                 change["new"] = after.get(key)
-        _fire("volume/options_changed", volume=name, set=sorted(plan["set"]), reset=list(plan["reset"]), restarted=bool(plan.get("restart")))
+        _fire(
+            "volume/options_changed",
+            volume=name,
+            set=sorted(plan["set"]),
+            reset=list(plan["reset"]),
+            restarted=bool(plan.get("restart")),
+        )
         restarted = ", volume restarted" if plan.get("restart") else ""
-        ret["comment"] = f"volume {name}: {len(plan['set'])} option(s) set, {len(plan['reset'])} reset{restarted}{_profile_note(plan)}"
+        ret["comment"] = (
+            f"volume {name}: {len(plan['set'])} option(s) set, "
+            f"{len(plan['reset'])} reset{restarted}{_profile_note(plan)}"
+        )
         return _warn(ret, open_warning)
     except ERRORS as exc:
         return progress.fail(f"volume {name}: {exc}")
@@ -1197,8 +1270,8 @@ def mount_connected(name, timeout=30):
     anything; fails naming the bricks still unreachable after ``timeout``.
     """
     ret = _ret(name)
-    deadline = time.monotonic() + float(timeout)
     try:
+        deadline = time.monotonic() + _seconds(timeout)
         if __opts__["test"] and not os.path.ismount(name):
             ret["result"] = None
             ret["comment"] = f"would wait up to {timeout}s for the mount {name} to reach every brick"
@@ -1210,7 +1283,9 @@ def mount_connected(name, timeout=30):
                 ret["comment"] = f"{name} is connected to all {len(clients)} bricks"
                 return ret
             if time.monotonic() >= deadline:
-                return _fail(ret, f"{name}: not connected to {', '.join(missing) or 'any brick'} after {timeout}s")
+                return _fail(
+                    ret, f"{name}: not connected to {', '.join(missing) or 'any brick'} after {timeout}s"
+                )
             time.sleep(0.5)
     except ERRORS as exc:
         return _fail(ret, f"{name}: {exc}")
@@ -1219,7 +1294,9 @@ def mount_connected(name, timeout=30):
 def op_version(name="max"):
     """The cluster op-version is at least ``name`` (a number, or ``max``); it is never lowered."""
     # pylint: disable-next=import-outside-toplevel
-    from saltext_gluster_utils import gluster_validate as validate  # registered by the gluster execution module
+    from saltext_gluster_utils import (
+        gluster_validate as validate,
+    )  # registered by the gluster execution module
 
     ret = _ret(str(name))
     try:
@@ -1279,7 +1356,9 @@ def cluster_options(name="cluster options", options=None):
         return _fail(ret, "options must be a mapping of cluster-wide option -> value")
     for key, value in options.items():
         if key not in rules.CLUSTER_OPTIONS:
-            problems.append(f"{key}: not a cluster-wide option of gluster ({', '.join(rules.CLUSTER_OPTIONS)})")
+            problems.append(
+                f"{key}: not a cluster-wide option of gluster ({', '.join(rules.CLUSTER_OPTIONS)})"
+            )
             continue
         converted, problem = rules.cluster_value(key, value)
         if problem:
@@ -1353,18 +1432,28 @@ def volume_quota(name, enabled=True, limits=None, object_limits=None, reset_unma
             ret["changes"]["quota"] = {"old": False, "new": True}
         for key in ("limits", "object_limits"):
             current = plan[key]["current"]
-            changes = {path: {"old": current.get(path), "new": spec} for path, spec in plan[key]["set"].items()}
+            changes = {
+                path: {"old": current.get(path), "new": spec} for path, spec in plan[key]["set"].items()
+            }
             changes.update({path: {"old": current[path], "new": None} for path in plan[key]["remove"]})
             if changes:
                 ret["changes"][key] = changes
-        left = plan["limits"]["unmanaged"] + [f"{path} (objects)" for path in plan["object_limits"]["unmanaged"]]
-        note = f"; limits not in the pillar left alone (reset_unmanaged removes them): {', '.join(left)}" if left else ""
+        left = plan["limits"]["unmanaged"] + [
+            f"{path} (objects)" for path in plan["object_limits"]["unmanaged"]
+        ]
+        note = (
+            f"; limits not in the pillar left alone (reset_unmanaged removes them): {', '.join(left)}"
+            if left
+            else ""
+        )
         if not ret["changes"]:
             ret["comment"] = f"volume {name}: quotas as wanted{note}"
             return ret
         if __opts__["test"]:
             ret["result"] = None
-            ret["comment"] = f"would change quotas on volume {name}: {', '.join(sorted(ret['changes']))}{note}"
+            ret["comment"] = (
+                f"would change quotas on volume {name}: {', '.join(sorted(ret['changes']))}{note}"
+            )
             return ret
         if not is_on:
             __salt__["gluster.quota_enable"](name)
@@ -1393,13 +1482,18 @@ def snapshot_config(name, hard_limit=None, soft_limit=None, auto_delete=None, ac
     Taking snapshots needs every brick on a thinly provisioned LV; these settings do not.
     """
     ret = _ret(name)
+    progress = _Progress(ret)
     volume = None if name == "all" else name
     what = "the cluster" if volume is None else f"volume {volume}"
     try:
         if volume is not None and _volume(volume) is None:
             return _fail(ret, f"volume {volume} does not exist")
-        plan = __salt__["gluster.snapshot_config_plan"](volume, hard_limit, soft_limit, auto_delete, activate_on_create)
-        ret["changes"] = {key: {"old": plan["current"].get(key), "new": value} for key, value in plan["set"].items()}
+        plan = __salt__["gluster.snapshot_config_plan"](
+            volume, hard_limit, soft_limit, auto_delete, activate_on_create
+        )
+        ret["changes"] = {
+            key: {"old": plan["current"].get(key), "new": value} for key, value in plan["set"].items()
+        }
         if not ret["changes"]:
             ret["comment"] = f"snapshot settings of {what} are as wanted"
             return ret
@@ -1407,12 +1501,17 @@ def snapshot_config(name, hard_limit=None, soft_limit=None, auto_delete=None, ac
             ret["result"] = None
             ret["comment"] = f"would change snapshot settings of {what}: {', '.join(sorted(plan['set']))}"
             return ret
-        __salt__["gluster.snapshot_config_set"](volume, **plan["set"])
+        changes = ret["changes"]
+        # one setting per call, in gluster.snapshot_config_set's own order: a failure part-way
+        # then reports the settings gluster already took
+        for key in ("hard_limit", "soft_limit", "auto_delete", "activate_on_create"):
+            if key in plan["set"]:
+                __salt__["gluster.snapshot_config_set"](volume, **{key: plan["set"][key]})
+                progress.done({key: changes[key]}, f"set {key}")
         ret["comment"] = f"changed snapshot settings of {what}: {', '.join(sorted(plan['set']))}"
         return ret
     except ERRORS as exc:
-        ret["changes"] = {}
-        return _fail(ret, f"snapshot settings of {what}: {exc}")
+        return progress.fail(f"snapshot settings of {what}: {exc}")
 
 
 def _minion_daemon_running():
@@ -1436,6 +1535,10 @@ def snapshot_schedules_absent(name, volumes, keep=None):
     alone when no daemon runs, as under ``salt-call --local``).
     """
     ret = _ret(name)
+    if not isinstance(volumes, (list, tuple)) or not isinstance(keep or [], (list, tuple)):
+        # list() of a string is its letters: a volume given alone would match nothing, a job to
+        # keep given alone would be removed
+        return _fail(ret, f"snapshot schedules: volumes and keep must be lists, not {volumes!r} and {keep!r}")
     try:
         jobs = __salt__["gluster.snapshot_schedule_jobs"](list(volumes), list(keep or []))
     except ERRORS as exc:
@@ -1455,11 +1558,15 @@ def snapshot_schedules_absent(name, volumes, keep=None):
             # not in a running daemon's scheduler (or no daemon): the persisted file is all there is
             removed = __salt__["schedule.delete"](job, offline=True)
         if not removed.get("result"):
-            return _fail(ret, f"snapshot schedule {job}: {removed.get('comment')} (is the salt-minion daemon running?)")
+            return _fail(
+                ret, f"snapshot schedule {job}: {removed.get('comment')} (is the salt-minion daemon running?)"
+            )
         ret["changes"][job] = "removed"
     left = __salt__["gluster.snapshot_schedule_jobs"](list(volumes), list(keep or []))
     if left:
-        return _fail(ret, f"snapshot schedule(s) {', '.join(left)} still in {__opts__.get('id')}'s schedule file")
+        return _fail(
+            ret, f"snapshot schedule(s) {', '.join(left)} still in {__opts__.get('id')}'s schedule file"
+        )
     ret["comment"] = f"removed snapshot schedule(s) {', '.join(jobs)}"
     return ret
 
@@ -1471,7 +1578,10 @@ def _georep_wanted_config(config, ssh_port):
     wanted = {str(key).replace("_", "-"): value for key, value in (config or {}).items()}
     if ssh_port is not None:
         wanted["ssh-port"] = ssh_port
-    return {key: ("true" if value else "false") if isinstance(value, bool) else str(value) for key, value in wanted.items()}
+    return {
+        key: ("true" if value else "false") if isinstance(value, bool) else str(value)
+        for key, value in wanted.items()
+    }
 
 
 def geo_replication(name, secondary, ensure="started", config=None, ssh_port=None, force=False):
@@ -1507,7 +1617,9 @@ def geo_replication(name, secondary, ensure="started", config=None, ssh_port=Non
             ret["changes"] = {"session": {"old": session["state"], "new": "deleted"}}
             if __opts__["test"]:
                 ret["result"] = None
-                ret["comment"] = f"would stop and delete the geo-replication session from {name} to {secondary}"
+                ret["comment"] = (
+                    f"would stop and delete the geo-replication session from {name} to {secondary}"
+                )
                 return ret
             if session["state"] in ("started", "paused"):
                 __salt__["gluster.georep_stop"](name, secondary, force=True)
@@ -1523,17 +1635,24 @@ def geo_replication(name, secondary, ensure="started", config=None, ssh_port=Non
         if session is None:
             ret["changes"]["session"] = {"old": None, "new": "created"}
         if to_set:
-            ret["changes"]["config"] = {key: {"old": current.get(key), "new": value} for key, value in to_set.items()}
+            ret["changes"]["config"] = {
+                key: {"old": current.get(key), "new": value} for key, value in to_set.items()
+            }
         have = "stopped" if state == "created" else state
         if have != ensure:
             ret["changes"]["state"] = {"old": have, "new": ensure}
-        faulty = f"; Faulty workers: {', '.join(session['faulty'])}" if session and session.get("faulty") else ""
+        faulty = (
+            f"; Faulty workers: {', '.join(session['faulty'])}" if session and session.get("faulty") else ""
+        )
         if not ret["changes"]:
             ret["comment"] = f"geo-replication from {name} to {secondary} is {ensure} as wanted{faulty}"
             return ret
         if __opts__["test"]:
             ret["result"] = None
-            ret["comment"] = f"would change the geo-replication from {name} to {secondary}: {', '.join(sorted(ret['changes']))}"
+            ret["comment"] = (
+                f"would change the geo-replication from {name} to {secondary}: "
+                f"{', '.join(sorted(ret['changes']))}"
+            )
             return ret
         if session is None:
             __salt__["gluster.georep_create"](name, secondary, ssh_port=ssh_port, force=force)
@@ -1557,7 +1676,9 @@ def geo_replication(name, secondary, ensure="started", config=None, ssh_port=Non
             _fire("georep/created", volume=name, secondary=secondary)
         if have != ensure:
             _fire(f"georep/{ensure}", volume=name, secondary=secondary)
-        ret["comment"] = f"geo-replication from {name} to {secondary}: {', '.join(sorted(ret['changes']))} changed{faulty}"
+        ret["comment"] = (
+            f"geo-replication from {name} to {secondary}: {', '.join(sorted(ret['changes']))} changed{faulty}"
+        )
         return ret
     except ERRORS as exc:
         return progress.fail(f"geo-replication from {name} to {secondary}: {exc}")
@@ -1578,7 +1699,9 @@ def georep_keys(name="geo-replication keys", publish=True):
     ``changes`` has ``keys`` (``{"old": count, "new": count}``); publishing is not a change.
     """
     # pylint: disable-next=import-outside-toplevel
-    from saltext_gluster_utils import gluster_validate as validate  # registered by the gluster execution module
+    from saltext_gluster_utils import (
+        gluster_validate as validate,
+    )  # registered by the gluster execution module
 
     ret = _ret(name)
     try:
@@ -1589,21 +1712,36 @@ def georep_keys(name="geo-replication keys", publish=True):
             ret["changes"] = {"keys": {"old": len(keys), "new": wanted}}
             if __opts__["test"]:
                 ret["result"] = None
-                ret["comment"] = f"would make the geo-replication keys: {len(keys)} of {wanted} (2 per node, {len(members)} nodes)"
+                ret["comment"] = (
+                    f"would make the geo-replication keys: {len(keys)} of {wanted} "
+                    f"(2 per node, {len(members)} nodes)"
+                )
                 return ret
             __salt__["gluster.georep_secret_create"]()
             keys = __salt__["gluster.georep_public_keys"]()
             ret["changes"]["keys"]["new"] = len(keys)
             if len(keys) < wanted:
-                return _fail(ret, f"gsec_create collected {len(keys)} geo-replication keys, {wanted} wanted: is every node connected?")
+                return _fail(
+                    ret,
+                    f"gsec_create collected {len(keys)} geo-replication keys, {wanted} wanted: "
+                    "is every node connected?",
+                )
             ret["comment"] = f"made the geo-replication keys: {len(keys)} for {len(members)} nodes"
         else:
             ret["comment"] = f"geo-replication keys present: {len(keys)} for {len(members)} nodes"
-        refused = [problem for index, line in enumerate(keys)
-                   for problem in validate.georep_authorized_key_problems(line, f"common_secret.pem.pub line {index + 1}")]  # fmt: skip
+        refused = [
+            problem
+            for index, line in enumerate(keys)
+            for problem in validate.georep_authorized_key_problems(
+                line, f"common_secret.pem.pub line {index + 1}"
+            )
+        ]
         if refused:
-            return _fail(ret, f"{ret['comment']}; not published, the secondaries would refuse them: {'; '.join(refused)} "
-                              "(gsec_create run with 'container' writes keys without gluster's forced command)")
+            return _fail(
+                ret,
+                f"{ret['comment']}; not published, the secondaries would refuse them: {'; '.join(refused)} "
+                "(gsec_create run with 'container' writes keys without gluster's forced command)",
+            )
         if publish and not __opts__["test"]:
             if __salt__["mine.send"]("gluster.georep_public_keys") is not True:
                 return _fail(ret, f"{ret['comment']}; sending them to the Salt mine failed")
@@ -1639,7 +1777,9 @@ def georep_authorized_keys(name, minions=None, keys=None, user="root", config=No
             - minions: [gfs1]
     """
     # pylint: disable-next=import-outside-toplevel
-    from saltext_gluster_utils import gluster_validate as validate  # registered by the gluster execution module
+    from saltext_gluster_utils import (
+        gluster_validate as validate,
+    )  # registered by the gluster execution module
 
     ret, done = _ret(name), None
     try:
@@ -1663,22 +1803,33 @@ def georep_authorized_keys(name, minions=None, keys=None, user="root", config=No
                 if minion_id not in minions:
                     problems.append(f"{origin}: the mine answered for a minion {name} does not name")
                 elif not isinstance(value, list):
-                    problems.append(f"{origin}: gluster.georep_public_keys holds {type(value).__name__}, not a list of key lines")
+                    problems.append(
+                        f"{origin}: gluster.georep_public_keys holds {type(value).__name__}, "
+                        "not a list of key lines"
+                    )
                 else:
                     for index, line in enumerate(value):
-                        problems += validate.georep_authorized_key_problems(line, f"{origin}, line {index + 1}")
+                        problems += validate.georep_authorized_key_problems(
+                            line, f"{origin}, line {index + 1}"
+                        )
                     lines += value
             if not lines and not problems:
-                return _fail(ret, f"no geo-replication keys from {', '.join(minions)} in the Salt mine yet ({name}): "
-                                  "apply gluster.volumes on that primary leader first")
+                return _fail(
+                    ret,
+                    f"no geo-replication keys from {', '.join(minions)} in the Salt mine yet ({name}): "
+                    "apply gluster.volumes on that primary leader first",
+                )
         else:
             lines = keys
             for index, line in enumerate(keys):
                 problems += validate.georep_authorized_key_problems(line, f"{name}:keys:{index}")
         if problems:
-            return _fail(ret, f"refused the geo-replication keys of {name}, none of them written to {user}'s "
-                              "authorized_keys (each line must be exactly what gluster's gsec_create writes): "
-                              + "; ".join(problems))
+            return _fail(
+                ret,
+                f"refused the geo-replication keys of {name}, none of them written to {user}'s "
+                "authorized_keys (each line must be exactly what gluster's gsec_create writes): "
+                + "; ".join(problems),
+            )
         wanted = {}
         for line in lines:
             parts = validate.georep_authorized_key(line)
@@ -1687,13 +1838,17 @@ def georep_authorized_keys(name, minions=None, keys=None, user="root", config=No
         where = {"config": config} if config else {}
         plan = {}
         for key, parts in wanted.items():
-            status = __salt__["ssh.check_key"](user, key, parts["enc"], parts["comment"], parts["options"], **where)
+            status = __salt__["ssh.check_key"](
+                user, key, parts["enc"], parts["comment"], parts["options"], **where
+            )
             if status in ("add", "update"):
                 plan[key] = "added" if status == "add" else "updated"
                 ret["changes"].setdefault(plan[key], []).append(parts["label"])
         what = f"{len(plan)} of the {len(wanted)} geo-replication keys of {name} in {user}'s authorized_keys"
         if not plan:
-            ret["comment"] = f"the {len(wanted)} geo-replication keys of {name} are in {user}'s authorized_keys"
+            ret["comment"] = (
+                f"the {len(wanted)} geo-replication keys of {name} are in {user}'s authorized_keys"
+            )
             return ret
         if __opts__["test"]:
             ret["result"] = None
@@ -1702,11 +1857,16 @@ def georep_authorized_keys(name, minions=None, keys=None, user="root", config=No
         done = {}
         for key, change in plan.items():
             parts = wanted[key]
-            written = __salt__["ssh.set_auth_key"](user, key, enc=parts["enc"], comment=parts["comment"], options=parts["options"], **where)
+            written = __salt__["ssh.set_auth_key"](
+                user, key, enc=parts["enc"], comment=parts["comment"], options=parts["options"], **where
+            )
             if written not in ("new", "replace", "no change"):
                 ret["changes"] = done
-                return _fail(ret, f"{name}: could not write key {parts['label']} to {user}'s authorized_keys "
-                                  f"(ssh.set_auth_key: {written}): do the user and their home directory exist?")
+                return _fail(
+                    ret,
+                    f"{name}: could not write key {parts['label']} to {user}'s authorized_keys "
+                    f"(ssh.set_auth_key: {written}): do the user and their home directory exist?",
+                )
             done.setdefault(change, []).append(parts["label"])
         ret["comment"] = f"put {what}"
         return ret

@@ -95,7 +95,9 @@ def _choose(requested):
 def _observe(tool, wanted, zone, name, ufw_status=None):
     """``(plan, zone name)`` for ``tool`` against what it allows now."""
     if tool == "firewalld":
-        permanent = firewall.parse_firewalld_zone(_run(firewall.firewalld_list_argv(zone, permanent=True))["stdout"])
+        permanent = firewall.parse_firewalld_zone(
+            _run(firewall.firewalld_list_argv(zone, permanent=True))["stdout"]
+        )
         runtime = firewall.parse_firewalld_zone(_run(firewall.firewalld_list_argv(zone))["stdout"])
         return firewall.firewalld_plan(wanted, permanent, runtime, zone), zone or runtime["zone"]
     if ufw_status is None:
@@ -105,6 +107,16 @@ def _observe(tool, wanted, zone, name, ufw_status=None):
 
 def _where(tool, zone):
     return f"{tool} (zone {zone})" if zone else tool
+
+
+def _opened(plan, chosen, wanted, zone, name):
+    """Of what ``plan`` found missing, what the firewall allows now (after a command failed part
+    way): read again; nothing is claimed when it cannot be read."""
+    try:
+        after, _zone = _observe(chosen, wanted, zone, name)
+    except (CommandExecutionError, SaltInvocationError):
+        return []
+    return [m for m in plan["missing"] if m not in after["missing"]]
 
 
 def ports_open(name, ports, tool="auto", zone=None, sources=None):
@@ -146,7 +158,12 @@ def ports_open(name, ports, tool="auto", zone=None, sources=None):
         if not plan["operations"]:
             ret["comment"] = f"{ports_text} already open with {where}"
             return ret
-        changes = {"tool": chosen, "zone": zone_name, "opened": plan["missing"], "operations": plan["operations"]}
+        changes = {
+            "tool": chosen,
+            "zone": zone_name,
+            "opened": plan["missing"],
+            "operations": plan["operations"],
+        }
         if chosen != "firewalld":
             del changes["zone"]
         if __opts__["test"]:
@@ -159,13 +176,22 @@ def ports_open(name, ports, tool="auto", zone=None, sources=None):
             for operation in plan["operations"]:
                 _run(operation["argv"])
                 done.append(operation)
-        finally:
-            if done:
-                ret["changes"] = {**changes, "operations": done}
+        except (CommandExecutionError, SaltInvocationError):
+            if done:  # the commands that ran, and what the firewall allows now of what was missing
+                ret["changes"] = {
+                    **changes,
+                    "opened": _opened(plan, chosen, wanted, zone, name),
+                    "operations": done,
+                }
+            raise
         after, _zone = _observe(chosen, wanted, zone, name)
         if after["operations"]:
+            ret["changes"] = {**changes, "opened": [m for m in plan["missing"] if m not in after["missing"]],
+                              "operations": done}  # fmt: skip
             ret["result"] = False
-            ret["comment"] = f"{where} still does not allow {', '.join(after['missing'])} after {len(done)} command(s)"
+            ret["comment"] = (
+                f"{where} still does not allow {', '.join(after['missing'])} after {len(done)} command(s)"
+            )
             return ret
         ret["changes"] = changes
         ret["comment"] = f"opened {', '.join(plan['missing'])} with {where}"

@@ -99,9 +99,15 @@ def backend_present(
         done = __salt__["gluster_storage.backend_apply"](name, device, **spec)
         ret["changes"] = {"operations": done["operations"]}
         steps = ", ".join(op["op"] for op in done["operations"])
-        ret["comment"] = f"prepared {device} for {name} ({done['filesystem_device']}, UUID {done['uuid']}): {steps}"
+        ret["comment"] = (
+            f"prepared {device} for {name} ({done['filesystem_device']}, UUID {done['uuid']}): {steps}"
+        )
         return ret
     except ERRORS as exc:
+        # a step that failed after others: backend_apply names the ones done in its error's info
+        done = getattr(exc, "info", None)
+        if isinstance(done, dict) and done.get("operations"):
+            ret["changes"] = {"operations": done["operations"]}
         ret["result"] = False
         ret["comment"] = str(exc)
         return ret
@@ -124,7 +130,9 @@ def _clear_stale_mark(ret, name):
             ret["result"] = None
             ret["comment"] = f"would clear the stale volume mark {stale[name]} of brick {name}"
             return ret
-        ret["comment"] = f"cleared the volume mark {stale[name]} left on brick {name} by a failed volume create"
+        ret["comment"] = (
+            f"cleared the volume mark {stale[name]} left on brick {name} by a failed volume create"
+        )
     except (*ERRORS, OSError) as exc:  # glusterd not answering: leave the mark, say why
         ret["comment"] += f" (stale volume mark not checked: {exc})"
     return ret
@@ -142,7 +150,8 @@ def brick_directory(name, mount=None):
     """
     ret = _ret(name)
     check = __salt__["gluster_storage.brick_directory_check"](name, mount)
-    if __opts__["test"] and check.get("mounted") is False and len(check["problems"]) == 1:
+    below = mount is not None and name.startswith(mount + "/")  # the check's own rule
+    if __opts__["test"] and check.get("mounted") is False and len(check["problems"]) == 1 and below:
         # the formula requires gluster_storage.backend_present of that filesystem first: in test
         # mode it only said it would mount it (had it failed, this state would not run)
         ret["result"] = None

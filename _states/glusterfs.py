@@ -77,7 +77,9 @@ def _is_this_host(name):
     if name in own_names:
         return True
     addresses = salt.utils.network.host_to_ips(name) or []
-    own = set(salt.utils.network.ip_addrs(include_loopback=True)) | set(salt.utils.network.ip_addrs6(include_loopback=True))
+    own = set(salt.utils.network.ip_addrs(include_loopback=True)) | set(
+        salt.utils.network.ip_addrs6(include_loopback=True)
+    )
     return bool(own.intersection(addresses))
 
 
@@ -152,10 +154,15 @@ def volume_present(
     _deprecated("volume_present")
     ret = _ret(name)
     if stripe:
-        return _fail(ret, f"volume {name}: stripe={stripe!r}: GlusterFS removed striped volumes in version 6; "
-                     "use a distributed volume, or features.shard for large files")  # fmt: skip
+        return _fail(
+            ret,
+            f"volume {name}: stripe={stripe!r}: GlusterFS removed striped volumes in version 6; "
+            "use a distributed volume, or features.shard for large files",
+        )
     if device_vg:
-        return _fail(ret, f"volume {name}: device_vg: GlusterFS removed the block-device backend in version 6")
+        return _fail(
+            ret, f"volume {name}: device_vg: GlusterFS removed the block-device backend in version 6"
+        )
     if arbiter and replica != 3:
         return _fail(ret, f"volume {name}: arbiter is only valid with replica 3, got replica={replica!r}")
     bricks = [bricks] if isinstance(bricks, str) else bricks
@@ -168,15 +175,21 @@ def volume_present(
             volumes = __salt__["glusterfs.list_volumes"]()
             what = "created and started" if start else "created"
             if __opts__["test"]:
-                return _would(ret, f"Volume {name} will be {what}", {"new": sorted([*volumes, name]), "old": volumes})
-            __salt__["glusterfs.create_volume"](name, bricks, False, replica, False, transport, start, force, arbiter)
+                return _would(
+                    ret, f"Volume {name} will be {what}", {"new": sorted([*volumes, name]), "old": volumes}
+                )
+            __salt__["glusterfs.create_volume"](
+                name, bricks, False, replica, False, transport, start, force, arbiter
+            )
             ret["changes"] = {"new": __salt__["glusterfs.list_volumes"](), "old": volumes}
             ret["comment"] = f"Volume {name} is {what}"
             return ret
         ret["comment"] = f"Volume {name} already exists"
         if differences:
-            ret["comment"] += (f" (its layout differs from this state's and is left as it is: {'; '.join(differences)}; "
-                               "gluster.volume_present reshapes a volume)")  # fmt: skip
+            ret["comment"] += (
+                f" (its layout differs from this state's and is left as it is: {'; '.join(differences)}; "
+                "gluster.volume_present reshapes a volume)"
+            )
         if not start or _started(name):
             ret["comment"] += " and is started" if start else ""
             return ret
@@ -246,7 +259,11 @@ def add_volume_bricks(name, bricks, force=False):
             ret["comment"] = f"Bricks already added in volume {name}"
             return ret
         if __opts__["test"]:
-            return _would(ret, f"Bricks {', '.join(new)} will be added to volume {name}", {"new": current + new, "old": current})
+            return _would(
+                ret,
+                f"Bricks {', '.join(new)} will be added to volume {name}",
+                {"new": current + new, "old": current},
+            )
         __salt__["glusterfs.add_volume_bricks"](name, new, force=force)
         after = [brick["path"] for brick in __salt__["glusterfs.info"](name)[name]["bricks"].values()]
         ret["comment"] = f"Bricks successfully added to volume {name}"

@@ -55,7 +55,10 @@ def event_target(tag, data):
     if not isinstance(data, dict):
         return None, problems + [f"the event data must be a mapping, got {_show(data)}"]
     if not problems and data.get("id") != minion:
-        problems.append(f"the event's id {_show(data.get('id'))} is not {minion!r}, the minion its tag names: a minion reports its own bricks only")
+        problems.append(
+            f"the event's id {_show(data.get('id'))} is not {minion!r}, the minion its tag names: "
+            "a minion reports its own bricks only"
+        )
     facts = data["data"] if isinstance(data.get("data"), dict) else data
     problems += validate.volume_name_problems(facts.get("volume"), "volume")
     problems += validate.brick_problems(facts.get("brick"), "brick")
@@ -70,7 +73,9 @@ def bound_problems(limit, window):
     if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= LIMIT_MAX:
         problems.append(f"limit must be a whole number of restarts from 0 to {LIMIT_MAX}, got {_show(limit)}")
     if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= WINDOW_MAX:
-        problems.append(f"window must be a whole number of seconds from 1 to {WINDOW_MAX}, got {_show(window)}")
+        problems.append(
+            f"window must be a whole number of seconds from 1 to {WINDOW_MAX}, got {_show(window)}"
+        )
     return problems
 
 
@@ -89,14 +94,22 @@ def refusal(volume, brick, info, status, own_uuid):
     if info is None:
         return f"volume {volume} does not exist"
     if not info.get("started"):
-        return (f"volume {volume} is {info.get('status') or 'not started'}: a volume that is not started is left alone "
-                f"(an operator stopped it); start it yourself when it should run")  # fmt: skip
+        return (
+            f"volume {volume} is {info.get('status') or 'not started'}: "
+            "a volume that is not started is left alone "
+            f"(an operator stopped it); start it yourself when it should run"
+        )
     listed = next((b for b in info.get("bricks", []) if b.get("name") == brick), None)
     if listed is None:
         return f"volume {volume} has no brick {brick}"
     if not own_uuid or listed.get("host_uuid") != own_uuid:
-        return f"brick {brick} of volume {volume} is on another node (peer {listed.get('host_uuid')}), not on this one: a node restarts its own bricks only"
-    running = next((b for b in status if b.get("peer_uuid") == own_uuid and b.get("path") == listed.get("path")), None)
+        return (
+            f"brick {brick} of volume {volume} is on another node (peer {listed.get('host_uuid')}), "
+            "not on this one: a node restarts its own bricks only"
+        )
+    running = next(
+        (b for b in status if b.get("peer_uuid") == own_uuid and b.get("path") == listed.get("path")), None
+    )
     if running is not None and running.get("online"):
         return f"brick {brick} of volume {volume} is online (pid {running.get('pid')}): nothing to restart"
     return None
@@ -106,8 +119,11 @@ def over_bound(brick, count, limit, window):
     """The refusal when ``count`` restarts in the window already reach ``limit``, or None."""
     if count < limit:
         return None
-    return (f"brick {brick} was restarted {count} time(s) in the last {window} s, the limit is {limit}: left offline; "
-            "look at its brick log, then start it yourself (gluster volume start VOLUME force)")  # fmt: skip
+    return (
+        f"brick {brick} was restarted {count} time(s) in the last {window} s, "
+        f"the limit is {limit}: left offline; "
+        "look at its brick log, then start it yourself (gluster volume start VOLUME force)"
+    )
 
 
 class RestartLog:
@@ -133,7 +149,9 @@ class RestartLog:
                     break
                 except OSError as exc:
                     if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
-                        raise TimeoutError(f"{self.path}: another brick restart still holds the lock after {timeout} s") from exc
+                        raise TimeoutError(
+                            f"{self.path}: another brick restart still holds the lock after {timeout} s"
+                        ) from exc
                     time.sleep(0.2)
             yield self
         finally:
@@ -148,9 +166,12 @@ class RestartLog:
         except FileNotFoundError:
             return {}
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{self.path} cannot be read ({exc}): remove it to reset the restart counts") from exc
+            raise ValueError(
+                f"{self.path} cannot be read ({exc}): remove it to reset the restart counts"
+            ) from exc
         valid = isinstance(entries, dict) and all(
-            isinstance(stamps, list) and all(isinstance(s, (int, float)) and not isinstance(s, bool) for s in stamps)
+            isinstance(stamps, list)
+            and all(isinstance(s, (int, float)) and not isinstance(s, bool) for s in stamps)
             for stamps in entries.values()
         )
         if not valid:

@@ -180,7 +180,14 @@ def heal_info_argv(config, volume, kind="info"):
     if kind not in HEAL_INFO_KINDS:
         raise ValueError(f"heal info kind must be one of {', '.join(HEAL_INFO_KINDS)}, not {kind!r}")
     if config.get("socket") and not config.get("remote_host"):
-        return [_glfsheal(config, "heal info"), volume, *HEAL_INFO_KINDS[kind], "--xml", "glusterd-sock", str(config["socket"])]
+        return [
+            _glfsheal(config, "heal info"),
+            volume,
+            *HEAL_INFO_KINDS[kind],
+            "--xml",
+            "glusterd-sock",
+            str(config["socket"]),
+        ]
     extra = {"info": (), "summary": ("summary",), "split-brain": ("split-brain",)}[kind]
     return build_argv(config, ["volume", "heal", volume, "info", *extra])
 
@@ -198,7 +205,9 @@ def _glfsheal(config, what):
 def split_brain_args(policy, path=None, source_brick=None):
     """What follows ``split-brain`` in ``gluster volume heal VOLUME split-brain ...``."""
     if policy not in SPLIT_BRAIN_POLICIES:
-        raise ValueError(f"split-brain policy must be one of {', '.join(SPLIT_BRAIN_POLICIES)}, not {policy!r}")
+        raise ValueError(
+            f"split-brain policy must be one of {', '.join(SPLIT_BRAIN_POLICIES)}, not {policy!r}"
+        )
     if policy == "source-brick":
         return [policy, source_brick, *([path] if path else [])]
     return [policy, path]
@@ -210,7 +219,13 @@ def split_brain_argv(config, volume, policy, path=None, source_brick=None):
     non-default ``socket``, glfsheal directly, as for :func:`heal_info_argv`."""
     args = split_brain_args(policy, path, source_brick)
     if config.get("socket") and not config.get("remote_host"):
-        return [_glfsheal(config, "split-brain resolution"), volume, *args, "glusterd-sock", str(config["socket"])]
+        return [
+            _glfsheal(config, "split-brain resolution"),
+            volume,
+            *args,
+            "glusterd-sock",
+            str(config["socket"]),
+        ]
     return build_argv(config, ["volume", "heal", volume, "split-brain", *args], xml=False)
 
 
@@ -228,8 +243,12 @@ def run_split_brain(config, volume, policy, path=None, source_brick=None, counte
     with gluster's words (``File not in split-brain``) when it refuses."""
     if counter is not None:
         _count(counter, "calls")
-    proc = _execute(split_brain_argv(config, volume, policy, path, source_brick), float(config.get("timeout", 120)))
-    _check_plain(proc, ["volume", "heal", volume, "split-brain", *split_brain_args(policy, path, source_brick)], config)
+    proc = _execute(
+        split_brain_argv(config, volume, policy, path, source_brick), float(config.get("timeout", 120))
+    )
+    _check_plain(
+        proc, ["volume", "heal", volume, "split-brain", *split_brain_args(policy, path, source_brick)], config
+    )
     return proc.stdout.strip()
 
 
@@ -274,7 +293,7 @@ def _execute(argv, timeout):
         ) from exc
     except subprocess.TimeoutExpired as exc:
         raise CommandExecutionError(
-            f"'{' '.join(argv[argv.index('--mode=script') + 1:] if '--mode=script' in argv else argv)}' "
+            f"'{' '.join(argv[argv.index('--mode=script') + 1 :] if '--mode=script' in argv else argv)}' "
             "did not answer within "
             f"{timeout}s"
         ) from exc
@@ -315,7 +334,9 @@ def check_xml(text, args, config):
     if not errstr:
         errstr = (root.findtext("output") or "").strip() or "gluster reported a failure"
     info = {"command": what, "errno": op_errno, "opRet": op_ret, "opErrstr": errstr}
-    shown = "".join(ch if ch.isprintable() or ch == "\n" else repr(ch)[1:-1] for ch in errstr)  # gluster's lines
+    shown = "".join(
+        ch if ch.isprintable() or ch == "\n" else repr(ch)[1:-1] for ch in errstr
+    )  # gluster's lines
     message = f"{what} failed on {target_description(config)}: {shown} (errno {op_errno})"
     if any(marker.lower() in errstr.lower() for marker in UNLOCKING_ERRORS):
         raise GlusterUnknownOutcomeError(message, info=info)

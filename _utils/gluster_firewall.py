@@ -85,7 +85,12 @@ def parse_port_range(value):
 
 def _option_port(options, key, default):
     value = options.get(key, default)
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 5:
+    if (
+        isinstance(value, str)
+        and value.strip().isascii()
+        and value.strip().isdigit()
+        and len(value.strip()) <= 5
+    ):
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65535:
         raise ValueError(f"{key}: {value!r} is not a port number 1..65535")
@@ -252,10 +257,18 @@ def tool_decision(requested, probes):
     if requested != "auto":
         probe = probes.get(requested)
         if probe is None:
-            return {"tool": None, "error": f"tool {requested}: {BINARIES[requested]} is not installed", "comment": ""}
+            return {
+                "tool": None,
+                "error": f"tool {requested}: {BINARIES[requested]} is not installed",
+                "comment": "",
+            }
         if not probe[0]:
             verb = "running" if requested == "firewalld" else "active"
-            return {"tool": None, "error": f"tool {requested}: {requested} is not {verb} ({probe[1]})", "comment": ""}
+            return {
+                "tool": None,
+                "error": f"tool {requested}: {requested} is not {verb} ({probe[1]})",
+                "comment": "",
+            }
         return {"tool": requested, "error": None, "comment": ""}
     reasons = []
     for tool in PROBE_ORDER:
@@ -294,7 +307,11 @@ def firewalld_reload_argv():
 def rich_rule(requirement):
     """A firewalld rich rule that accepts ``requirement`` (which has a source)."""
     family = "ipv6" if _network(requirement.source).version == 6 else "ipv4"
-    ports = str(requirement.low) if requirement.low == requirement.high else f"{requirement.low}-{requirement.high}"
+    ports = (
+        str(requirement.low)
+        if requirement.low == requirement.high
+        else f"{requirement.low}-{requirement.high}"
+    )
     return (
         f'rule family="{family}" source address="{requirement.source}" '
         f'port port="{ports}" protocol="{requirement.protocol}" accept'
@@ -309,7 +326,11 @@ def firewalld_add_argvs(missing, zone=None):
     base = ["firewall-cmd", "--permanent", *_zone_args(zone)]
     ports = [f"--add-port={port_text(r.low, r.high, r.protocol)}" for r in missing if r.source is None]
     rules = [f"--add-rich-rule={rich_rule(r)}" for r in missing if r.source is not None]
-    return [{"op": op, "argv": base + args} for op, args in (("add-ports", ports), ("add-rich-rules", rules)) if args]
+    return [
+        {"op": op, "argv": base + args}
+        for op, args in (("add-ports", ports), ("add-rich-rules", rules))
+        if args
+    ]
 
 
 RICH_TOKEN_RE = re.compile(r'([A-Za-z][\w-]*)(?:=(?:"([^"]*)"|(\S*)))?')
@@ -553,8 +574,23 @@ def ufw_missing(wanted, status):
 
 def ufw_allow_argv(requirement, comment=None):
     """``ufw allow proto tcp from SRC|any to any port LOW:HIGH [comment TEXT]``."""
-    port = str(requirement.low) if requirement.low == requirement.high else f"{requirement.low}:{requirement.high}"
-    argv = ["ufw", "allow", "proto", requirement.protocol, "from", requirement.source or "any", "to", "any", "port", port]
+    port = (
+        str(requirement.low)
+        if requirement.low == requirement.high
+        else f"{requirement.low}:{requirement.high}"
+    )
+    argv = [
+        "ufw",
+        "allow",
+        "proto",
+        requirement.protocol,
+        "from",
+        requirement.source or "any",
+        "to",
+        "any",
+        "port",
+        port,
+    ]
     if comment:
         argv += ["comment", comment]
     return argv
@@ -614,7 +650,9 @@ def pillar_settings(raw, glusterd_options=None, bricks_per_host=None, where="glu
     sources = raw.get("sources")
     if sources is not None:
         if not isinstance(sources, list):
-            found.append(f"{where}:sources: must be a list of networks (CIDR) or addresses, e.g. [10.0.0.0/24]")
+            found.append(
+                f"{where}:sources: must be a list of networks (CIDR) or addresses, e.g. [10.0.0.0/24]"
+            )
         else:
             for index, source in enumerate(sources):
                 try:
@@ -641,7 +679,8 @@ def pillar_settings(raw, glusterd_options=None, bricks_per_host=None, where="glu
             if given and (low, high) != (wanted_low, wanted_high):
                 found.append(
                     f"{where}:brick_ports: {wanted_low}-{wanted_high} differs from "
-                    f"gluster:server:glusterd_options {' / '.join(given)} ({low}-{high}); set the range in one place"
+                    f"gluster:server:glusterd_options {' / '.join(given)} ({low}-{high}); "
+                    "set the range in one place"
                 )
             low, high = wanted_low, wanted_high
             settings["glusterd_options"] = {"base-port": low, "max-port": high}
@@ -651,7 +690,10 @@ def pillar_settings(raw, glusterd_options=None, bricks_per_host=None, where="glu
         checks.append(f"gluster:server:glusterd_options: {exc}")
     settings["brick_ports"] = f"{low}-{high}"
     mgmt = set()
-    for key, default in (("transport.socket.listen-port", GLUSTERD_PORT), ("transport.rdma.listen-port", GLUSTERD_RDMA_PORT)):
+    for key, default in (
+        ("transport.socket.listen-port", GLUSTERD_PORT),
+        ("transport.rdma.listen-port", GLUSTERD_RDMA_PORT),
+    ):
         try:
             mgmt.add(_option_port(options, key, default))
         except ValueError:

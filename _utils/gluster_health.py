@@ -29,16 +29,26 @@ def brick_conditions(status, own_uuid=None):
             if own_uuid and brick.get("peer_uuid") != own_uuid:
                 continue
             key = f"brick:{volume}:{brick['host']}:{brick['path']}"
-            conditions[key] = {"kind": "brick", "problem": not brick.get("online"), "volume": volume,
-                               "brick": f"{brick['host']}:{brick['path']}", "pid": brick.get("pid"), "port": brick.get("port")}  # fmt: skip
+            conditions[key] = {
+                "kind": "brick",
+                "problem": not brick.get("online"),
+                "volume": volume,
+                "brick": f"{brick['host']}:{brick['path']}",
+                "pid": brick.get("pid"),
+                "port": brick.get("port"),
+            }
     return conditions
 
 
 def peer_conditions(peers):
     """``gluster.peer_status()`` (the other nodes, as this one sees them) -> a condition each."""
     return {
-        f"peer:{peer['uuid']}": {"kind": "peer", "problem": not peer.get("connected"), "uuid": peer["uuid"],
-                                 "hostname": peer.get("hostname")}  # fmt: skip
+        f"peer:{peer['uuid']}": {
+            "kind": "peer",
+            "problem": not peer.get("connected"),
+            "uuid": peer["uuid"],
+            "hostname": peer.get("hostname"),
+        }  # fmt: skip
         for peer in peers
     }
 
@@ -51,12 +61,23 @@ def heal_conditions(volume, summary, threshold):
     pending = max((summary.get("entries") or 0) - split, 0)
     unreachable = list(summary.get("unreachable") or [])
     return {
-        f"heal:{volume}": {"kind": "heal", "problem": pending > threshold, "volume": volume, "pending": pending,
-                           "threshold": threshold, "unreachable": unreachable},  # fmt: skip
+        f"heal:{volume}": {
+            "kind": "heal",
+            "problem": pending > threshold,
+            "volume": volume,
+            "pending": pending,
+            "threshold": threshold,
+            "unreachable": unreachable,
+        },  # fmt: skip
         # gluster tells a split-brain only with every copy at hand: with a brick unreachable, none
         # found is no news (the file counts as pending instead), not "resolved"
-        f"split_brain:{volume}": {"kind": "split_brain", "problem": split > 0, "volume": volume, "entries": split,
-                                  "unknown": bool(unreachable) and split == 0},  # fmt: skip
+        f"split_brain:{volume}": {
+            "kind": "split_brain",
+            "problem": split > 0,
+            "volume": volume,
+            "entries": split,
+            "unknown": bool(unreachable) and split == 0,
+        },  # fmt: skip
     }
 
 
@@ -78,9 +99,15 @@ def quota_conditions(volume, limits):
     conditions = {}
     for limit in limits:
         exceeded = "hard" if limit.get("hard_exceeded") else "soft" if limit.get("soft_exceeded") else None
-        conditions[f"quota:{volume}:{limit['path']}"] = {"kind": "quota", "problem": exceeded is not None, "volume": volume,
-                                                         "path": limit["path"], "exceeded": exceeded,
-                                                         "used": limit.get("used"), "hard_limit": limit.get("hard_limit")}  # fmt: skip
+        conditions[f"quota:{volume}:{limit['path']}"] = {
+            "kind": "quota",
+            "problem": exceeded is not None,
+            "volume": volume,
+            "path": limit["path"],
+            "exceeded": exceeded,
+            "used": limit.get("used"),
+            "hard_limit": limit.get("hard_limit"),
+        }
     return conditions
 
 
@@ -88,11 +115,20 @@ def georep_conditions(sessions):
     """``gluster.georep_status()`` -> a condition per session (any Faulty worker)."""
     conditions = {}
     for session in sessions:
-        faulty = [f"{p['primary_node']}:{p['primary_brick']}" for p in session["pairs"] if p.get("status") == "Faulty"]
+        faulty = [
+            f"{p['primary_node']}:{p['primary_brick']}"
+            for p in session["pairs"]
+            if p.get("status") == "Faulty"
+        ]
         user = session.get("secondary_user") or "root"
         secondary = session["secondary"] if user == "root" else f"{user}@{session['secondary']}"
-        conditions[f"georep:{session['volume']}:{secondary}"] = {"kind": "georep", "problem": bool(faulty), "volume": session["volume"],
-                                                                  "secondary": secondary, "faulty": faulty}  # fmt: skip
+        conditions[f"georep:{session['volume']}:{secondary}"] = {
+            "kind": "georep",
+            "problem": bool(faulty),
+            "volume": session["volume"],
+            "secondary": secondary,
+            "faulty": faulty,
+        }
     return conditions
 
 

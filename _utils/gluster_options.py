@@ -49,7 +49,9 @@ DAEMON_LOG_LEVELS = ("INFO", "WARNING", "ERROR", "CRITICAL", "NONE", "DEBUG", "T
 # ``volume set all`` (cluster_options_volume_info_after.xml: server-quorum-ratio,
 # max-bricks-per-process, brick-multiplex). They belong to ``gluster.snapshot_config`` and
 # ``gluster.cluster_options``; ``reset_unmanaged`` of one volume leaves them alone.
-CLUSTER_WIDE_SHOWN = frozenset({"auto-delete", "snap-activate-on-create", *CLUSTER_OPTIONS, *CLUSTER_OP_VERSION})
+CLUSTER_WIDE_SHOWN = frozenset(
+    {"auto-delete", "snap-activate-on-create", *CLUSTER_OPTIONS, *CLUSTER_OP_VERSION}
+)
 
 
 def normalise(value):
@@ -102,12 +104,24 @@ def cluster_value(key, value):
             return None, f"{value!r} must be true or false (enable / disable)"
         return ("enable" if word == "on" else "disable"), None
     if kind == "count":
-        if isinstance(value, bool) or not text.isascii() or not text.isdigit() or (key.startswith("glusterd.") and int(text) < 1):
-            return None, f"{value!r} must be a whole number" + (" >= 1" if key.startswith("glusterd.") else " (0: no limit)")
+        if (
+            isinstance(value, bool)
+            or not text.isascii()
+            or not text.isdigit()
+            or (key.startswith("glusterd.") and int(text) < 1)
+        ):
+            return None, f"{value!r} must be a whole number" + (
+                " >= 1" if key.startswith("glusterd.") else " (0: no limit)"
+            )
         return str(int(text)), None
     if kind == "percent":
         number = text[:-1] if text.endswith("%") else text
-        if isinstance(value, bool) or not number.isascii() or not number.isdigit() or not 0 <= int(number) <= 100:
+        if (
+            isinstance(value, bool)
+            or not number.isascii()
+            or not number.isdigit()
+            or not 0 <= int(number) <= 100
+        ):
             return None, f"{value!r} must be a percentage from 0 to 100"
         return f"{int(number)}%", None
     if text.upper() not in DAEMON_LOG_LEVELS:
@@ -135,7 +149,9 @@ def cluster_plan(wanted, current):
 
 # Options whose change on a volume holding data is not a tuning matter: turning sharding off
 # leaves every file written in shards readable only in pieces. A plan never turns them off.
-ONE_WAY = {"features.shard": "files written while sharding was on would be readable only as their first shard"}
+ONE_WAY = {
+    "features.shard": "files written while sharding was on would be readable only as their first shard"
+}
 
 
 def one_way_problems(name, current, to_set, to_reset):

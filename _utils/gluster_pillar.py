@@ -33,7 +33,9 @@ VOLUME_KEYS = {
     "disperse": "disperse set size (>= 3)",
     "redundancy": "bricks per disperse set that may fail",
     "transport": "tcp (default), rdma or tcp,rdma",
-    "brick_path": "brick directory on every node ({n}: brick number when bricks_per_node > 1, {node}: minion id)",
+    "brick_path": (
+        "brick directory on every node ({n}: brick number when bricks_per_node > 1, {node}: minion id)"
+    ),
     "bricks_per_node": "bricks per node for brick_path (default 1)",
     "nodes": "the nodes (minion ids) that carry bricks (default: all)",
     "layout": "simple (default) or chained",
@@ -44,16 +46,31 @@ VOLUME_KEYS = {
     "reset_unmanaged": "reset options set on the volume but not named here",
     "ensure": "present (default) or absent (stops and deletes; brick data stays)",
     "allow_shrink": "allow removing bricks (sets migrated away, or a lower replica): default false",
-    "allow_replace": "allow replacing a brick that is online and working (a changed brick path): default false",
+    "allow_replace": (
+        "allow replacing a brick that is online and working (a changed brick path): default false"
+    ),
     "rebalance": "after adding sets: full (default), fix-layout or none",
     "rebalance_timeout": "seconds to wait for that rebalance (default 0: start it and go on)",
     "heal_timeout": "seconds to wait for self-heal after a replaced brick or a raised replica (default 0)",
-    "migration_timeout": "seconds to wait for a shrink's data migration before the next run resumes it (default 3600)",
-    "auth": "client access: {allow: [...], reject: [...]} of addresses, IPv4 networks, * wildcards or hostnames",
-    "quota": "directory quotas: {enabled, limits: {/dir: {hard: 10GB, soft: 80}}, object_limits: {/dir: {hard: 1000}}, reset_unmanaged}",
-    "profiles": "tuning profiles applied before options, in order: gluster group files (virt, metadata-cache, ...) or gluster:profiles names",
+    "migration_timeout": (
+        "seconds to wait for a shrink's data migration before the next run resumes it (default 3600)"
+    ),
+    "auth": (
+        "client access: {allow: [...], reject: [...]} of addresses, IPv4 networks, * wildcards or hostnames"
+    ),
+    "quota": (
+        "directory quotas: {enabled, limits: {/dir: {hard: 10GB, soft: 80}}, "
+        "object_limits: {/dir: {hard: 1000}}, reset_unmanaged}"
+    ),
+    "profiles": (
+        "tuning profiles applied before options, in order: "
+        "gluster group files (virt, metadata-cache, ...) or gluster:profiles names"
+    ),
     "snapshots": "snapshot settings of this volume: {hard_limit: 1-256, schedule: {prefix: {keep, hours}}}",
-    "tls": "I/O encryption: true, or {enabled, allow: [certificate CNs beyond the nodes and its clients], restart}",
+    "tls": (
+        "I/O encryption: true, or "
+        "{enabled, allow: [certificate CNs beyond the nodes and its clients], restart}"
+    ),
     "geo_replication": "sessions to secondary volumes: {host::volume: {ensure, ssh_port, config, force}}",
 }
 GEOREP_KEYS = {"ensure", "ssh_port", "config", "force"}
@@ -100,7 +117,10 @@ MONITORING_KEYS = {
 MONITORING_CHECKS = ("bricks", "peers")
 # gluster:mountbroker (a secondary cluster's nodes): non-root geo-replication sessions
 MOUNTBROKER_KEYS = {
-    "root": "directory the mount broker mounts under for the users (default /var/mountbroker-root; root-owned, 0711)",
+    "root": (
+        "directory the mount broker mounts under for the users "
+        "(default /var/mountbroker-root; root-owned, 0711)"
+    ),
     "group": "group of the geo-replication users (default geogroup)",
     "users": "user -> secondary volumes that user may mount, e.g. {geoaccount: [gv0-copy]}",
     "manage_users": "create the group and the users (default true)",
@@ -118,7 +138,10 @@ TLS_OPTIONS = ("client.ssl", "server.ssl", "auth.ssl-allow")
 TLS_NAME_RE = re.compile(r"^[A-Za-z0-9*][A-Za-z0-9._@*-]{0,63}$")
 PEM_RE = {
     "certificate": re.compile(r"-----BEGIN CERTIFICATE-----\s[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----"),
-    "key": re.compile(r"-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----\s[A-Za-z0-9+/=\s]+-----END (RSA |EC |ENCRYPTED )?PRIVATE KEY-----"),
+    "key": re.compile(
+        r"-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----\s[A-Za-z0-9+/=\s]+"
+        r"-----END (RSA |EC |ENCRYPTED )?PRIVATE KEY-----"
+    ),
 }
 # gluster:snapshots (cluster-wide) and gluster:volumes:<name>:snapshots (hard_limit only)
 SNAPSHOT_KEYS = {
@@ -130,8 +153,11 @@ SNAPSHOT_KEYS = {
 MAINTENANCE_DEFAULTS = {
     # one node at a time (gluster.orch.rolling): stop glusterd and the bricks and self-heal
     # daemon it started, optionally upgrade, start glusterd (which starts the bricks again)
-    "stop_commands": [["systemctl", "stop", "glusterd"], ["pkill", "-x", "glusterfsd"],
-                      ["pkill", "-f", "--", "--volfile-id shd/"]],
+    "stop_commands": [
+        ["systemctl", "stop", "glusterd"],
+        ["pkill", "-x", "glusterfsd"],
+        ["pkill", "-f", "--", "--volfile-id shd/"],
+    ],
     "start_commands": [["systemctl", "start", "glusterd"]],
     "heal_timeout": 1800,
     "command_timeout": 300,  # seconds each stop/start command may take before it is killed
@@ -331,7 +357,9 @@ def _auth(path, raw, nodes, options, problems):
             continue
         entries = [e.strip(" ") for e in value.split(",")] if isinstance(value, str) else value
         if not isinstance(entries, list) or not entries:
-            problems.add(f"{where}:{key}", "must be a non-empty list of addresses, networks, wildcards or hostnames")
+            problems.add(
+                f"{where}:{key}", "must be a non-empty list of addresses, networks, wildcards or hostnames"
+            )
             continue
         before = len(problems)
         for index, entry in enumerate(entries):
@@ -342,7 +370,9 @@ def _auth(path, raw, nodes, options, problems):
             auth[key] = list(dict.fromkeys(validate.auth_address(entry) for entry in entries))
     for option in sorted(AUTH_OPTIONS.values()):
         if isinstance(options, dict) and any(str(k).lower() == option for k in options):
-            problems.add(f"{path}:options:{option}", f"also set by {where}; name the addresses in {where} only")
+            problems.add(
+                f"{path}:options:{option}", f"also set by {where}; name the addresses in {where} only"
+            )
     for entry in auth.get("reject", []):
         hits = [f"{m} ({a})" for m, a in nodes.items() if validate.auth_address_matches(entry, a)]
         if hits:
@@ -430,7 +460,9 @@ def _profiles(raw, problems):
         found = validate.options_problems(options, where=where)
         for option in QUOTA_OPTIONS:
             if any(str(k).lower() == option for k in options):
-                found.append(f"{where}:{option}: quotas are set by gluster:volumes:<name>:quota, not a profile")
+                found.append(
+                    f"{where}:{option}: quotas are set by gluster:volumes:<name>:quota, not a profile"
+                )
         if found:
             problems.extend(found)
             continue
@@ -444,7 +476,9 @@ def _volume_profiles(path, raw, defined, problems):
     other name as is (a gluster group file, read on the leader when the state runs)."""
     where = f"{path}:profiles"
     if not isinstance(raw, list):
-        problems.add(where, "must be a list of profile names (virt, metadata-cache, ... or gluster:profiles keys)")
+        problems.add(
+            where, "must be a list of profile names (virt, metadata-cache, ... or gluster:profiles keys)"
+        )
         return []
     resolved = []
     for index, name in enumerate(raw):
@@ -488,7 +522,10 @@ def _snapshot_schedule(where, raw, problems):
     """A volume's ``snapshots:schedule`` -> ``{prefix: {"keep", "interval": (unit, count),
     "ensure"}}``: Salt scheduler jobs (on the leader) running ``gluster.snapshot_rotate``."""
     if not isinstance(raw, dict) or not raw:
-        problems.add(where, "must be a mapping of snapshot name prefix -> {keep, hours (or seconds, minutes, days), ensure}")
+        problems.add(
+            where,
+            "must be a mapping of snapshot name prefix -> {keep, hours (or seconds, minutes, days), ensure}",
+        )
         return {}
     jobs = {}
     for prefix, spec in raw.items():
@@ -502,7 +539,9 @@ def _snapshot_schedule(where, raw, problems):
             continue
         for key in spec:
             if key not in ("keep", "ensure", *SNAPSHOT_INTERVALS):
-                problems.add(f"{here}:{key}", f"unknown key; allowed: ensure, keep, {', '.join(SNAPSHOT_INTERVALS)}")
+                problems.add(
+                    f"{here}:{key}", f"unknown key; allowed: ensure, keep, {', '.join(SNAPSHOT_INTERVALS)}"
+                )
         ensure = spec.get("ensure", "present")
         if ensure not in ("present", "absent"):
             problems.add(f"{here}:ensure", f"{ensure!r} must be present or absent")
@@ -558,7 +597,11 @@ def _tls(raw, nodes, problems):
         if value is None:
             continue
         if not isinstance(value, str) or not PEM_RE[kind].search(value):
-            what = "a PEM private key (-----BEGIN PRIVATE KEY-----...)" if kind == "key" else "PEM certificate text (-----BEGIN CERTIFICATE-----...)"
+            what = (
+                "a PEM private key (-----BEGIN PRIVATE KEY-----...)"
+                if kind == "key"
+                else "PEM certificate text (-----BEGIN CERTIFICATE-----...)"
+            )
             problems.add(f"{where}:{key}", f"must be {what}")
         else:
             tls[key] = value if value.endswith("\n") else value + "\n"
@@ -572,7 +615,10 @@ def _tls(raw, nodes, problems):
         names = {}
     for minion, name in names.items():
         if not isinstance(name, str) or not TLS_NAME_RE.fullmatch(name) or "*" in name:
-            problems.add(f"{where}:names:{minion}", f"{name!r} must be a common name of letters, digits, '.', '_', '@', '-'")
+            problems.add(
+                f"{where}:names:{minion}",
+                f"{name!r} must be a common name of letters, digits, '.', '_', '@', '-'",
+            )
         else:
             tls["names"][str(minion)] = name
     if "management" in raw:
@@ -601,14 +647,22 @@ def _volume_tls(path, raw, options, problems):
         allow = []
     for index, name in enumerate(allow):
         if not isinstance(name, str) or not TLS_NAME_RE.fullmatch(name):
-            problems.add(f"{where}:allow:{index}", f"{name!r} must be a certificate common name (letters, digits, '.', '_', '@', '-', or * as a wildcard)")
+            problems.add(
+                f"{where}:allow:{index}",
+                f"{name!r} must be a certificate common name "
+                "(letters, digits, '.', '_', '@', '-', or * as a wildcard)",
+            )
     for option in TLS_OPTIONS:
         if isinstance(options, dict) and any(str(k).lower() == option for k in options):
             problems.add(f"{path}:options:{option}", f"set by {where}")
     enabled = raw.get("enabled", True) is not False
     if not enabled and allow:
         problems.add(f"{where}:allow", "needs enabled: true")
-    return {"enabled": enabled, "allow": [a for a in allow if isinstance(a, str)], "restart": raw.get("restart", False) is True}
+    return {
+        "enabled": enabled,
+        "allow": [a for a in allow if isinstance(a, str)],
+        "restart": raw.get("restart", False) is True,
+    }
 
 
 def _tls_options(volumes, clients, nodes, tls):
@@ -623,9 +677,14 @@ def _tls_options(volumes, clients, nodes, tls):
         volume["options"]["client.ssl"] = "on" if spec["enabled"] else "off"
         volume["options"]["server.ssl"] = "on" if spec["enabled"] else "off"
         if spec["enabled"]:
-            mounting = [minion for minion, client in sorted(clients.items())
-                        if any(m.get("volume") == name for m in client.get("mounts", {}).values())]  # fmt: skip
-            allowed = [names.get(minion, minion) for minion in sorted(nodes)] + [names.get(m, m) for m in mounting]
+            mounting = [
+                minion
+                for minion, client in sorted(clients.items())
+                if any(m.get("volume") == name for m in client.get("mounts", {}).values())
+            ]
+            allowed = [names.get(minion, minion) for minion in sorted(nodes)] + [
+                names.get(m, m) for m in mounting
+            ]
             volume["options"]["auth.ssl-allow"] = ",".join(dict.fromkeys(allowed + spec["allow"]))
 
 
@@ -642,9 +701,14 @@ def _cluster_options(raw, problems):
     for key, value in raw.items():
         where = f"gluster:cluster_options:{key}"
         if key in option_rules.CLUSTER_OP_VERSION:
-            problems.add(where, "the op-version is gluster:op_version (and cluster.max-op-version is read-only)")
+            problems.add(
+                where, "the op-version is gluster:op_version (and cluster.max-op-version is read-only)"
+            )
         elif key not in option_rules.CLUSTER_OPTIONS:
-            problems.add(where, f"not a cluster-wide option of gluster; these are: {', '.join(option_rules.CLUSTER_OPTIONS)}")
+            problems.add(
+                where,
+                f"not a cluster-wide option of gluster; these are: {', '.join(option_rules.CLUSTER_OPTIONS)}",
+            )
         elif isinstance(value, (dict, list)) or value is None:
             problems.add(where, f"{validate._show(value)} must be a single value")
         else:
@@ -690,7 +754,9 @@ def _georep(path, raw, started, problems):
     "config", "force"}}`` (the ``gluster.geo_replication`` state's arguments)."""
     where = f"{path}:geo_replication"
     if not isinstance(raw, dict) or not raw:
-        problems.add(where, "must be a mapping of secondary (host::volume) -> {ensure, ssh_port, config, force}")
+        problems.add(
+            where, "must be a mapping of secondary (host::volume) -> {ensure, ssh_port, config, force}"
+        )
         return {}
     sessions = {}
     for secondary, spec in raw.items():
@@ -719,7 +785,12 @@ def _georep(path, raw, started, problems):
             problems.append(problem)
         if "force" in spec and not _is_bool(spec["force"]):
             problems.add(f"{here}:force", f"{spec['force']!r} must be true or false")
-        sessions[secondary] = {"ensure": ensure, "ssh_port": port, "config": dict(config), "force": spec.get("force") is True}
+        sessions[secondary] = {
+            "ensure": ensure,
+            "ssh_port": port,
+            "config": dict(config),
+            "force": spec.get("force") is True,
+        }
     return sessions
 
 
@@ -732,14 +803,20 @@ def _georep_from(raw, problems):
         return []
     where = "gluster:geo_replication_from"
     if not isinstance(raw, list):
-        problems.add(where, "must be a list of {minion: <primary leader's minion id>, user: root} (or {keys: [...]})")
+        problems.add(
+            where, "must be a list of {minion: <primary leader's minion id>, user: root} (or {keys: [...]})"
+        )
         return []
     sources = []
     for index, source in enumerate(raw):
         found = validate.georep_source_problems(source, f"{where}:{index}")
         problems.extend(found)
         if not found:
-            minions = validate.georep_minions(source["minion"], source.get("tgt_type", "glob")) if "minion" in source else []
+            minions = (
+                validate.georep_minions(source["minion"], source.get("tgt_type", "glob"))
+                if "minion" in source
+                else []
+            )
             sources.append({"minions": minions, "keys": list(source.get("keys") or []),
                             "user": source.get("user", "root"), "config": source.get("config")})  # fmt: skip
     return sources
@@ -784,9 +861,16 @@ def _mountbroker(raw, problems):
     if "manage_users" in raw and not _is_bool(raw["manage_users"]):
         problems.add(f"{where}:manage_users", f"{raw['manage_users']!r} must be true or false")
     options = {"mountbroker-root": root, "geo-replication-log-group": group}
-    options.update({f"mountbroker-geo-replication.{user}": ",".join(volumes) for user, volumes in allowed.items()})
-    return {"root": root, "group": group, "users": allowed, "manage_users": raw.get("manage_users", True) is not False,
-            "glusterd_options": options}  # fmt: skip
+    options.update(
+        {f"mountbroker-geo-replication.{user}": ",".join(volumes) for user, volumes in allowed.items()}
+    )
+    return {
+        "root": root,
+        "group": group,
+        "users": allowed,
+        "manage_users": raw.get("manage_users", True) is not False,
+        "glusterd_options": options,
+    }
 
 
 def _repo(raw, problems):
@@ -803,14 +887,20 @@ def _repo(raw, problems):
     if not isinstance(url, str) or not REPO_URL_RE.fullmatch(url) or "/../" in url + "/":
         problems.add(f"{where}:url", f"{validate._show(url)} must be an http, https or file URL")
     suite = raw.get("suite")
-    if suite is not None and (not isinstance(suite, str) or not APT_WORD_RE.fullmatch(suite) or ".." in suite):
-        problems.add(f"{where}:suite", f"{validate._show(suite)} must be a suite name (bookworm, stable) or ./")
+    if suite is not None and (
+        not isinstance(suite, str) or not APT_WORD_RE.fullmatch(suite) or ".." in suite
+    ):
+        problems.add(
+            f"{where}:suite", f"{validate._show(suite)} must be a suite name (bookworm, stable) or ./"
+        )
     flat = suite == "./"
     components = raw.get("components", [] if flat else ["main"])
     if not isinstance(components, list) or not all(
         isinstance(c, str) and APT_WORD_RE.fullmatch(c) and ".." not in c and "/" not in c for c in components
     ):
-        problems.add(f"{where}:components", f"{validate._show(components)} must be a list of component names (main)")
+        problems.add(
+            f"{where}:components", f"{validate._show(components)} must be a list of component names (main)"
+        )
         components = []
     elif flat and components:
         problems.add(f"{where}:components", "a flat repository (suite ./) has no components")
@@ -820,33 +910,65 @@ def _repo(raw, problems):
     if not _is_bool(trusted):
         problems.add(f"{where}:trusted", f"{trusted!r} must be true or false")
     key_url = raw.get("key_url")
-    if key_url is not None and (not isinstance(key_url, str) or not KEY_URL_RE.fullmatch(key_url) or "/../" in key_url):
-        problems.add(f"{where}:key_url", f"{validate._show(key_url)} must be an http, https, file or salt:// URL")
+    if key_url is not None and (
+        not isinstance(key_url, str) or not KEY_URL_RE.fullmatch(key_url) or "/../" in key_url
+    ):
+        problems.add(
+            f"{where}:key_url", f"{validate._show(key_url)} must be an http, https, file or salt:// URL"
+        )
     if key_url is not None and trusted is True:
-        problems.add(where, "trusted: true and key_url exclude each other (a signed repository needs no trust)")
+        problems.add(
+            where, "trusted: true and key_url exclude each other (a signed repository needs no trust)"
+        )
     files = {}
-    for key, default, directory in (("signed_by", "/etc/apt/keyrings/glusterfs.asc", "/etc/apt/keyrings/"),
-                                    ("file", "/etc/apt/sources.list.d/glusterfs.list", "/etc/apt/sources.list.d/")):  # fmt: skip
+    for key, default, directory in (
+        ("signed_by", "/etc/apt/keyrings/glusterfs.asc", "/etc/apt/keyrings/"),
+        ("file", "/etc/apt/sources.list.d/glusterfs.list", "/etc/apt/sources.list.d/"),
+    ):
         value = raw.get(key, default)
-        if (not isinstance(value, str) or not value.startswith(directory) or validate.brick_path_problems(value)
-                or "/" in value[len(directory):]):  # fmt: skip
+        if (
+            not isinstance(value, str)
+            or not value.startswith(directory)
+            or validate.brick_path_problems(value)
+            or "/" in value[len(directory) :]
+        ):
             problems.add(f"{where}:{key}", f"{validate._show(value)} must be a file directly in {directory}")
         files[key] = value
     if isinstance(files["file"], str) and not files["file"].endswith(".list"):
-        problems.add(f"{where}:file", f"{validate._show(files['file'])} must end in .list (apt reads no other name there)")
-    return {"url": url, "suite": suite, "components": components, "key_url": key_url, "trusted": trusted is True,
-            "signed_by": files["signed_by"], "file": files["file"]}  # fmt: skip
+        problems.add(
+            f"{where}:file",
+            f"{validate._show(files['file'])} must end in .list (apt reads no other name there)",
+        )
+    return {
+        "url": url,
+        "suite": suite,
+        "components": components,
+        "key_url": key_url,
+        "trusted": trusted is True,
+        "signed_by": files["signed_by"],
+        "file": files["file"],
+    }
 
 
 def _package_version(raw, problems):
     """``gluster:version`` -> the version string every GlusterFS package is pinned to, or None."""
     if raw is None:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)) or not PACKAGE_VERSION_RE.fullmatch(str(raw)):
-        problems.add("gluster:version", f"{validate._show(raw)} must be a package version as the repository has it (10.3-5, 11.1-1)")
+    if (
+        isinstance(raw, bool)
+        or not isinstance(raw, (str, int, float))
+        or not PACKAGE_VERSION_RE.fullmatch(str(raw))
+    ):
+        problems.add(
+            "gluster:version",
+            f"{validate._show(raw)} must be a package version as the repository has it (10.3-5, 11.1-1)",
+        )
         return None
     if not isinstance(raw, str):
-        problems.add("gluster:version", f"{raw!r} must be quoted: YAML read it as a number, and 10.10 would become 10.1")
+        problems.add(
+            "gluster:version",
+            f"{raw!r} must be quoted: YAML read it as a number, and 10.10 would become 10.1",
+        )
         return None
     return raw
 
@@ -931,11 +1053,18 @@ def _volume(name, spec, nodes, problems, defined_profiles=None):
         problems.extend(validate.options_problems(options, where=f"{path}:options"))
     for key in options if isinstance(options, dict) else ():
         if key in option_rules.CLUSTER_OPTIONS or key in option_rules.CLUSTER_OP_VERSION:
-            problems.add(f"{path}:options:{key}", "a cluster-wide option: set it in gluster:cluster_options"
-                         + (" (the op-version: gluster:op_version)" if key in option_rules.CLUSTER_OP_VERSION else ""))  # fmt: skip
+            problems.add(
+                f"{path}:options:{key}",
+                "a cluster-wide option: set it in gluster:cluster_options"
+                + (" (the op-version: gluster:op_version)" if key in option_rules.CLUSTER_OP_VERSION else ""),
+            )
     auth = _auth(path, spec["auth"], nodes, options, problems) if "auth" in spec else {}
     quota = _quota(path, spec["quota"], options, problems) if "quota" in spec else None
-    profiles = _volume_profiles(path, spec["profiles"], defined_profiles or {}, problems) if "profiles" in spec else []
+    profiles = (
+        _volume_profiles(path, spec["profiles"], defined_profiles or {}, problems)
+        if "profiles" in spec
+        else []
+    )
     raw_snapshots = spec.get("snapshots")
     schedule = {}
     if isinstance(raw_snapshots, dict) and "schedule" in raw_snapshots:
@@ -944,7 +1073,11 @@ def _volume(name, spec, nodes, problems, defined_profiles=None):
         raw_snapshots = raw_snapshots or None
     snapshots = _snapshots(f"{path}:snapshots", raw_snapshots, ["hard_limit", "schedule"], problems)
     tls = _volume_tls(path, spec["tls"], options, problems) if "tls" in spec else None
-    georep = _georep(path, spec["geo_replication"], spec.get("started", True) is not False, problems) if "geo_replication" in spec else {}
+    georep = (
+        _georep(path, spec["geo_replication"], spec.get("started", True) is not False, problems)
+        if "geo_replication" in spec
+        else {}
+    )
     if quota and spec.get("started", True) is False:
         problems.add(f"{path}:quota", "quotas need a started volume (started: false here)")
     return {
@@ -959,7 +1092,9 @@ def _volume(name, spec, nodes, problems, defined_profiles=None):
         "force": force,
         "started": spec.get("started", True) is not False,
         "options": {
-            **({k: validate.option_value(v) for k, v in options.items()} if isinstance(options, dict) else {}),
+            **(
+                {k: validate.option_value(v) for k, v in options.items()} if isinstance(options, dict) else {}
+            ),
             **{AUTH_OPTIONS[key]: ",".join(entries) for key, entries in auth.items()},
         },
         "auth": auth,
@@ -1016,7 +1151,9 @@ def _clients(pillar, nodes, volumes, problems, wait):
                 continue
             bad = [o for o in options if not isinstance(o, str) or not MOUNT_OPTION_RE.fullmatch(o)]
             if bad:
-                problems.add(f"{mpath}:options", f"{bad!r}: mount options are words like noatime or key=value")
+                problems.add(
+                    f"{mpath}:options", f"{bad!r}: mount options are words like noatime or key=value"
+                )
                 continue
             hosts = list(dict.fromkeys(b.rpartition(":")[0] for b in volumes[volume]["bricks"]))
             server = mount.get("server", hosts[0] if hosts else None)
@@ -1055,11 +1192,16 @@ def _clients(pillar, nodes, volumes, problems, wait):
 
 def _maintenance(raw, problems):
     """``gluster:maintenance``: the commands a rolling restart/upgrade runs on each node."""
-    merged = {key: list(value) if isinstance(value, list) else value for key, value in MAINTENANCE_DEFAULTS.items()}
+    merged = {
+        key: list(value) if isinstance(value, list) else value for key, value in MAINTENANCE_DEFAULTS.items()
+    }
     if raw is None:
         return merged
     if not isinstance(raw, dict):
-        problems.add("gluster:maintenance", "must be a mapping (stop_commands, start_commands, heal_timeout, command_timeout)")
+        problems.add(
+            "gluster:maintenance",
+            "must be a mapping (stop_commands, start_commands, heal_timeout, command_timeout)",
+        )
         return merged
     for key, value in raw.items():
         path = f"gluster:maintenance:{key}"
@@ -1071,7 +1213,9 @@ def _maintenance(raw, problems):
             else:
                 merged[key] = value
         elif not isinstance(value, list) or not all(
-            isinstance(argv, list) and argv and all(isinstance(arg, str) and arg and "\0" not in arg for arg in argv)
+            isinstance(argv, list)
+            and argv
+            and all(isinstance(arg, str) and arg and "\0" not in arg for arg in argv)
             for argv in value
         ):
             problems.add(path, "must be a list of commands, each an argv list of strings (no shell)")
@@ -1092,7 +1236,9 @@ def _brick_devices(raw, nodes, volumes, problems):
     if raw is None:
         return result
     if not isinstance(raw, dict):
-        problems.add("gluster:brick_devices", "must be a mapping of node (minion id) -> mount point -> device spec")
+        problems.add(
+            "gluster:brick_devices", "must be a mapping of node (minion id) -> mount point -> device spec"
+        )
         return result
     for minion_id, mounts in raw.items():
         path = f"gluster:brick_devices:{minion_id}"
@@ -1111,14 +1257,18 @@ def _brick_devices(raw, nodes, volumes, problems):
                 continue
             backend = storage.normalise(mount, spec)
             if backend["device"] in devices:
-                problems.add(f"{where}:device", f"{backend['device']} is already used for {devices[backend['device']]}")
+                problems.add(
+                    f"{where}:device", f"{backend['device']} is already used for {devices[backend['device']]}"
+                )
                 continue
             devices[backend["device"]] = mount
             backends[mount] = backend
         for mount in backends:
             outer = _mount_holding(mount, backends)
             if outer:
-                problems.add(f"{path}:{mount}", f"lies inside the mount point {outer}; brick filesystems must not nest")
+                problems.add(
+                    f"{path}:{mount}", f"lies inside the mount point {outer}; brick filesystems must not nest"
+                )
         address = nodes[str(minion_id)]
         for name, volume in volumes.items():
             for brick in volume.get("bricks", []):
@@ -1143,7 +1293,9 @@ def _firewall(raw, server, nodes, volumes, problems):
             per_host[host] = per_host.get(host, 0) + 1
     named = {address: f"node {minion} ({address})" for minion, address in nodes.items()}
     settings, found = firewall.pillar_settings(
-        raw, server.get("glusterd_options"), {named.get(host, host): count for host, count in per_host.items()}
+        raw,
+        server.get("glusterd_options"),
+        {named.get(host, host): count for host, count in per_host.items()},
     )
     problems.extend(found)
     return settings
@@ -1174,7 +1326,8 @@ def build_model(pillar, minion_id=None):
     if not _int_at_least(volume_workers, 1) or volume_workers > VOLUME_WORKERS_MAX:
         problems.add(
             "gluster:volume_workers",
-            f"{volume_workers!r} must be a whole number from 1 (one volume after another) to {VOLUME_WORKERS_MAX}",
+            f"{volume_workers!r} must be a whole number from 1 (one volume after another) "
+            f"to {VOLUME_WORKERS_MAX}",
         )
         volume_workers = 1
     op_version = pillar.get("op_version")
@@ -1201,8 +1354,13 @@ def build_model(pillar, minion_id=None):
         raw_volumes = {}
     defined_profiles = _profiles(pillar.get("profiles"), problems)
     groups_dir = pillar.get("groups_dir")
-    if groups_dir is not None and (not isinstance(groups_dir, str) or validate.brick_path_problems(groups_dir)):
-        problems.add("gluster:groups_dir", f"{groups_dir!r} must be an absolute directory path (gluster's option group files)")
+    if groups_dir is not None and (
+        not isinstance(groups_dir, str) or validate.brick_path_problems(groups_dir)
+    ):
+        problems.add(
+            "gluster:groups_dir",
+            f"{groups_dir!r} must be an absolute directory path (gluster's option group files)",
+        )
     for name, spec in raw_volumes.items():
         volume = _volume(str(name), spec, nodes, problems, defined_profiles)
         if volume is not None:
@@ -1212,13 +1370,19 @@ def build_model(pillar, minion_id=None):
         if key in pillar and not _is_bool(pillar[key]):
             problems.add(f"gluster:{key}", f"{pillar[key]!r} must be true or false")
     maintenance = _maintenance(pillar.get("maintenance"), problems)
-    clients = _clients(pillar, nodes, volumes, problems, peer_timeout if _int_at_least(peer_timeout, 1) else 120)
+    clients = _clients(
+        pillar, nodes, volumes, problems, peer_timeout if _int_at_least(peer_timeout, 1) else 120
+    )
     brick_devices = _brick_devices(pillar.get("brick_devices"), nodes, volumes, problems)
     tls = _tls(pillar.get("tls"), nodes, problems)
     _tls_options(volumes, clients, nodes, tls)
     firewall_settings = _firewall(pillar.get("firewall"), server, nodes, volumes, problems)
-    glusterd_options = server.get("glusterd_options") if isinstance(server.get("glusterd_options"), dict) else {}
-    address_family = _address_family(pillar.get("address_family"), glusterd_options, volumes, clients, problems)
+    glusterd_options = (
+        server.get("glusterd_options") if isinstance(server.get("glusterd_options"), dict) else {}
+    )
+    address_family = _address_family(
+        pillar.get("address_family"), glusterd_options, volumes, clients, problems
+    )
     mountbroker = _mountbroker(pillar.get("mountbroker"), problems)
     for option in (mountbroker or {}).get("glusterd_options", {}):
         if option in glusterd_options:
@@ -1255,9 +1419,12 @@ def build_model(pillar, minion_id=None):
             "manage_packages": server.get("manage_packages", True) is not False,
             "manage_service": server.get("manage_service", True) is not False,
             # gluster:firewall:brick_ports also sets glusterd.vol's base-port / max-port
-            "glusterd_options": {**glusterd_options, **firewall_settings.pop("glusterd_options"),
-                                 **(mountbroker or {}).get("glusterd_options", {}),
-                                 **({FAMILY_OPTION: address_family} if address_family != "inet" else {})},
+            "glusterd_options": {
+                **glusterd_options,
+                **firewall_settings.pop("glusterd_options"),
+                **(mountbroker or {}).get("glusterd_options", {}),
+                **({FAMILY_OPTION: address_family} if address_family != "inet" else {}),
+            },
         },
         "mountbroker": mountbroker,
         "monitoring": _monitoring(pillar.get("monitoring"), problems),

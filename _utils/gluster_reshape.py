@@ -195,7 +195,8 @@ def _replacements(old_keys, old_names, new_keys, new_specs, have):
         data_kept = [index for index in kept if not (have["arbiter"] and index == len(old_keys) - 1)]
         if not data_kept:
             return [], (
-                f"set [{where}] would keep no data brick: replace at most {have['replica'] - 1 - have['arbiter']} "
+                f"set [{where}] would keep no data brick: "
+                f"replace at most {have['replica'] - 1 - have['arbiter']} "
                 "of its data bricks per run so the rest can heal the new ones"
             )
     if have["arbiter"]:
@@ -255,7 +256,11 @@ def _plan_replica_change(have, want, names, current_keys, specs, wanted_keys, al
                 )
             extra.append((order.pop(frozenset(base)), set_specs[old_size:]))
         extra.sort()
-        operation = {"op": "add-brick", "bricks": [s for _i, group in extra for s in group], "replica": new_size}
+        operation = {
+            "op": "add-brick",
+            "bricks": [s for _i, group in extra for s in group],
+            "replica": new_size,
+        }
         if want["arbiter"]:
             operation["arbiter"] = 1
         return {"operations": [operation], "problems": []}
@@ -324,7 +329,9 @@ def listing_needed(sets, online, heal):
     for group in sets:
         if any(online.get(name) for name in group["leaving"]):
             continue
-        if any((heal.get(name) or {}).get("entries") for name in group["members"] if name not in group["leaving"]):
+        if any(
+            (heal.get(name) or {}).get("entries") for name in group["members"] if name not in group["leaving"]
+        ):
             return True
     return False
 
@@ -374,12 +381,16 @@ def health_refusals(volume, sets, online, heal, listed=None, allow_replace=False
             )
         if not heal:
             continue
-        silent = [name for name in kept if not (heal.get(name) or {}).get("connected") or heal[name].get("entries") is None]
+        silent = [
+            name
+            for name in kept
+            if not (heal.get(name) or {}).get("connected") or heal[name].get("entries") is None
+        ]
         if silent:
             problems.append(
-                f"{where}: the self-heal of {', '.join(silent)} cannot be read "
-                f"({'; '.join((heal.get(n) or {}).get('status') or 'not in the heal summary' for n in silent)}); "
-                "nothing shows the set is healed: fix that, then run again"
+                f"{where}: the self-heal of {', '.join(silent)} cannot be read ("
+                f"{'; '.join((heal.get(n) or {}).get('status') or 'not in the heal summary' for n in silent)}"
+                "); nothing shows the set is healed: fix that, then run again"
             )
             continue
         answering = [name for name in members if (heal.get(name) or {}).get("connected")]
@@ -389,7 +400,10 @@ def health_refusals(volume, sets, online, heal, listed=None, allow_replace=False
                 f"{where}: {split} entries in split-brain; resolve them first (gluster.heal_split_brain "
                 f"{volume} lists them, gluster.split_brain_resolve resolves one), then run again"
             )
-        pending = sum(max((heal[name].get("entries") or 0) - (heal[name].get("split_brain") or 0), 0) for name in answering)
+        pending = sum(
+            max((heal[name].get("entries") or 0) - (heal[name].get("split_brain") or 0), 0)
+            for name in answering
+        )
         if pending and kept and listed is not None and not any(online.get(name) for name in leaving):
             # entries every kept brick lists wait for the offline leaving brick(s) only
             shared = set.intersection(*(set(listed.get(name) or ()) for name in kept))

@@ -66,24 +66,43 @@ def volume_view(volume, status=None, heal=None):
         "cannot_lose": [],
     }
     for bricks in sets:
-        view["sets"].append({
-            "bricks": [{"brick": b["name"], "host": b["host"], "arbiter": bool(b.get("arbiter")),
-                        "online": online.get(b["name"], False), "pid": (running.get(b["name"]) or {}).get("pid")} for b in bricks],
-            "available": bool(status) and set_available(volume, bricks, online),
-        })  # fmt: skip
+        view["sets"].append(
+            {
+                "bricks": [
+                    {
+                        "brick": b["name"],
+                        "host": b["host"],
+                        "arbiter": bool(b.get("arbiter")),
+                        "online": online.get(b["name"], False),
+                        "pid": (running.get(b["name"]) or {}).get("pid"),
+                    }
+                    for b in bricks
+                ],
+                "available": bool(status) and set_available(volume, bricks, online),
+            }
+        )
     for host in hosts:  # the layout's weak spots: every brick up but this host's
         without = {b["name"]: b["host"] != host for b in volume.get("bricks", [])}
         if not all(set_available(volume, bricks, without) for bricks in sets):
             view["cannot_lose"].append(host)
     view["size_total"], view["size_free"] = _capacity(volume, sets, sizes)
     split = 0 if heal is None else heal.get("split_brain") or 0  # counted apart: no self-heal resolves them
-    view["heal"] = None if heal is None else {"pending": max((heal.get("entries") or 0) - split, 0), "split_brain": split,
-                                              "unreachable": list(heal.get("unreachable") or [])}  # fmt: skip
+    view["heal"] = (
+        None
+        if heal is None
+        else {
+            "pending": max((heal.get("entries") or 0) - split, 0),
+            "split_brain": split,
+            "unreachable": list(heal.get("unreachable") or []),
+        }
+    )
     if not view["started"]:
         view["state"] = "stopped"
     elif not all(s["available"] for s in view["sets"]):
         view["state"] = "unavailable"
-    elif view["bricks_online"] < view["bricks"] or (view["heal"] and (view["heal"]["pending"] or view["heal"]["split_brain"])):
+    elif view["bricks_online"] < view["bricks"] or (
+        view["heal"] and (view["heal"]["pending"] or view["heal"]["split_brain"])
+    ):
         view["state"] = "degraded"
     else:
         view["state"] = "ok"

@@ -54,7 +54,12 @@ SELINUX_TYPE = "glusterd_brick_t"
 BRICK_DATA_DEPTH = 3
 # mount options that keep a look inside truly read-only: no journal or log replay (that writes
 # even under ro), and an XFS clone of a mounted filesystem (same UUID) still mounts
-LOOK_MOUNT_OPTIONS = {"xfs": ["norecovery", "nouuid"], "ext4": ["noload"], "ext3": ["noload"], "btrfs": ["nologreplay"]}
+LOOK_MOUNT_OPTIONS = {
+    "xfs": ["norecovery", "nouuid"],
+    "ext4": ["noload"],
+    "ext3": ["noload"],
+    "btrfs": ["nologreplay"],
+}
 UUID_PLACEHOLDER = "<uuid of the new filesystem>"
 
 SPEC_KEYS = {
@@ -67,7 +72,9 @@ SPEC_KEYS = {
     "mount_options": "list of mount options (default noatime, plus inode64 for xfs)",
     "fstab": "fstab file (default /etc/fstab)",
     "wipe": "true: wipe a device that holds something else (default false)",
-    "wipe_brick_data": "with wipe: the filesystem UUID (blkid) of the one filesystem holding brick data it may destroy",
+    "wipe_brick_data": (
+        "with wipe: the filesystem UUID (blkid) of the one filesystem holding brick data it may destroy"
+    ),
     "selinux": "true (default): label the mount glusterd_brick_t where SELinux is enforcing",
 }
 LVM_KEYS = {"vg", "lv", "size", "thin_pool", "pool_size", "pool_metadata_size"}
@@ -95,7 +102,9 @@ def _show(value):
 
 def size_kib(text):
     """``256k`` / ``1m`` / ``1g`` / ``512`` (KiB) -> KiB as an int; ``None`` when unreadable."""
-    match = UNIT_RE.fullmatch(str(text)) if isinstance(text, (str, int)) and not isinstance(text, bool) else None
+    match = (
+        UNIT_RE.fullmatch(str(text)) if isinstance(text, (str, int)) and not isinstance(text, bool) else None
+    )
     if not match:
         return None
     number, unit = int(match.group(1)), match.group(2).lower()
@@ -139,12 +148,26 @@ def backend_problems(mount, spec, where):
                 "(e.g. 0b6e3a4c-...; blkid --probe --match-tag UUID --output value DEVICE)"
             )
         elif spec.get("wipe") is not True:
-            problems.append(f"{where}:wipe_brick_data: only with wipe: true (it lets wipe destroy that brick data)")
-    problems += [f"{where}:fstab: {p}" for p in validate.brick_path_problems(spec.get("fstab", "/etc/fstab"), "fstab")]
-    problems += _list_problems(spec.get("mkfs_options"), MKFS_ARG_RE, f"{where}:mkfs_options", "mkfs argument",
-                               "letters, digits and _ . , = : / + ^ -, no '..', at most 256 characters")
-    problems += _list_problems(spec.get("mount_options"), MOUNT_OPTION_RE, f"{where}:mount_options", "mount option",
-                               "letters, digits and _ . : = + -, not starting with - or ., at most 256 characters")  # fmt: skip
+            problems.append(
+                f"{where}:wipe_brick_data: only with wipe: true (it lets wipe destroy that brick data)"
+            )
+    problems += [
+        f"{where}:fstab: {p}" for p in validate.brick_path_problems(spec.get("fstab", "/etc/fstab"), "fstab")
+    ]
+    problems += _list_problems(
+        spec.get("mkfs_options"),
+        MKFS_ARG_RE,
+        f"{where}:mkfs_options",
+        "mkfs argument",
+        "letters, digits and _ . , = : / + ^ -, no '..', at most 256 characters",
+    )
+    problems += _list_problems(
+        spec.get("mount_options"),
+        MOUNT_OPTION_RE,
+        f"{where}:mount_options",
+        "mount option",
+        "letters, digits and _ . : = + -, not starting with - or ., at most 256 characters",
+    )
     raid = spec.get("raid")
     if raid is not None:
         if not isinstance(raid, dict) or set(raid) != RAID_KEYS:
@@ -158,11 +181,17 @@ def backend_problems(mount, spec, where):
                 )
             disks = raid["data_disks"]
             if not isinstance(disks, int) or isinstance(disks, bool) or not 1 <= disks <= 256:
-                problems.append(f"{where}:raid:data_disks: {disks!r} must be the number of data disks (1-256)")
+                problems.append(
+                    f"{where}:raid:data_disks: {disks!r} must be the number of data disks (1-256)"
+                )
     lvm = spec.get("lvm")
     if lvm is not None:
         problems += _lvm_problems(lvm, f"{where}:lvm")
-        raid_ok = isinstance(raid, dict) and set(raid) == RAID_KEYS and not any(f"{where}:raid" in p for p in problems)
+        raid_ok = (
+            isinstance(raid, dict)
+            and set(raid) == RAID_KEYS
+            and not any(f"{where}:raid" in p for p in problems)
+        )
         if isinstance(lvm, dict) and lvm.get("thin_pool") and raid_ok and alignment_kib(raid) % 64:
             problems.append(
                 f"{where}:raid: a thin pool's chunk size is the full stripe ({alignment_kib(raid)}K here) "
@@ -186,15 +215,23 @@ def _list_problems(values, pattern, where, what, allowed):
 def _lvm_problems(lvm, where):
     if not isinstance(lvm, dict):
         return [f"{where}: must be a mapping {{vg, lv, size, thin_pool, ...}}"]
-    problems = [f"{where}:{key}: unknown key; allowed: {', '.join(sorted(LVM_KEYS))}" for key in lvm if key not in LVM_KEYS]
+    problems = [
+        f"{where}:{key}: unknown key; allowed: {', '.join(sorted(LVM_KEYS))}"
+        for key in lvm
+        if key not in LVM_KEYS
+    ]
     for key in ("vg", "lv", "thin_pool"):
         if key in lvm or key in ("vg", "lv"):
             value = lvm.get(key)
             if not isinstance(value, str) or not LVM_NAME_RE.fullmatch(value) or value in (".", ".."):
-                problems.append(f"{where}:{key}: {_show(value)} is not a valid LVM name (letters, digits, + _ . -)")
+                problems.append(
+                    f"{where}:{key}: {_show(value)} is not a valid LVM name (letters, digits, + _ . -)"
+                )
     for key in ("size", "pool_size", "pool_metadata_size"):
         if key in lvm and (not isinstance(lvm[key], str) or not LVM_SIZE_RE.fullmatch(lvm[key])):
-            problems.append(f"{where}:{key}: {_show(lvm[key])} must be a size like 100G or a share like 100%FREE")
+            problems.append(
+                f"{where}:{key}: {_show(lvm[key])} must be a size like 100G or a share like 100%FREE"
+            )
     if "pool_metadata_size" in lvm and "%" in str(lvm["pool_metadata_size"]):
         problems.append(f"{where}:pool_metadata_size: must be a fixed size such as 16G, not a share")
     if "thin_pool" in lvm and lvm.get("thin_pool") == lvm.get("lv"):
@@ -282,7 +319,16 @@ def lv_argv(lvm):
     if lvm.get("thin_pool"):
         return ["lvcreate", "--type", "thin", "--virtualsize", lvm["size"], "--thinpool", lvm["thin_pool"],
                 "--name", lvm["lv"], lvm["vg"]]  # fmt: skip
-    return ["lvcreate", *_lvm_size_args(lvm["size"]), "--name", lvm["lv"], "--wipesignatures", "y", "--yes", lvm["vg"]]
+    return [
+        "lvcreate",
+        *_lvm_size_args(lvm["size"]),
+        "--name",
+        lvm["lv"],
+        "--wipesignatures",
+        "y",
+        "--yes",
+        lvm["vg"],
+    ]
 
 
 def mkfs_argv(filesystem, device, raid=None, extra=(), force=False):
@@ -424,7 +470,11 @@ def plan_backend(spec, observed, pillar_key=None):
     where = f"{spec['device']} for {mount}"
 
     if not whole.get("exists"):
-        return {"operations": [], "problems": [f"{where}: no such block device on this node"], "filesystem_device": None}
+        return {
+            "operations": [],
+            "problems": [f"{where}: no such block device on this node"],
+            "filesystem_device": None,
+        }
 
     # Mounts: the wanted filesystem may be mounted at the mount point; nothing of this device
     # may be mounted anywhere else, and nothing else may sit on the mount point.
@@ -440,7 +490,9 @@ def plan_backend(spec, observed, pillar_key=None):
     for entry in observed["mounts"]:
         path = numbers.get(entry["device"])
         if path and entry["mountpoint"] != mount:
-            problems.append(f"{where}: {path} is mounted at {entry['mountpoint']}; refusing to touch a mounted device")
+            problems.append(
+                f"{where}: {path} is mounted at {entry['mountpoint']}; refusing to touch a mounted device"
+            )
     target_block = blocks.get(target) or {}
     if at_mount and at_mount[-1]["device"] != target_block.get("major_minor"):
         problems.append(
@@ -452,8 +504,13 @@ def plan_backend(spec, observed, pillar_key=None):
 
     uuid = (target_block.get("blkid") or {}).get("UUID")
     fstab_entry = next((e for e in observed["fstab"] if e["file"] == mount), None)
-    ours = target_block.get("exists") and (target_block.get("blkid") or {}).get("TYPE") == fs and (
-        mounted or (fstab_entry is not None and uuid and fstab_entry["spec"] in (f"UUID={uuid}", target)))
+    ours = (
+        target_block.get("exists")
+        and (target_block.get("blkid") or {}).get("TYPE") == fs
+        and (
+            mounted or (fstab_entry is not None and uuid and fstab_entry["spec"] in (f"UUID={uuid}", target))
+        )
+    )
 
     if mounted and not ours:
         fstype = at_mount[-1]["fstype"]
@@ -481,7 +538,9 @@ def plan_backend(spec, observed, pillar_key=None):
             return {"operations": [], "problems": problems, "filesystem_device": target}
         if target_signatures:
             doomed.append(target)
-        ops.append({"op": "mkfs", "argv": mkfs_argv(fs, target, spec["raid"], spec["mkfs_options"], force=wipe)})
+        ops.append(
+            {"op": "mkfs", "argv": mkfs_argv(fs, target, spec["raid"], spec["mkfs_options"], force=wipe)}
+        )
         uuid = None
         problems, unseen = _brick_data_problems(spec, observed, doomed, where, pillar_key)
         if problems:
@@ -555,7 +614,9 @@ def _plan_layers(spec, observed, device, target, ops, problems, where, doomed):
     state = state or {"pvs": {}, "vgs": [], "lvs": {}}
     owner = state["pvs"].get(pv)
     if owner is not None and owner not in ("", lvm["vg"]):
-        problems.append(f"{where}: {pv} is a physical volume of volume group {owner}; remove it from there first")
+        problems.append(
+            f"{where}: {pv} is a physical volume of volume group {owner}; remove it from there first"
+        )
         return False
     if owner is None:
         if pv_signatures and not wipe:
@@ -571,7 +632,9 @@ def _plan_layers(spec, observed, device, target, ops, problems, where, doomed):
     if lvm["vg"] not in state["vgs"]:
         ops.append({"op": "vgcreate", "argv": vgcreate_argv(lvm["vg"], pv)})
     elif owner != lvm["vg"]:
-        problems.append(f"{where}: volume group {lvm['vg']} exists without {pv}; extend it by hand or pick another name")
+        problems.append(
+            f"{where}: volume group {lvm['vg']} exists without {pv}; extend it by hand or pick another name"
+        )
         return False
     if lvm.get("thin_pool") and f"{lvm['vg']}/{lvm['thin_pool']}" not in state["lvs"]:
         ops.append({"op": "thin-pool", "argv": thin_pool_argv(lvm, spec["raid"])})

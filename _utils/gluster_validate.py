@@ -95,7 +95,10 @@ def minion_id_problems(name, where="minion id"):
     """A single minion id: letters, digits, ``.``, ``_`` and ``-`` (no glob, list or compound
     characters), at most 255 characters."""
     if not isinstance(name, str) or not MINION_ID_RE.fullmatch(name):
-        return [f"{where} {_show(name)} must be one minion id (letters, digits, '.', '_', '-'; no '*', ',', spaces)"]
+        return [
+            f"{where} {_show(name)} must be one minion id "
+            "(letters, digits, '.', '_', '-'; no '*', ',', spaces)"
+        ]
     return []
 
 
@@ -116,7 +119,9 @@ def brick_path_problems(path, where="brick path"):
     if long_component(path):
         return [f"{where} {_show(path)} has a component longer than {NAME_MAX} characters"]
     if path == "/" or "//" in path or posixpath.normpath(path) != path:
-        return [f"{where} {_show(path)} is not a normalised directory path (no '//', no trailing '/', not '/')"]
+        return [
+            f"{where} {_show(path)} is not a normalised directory path (no '//', no trailing '/', not '/')"
+        ]
     return []
 
 
@@ -165,7 +170,10 @@ def cli_word_problems(text, where):
     """The one rule for free text placed in a gluster argv (option values, snapshot
     descriptions, geo-replication config values): it must not start with ``--``."""
     if isinstance(text, str) and text.startswith(GLUSTER_OPTION_PREFIX):
-        return [f"{where} {_show(text)} must not start with '--' (gluster would read it as one of its own options)"]
+        return [
+            f"{where} {_show(text)} must not start with '--' "
+            "(gluster would read it as one of its own options)"
+        ]
     return []
 
 
@@ -338,9 +346,7 @@ def layout_problems(
         problems.append(f"{where}: redundancy is only valid with disperse")
     if disperse:
         if redundancy is not None and not 2 * redundancy < disperse:
-            problems.append(
-                f"{where}: redundancy {redundancy} must be less than half of disperse {disperse}"
-            )
+            problems.append(f"{where}: redundancy {redundancy} must be less than half of disperse {disperse}")
         if count % disperse:
             problems.append(
                 f"{where}: {count} bricks cannot be split into disperse sets of {disperse}; "
@@ -379,7 +385,11 @@ def volume_file_problems(path, where="file path"):
 
 def quota_size(value):
     """``10GB`` / ``512MB`` / ``1048576`` -> bytes (gluster's units are powers of 1024), or None."""
-    match = QUOTA_SIZE_RE.fullmatch(str(value).strip()) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    match = (
+        QUOTA_SIZE_RE.fullmatch(str(value).strip())
+        if isinstance(value, (str, int)) and not isinstance(value, bool)
+        else None
+    )
     if not match:
         return None
     return int(match.group(1)) * QUOTA_UNITS[match.group(2)]
@@ -388,7 +398,10 @@ def quota_size(value):
 def quota_size_problems(value, where="quota size"):
     size = quota_size(value)
     if size is None:
-        return [f"{where} {_show(value)} must be a whole number of bytes with an optional unit B, KB, MB, GB, TB or PB"]
+        return [
+            f"{where} {_show(value)} must be a whole number of bytes "
+            "with an optional unit B, KB, MB, GB, TB or PB"
+        ]
     if size <= 0:
         return [f"{where} must be more than 0"]
     return []
@@ -399,7 +412,9 @@ def quota_limit_problems(hard, soft, objects, where=""):
     directories) and ``soft`` (percent of hard, or None); ``where`` prefixes the messages."""
     prefix = f"{where} " if where else ""
     if objects:
-        problems = count_problems(hard, f"{prefix}hard", 1) if hard is not None else [f"{prefix}hard is missing"]
+        problems = (
+            count_problems(hard, f"{prefix}hard", 1) if hard is not None else [f"{prefix}hard is missing"]
+        )
     else:
         problems = quota_size_problems(hard, f"{prefix}hard")
     if soft is not None:
@@ -426,7 +441,10 @@ def profile_name_problems(name, where="profile"):
     ``metadata-cache``...) or a ``gluster:profiles`` key: letters, digits, ``.``, ``_``, ``-``,
     no path."""
     if not isinstance(name, str) or not PROFILE_NAME_RE.fullmatch(name) or name in (".", ".."):
-        return [f"{where} {_show(name)} must be a name of letters, digits, '.', '_' and '-' (at most 64), such as virt"]
+        return [
+            f"{where} {_show(name)} must be a name of letters, digits, '.', '_' and '-' "
+            "(at most 64), such as virt"
+        ]
     return []
 
 
@@ -437,7 +455,10 @@ SNAPSHOT_HARD_LIMIT_MAX = 256  # gluster 10.3: "Expected range 1 - 256"
 def snapshot_name_problems(name, where="snapshot name"):
     """A snapshot (or clone) name: letters, digits, ``_``, ``.``, ``-``; at most 128."""
     if not isinstance(name, str) or not SNAPSHOT_NAME_RE.fullmatch(name):
-        return [f"{where} {_show(name)} must be letters, digits, '_', '.' and '-' (at most 128, not starting with a sign)"]
+        return [
+            f"{where} {_show(name)} must be letters, digits, '_', '.' and '-' "
+            "(at most 128, not starting with a sign)"
+        ]
     return []
 
 
@@ -487,20 +508,33 @@ def georep_config_problems(config, where="geo-replication config"):
 
 # a line of a primary cluster's common_secret.pem.pub as gluster_module.georep_public_keys reads
 # it (whether it may reach an authorized_keys file is georep_authorized_key_problems' call)
-GEOREP_KEY_RE = re.compile(r'(command="[^"\n]+" )?(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp256) [A-Za-z0-9+/=]+( \S+)?')
+GEOREP_KEY_RE = re.compile(
+    r'(command="[^"\n]+" )?(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp256) [A-Za-z0-9+/=]+( \S+)?'
+)
 # The forced commands gluster's peer_gsec_create (run on every primary node by ``system::
 # execute gsec_create``) writes before each key of common_secret.pem.pub, and no other option:
 # gsyncd's key runs ${libexecdir}/glusterfs/gsyncd, tar's key (tarssh) runs tar. libexecdir:
 # Debian and Ubuntu /usr/lib/<multiarch triplet> (glusterfs 10.3 on bookworm:
 # /usr/lib/x86_64-linux-gnu), Fedora, RHEL and current openSUSE /usr/libexec, older openSUSE
 # /usr/lib, a source build /usr/local/libexec.
-GEOREP_GSYNCD_RE = re.compile(r"^(/usr/lib/[a-z0-9_]+-linux-gnu[a-z0-9_]*|/usr/lib|/usr/libexec|/usr/local/libexec)/glusterfs/gsyncd$")
+GEOREP_GSYNCD_RE = re.compile(
+    r"^(/usr/lib/[a-z0-9_]+-linux-gnu[a-z0-9_]*|/usr/lib|/usr/libexec|/usr/local/libexec)/glusterfs/gsyncd$"
+)
 GEOREP_TAR_COMMAND = "tar ${SSH_ORIGINAL_COMMAND#* }"
 # key type -> the fields of its base64 blob after the type name (RFC 4253 6.6, RFC 5656 3.1, RFC 8709)
-GEOREP_KEY_FIELDS = {"ssh-rsa": 2, "ssh-ed25519": 1, "ecdsa-sha2-nistp256": 2, "ecdsa-sha2-nistp384": 2, "ecdsa-sha2-nistp521": 2}
+GEOREP_KEY_FIELDS = {
+    "ssh-rsa": 2,
+    "ssh-ed25519": 1,
+    "ecdsa-sha2-nistp256": 2,
+    "ecdsa-sha2-nistp384": 2,
+    "ecdsa-sha2-nistp521": 2,
+}
 GEOREP_KEY_COMMENT_RE = re.compile(r"^[A-Za-z0-9._@+=:-]{1,255}$")
 GEOREP_KEY_LINE_MAX = 16384
-GEOREP_KEY_SHAPE = 'command="<libexecdir>/glusterfs/gsyncd" (or command="tar ${SSH_ORIGINAL_COMMAND#* }") ssh-rsa AAAA... user@host'
+GEOREP_KEY_SHAPE = (
+    'command="<libexecdir>/glusterfs/gsyncd" (or command="tar ${SSH_ORIGINAL_COMMAND#* }") '
+    "ssh-rsa AAAA... user@host"
+)
 # a geo_replication_from source names the primary minions publishing in the Salt mine by id only
 # (MINION_ID_RE above, the one rule for a minion id)
 GEOREP_SOURCE_KEYS = ("config", "keys", "minion", "tgt_type", "user")
@@ -513,11 +547,11 @@ def _blob_fields(blob):
     while offset < len(blob):
         if offset + 4 > len(blob):
             return None
-        size = int.from_bytes(blob[offset:offset + 4], "big")
+        size = int.from_bytes(blob[offset : offset + 4], "big")
         offset += 4
         if size > len(blob) - offset:
             return None
-        fields.append(blob[offset:offset + size])
+        fields.append(blob[offset : offset + size])
         offset += size
     return fields
 
@@ -531,19 +565,27 @@ def _georep_key_parts(line):
         return None, "holds a line break, a control character or non-ASCII text: exactly one key per line"
     if not line.startswith('command="'):
         if line.split(" ", 1)[0] in GEOREP_KEY_FIELDS:
-            return None, f"has no forced command: every geo-replication key carries gluster's ({GEOREP_KEY_SHAPE})"
+            return (
+                None,
+                f"has no forced command: every geo-replication key carries gluster's ({GEOREP_KEY_SHAPE})",
+            )
         return None, f"starts with options other than gluster's forced command ({GEOREP_KEY_SHAPE})"
-    command, quote, rest = line[len('command="'):].partition('"')
+    command, quote, rest = line[len('command="') :].partition('"')
     if not quote or "\\" in command:
         return None, "has an unterminated or escaped command= option"
     if not (GEOREP_GSYNCD_RE.fullmatch(command) or command == GEOREP_TAR_COMMAND):
-        return None, (f"forces the command {_show(command)}, not gluster's: gsyncd at <libexecdir>/glusterfs/gsyncd "
-                      f"(/usr/lib/x86_64-linux-gnu, /usr/libexec...) or {GEOREP_TAR_COMMAND!r}")
+        return None, (
+            f"forces the command {_show(command)}, not gluster's: gsyncd at <libexecdir>/glusterfs/gsyncd "
+            f"(/usr/lib/x86_64-linux-gnu, /usr/libexec...) or {GEOREP_TAR_COMMAND!r}"
+        )
     if not rest.startswith(" "):
-        return None, "carries options besides gluster's forced command (gluster writes command=\"...\" alone)"
+        return None, 'carries options besides gluster\'s forced command (gluster writes command="..." alone)'
     words = rest[1:].split(" ")
     if len(words) not in (2, 3) or not all(words):
-        return None, "must hold exactly one key: its type, its base64 and at most a one-word comment, single spaces"
+        return (
+            None,
+            "must hold exactly one key: its type, its base64 and at most a one-word comment, single spaces",
+        )
     enc, key, comment = words[0], words[1], words[2] if len(words) == 3 else ""
     if enc not in GEOREP_KEY_FIELDS:
         return None, f"key type {_show(enc)} must be one of {', '.join(GEOREP_KEY_FIELDS)}"
@@ -552,7 +594,12 @@ def _georep_key_parts(line):
     except (binascii.Error, ValueError):
         return None, f"the {enc} key is not well-formed base64"
     fields = _blob_fields(blob)
-    if not fields or fields[0] != enc.encode() or len(fields) != 1 + GEOREP_KEY_FIELDS[enc] or not all(fields[1:]):
+    if (
+        not fields
+        or fields[0] != enc.encode()
+        or len(fields) != 1 + GEOREP_KEY_FIELDS[enc]
+        or not all(fields[1:])
+    ):
         return None, f"the base64 is not an {enc} public key"
     if enc == "ssh-ed25519" and len(fields[1]) != 32:
         return None, "the base64 is not an ssh-ed25519 public key (32 bytes)"
@@ -561,7 +608,13 @@ def _georep_key_parts(line):
     if comment and not GEOREP_KEY_COMMENT_RE.fullmatch(comment):
         return None, f"comment {_show(comment)} must be one word such as root@gfs1"
     fingerprint = "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
-    return {"options": [f'command="{command}"'], "enc": enc, "key": key, "comment": comment, "fingerprint": fingerprint}, None
+    return {
+        "options": [f'command="{command}"'],
+        "enc": enc,
+        "key": key,
+        "comment": comment,
+        "fingerprint": fingerprint,
+    }, None
 
 
 def georep_authorized_key_problems(line, where="key"):
@@ -599,17 +652,21 @@ def georep_minions_problems(minion, tgt_type, where):
     an id that matches a pattern or set the grain or address matched, and so publish keys for
     root's authorized_keys on the secondary."""
     if tgt_type not in ("glob", "list"):
-        return [f"{where}:tgt_type: {tgt_type!r} is refused: geo-replication keys are taken from the Salt mine "
-                "of minions named by id only (a pattern or data a minion reports about itself lets any minion "
-                "publish keys for root); give minion: <id of the primary leader>, or a list of ids"]
+        return [
+            f"{where}:tgt_type: {tgt_type!r} is refused: geo-replication keys are taken from the Salt mine "
+            "of minions named by id only (a pattern or data a minion reports about itself lets any minion "
+            "publish keys for root); give minion: <id of the primary leader>, or a list of ids"
+        ]
     if not (isinstance(minion, str) or (isinstance(minion, list) and minion)):
         return [f"{where}:minion: {_show(minion)} must be the primary leader's minion id, or a list of ids"]
     problems = []
     for index, name in enumerate(georep_minions(minion, tgt_type)):
         here = f"{where}:minion" + (f":{index}" if isinstance(minion, list) else "")
         if isinstance(name, str) and any(char in name for char in "*?[]!"):
-            problems.append(f"{here}: {name!r} is a glob pattern, which can match more minions than the primary "
-                            "leader (any minion may take an id that matches it): name the minion id, or a list of ids")
+            problems.append(
+                f"{here}: {name!r} is a glob pattern, which can match more minions than the primary "
+                "leader (any minion may take an id that matches it): name the minion id, or a list of ids"
+            )
         elif isinstance(name, str) and "," in name:
             problems.append(f"{here}: {name!r} names several minions: give them as a list of ids")
         elif not isinstance(name, str) or not MINION_ID_RE.fullmatch(name):
@@ -627,7 +684,10 @@ def georep_source_problems(source, where):
         if key not in GEOREP_SOURCE_KEYS:
             problems.append(f"{where}:{key}: unknown key; allowed: {', '.join(GEOREP_SOURCE_KEYS)}")
     if ("minion" in source) == ("keys" in source):
-        problems.append(f"{where}: give minion (the primary leader publishing its keys in the Salt mine) or keys, one of them")
+        problems.append(
+            f"{where}: give minion (the primary leader publishing its keys in the Salt mine) "
+            "or keys, one of them"
+        )
     if "minion" in source:
         problems.extend(georep_minions_problems(source["minion"], source.get("tgt_type", "glob"), where))
     elif "tgt_type" in source:
@@ -639,7 +699,9 @@ def georep_source_problems(source, where):
         else:
             for index, key in enumerate(keys):
                 problems.extend(georep_authorized_key_problems(key, f"{where}:keys:{index}"))
-    problems.extend(georep_authorized_keys_file_problems(source.get("user", "root"), source.get("config"), where))
+    problems.extend(
+        georep_authorized_keys_file_problems(source.get("user", "root"), source.get("config"), where)
+    )
     return problems
 
 
@@ -649,6 +711,11 @@ def georep_authorized_keys_file_problems(user, config, where):
     problems = []
     if not isinstance(user, str) or not GEOREP_USER_RE.fullmatch(user):
         problems.append(f"{where}:user: {user!r} must be a user name (root, or the mount-broker user)")
-    if config is not None and (not isinstance(config, str) or not AUTHORIZED_KEYS_RE.fullmatch(config) or ".." in config.split("/")):
-        problems.append(f"{where}:config: {config!r} must be an authorized_keys path (absolute, or relative to the user's home)")
+    if config is not None and (
+        not isinstance(config, str) or not AUTHORIZED_KEYS_RE.fullmatch(config) or ".." in config.split("/")
+    ):
+        problems.append(
+            f"{where}:config: {config!r} must be an authorized_keys path "
+            "(absolute, or relative to the user's home)"
+        )
     return problems

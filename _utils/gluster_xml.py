@@ -255,7 +255,9 @@ def parse_op_version(xml):
             except ValueError as exc:
                 raise GlusterParseError(f"{name} is not a number: {options[name]['value']!r}") from exc
     if "current" not in result and "max" not in result:
-        raise GlusterParseError("gluster's answer holds neither cluster.op-version nor cluster.max-op-version")
+        raise GlusterParseError(
+            "gluster's answer holds neither cluster.op-version nor cluster.max-op-version"
+        )
     return result
 
 
@@ -491,7 +493,11 @@ def parse_quota_list(xml):
             "soft_limit": _int(limit, "soft_limit_value"),
         }
         if limit.find("file_count") is not None:
-            entry.update(files=_int(limit, "file_count"), dirs=_int(limit, "dir_count"), available=_int(limit, "available"))
+            entry.update(
+                files=_int(limit, "file_count"),
+                dirs=_int(limit, "dir_count"),
+                available=_int(limit, "available"),
+            )
         else:
             entry.update(used=_int(limit, "used_space"), available=_int(limit, "avail_space"))
         entry.update(soft_exceeded=_yes(limit, "sl_exceeded"), hard_exceeded=_yes(limit, "hl_exceeded"))
@@ -541,7 +547,11 @@ def parse_snapshot_volume_info(xml):
     """``snapshot info volume VOL`` -> ``{"volume", "count", "remaining"}``: how many
     snapshots the volume has and how many more its hard limit allows."""
     origin = _find(_find(_root(xml), "snapInfo"), "originVolume")
-    info = {"volume": _text(origin, "name"), "count": _int(origin, "snapCount"), "remaining": _int(origin, "snapRemaining")}
+    info = {
+        "volume": _text(origin, "name"),
+        "count": _int(origin, "snapCount"),
+        "remaining": _int(origin, "snapRemaining"),
+    }
     if info["count"] is None or info["remaining"] is None:
         raise GlusterParseError("snapshot info: no snapCount / snapRemaining")
     return info
@@ -571,7 +581,9 @@ def parse_snapshot_info(xml):
             "created": _text(element, "createTime"),
         }
         if not entry["name"] or not SNAPSHOT_TIME.fullmatch(entry["created"]):
-            raise GlusterParseError(f"snapshot info: snapshot {entry['name']!r} has no creation time (got {entry['created']!r})")
+            raise GlusterParseError(
+                f"snapshot info: snapshot {entry['name']!r} has no creation time (got {entry['created']!r})"
+            )
         snapshots.append(entry)
     if count is None or count != len(snapshots):
         raise GlusterParseError(f"snapshot info: count {count} but {len(snapshots)} snapshots")
@@ -622,11 +634,15 @@ def parse_georep_status(xml):
             secondaries = {_text(p, "secondary") for p in session.findall("pair")}
             users = {_text(p, "secondary_user") for p in session.findall("pair")}
             if len(secondaries) != 1 or len(users) != 1:
-                raise GlusterParseError(f"geo-replication session of {name} names several secondaries: {sorted(secondaries)}")
+                raise GlusterParseError(
+                    f"geo-replication session of {name} names several secondaries: {sorted(secondaries)}"
+                )
             # a root session names its secondary host::volume, a mount-broker one user@host::volume;
             # the status of all sessions (or of a volume's) writes ssh://[user@]host::volume
             secondary = secondaries.pop().removeprefix("ssh://").rpartition("@")[2]
-            sessions.append({"volume": name, "secondary": secondary, "secondary_user": users.pop(), "pairs": pairs})
+            sessions.append(
+                {"volume": name, "secondary": secondary, "secondary_user": users.pop(), "pairs": pairs}
+            )
     return sessions
 
 

@@ -4,8 +4,9 @@
 For each volume count N (default 1, 10, 30 and 100; every volume replica 3 with 8 options) it
 builds a fresh local 3-node cluster (glusterd on 127.1.8.1-3) per part, and for the counts of
 ``--six-nodes`` (default 30) a 6-node one (127.1.8.1-6, each volume distributed-replicate 2 x 3:
-its steps are marked "[6 nodes, 2x3]"), and measures wall time and the gluster processes spawned (a wrapper set as ``gluster:binary`` logs each one's argv; the
-``--glusterd-sock`` in it tells the node):
+its steps are marked "[6 nodes, 2x3]"), and measures wall time and the gluster processes spawned
+(a wrapper set as ``gluster:binary`` logs each one's argv; the ``--glusterd-sock`` in it tells
+the node):
 
 ``floor``   the bare CLI: 2 peer probes, ``pool list`` until connected, then per volume
             ``volume create``, ONE ``volume set`` of its 8 options and ``volume start``;
@@ -111,7 +112,9 @@ class Calls:
         calls = {}
         for line in lines:
             words = line.split()
-            node = next((self.sockets.get(w.split("=", 1)[1]) for w in words if w.startswith("--glusterd-sock=")), "?")
+            node = next(
+                (self.sockets.get(w.split("=", 1)[1]) for w in words if w.startswith("--glusterd-sock=")), "?"
+            )
             command = " ".join(w for w in words if not w.startswith("--"))
             calls.setdefault(node, []).append(" ".join(command.split()[:2]))
         return calls
@@ -139,7 +142,9 @@ def bench_pillar(base, count, client=False, workers=None, size=3):
     if workers is not None:  # --workers: gluster:volume_workers (else the formula's default)
         gluster["volume_workers"] = workers
     if client:
-        gluster["clients"] = {"bclient": {"mounts": {f"{base}/mnt/v01": {"volume": "v01", "fstab": f"{base}/fstab"}}}}
+        gluster["clients"] = {
+            "bclient": {"mounts": {f"{base}/mnt/v01": {"volume": "v01", "fstab": f"{base}/fstab"}}}
+        }
     return {"gluster": gluster}
 
 
@@ -173,7 +178,9 @@ def check_states(output, where):
     if os.environ.get("BENCH_RETURNS"):  # every run's returns kept, to see where the time went
         os.makedirs(os.environ["BENCH_RETURNS"], exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9.-]+", "_", where).strip("_")
-        with open(os.path.join(os.environ["BENCH_RETURNS"], f"{time.time():.0f}-{name}.json"), "w", encoding="utf-8") as handle:
+        with open(
+            os.path.join(os.environ["BENCH_RETURNS"], f"{time.time():.0f}-{name}.json"), "w", encoding="utf-8"
+        ) as handle:
             json.dump(data, handle, indent=1)
     states = changed = 0
     slowest = []
@@ -187,7 +194,10 @@ def check_states(output, where):
         changed += sum(1 for v in result.values() if v.get("changes"))
         total = sum(v.get("duration", 0) for v in result.values()) / 1000
         top = max(result.values(), key=lambda v: v.get("duration", 0))
-        slowest.append(f"{minion}: {len(result)} states {total:.2f}s, slowest {top.get('__id__')} {top.get('duration', 0) / 1000:.2f}s")
+        slowest.append(
+            f"{minion}: {len(result)} states {total:.2f}s, "
+            f"slowest {top.get('__id__')} {top.get('duration', 0) / 1000:.2f}s"
+        )
     if os.environ.get("BENCH_VERBOSE"):
         say("    " + "; ".join(slowest))
     return states, changed
@@ -289,8 +299,12 @@ class Run:
                 "file_roots": roots, "pillar_roots": {"base": [os.path.join(base, "pillar")]},
                 "gluster": {"socket": node.socket, "binary": calls.wrapper},
             })  # fmt: skip
-            subprocess.run([f"{BIN}/salt-call", "--local", "-c", configs[minion], "--out=quiet", "saltutil.sync_all"],
-                           check=True, capture_output=True, stdin=subprocess.DEVNULL)  # fmt: skip
+            subprocess.run(
+                [f"{BIN}/salt-call", "--local", "-c", configs[minion], "--out=quiet", "saltutil.sync_all"],
+                check=True,
+                capture_output=True,
+                stdin=subprocess.DEVNULL,
+            )
 
         def apply(minion, sls="gluster"):
             argv = [f"{BIN}/salt-call", "--local", "-c", configs[minion], "--out=json", "state.apply", sls]
@@ -320,7 +334,9 @@ class Run:
     def master(self, count, floor, size=3):
         cluster, calls = self.cluster(f"master-{count}-{size}", size)
         base = cluster.base_dir
-        roots = write_roots(base, bench_pillar(base, count, client=True, workers=self.args.workers, size=size))
+        roots = write_roots(
+            base, bench_pillar(base, count, client=True, workers=self.args.workers, size=size)
+        )
         open(os.path.join(base, "fstab"), "a", encoding="utf-8").close()
         master_dir = os.path.join(base, "salt", "master")
         write_yaml(os.path.join(master_dir, "master"), {
@@ -338,10 +354,15 @@ class Run:
             for minion, node in minions.items():
                 minion_dir = os.path.join(base, "salt", minion)
                 config = {
-                    "id": minion, "master": "127.0.0.1", "master_port": RET_PORT, "root_dir": minion_dir,
-                    "pidfile": os.path.join(minion_dir, "minion.pid"), "log_file": os.path.join(minion_dir, "minion.log"),
-                    "user": "root", **extra,
-                }  # fmt: skip
+                    "id": minion,
+                    "master": "127.0.0.1",
+                    "master_port": RET_PORT,
+                    "root_dir": minion_dir,
+                    "pidfile": os.path.join(minion_dir, "minion.pid"),
+                    "log_file": os.path.join(minion_dir, "minion.log"),
+                    "user": "root",
+                    **extra,
+                }
                 if node:
                     config["gluster"] = {"socket": node.socket, "binary": calls.wrapper}
                 write_yaml(os.path.join(minion_dir, "minion"), config)
@@ -428,13 +449,24 @@ class Run:
             seconds = time.monotonic() - started
             pids, online, waited = brick_pids(n1, expected=3 * count)
             rss = sum(resident_kib(pid) for pid in pids) / 1024
-            row = {"volumes": count, "part": "mux", "step": f"start all, brick-multiplex {'on' if multiplex == 'enable' else 'off'}",
-                   "seconds": round(seconds, 2), "gluster_processes": None, "brick_processes": len(pids),
-                   "brick_rss_mib": round(rss, 1), "bricks_online": online, "bricks": 3 * count,
-                   "online_after_seconds": round(waited, 1)}  # fmt: skip
+            row = {
+                "volumes": count,
+                "part": "mux",
+                "step": f"start all, brick-multiplex {'on' if multiplex == 'enable' else 'off'}",
+                "seconds": round(seconds, 2),
+                "gluster_processes": None,
+                "brick_processes": len(pids),
+                "brick_rss_mib": round(rss, 1),
+                "bricks_online": online,
+                "bricks": 3 * count,
+                "online_after_seconds": round(waited, 1),
+            }
             self.rows.append(row)
-            say(f"  mux      {row['step']:32} {seconds:7.2f}s  {len(pids)} brick processes, {rss:.0f} MiB resident, "
-                f"{online} of {3 * count} bricks online {waited:.0f} s after the last start")  # fmt: skip
+            say(
+                f"  mux      {row['step']:32} {seconds:7.2f}s  "
+                f"{len(pids)} brick processes, {rss:.0f} MiB resident, "
+                f"{online} of {3 * count} bricks online {waited:.0f} s after the last start"
+            )
             for name in names:
                 n1.cli("volume", "stop", name, timeout=300)
             self.finish_cluster(cluster)
@@ -451,9 +483,15 @@ class Run:
         say(f"  lab: base root (cached in {real_hosts.CACHE}) and 5 hosts on {LAB_SUBNET}.0/24")
         started = time.monotonic()
         with real_hosts.Lab("bench", nodes=3, clients=1, subnet=LAB_SUBNET, disk_mib=512) as lab:
-            say(f"  lab: base root ready in {lab.base_seconds:.1f} s, 5 hosts booted in {lab.boot_seconds:.1f} s")
+            say(
+                f"  lab: base root ready in {lab.base_seconds:.1f} s, "
+                f"5 hosts booted in {lab.boot_seconds:.1f} s"
+            )
             lab.ready_for_the_formula(real_hosts.formula_pillar(lab))
-            say(f"  lab: minions answering and modules synced {time.monotonic() - started:.1f} s after the start")
+            say(
+                f"  lab: minions answering and modules synced "
+                f"{time.monotonic() - started:.1f} s after the start"
+            )
             for host in [*lab.nodes, *lab.clients]:
                 installed = host.run("dpkg-query", "-W", "-f=${Status}", "glusterfs-common", check=False)
                 if "install ok installed" in installed.stdout:
@@ -529,19 +567,26 @@ def table(rows):
         if key not in cells:
             cells[key] = {}
             order.append(key)
-        text = f"{r['seconds']:.2f} s" + (f" / {r['gluster_processes']}" if r["gluster_processes"] is not None else "")
+        text = f"{r['seconds']:.2f} s" + (
+            f" / {r['gluster_processes']}" if r["gluster_processes"] is not None else ""
+        )
         if r.get("vs_floor"):
             text += f" (x{r['vs_floor']:.2f})"
         if r.get("brick_processes") is not None:
             text += f", {r['brick_processes']} brick processes, {r['brick_rss_mib']:.0f} MiB"
             if r.get("bricks_online", r.get("bricks")) != r.get("bricks"):
-                text += f", only {r['bricks_online']} of {r['bricks']} bricks online after {r['online_after_seconds']:.0f} s"
+                text += (
+                    f", only {r['bricks_online']} of {r['bricks']} bricks online "
+                    f"after {r['online_after_seconds']:.0f} s"
+                )
         cell = cells[key].get(r["volumes"])
         cells[key][r["volumes"]] = f"{cell}, {r['seconds']:.2f} s" if cell else text
     lines = ["| part | step | " + " | ".join(f"{n} volume{'s' if n > 1 else ''}" for n in counts) + " |",
              "|---|---|" + "---:|" * len(counts)]  # fmt: skip
     for part, step in order:
-        lines.append(f"| {part} | {step} | " + " | ".join(cells[(part, step)].get(n, "") for n in counts) + " |")
+        lines.append(
+            f"| {part} | {step} | " + " | ".join(cells[(part, step)].get(n, "") for n in counts) + " |"
+        )
     return "\n".join(lines)
 
 
@@ -611,7 +656,9 @@ def write_plot(result, json_path):
         matplotlib.use("Agg")
         from matplotlib import pyplot  # pylint: disable=import-outside-toplevel
     except ImportError:
-        raise SystemExit("plot: matplotlib is missing: pip install -r requirements-bench.txt (scripts/bench.sh does)") from None
+        raise SystemExit(
+            "plot: matplotlib is missing: pip install -r requirements-bench.txt (scripts/bench.sh does)"
+        ) from None
     lines = growth_series(result["rows"])
     path = os.path.join(os.path.dirname(os.path.abspath(json_path)), "growth.png")
     figure, axes = pyplot.subplots(1, 2, figsize=(11, 4.6), dpi=100)
@@ -631,7 +678,9 @@ def write_plot(result, json_path):
         ax.legend(fontsize=8, loc="upper left")
     figure.suptitle(f"saltext-gluster bench, {result['date']}: seconds against volumes")
     figure.tight_layout()
-    figure.savefig(path, format="png", metadata={PLOT_DIGEST_KEY: series_digest(lines), "Title": result["date"]})
+    figure.savefig(
+        path, format="png", metadata={PLOT_DIGEST_KEY: series_digest(lines), "Title": result["date"]}
+    )
     pyplot.close(figure)
     return path
 
@@ -639,25 +688,54 @@ def write_plot(result, json_path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--volumes", type=int, nargs="+", default=[1, 10, 30, 100])
-    parser.add_argument("--six-nodes", type=int, nargs="*", default=[30], metavar="VOLUMES",
-                        help="volume counts run again on 6 nodes (distributed-replicate 2 x 3) by the local and master "
-                        "parts; none with the option alone")
-    parser.add_argument("--parts", nargs="+", default=["local", "master", "lab"], choices=["local", "master", "lab", "mux"],
-                        help="lab: bare hosts to a mounted volume on the lab of real hosts (once, not per volume count); "
-                        "--parts lab alone replaces the lab rows of the --json file and keeps its other rows; "
-                        "mux: 30 and 100 volumes started with brick multiplexing off and on (not by default)")
-    parser.add_argument("--mux-volumes", type=int, nargs="+", default=[30, 100], help="volume counts of the mux part")
-    parser.add_argument("--workers", type=int, help="gluster:volume_workers of the local and master parts "
-                        "(how many volumes the leader works on at once; default: the formula's, 3)")
+    parser.add_argument(
+        "--six-nodes",
+        type=int,
+        nargs="*",
+        default=[30],
+        metavar="VOLUMES",
+        help="volume counts run again on 6 nodes (distributed-replicate 2 x 3) by the local and master "
+        "parts; none with the option alone",
+    )
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        default=["local", "master", "lab"],
+        choices=["local", "master", "lab", "mux"],
+        help="lab: bare hosts to a mounted volume on the lab of real hosts (once, not per volume count); "
+        "--parts lab alone replaces the lab rows of the --json file and keeps its other rows; "
+        "mux: 30 and 100 volumes started with brick multiplexing off and on (not by default)",
+    )
+    parser.add_argument(
+        "--mux-volumes", type=int, nargs="+", default=[30, 100], help="volume counts of the mux part"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="gluster:volume_workers of the local and master parts "
+        "(how many volumes the leader works on at once; default: the formula's, 3)",
+    )
     parser.add_argument("--base", default="/tmp/saltext-gluster-bench")
-    parser.add_argument("--no-tuned", dest="tuned", action="store_false",
-                        help="skip the no-op highstate with autoload_dynamic_modules: false (restarts the minions)")
-    parser.add_argument("--trivial-runs", type=int, default=3, help="runs of the trivial SLS (the median is shown)")
+    parser.add_argument(
+        "--no-tuned",
+        dest="tuned",
+        action="store_false",
+        help="skip the no-op highstate with autoload_dynamic_modules: false (restarts the minions)",
+    )
+    parser.add_argument(
+        "--trivial-runs", type=int, default=3, help="runs of the trivial SLS (the median is shown)"
+    )
     parser.add_argument("--json", default=os.path.join(REPO, "bench", "results.json"))
     parser.add_argument("--table", metavar="JSON", help="print the table of an earlier run's JSON and stop")
-    parser.add_argument("--no-plot", dest="draw", action="store_false",
-                        help="do not draw growth.png (needs matplotlib; the tests run the bench without it)")
-    parser.add_argument("--plot", metavar="JSON", help="draw growth.png (next to JSON) from an earlier run's JSON and stop")
+    parser.add_argument(
+        "--no-plot",
+        dest="draw",
+        action="store_false",
+        help="do not draw growth.png (needs matplotlib; the tests run the bench without it)",
+    )
+    parser.add_argument(
+        "--plot", metavar="JSON", help="draw growth.png (next to JSON) from an earlier run's JSON and stop"
+    )
     args = parser.parse_args()
     if args.table:
         with open(args.table, encoding="utf-8") as handle:
@@ -692,13 +770,17 @@ def main():
     finally:
         run.teardown()
         subprocess.run(["rm", "-rf", "--one-file-system", args.base], check=False)
-    gluster_version = subprocess.run(["gluster", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    gluster_version = subprocess.run(["gluster", "--version"], capture_output=True, text=True).stdout.split(
+        "\n"
+    )[0]
     now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     result = {
         "date": now,
         "machine": f"{os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}",
         "gluster": gluster_version,
-        "salt": subprocess.run([f"{BIN}/salt-call", "--version"], capture_output=True, text=True).stdout.strip(),
+        "salt": subprocess.run(
+            [f"{BIN}/salt-call", "--version"], capture_output=True, text=True
+        ).stdout.strip(),
         "total_seconds": round(time.monotonic() - started, 1),
         "volume_workers": args.workers or 3,
         "rows": run.rows,

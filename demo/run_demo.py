@@ -91,7 +91,9 @@ def start_salt(cluster):
             "auto_accept": True,  # throw-away demo on loopback only
             # links to the checkout's _modules, _states, _utils and formula only: serving the
             # whole checkout would make the file server list its .venv on every highstate
-            "file_roots": {"base": [formula_root(os.path.join(BASE, "formula")), os.path.join(BASE, "states")]},
+            "file_roots": {
+                "base": [formula_root(os.path.join(BASE, "formula")), os.path.join(BASE, "states")]
+            },
             "pillar_roots": {"base": [os.path.join(BASE, "pillar")]},
             "user": "root",
         },
@@ -128,7 +130,9 @@ def salt(*args, timeout=900):
 def salt_run(*args, human=False, timeout=300):
     """``salt-run`` on the demo's master: its table (``human``) or its data."""
     argv = [f"{BIN}/salt-run", "-c", os.path.join(BASE, "salt", "master"), f"--timeout={timeout}", *args]
-    proc = subprocess.run([*argv, "--out=json"] if not human else argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [*argv, "--out=json"] if not human else argv, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
     if proc.returncode != 0:
         raise SystemExit(f"salt-run {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
     return proc.stdout if human else json.loads(proc.stdout)
@@ -210,12 +214,18 @@ def up():
     for node in cluster.nodes:
         copy = f"{BASE}/bricks/gfs{node.index}/gv0/brick/hello.txt"
         with open(copy, encoding="utf-8") as handle:
-            print(f"  brick copy on gfs{node.index}: {'identical' if handle.read() == payload else 'DIFFERENT'} ({copy})")
+            print(
+                f"  brick copy on gfs{node.index}: "
+                f"{'identical' if handle.read() == payload else 'DIFFERENT'} ({copy})"
+            )
 
     step("salt gfs1 gluster.volume_status gv0")
     status = salt("gfs1", "gluster.volume_status", "gv0")["gfs1"]
     for brick in status["bricks"]:
-        print(f"  brick {brick['name']}: {'online' if brick['online'] else 'OFFLINE'}, port {brick['port']}, pid {brick['pid']}")
+        print(
+            f"  brick {brick['name']}: {'online' if brick['online'] else 'OFFLINE'}, "
+            f"port {brick['port']}, pid {brick['pid']}"
+        )
     for daemon in status["daemons"]:
         print(f"  {daemon['name']} on {daemon['host']}: {'online' if daemon['online'] else 'OFFLINE'}")
     info = salt("gfs1", "gluster.volume_info", "gv0")["gfs1"]

@@ -43,7 +43,9 @@ def gluster_cluster():
     tests while another functional run holds 127.1.1 (tests that name 127.1.1 addresses or
     start extra nodes themselves still need the default; CI uses the default)."""
     _require_gluster()
-    with temporary_cluster("sgc-", pool=True, subnet=os.environ.get("GLUSTER_TEST_SUBNET", "127.1.1")) as cluster:
+    with temporary_cluster(
+        "sgc-", pool=True, subnet=os.environ.get("GLUSTER_TEST_SUBNET", "127.1.1")
+    ) as cluster:
         yield cluster
 
 
@@ -69,7 +71,8 @@ def pytest_collection_modifyitems(items):
             strays.add(item.nodeid.split("::", 1)[0])
     if strays:
         raise pytest.UsageError(
-            f"{', '.join(sorted(strays))} use(s) gluster_cluster: add it to POOL_MODULES in tests/support/groups.py"
+            f"{', '.join(sorted(strays))} use(s) gluster_cluster: "
+            "add it to POOL_MODULES in tests/support/groups.py"
         )
     # the order xdist hands the groups out in (--no-loadscope-reorder): the longest first, the
     # pool and then the lab, so that the lab runs beside the pool rather than after it
@@ -112,4 +115,6 @@ def pytest_terminal_summary(terminalreporter):
     for worker in sorted({w for w, _ in GROUP_SECONDS}):
         mine = sorted(((s, g) for (w, g), s in GROUP_SECONDS.items() if w == worker), reverse=True)
         top = ", ".join(f"{g.removeprefix('tests/')} {s:.0f}" for s, g in mine[:8])
-        terminalreporter.write_line(f"{worker}: {sum(s for s, _ in mine):.0f} s: {top}" + (", ..." if len(mine) > 8 else ""))
+        terminalreporter.write_line(
+            f"{worker}: {sum(s for s, _ in mine):.0f} s: {top}" + (", ..." if len(mine) > 8 else "")
+        )

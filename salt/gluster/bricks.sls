@@ -2,7 +2,8 @@
     device -> optional GPT partition -> optional LVM -> XFS/ext4 -> mounted by UUID and in
     fstab) and its brick directories (every volume's bricks on this node's address). A brick
     directory on a brick filesystem is made only while that filesystem is mounted. -#}
-{%- from "gluster/map.jinja" import lookup, model with context %}
+{%- set tplroot = tpldir.split('/')[0] %}
+{%- from tplroot ~ "/map.jinja" import lookup, model with context %}
 {#- the storage tools the brick filesystems need (gluster:server:manage_packages), from the
     distribution or gluster:repo: this runs before gluster.server installs anything #}
 {%- set tools = [] %}
@@ -17,7 +18,7 @@
 {%- if tools and model.server.manage_packages %}
 {%-   if with_repo %}
 include:
-  - gluster.repo
+  - {{ tplroot }}.repo
 {%-   endif %}
 
 gluster-storage-tools:

@@ -2,16 +2,17 @@
     backup-volfile-servers lists the volume's other nodes, _netdev orders the mount after the
     network at boot, and the fstab entry persists it. A volume that is not started yet is
     retried (bounded) rather than failed, so one concurrent highstate converges. -#}
-{%- from "gluster/map.jinja" import lookup, model, mount_invisible_keys, mount_invisible_options, packages, version_held, installed_version with context %}
+{%- set tplroot = tpldir.split('/')[0] %}
+{%- from tplroot ~ "/map.jinja" import lookup, model, mount_invisible_keys, mount_invisible_options, packages, version_held, installed_version with context %}
 {%- set client = model.clients.get(grains['id'], {'mounts': {}}) %}
 {%- set with_repo = model.server.manage_packages and (model.repo or model.version) %}
 {%- if model.tls or with_repo %}
 include:
   {%- if model.tls %}
-  - gluster.tls
+  - {{ tplroot }}.tls
   {%- endif %}
   {%- if with_repo %}
-  - gluster.repo
+  - {{ tplroot }}.repo
   {%- endif %}
 {%- endif %}
 {%- if model.server.manage_packages %}
@@ -27,7 +28,7 @@ gluster-client-packages:
 
 gluster-client-version-held:
   test.show_notification:
-    - text: {{ ("glusterfs " ~ installed_version ~ " is installed and gluster:version is " ~ model.version ~ ": the packages stay as they are; once the servers run it, upgrade this client with: salt " ~ grains['id'] ~ " state.apply gluster.client pillar='{\"gluster_upgrade\": true}' (a mount goes on with the client it was started with until it is mounted again)") | json }}
+    - text: {{ ("glusterfs " ~ installed_version ~ " is installed and gluster:version is " ~ model.version ~ ": the packages stay as they are; once the servers run it, upgrade this client with: salt " ~ grains['id'] ~ " state.apply " ~ tplroot ~ ".client pillar='{\"gluster_upgrade\": true}' (a mount goes on with the client it was started with until it is mounted again)") | json }}
 {%-   endif %}
 {%- endif %}
 {%- for mountpoint, mount in client.mounts | dictsort %}

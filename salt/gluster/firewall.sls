@@ -5,10 +5,11 @@
     gluster:firewall:tool); a host with neither is left alone. Included by `gluster` on nodes
     when gluster:firewall:manage is true; ordered before glusterd is treated as ready, so peers
     can reach it. -#}
-{%- from "gluster/map.jinja" import model with context %}
+{%- set tplroot = tpldir.split('/')[0] %}
+{%- from tplroot ~ "/map.jinja" import model with context %}
 {%- set firewall = model.firewall %}
 include:
-  - gluster.server
+  - {{ tplroot }}.server
 
 gluster-firewall:
   gluster_firewall.ports_open:

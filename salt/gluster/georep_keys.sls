@@ -7,7 +7,8 @@
     exactly what gluster's gsec_create writes (its forced command, one key), naming the minion
     or the pillar path. A primary that has published nothing yet fails here with its name: apply
     gluster.volumes there first (or let the next highstate converge). -#}
-{%- from "gluster/map.jinja" import model with context %}
+{%- set tplroot = tpldir.split('/')[0] %}
+{%- from tplroot ~ "/map.jinja" import model with context %}
 {%- for source in model.georep_from %}
 
 gluster-georep-keys-{{ loop.index }}:

@@ -4,12 +4,13 @@
     through cmd.run_all with python_shell false, never a shell, each killed after
     gluster:maintenance:command_timeout seconds, default 300); pillar gluster_upgrade: true also
     upgrades the server packages in between. -#}
-{%- from "gluster/map.jinja" import lookup, model, packages with context %}
+{%- set tplroot = tpldir.split('/')[0] %}
+{%- from tplroot ~ "/map.jinja" import lookup, model, packages with context %}
 {%- set maintenance = model.maintenance %}
 {%- set upgrade = salt['pillar.get']('gluster_upgrade', False) %}
 {%- if upgrade and (model.repo or model.version) %}
 include:
-  - gluster.repo
+  - {{ tplroot }}.repo
 {%- endif %}
 {%- for argv in maintenance.stop_commands %}
 

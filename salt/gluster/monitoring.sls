@@ -2,7 +2,8 @@
     own bricks and its peers; the leader also watches the whole cluster (heal, split-brain,
     quota, geo-replication). Events: salt/beacon/<minion>/gluster/<what>/<how> (README:
     Observability); salt/gluster/reactor/ has an example reactor. -#}
-{%- from "gluster/map.jinja" import model with context %}
+{%- set tplroot = tpldir.split('/')[0] %}
+{%- from tplroot ~ "/map.jinja" import model with context %}
 {%- set monitoring = model.monitoring %}
 {%- if monitoring and model.minion.is_node %}
 gluster-beacon:

@@ -2,9 +2,10 @@
     nodes can split a pool); every other node waits, bounded by gluster:peer_timeout, until the
     leader has added it (gluster:members_wait: false turns that wait off, e.g. for masterless
     runs in any order). -#}
-{%- from "gluster/map.jinja" import model with context %}
+{%- set tplroot = tpldir.split('/')[0] %}
+{%- from tplroot ~ "/map.jinja" import model with context %}
 include:
-  - gluster.server
+  - {{ tplroot }}.server
 {%- if model.minion.is_leader %}
 {%-   for minion_id, address in model.nodes.items() if minion_id != model.minion.id %}
 

@@ -4,7 +4,8 @@
     Debian: an apt sources file (signed by gluster:repo:key_url, or trusted) and an apt
     preferences pin on every binary package of the glusterfs source. RedHat: a yum repository
     (not tried here: the tests run on Debian). -#}
-{%- from "gluster/map.jinja" import model, pin_version with context %}
+{%- set tplroot = tpldir.split('/')[0] %}
+{%- from tplroot ~ "/map.jinja" import model, pin_version with context %}
 {%- set repo = model.repo %}
 {%- set debian = grains['os_family'] == 'Debian' %}
 {%- set requires = [] %}

@@ -1,6 +1,7 @@
 {#- gluster.server: packages, glusterd.vol settings and the glusterd service.
     gluster:server:manage_packages / manage_service switch those parts off (containers, tests). -#}
-{%- from "gluster/map.jinja" import lookup, model, packages, version_held, installed_version with context %}
+{%- set tplroot = tpldir.split('/')[0] %}
+{%- from tplroot ~ "/map.jinja" import lookup, model, packages, version_held, installed_version with context %}
 {%- set server = model.server %}
 {#- glusterd.vol: managed when the pillar sets options, or when the formula runs glusterd
     (manage_service): then its defaults hold too (transport.tcp-user-timeout, so that a
@@ -10,10 +11,10 @@
 {%- if model.tls or with_repo %}
 include:
   {%- if model.tls %}
-  - gluster.tls
+  - {{ tplroot }}.tls
   {%- endif %}
   {%- if with_repo %}
-  - gluster.repo
+  - {{ tplroot }}.repo
   {%- endif %}
 {%- endif %}
 {%- if server.manage_packages %}
@@ -28,7 +29,7 @@ gluster-server-packages:
 
 gluster-server-version-held:
   test.show_notification:
-    - text: {{ ("glusterfs " ~ installed_version ~ " is installed and gluster:version is " ~ model.version ~ ": the packages stay as they are; upgrade one node at a time with: salt-run state.orchestrate gluster.orch.rolling pillar='{\"gluster_upgrade\": true}'") | json }}
+    - text: {{ ("glusterfs " ~ installed_version ~ " is installed and gluster:version is " ~ model.version ~ ": the packages stay as they are; upgrade one node at a time with: salt-run state.orchestrate " ~ tplroot ~ ".orch.rolling pillar='{\"gluster_upgrade\": true}'") | json }}
 {%-   endif %}
 {%- endif %}
 {%- if manage_vol %}
@@ -36,7 +37,12 @@ gluster-glusterd-vol:
   file.managed:
     - name: {{ lookup.glusterd_vol | json }}
     - makedirs: true
-    - source: salt://gluster/files/glusterd.vol.jinja
+    {#- the first that exists wins: a template of your own for this minion, for its OS family,
+        or the formula's (README: the formula and the pillar, overriding its templates) #}
+    - source:
+      - salt://{{ tplroot }}/files/{{ grains['id'] }}/glusterd.vol.jinja
+      - salt://{{ tplroot }}/files/{{ grains['os_family'] }}/glusterd.vol.jinja
+      - salt://{{ tplroot }}/files/default/glusterd.vol.jinja
     - template: jinja
     - context:
         working_directory: {{ lookup.working_directory | json }}

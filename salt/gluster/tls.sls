@@ -5,7 +5,8 @@
     (secure-access; true writes it, false removes it, not given leaves it alone). Nodes and
     clients alike; their glusterd and mounts require these. A volume uses TLS by its own
     gluster:volumes:<name>:tls. -#}
-{%- from "gluster/map.jinja" import lookup, model with context %}
+{%- set tplroot = tpldir.split('/')[0] %}
+{%- from tplroot ~ "/map.jinja" import lookup, model with context %}
 {%- set tls = model.tls or {} %}
 {%- set ids = [] %}
 {%- for key, filename, mode in [('ca', 'glusterfs.ca', '0644'), ('certificate', 'glusterfs.pem', '0644'),

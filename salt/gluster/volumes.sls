@@ -2,10 +2,11 @@
     waits (bounded by gluster:peer_timeout) for the other brick hosts to be connected peers.
     Each volume requires only the peer states of its own brick hosts, so one node that stays
     down fails the volumes on it and nothing else. -#}
-{%- from "gluster/map.jinja" import model with context %}
+{%- set tplroot = tpldir.split('/')[0] %}
+{%- from tplroot ~ "/map.jinja" import model with context %}
 include:
-  - gluster.peers
-  - gluster.bricks
+  - {{ tplroot }}.peers
+  - {{ tplroot }}.bricks
 {%- if model.minion.is_leader %}
 {%-   if model.op_version %}
 

@@ -3,8 +3,9 @@
 tests of ``gluster.cluster_options`` and its planner.
 
 A 3-node cluster on 127.1.9.1-3 under a temporary directory with one volume ``cv`` (replica
-3, not started): ``volume get all all`` before anything is set; each of gluster's answers to ``volume set all`` with one option, with
-two, with a volume option, an unknown option and a bad value, and to ``volume reset all``;
+3, not started): ``volume get all all`` before anything is set; each of gluster's answers to
+``volume set all`` with one option, with two, with a volume option, an unknown option and a
+bad value, and to ``volume reset all``;
 ``volume get all all`` and ``volume info cv`` after the sets (where gluster shows a
 cluster-wide option among a volume's own). Every answer is saved whatever gluster said (the
 refusals are what the tests need; with ``--xml`` gluster exits 0 either way, its ``opRet`` says).
@@ -28,7 +29,18 @@ from cluster import GlusterCluster  # noqa: E402
 ANSWERS = [
     ("cluster_options_get_default", ["volume", "get", "all", "all"]),
     ("cluster_options_set_one", ["volume", "set", "all", "cluster.brick-multiplex", "on"]),
-    ("cluster_options_set_two", ["volume", "set", "all", "cluster.max-bricks-per-process", "5", "cluster.daemon-log-level", "WARNING"]),
+    (
+        "cluster_options_set_two",
+        [
+            "volume",
+            "set",
+            "all",
+            "cluster.max-bricks-per-process",
+            "5",
+            "cluster.daemon-log-level",
+            "WARNING",
+        ],
+    ),
     ("cluster_options_set_limit", ["volume", "set", "all", "cluster.max-bricks-per-process", "5"]),
     ("cluster_options_set_volume_option", ["volume", "set", "all", "performance.cache-size", "64MB"]),
     ("cluster_options_set_unknown", ["volume", "set", "all", "cluster.no-such-option", "on"]),

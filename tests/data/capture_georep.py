@@ -36,7 +36,9 @@ PUSH_PEM = os.environ.get("GEOREP_PUSH_PEM", "1") == "1"
 SYNC_FIX = os.environ.get("GEOREP_SYNC_FIX", "access-mount")
 CAPTURE = os.environ.get("GEOREP_CAPTURE", "0") == "1"
 LIVE_TIMEOUT = int(os.environ.get("GEOREP_LIVE_TIMEOUT", "60"))
-lab.configure(TOP, SSH_PORT, int(os.environ.get("GEOREP_PRIM_SIZE", "2")), int(os.environ.get("GEOREP_SEC_SIZE", "2")))
+lab.configure(
+    TOP, SSH_PORT, int(os.environ.get("GEOREP_PRIM_SIZE", "2")), int(os.environ.get("GEOREP_SEC_SIZE", "2"))
+)
 
 
 def save(name, proc):
@@ -56,7 +58,9 @@ def georep(node, *args, check=True, name=None):
     if check:
         ok = proc.returncode == 0 and ET.fromstring(proc.stdout).findtext("opRet") == "0"
         if not ok:
-            raise RuntimeError(f"geo-replication {args} failed: rc={proc.returncode} {proc.stdout}{proc.stderr}")
+            raise RuntimeError(
+                f"geo-replication {args} failed: rc={proc.returncode} {proc.stdout}{proc.stderr}"
+            )
     return proc
 
 
@@ -93,8 +97,17 @@ def full():
     save("error_status_all_no_sessions", p1.cli("volume", "geo-replication", "status", xml=True, check=False))
     georep(p1, PRIMVOL, session, "status", check=False, name="error_status_no_session")
     georep(p1, PRIMVOL, session, "start", check=False, name="error_start_no_session")
-    georep(p1, PRIMVOL, f"{s1.address}::nosuchvol", "create", "ssh-port", str(SSH_PORT), "push-pem",
-           check=False, name="error_create_no_such_secondary_volume")
+    georep(
+        p1,
+        PRIMVOL,
+        f"{s1.address}::nosuchvol",
+        "create",
+        "ssh-port",
+        str(SSH_PORT),
+        "push-pem",
+        check=False,
+        name="error_create_no_such_secondary_volume",
+    )
 
     create = ["create", "ssh-port", str(SSH_PORT), "push-pem" if PUSH_PEM else "no-verify"]
     georep(p1, PRIMVOL, session, *create, name="create")
@@ -153,8 +166,14 @@ def full():
     georep(p1, PRIMVOL, session, "start", name="start")
     georep(p1, PRIMVOL, session, "status", name="status_just_started")
     georep(p1, PRIMVOL, session, "status", "detail", name="status_detail_just_started")
-    wait_status(p1, session, lambda rows: all(r["status"] in ("Active", "Passive") for r in rows)
-                and all(r["crawl_status"] == "Changelog Crawl" for r in rows if r["status"] == "Active"))
+    wait_status(
+        p1,
+        session,
+        lambda rows: (
+            all(r["status"] in ("Active", "Passive") for r in rows)
+            and all(r["crawl_status"] == "Changelog Crawl" for r in rows if r["status"] == "Active")
+        ),
+    )
     log(f"session Active, Changelog Crawl ({time.monotonic() - t0:.1f}s)")
     t_wait = time.monotonic()
     _wait_for(lambda: arrived(before, "before"), 120, "pre-start files on the secondary", interval=1)
@@ -169,10 +188,18 @@ def full():
         state["live_stall"] = False
     except TimeoutError:
         missing = [n for n in live if not os.path.exists(os.path.join(sm, n))]
-        where = sorted({node.address for node in prim.nodes for n in missing
-                        if os.path.exists(os.path.join(node.brickdir, "b1", n))})
-        log(f"LIVE STALL: {missing} (on bricks of {where}) not synced after {LIVE_TIMEOUT}s;"
-            " restarting the session (stop/start): the history crawl catches up")
+        where = sorted(
+            {
+                node.address
+                for node in prim.nodes
+                for n in missing
+                if os.path.exists(os.path.join(node.brickdir, "b1", n))
+            }
+        )
+        log(
+            f"LIVE STALL: {missing} (on bricks of {where}) not synced after {LIVE_TIMEOUT}s;"
+            " restarting the session (stop/start): the history crawl catches up"
+        )
         state["live_stall"] = where
         georep(p1, PRIMVOL, session, "stop")
         georep(p1, PRIMVOL, session, "start")
@@ -182,11 +209,17 @@ def full():
     georep(p1, PRIMVOL, session, "status", name="status_active")
     georep(p1, PRIMVOL, session, "status", "detail", name="status_detail_active")
     save("status_all_sessions", p1.cli("volume", "geo-replication", "status", xml=True, check=False))
-    save("status_volume_sessions", p1.cli("volume", "geo-replication", PRIMVOL, "status", xml=True, check=False))
+    save(
+        "status_volume_sessions",
+        p1.cli("volume", "geo-replication", PRIMVOL, "status", xml=True, check=False),
+    )
     save("secondary_volume_info", s1.cli("volume", "info", SECVOL, xml=True, check=False))
     if len(prim.nodes) > 1:
         georep(prim[1], PRIMVOL, session, "status", name="status_active_from_primary_node2")
-    save("error_status_from_secondary_node", s1.cli("volume", "geo-replication", "status", xml=True, check=False))
+    save(
+        "error_status_from_secondary_node",
+        s1.cli("volume", "geo-replication", "status", xml=True, check=False),
+    )
     georep(p1, PRIMVOL, session, "pause", name="pause")
     georep(p1, PRIMVOL, session, "status", name="status_paused")
     georep(p1, PRIMVOL, session, "pause", check=False, name="error_pause_paused")

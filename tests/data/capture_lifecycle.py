@@ -120,7 +120,18 @@ def main():
         n1.cli("volume", "create", "two", "replica", "2", b(n1, "t0"), b(n2, "t0"), "force")
         xml("add_brick_replica", "volume", "add-brick", "two", "replica", "3", b(n3, "t0"), "force")
         n1.cli("volume", "create", "arb", "replica", "2", b(n1, "a0"), b(n2, "a0"), "force")
-        xml("add_brick_arbiter", "volume", "add-brick", "arb", "replica", "3", "arbiter", "1", b(n3, "a0"), "force")
+        xml(
+            "add_brick_arbiter",
+            "volume",
+            "add-brick",
+            "arb",
+            "replica",
+            "3",
+            "arbiter",
+            "1",
+            b(n3, "a0"),
+            "force",
+        )
         xml("volume_info_arbiter_added", "volume", "info", "arb")
         xml("remove_brick_replica", "volume", "remove-brick", "two", "replica", "2",
             f"{n3.address}:{n3.brickdir}/t0", "force")  # fmt: skip

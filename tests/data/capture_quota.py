@@ -55,9 +55,21 @@ def main():
             ("quota_list_objects", ["list-objects"]),
         ):
             proc = subprocess.run(
-                [script, "--mode=script", "--xml", f"--glusterd-sock={node.socket}", "volume", "quota", "qv", *args],
-                capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL,
-            )  # fmt: skip
+                [
+                    script,
+                    "--mode=script",
+                    "--xml",
+                    f"--glusterd-sock={node.socket}",
+                    "volume",
+                    "quota",
+                    "qv",
+                    *args,
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+                stdin=subprocess.DEVNULL,
+            )
             with open(os.path.join(HERE, name + ".xml"), "w", encoding="utf-8") as handle:
                 handle.write(proc.stdout)
             print(f"captured {name}.xml")

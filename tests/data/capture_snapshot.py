@@ -42,7 +42,10 @@ CAPTURES = (
 
 def main():
     if not os.path.exists("/sbin/lvcreate"):
-        sys.exit("capture_snapshot.py: /sbin/lvcreate is missing (apt-get install lvm2): gluster disables snapshots")
+        sys.exit(
+            "capture_snapshot.py: /sbin/lvcreate is missing (apt-get install lvm2): "
+            "gluster disables snapshots"
+        )
     base = tempfile.mkdtemp(prefix="gcaps-", dir="/tmp")
     cluster = GlusterCluster(base, size=1, subnet="127.1.9")
     try:

@@ -57,7 +57,10 @@ def main():
         for index in range(20):
             with open(f"{mounts[0]}/f{index}", "w", encoding="utf-8") as handle:
                 handle.write(f"file {index}\n")
-        save("volume_status_detail_rep3_brick_down", n1.cli("volume", "status", "rep3", "detail", xml=True).stdout)
+        save(
+            "volume_status_detail_rep3_brick_down",
+            n1.cli("volume", "status", "rep3", "detail", xml=True).stdout,
+        )
         save("heal_summary_rep3_brick_down", heal(n1, "rep3", "info-summary"))
         n1.start_bricks("rep3", bricks[2])
 
@@ -75,7 +78,12 @@ def main():
         for name, args in (("split_brain_no_such_file", ["bigger-file", "/nonexistent"]),
                            ("split_brain_healed", ["bigger-file", "/victim"]),
                            ("split_brain_not_in_split_brain", ["bigger-file", "/victim"])):  # fmt: skip
-            proc = subprocess.run([GLFSHEAL, "sb", *args, "glusterd-sock", n1.socket], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+            proc = subprocess.run(
+                [GLFSHEAL, "sb", *args, "glusterd-sock", n1.socket],
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+            )
             save(name, f"{proc.returncode}\n{proc.stdout}", suffix=".txt")
     finally:
         for mountpoint in mounts:

@@ -94,7 +94,9 @@ def faulty(view):
 
 
 def synced(view):
-    return all(s in ("Active", "Passive") for _n, s, _c in view) and any(c == "Changelog Crawl" for _n, _s, c in view)
+    return all(s in ("Active", "Passive") for _n, s, _c in view) and any(
+        c == "Changelog Crawl" for _n, _s, c in view
+    )
 
 
 def trouble(name, prim, sec, session, mnt, watch, n):
@@ -163,7 +165,10 @@ def full():
     watch = Watch(p1, session)
     t_start = time.monotonic()
     watch.until(synced, 180, t_start, "session Active")
-    log(f"session Active/Changelog Crawl {time.monotonic() - t_start:.1f}s after start ({time.monotonic() - t0:.1f}s total)")
+    log(
+        f"session Active/Changelog Crawl {time.monotonic() - t_start:.1f}s after start "
+        f"({time.monotonic() - t0:.1f}s total)"
+    )
     results = [(name, *trouble(name, prim, sec, session, mnt, watch, n)) for n, name in enumerate(FAULTS)]
     for name, to_faulty, to_ok in results:
         shown = "never" if to_faulty is None else f"{to_faulty:.1f}s"

@@ -116,48 +116,85 @@ def broker_probe(node, label):
         listing = as_user(node, "ls", "-a", mnt)
         out += f"\n  as {USER}: ls {mnt} -> rc={listing.returncode} {listing.stdout.split()}"
         umount = as_user(node, "gluster", "--remote-host=localhost", "system::", "umount", mnt, "lazy")
-        out += f"\n  system:: umount -> rc={umount.returncode} {umount.stdout.strip()!r}{umount.stderr.strip()!r}"
+        out += (
+            f"\n  system:: umount -> rc={umount.returncode} "
+            f"{umount.stdout.strip()!r}{umount.stderr.strip()!r}"
+        )
     note(f"mount-broker probe on {node.address} ({label})", out)
     return ok
 
 
 def setup_broker(sec, state):
     s1 = sec[0]
-    note("glusterd.vol before (secondary node 1)", open(os.path.join(s1.host, "etc-glusterfs", "glusterd.vol"), encoding="utf-8").read())
+    note(
+        "glusterd.vol before (secondary node 1)",
+        open(os.path.join(s1.host, "etc-glusterfs", "glusterd.vol"), encoding="utf-8").read(),
+    )
     if VIA == "broker":
-        for argv in (["gluster-mountbroker", "setup", MB_ROOT, GROUP], ["gluster-mountbroker", "add", SECVOL, USER],
-                     ["gluster-mountbroker", "status"]):
+        for argv in (
+            ["gluster-mountbroker", "setup", MB_ROOT, GROUP],
+            ["gluster-mountbroker", "add", SECVOL, USER],
+            ["gluster-mountbroker", "status"],
+        ):
             proc = s1.ns(*argv, check=False)
             note(f"{' '.join(argv)} on {s1.address} (rc={proc.returncode})", proc.stdout + proc.stderr)
         for node in sec.nodes:
-            note(f"glusterd.vol after gluster-mountbroker on {node.address}",
-                 open(os.path.join(node.host, "etc-glusterfs", "glusterd.vol"), encoding="utf-8").read())
-            ls = node.ns("ls", "-ld", MB_ROOT, "/var/lib/glusterd/geo-replication",
-                         "/var/log/glusterfs/geo-replication-secondaries", "/var/log/glusterfs/cli.log", check=False)
+            note(
+                f"glusterd.vol after gluster-mountbroker on {node.address}",
+                open(os.path.join(node.host, "etc-glusterfs", "glusterd.vol"), encoding="utf-8").read(),
+            )
+            ls = node.ns(
+                "ls",
+                "-ld",
+                MB_ROOT,
+                "/var/lib/glusterd/geo-replication",
+                "/var/log/glusterfs/geo-replication-secondaries",
+                "/var/log/glusterfs/cli.log",
+                check=False,
+            )
             note(f"what gluster-mountbroker setup changed on {node.address}", ls.stdout + ls.stderr)
         probe_before = broker_probe(s1, "after gluster-mountbroker, before the glusterd restart")
         for node in sec.nodes:
             node.restart(state)
-        note("glusterd restart", f"restarted glusterd on {[n.address for n in sec.nodes]}; "
-             f"mount broker usable before the restart: {probe_before}")
+        note(
+            "glusterd restart",
+            f"restarted glusterd on {[n.address for n in sec.nodes]}; "
+            f"mount broker usable before the restart: {probe_before}",
+        )
     else:
         for node in sec.nodes:
             node.ns("mkdir", "-p", MB_ROOT)
             node.ns("chmod", "0711", MB_ROOT)
-            node.ns("chgrp", "-R", GROUP, "/var/lib/glusterd/geo-replication", "/var/log/glusterfs/geo-replication-secondaries")
-            node.ns("chmod", "770", "/var/lib/glusterd/geo-replication", "/var/log/glusterfs/geo-replication-secondaries")
+            node.ns(
+                "chgrp",
+                "-R",
+                GROUP,
+                "/var/lib/glusterd/geo-replication",
+                "/var/log/glusterfs/geo-replication-secondaries",
+            )
+            node.ns(
+                "chmod",
+                "770",
+                "/var/lib/glusterd/geo-replication",
+                "/var/log/glusterfs/geo-replication-secondaries",
+            )
             node.stop(children=False)
             node.glusterd_args = xlator_options(node)
             node.start()
             state["namespaces"].append(lab.mnt_ns(node.pid))
             save_state(state)
         proc = s1.ns("gluster-mountbroker", "status", check=False)
-        note("gluster-mountbroker status with MB_VIA=xlator (reads glusterd.vol only)", proc.stdout + proc.stderr)
+        note(
+            "gluster-mountbroker status with MB_VIA=xlator (reads glusterd.vol only)",
+            proc.stdout + proc.stderr,
+        )
     _wait_for(sec.pool_connected, 60, "secondary peers connected again after the glusterd restarts")
     # the machine-readable form: gluster-mountbroker status has no --xml/--json, but what it
     # runs on every peer answers one JSON line per node (the table is made from these)
-    for argv in (["gluster", "system::", "execute", "mountbroker.py", "node-status"],
-                 ["gluster", "system::", "execute", "mountbroker", "-j", "info"]):
+    for argv in (
+        ["gluster", "system::", "execute", "mountbroker.py", "node-status"],
+        ["gluster", "system::", "execute", "mountbroker", "-j", "info"],
+    ):
         proc = s1.ns(*argv, check=False)
         note(f"{' '.join(argv)} on {s1.address} (rc={proc.returncode})", proc.stdout + proc.stderr)
     for node in sec.nodes:
@@ -181,18 +218,28 @@ def wait_status(node, session, timeout=180):
     def ok():
         text = georep(node, PRIMVOL, session, "status").stdout
         if os.environ.get("MB_CAPTURE") == "1":
-            with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "georep", "status_mountbroker.xml"), "w", encoding="utf-8") as handle:
+            with open(
+                os.path.join(os.path.dirname(os.path.abspath(__file__)), "georep", "status_mountbroker.xml"),
+                "w",
+                encoding="utf-8",
+            ) as handle:
                 handle.write(text)
         root = ET.fromstring(text)
         rows = [{c.tag: c.text for c in pair} for pair in root.iter("pair")]
-        view = sorted((r.get("primary_node"), r.get("secondary_user"), r.get("status"), r.get("crawl_status")) for r in rows)
+        view = sorted(
+            (r.get("primary_node"), r.get("secondary_user"), r.get("status"), r.get("crawl_status"))
+            for r in rows
+        )
         if not seen or seen[-1] != view:
             seen.append(view)
             log(f"  status: {view}")
         if any(r["status"] == "Faulty" for r in rows) and len(seen) > 6:
             raise RuntimeError(f"session Faulty: {view}")
-        return bool(rows) and all(r["status"] in ("Active", "Passive") for r in rows) and all(
-            r["crawl_status"] == "Changelog Crawl" for r in rows if r["status"] == "Active")
+        return (
+            bool(rows)
+            and all(r["status"] in ("Active", "Passive") for r in rows)
+            and all(r["crawl_status"] == "Changelog Crawl" for r in rows if r["status"] == "Active")
+        )
 
     _wait_for(ok, timeout, f"geo-rep status on {session}", interval=1)
 
@@ -203,20 +250,30 @@ def diagnose(prim, sec):
         for rel in ("sshd.log",):
             path = os.path.join(node.host, rel)
             if os.path.exists(path):
-                note(f"tail {path}", "".join(open(path, encoding="utf-8", errors="replace").readlines()[-15:]))
+                note(
+                    f"tail {path}", "".join(open(path, encoding="utf-8", errors="replace").readlines()[-15:])
+                )
         logdir = os.path.join(node.host, "log", "geo-replication-secondaries")
         for dirpath, _dirs, files in os.walk(logdir):
             for name in files:
                 path = os.path.join(dirpath, name)
-                note(f"tail {path}", "".join(open(path, encoding="utf-8", errors="replace").readlines()[-12:]))
-        note(f"tail glusterd.log {node.address}", "".join(open(node.log_file, encoding="utf-8", errors="replace").readlines()[-12:]))
+                note(
+                    f"tail {path}", "".join(open(path, encoding="utf-8", errors="replace").readlines()[-12:])
+                )
+        note(
+            f"tail glusterd.log {node.address}",
+            "".join(open(node.log_file, encoding="utf-8", errors="replace").readlines()[-12:]),
+        )
     for node in prim.nodes:
         logdir = os.path.join(node.host, "log", "geo-replication")
         for dirpath, _dirs, files in os.walk(logdir):
             for name in files:
                 if name.endswith(".log") and "gsyncd" in name:
                     path = os.path.join(dirpath, name)
-                    note(f"tail {path}", "".join(open(path, encoding="utf-8", errors="replace").readlines()[-20:]))
+                    note(
+                        f"tail {path}",
+                        "".join(open(path, encoding="utf-8", errors="replace").readlines()[-20:]),
+                    )
 
 
 def bring_up():
@@ -253,13 +310,22 @@ def prove(prim, sec, state, p1, s1, session, t0):
     p1.cli("system::", "execute", "gsec_create")
     pem = os.path.join(p1.workdir, "geo-replication", "common_secret.pem.pub")
     keys = open(pem, encoding="utf-8").read().splitlines()
-    note("common_secret.pem.pub (the authorized_keys lines, key material elided)",
-         "\n".join(line[: line.index("ssh-") + 12] + " ... " + line.split()[-1] for line in keys))
+    note(
+        "common_secret.pem.pub (the authorized_keys lines, key material elided)",
+        "\n".join(line[: line.index("ssh-") + 12] + " ... " + line.split()[-1] for line in keys),
+    )
     if PUSH_PEM:
         # the hook and gverify ssh as the user with root's default identity: authorize it first
         for node in sec.nodes:
-            user_authorize(node, [open(os.path.join(n.host, "root", ".ssh", "id_ed25519.pub"), encoding="utf-8").read().strip()
-                                  for n in prim.nodes])
+            user_authorize(
+                node,
+                [
+                    open(os.path.join(n.host, "root", ".ssh", "id_ed25519.pub"), encoding="utf-8")
+                    .read()
+                    .strip()
+                    for n in prim.nodes
+                ],
+            )
         proc = georep(p1, PRIMVOL, session, "create", "ssh-port", str(SSH_PORT), "push-pem", check=False)
         note("create push-pem", proc.stdout + proc.stderr)
         if ET.fromstring(proc.stdout).findtext("opRet") != "0":
@@ -267,7 +333,10 @@ def prove(prim, sec, state, p1, s1, session, t0):
         listing = s1.ns("ls", "-l", f"/home/{USER}", check=False)
         note(f"{USER}'s home on {s1.address} after the push-pem hook", listing.stdout)
         proc = s1.ns(f"{GLUSTER_LIBEXEC}/set_geo_rep_pem_keys.sh", USER, PRIMVOL, SECVOL, check=False)
-        note(f"set_geo_rep_pem_keys.sh {USER} {PRIMVOL} {SECVOL} on {s1.address} (rc={proc.returncode})", proc.stdout + proc.stderr)
+        note(
+            f"set_geo_rep_pem_keys.sh {USER} {PRIMVOL} {SECVOL} on {s1.address} (rc={proc.returncode})",
+            proc.stdout + proc.stderr,
+        )
         if proc.returncode != 0:
             raise RuntimeError("set_geo_rep_pem_keys.sh failed")
     else:
@@ -279,15 +348,24 @@ def prove(prim, sec, state, p1, s1, session, t0):
     for node in sec.nodes:
         path = os.path.join(home(node), ".ssh", "authorized_keys")
         st = os.stat(path)
-        note(f"authorized_keys of {USER} on {node.address} (uid {st.st_uid}, mode {oct(st.st_mode & 0o777)})",
-             "\n".join(line[: line.find("ssh-") + 12] + " ..." for line in open(path, encoding="utf-8").read().splitlines()))
+        note(
+            f"authorized_keys of {USER} on {node.address} (uid {st.st_uid}, mode {oct(st.st_mode & 0o777)})",
+            "\n".join(
+                line[: line.find("ssh-") + 12] + " ..."
+                for line in open(path, encoding="utf-8").read().splitlines()
+            ),
+        )
     georep(p1, PRIMVOL, session, "config", "ssh-port", str(SSH_PORT))
     if SYNC_FIX == "access-mount":
         georep(p1, PRIMVOL, session, "config", "secondary-access-mount", "true")
     elif SYNC_FIX == "tarssh":
         georep(p1, PRIMVOL, session, "config", "sync-method", "tarssh")
     config = ET.fromstring(georep(p1, PRIMVOL, session, "config").stdout).find("geoRep/config")
-    picked = {c.tag: c.text for c in config if any(w in c.tag for w in ("ssh", "access_mount", "sync_method", "user", "mountbroker", "gsyncd"))}
+    picked = {
+        c.tag: c.text
+        for c in config
+        if any(w in c.tag for w in ("ssh", "access_mount", "sync_method", "user", "mountbroker", "gsyncd"))
+    }
     note("session config (selected)", json.dumps(picked, indent=1))
     log(f"session created ({time.monotonic() - t0:.1f}s)")
 
@@ -320,13 +398,45 @@ def prove(prim, sec, state, p1, s1, session, t0):
     log(f"pre-start files arrived with their content ({time.monotonic() - t_wait:.1f}s after Active)")
     status = georep(p1, PRIMVOL, session, "status").stdout
     rows = [{c.tag: c.text for c in pair} for pair in ET.fromstring(status).iter("pair")]
-    note("status (pairs)", "\n".join(json.dumps({k: r.get(k) for k in ("primary_node", "secondary_user", "secondary",
-                                                                         "secondary_node", "status", "crawl_status")}) for r in rows))
+    note(
+        "status (pairs)",
+        "\n".join(
+            json.dumps(
+                {
+                    k: r.get(k)
+                    for k in (
+                        "primary_node",
+                        "secondary_user",
+                        "secondary",
+                        "secondary_node",
+                        "status",
+                        "crawl_status",
+                    )
+                }
+            )
+            for r in rows
+        ),
+    )
     for node in sec.nodes:
-        ps = lab.run(["ps", "-o", "user:12,pid,args", "--no-headers", "-p",
-                      ",".join(str(p) for p in lab.owned_processes([lab.mnt_ns(node.pid)])) or "1"], check=False)
-        note(f"processes in {node.address}'s namespace (gsyncd as {USER}, the broker's glusterfs mount)",
-             "\n".join(line[:230] for line in ps.stdout.splitlines() if "gsyncd" in line or "mb_hive" in line or "glusterfs" in line and "mountbroker" in line))
+        ps = lab.run(
+            [
+                "ps",
+                "-o",
+                "user:12,pid,args",
+                "--no-headers",
+                "-p",
+                ",".join(str(p) for p in lab.owned_processes([lab.mnt_ns(node.pid)])) or "1",
+            ],
+            check=False,
+        )
+        note(
+            f"processes in {node.address}'s namespace (gsyncd as {USER}, the broker's glusterfs mount)",
+            "\n".join(
+                line[:230]
+                for line in ps.stdout.splitlines()
+                if "gsyncd" in line or "mb_hive" in line or "glusterfs" in line and "mountbroker" in line
+            ),
+        )
         mounts = node.ns("sh", "-c", f"grep -F {MB_ROOT} /proc/self/mountinfo || true", check=False)
         note(f"mount-broker mounts on {node.address}", mounts.stdout)
     georep(p1, PRIMVOL, session, "stop")
@@ -353,8 +463,10 @@ def leftovers():
     ns = lab.run(["lsns", "-t", "mnt", "-n", "-o", "NS,PID,COMMAND"], check=False).stdout
     ours = [line for line in ns.splitlines() if any(w in line for w in (TOP, "127.1.13.", "127.1.14."))]
     left = procs + mounts + ours
-    log(f"after down: processes {procs or 'none'}, mounts {mounts or 'none'}"
-        f"{', namespaces ' + str(ours) if ours else ''}")
+    log(
+        f"after down: processes {procs or 'none'}, mounts {mounts or 'none'}"
+        f"{', namespaces ' + str(ours) if ours else ''}"
+    )
     return 1 if left else 0
 
 

@@ -25,7 +25,9 @@ def loader_overrides(socket):
 def minion_factory(salt_factories, gluster_cluster):
     """The (never started) minion whose config the loaders use; its config file also serves
     ``salt-call --local`` runs against node 1."""
-    return salt_factories.salt_minion_daemon("functional-gfs1", overrides=loader_overrides(gluster_cluster[0].socket))
+    return salt_factories.salt_minion_daemon(
+        "functional-gfs1", overrides=loader_overrides(gluster_cluster[0].socket)
+    )
 
 
 @pytest.fixture(scope="package")
@@ -104,7 +106,9 @@ def spare_node(gluster_cluster):
 
     Each use gets a fresh directory: a glusterd restarted on an old one would come back with
     its old UUID and peer list and confuse the pool."""
-    node = GlusterNode(tempfile.mkdtemp(prefix="spare-", dir=gluster_cluster.base_dir), 4, gluster_cluster.subnet)
+    node = GlusterNode(
+        tempfile.mkdtemp(prefix="spare-", dir=gluster_cluster.base_dir), 4, gluster_cluster.subnet
+    )
     node.start()
     yield node
     gluster_cluster[0].cli("peer", "detach", node.address, "force", check=False)

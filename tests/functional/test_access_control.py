@@ -73,7 +73,9 @@ class BrickLogs:
 
     def __init__(self, bricks):
         self.paths = [
-            os.path.join("/var/log/glusterfs/bricks", brick.rpartition(":")[2].strip("/").replace("/", "-") + ".log")
+            os.path.join(
+                "/var/log/glusterfs/bricks", brick.rpartition(":")[2].strip("/").replace("/", "-") + ".log"
+            )
             for brick in bricks
         ]
         self.offsets = {path: os.path.getsize(path) for path in self.paths}
@@ -103,7 +105,9 @@ def _model_options(gluster_cluster, bricks, auth):
 
     pillar = {
         "nodes": {f"gfs{node.index}": node.address for node in gluster_cluster.nodes},
-        "volumes": {VOLUME: {"type": "replicate", "replica": 3, "bricks": bricks, "force": True, "auth": auth}},
+        "volumes": {
+            VOLUME: {"type": "replicate", "replica": 3, "bricks": bricks, "force": True, "auth": auth}
+        },
     }
     model, problems = gluster_pillar.build_model(pillar, "gfs1")
     assert problems == []
@@ -174,7 +178,10 @@ def _refused(proc, mountpoint, log):
         time.sleep(0.05)
     assert os.stat(mountpoint).st_dev == os.stat(os.path.dirname(mountpoint)).st_dev, "a bare directory"
     text = _read(log)
-    assert "SETVOLUME on remote-host failed [{remote-error=Authentication failed}, {errno=13}, {error=Permission denied}]" in text
+    assert (
+        "SETVOLUME on remote-host failed "
+        "[{remote-error=Authentication failed}, {errno=13}, {error=Permission denied}]" in text
+    )
     assert "Server authentication failed. Shutting down." in text
 
 
@@ -231,7 +238,9 @@ def test_allow_then_reject_an_external_client(states, gluster, gluster_cluster, 
     assert not _mounted(mountpoint), "the cut-off client unmounted itself"
     assert errno.ENOTCONN in errors and set(errors) <= {0, errno.ENOTCONN}, errors
     assert "Server authentication failed. Shutting down." in _read(log)
-    cut = [line for line in logs.new_lines() if "unauthorized client, hence terminating the connection" in line]
+    cut = [
+        line for line in logs.new_lines() if "unauthorized client, hence terminating the connection" in line
+    ]
     assert len(cut) == 3 and all(f"peerinfo-identifier={CLIENT}:" in line for line in cut), cut
     proc, again, log = _mount_external(volfile, volume, "rejected")
     _refused(proc, again, log)
@@ -282,11 +291,16 @@ def test_a_volume_without_allow_is_open_and_says_so(states, gluster, gluster_clu
         assert warning in result.comment and pillar_key in result.comment, result.comment
         assert any(warning in w for w in result.full_return.get("warnings", [])), result.full_return
     assert "auth.allow" not in gluster.volume_info(VOLUME)["options"]
-    proc, mountpoint, _log = _mount_external(_external_volfile(gluster_cluster, volume["area"]), volume, "open")
+    proc, mountpoint, _log = _mount_external(
+        _external_volfile(gluster_cluster, volume["area"]), volume, "open"
+    )
     assert proc.returncode == 0 and _mounted(mountpoint), proc.stderr
     assert lost_or_changed(mountpoint, write_files(mountpoint, count=3, prefix="open")) == []
 
     closed = dict(options, **_model_options(gluster_cluster, volume["bricks"], {"allow": [OTHER]}))
-    for result in (states.volume_options(name=VOLUME, options=closed, test=True), states.volume_options(name=VOLUME, options=closed)):
+    for result in (
+        states.volume_options(name=VOLUME, options=closed, test=True),
+        states.volume_options(name=VOLUME, options=closed),
+    ):
         assert result.result is not False and "auth.allow" in result.changes, result.comment
         assert "warning" not in result.comment and not result.full_return.get("warnings"), result.full_return

@@ -32,7 +32,9 @@ def test_the_beacons_look_at_a_hung_glusterd_is_bounded(spare_node, gluster_with
     assert glusterd["problem"] is True and "did not answer within 2" in glusterd["error"], glusterd
     assert [e["tag"] for e in looked["events"]] == ["glusterd/down"], looked["events"]
     assert waited < 30, f"the look took {waited:.1f}s with a 2 s bound (a state's default is 120 s)"
-    assert gluster.health(timeout=5)["conditions"]["glusterd"]["problem"] is False, "answers again once continued"
+    assert gluster.health(timeout=5)["conditions"]["glusterd"]["problem"] is False, (
+        "answers again once continued"
+    )
 
 
 def _client_pid(mountpoint):

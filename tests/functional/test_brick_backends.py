@@ -45,7 +45,10 @@ def area(gluster_cluster):
 
 def _blkid(device, key):
     return subprocess.run(
-        ["blkid", "--probe", "--match-tag", key, "--output", "value", device], capture_output=True, text=True, check=False
+        ["blkid", "--probe", "--match-tag", key, "--output", "value", device],
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.strip()
 
 
@@ -90,7 +93,12 @@ def test_loop_devices_become_the_bricks_of_a_replica_3_volume(states, loaders, g
         uuid = _blkid(target, "UUID")
         assert uuid and _blkid(target, "TYPE") == backend["filesystem"]
         assert applied.changes["operations"] == _with_uuid(predicted.changes["operations"], uuid)
-        expected = (["partition"] if backend.get("partition") else []) + ["mkfs", "directory", "mount", "fstab"]
+        expected = (["partition"] if backend.get("partition") else []) + [
+            "mkfs",
+            "directory",
+            "mount",
+            "fstab",
+        ]
         assert _ops(applied.changes) == expected
         mkfs = next(op["argv"] for op in applied.changes["operations"] if op["op"] == "mkfs")
         if backend["filesystem"] == "xfs":
@@ -104,11 +112,17 @@ def test_loop_devices_become_the_bricks_of_a_replica_3_volume(states, loaders, g
         lines = [line.split() for line in handle if line.strip() and not line.startswith("#")]
     assert sorted(lines) == sorted(
         [
-            [f"UUID={b['uuid']}", b["mount"], b["filesystem"],
-             "noatime,inode64" if b["filesystem"] == "xfs" else "noatime", "0", "0" if b["filesystem"] == "xfs" else "2"]
+            [
+                f"UUID={b['uuid']}",
+                b["mount"],
+                b["filesystem"],
+                "noatime,inode64" if b["filesystem"] == "xfs" else "noatime",
+                "0",
+                "0" if b["filesystem"] == "xfs" else "2",
+            ]
             for b in backends
         ]
-    )  # fmt: skip
+    )
 
     bricks, brick_mounts = [], {}
     for node, backend in zip(nodes, backends, strict=True):
@@ -180,7 +194,10 @@ def test_loop_devices_become_the_bricks_of_a_replica_3_volume(states, loaders, g
     )
     assert remounted.result is True, remounted.comment
     assert remounted.changes["operations"] == [
-        {"op": "mount", "argv": ["mount", "-t", "xfs", "-o", "noatime,inode64", f"UUID={first['uuid']}", first["mount"]]}
+        {
+            "op": "mount",
+            "argv": ["mount", "-t", "xfs", "-o", "noatime,inode64", f"UUID={first['uuid']}", first["mount"]],
+        }
     ]
     assert states.volume_started(name=VOLUME, brick_mounts=mine).result is True
     client = gluster_cluster.mount(VOLUME, os.path.join(area["base"], "client2"))
@@ -201,7 +218,9 @@ def test_a_device_holding_a_filesystem_is_refused_without_wipe(loaders, loops, a
 
     for test in (True, False):
         for spec in ({"filesystem": "xfs"}, {"partition": "gpt"}, {"filesystem": "ext4"}):
-            refused = storage.backend_present(name=mount, device=device, fstab=area["fstab"], test=test, **spec)
+            refused = storage.backend_present(
+                name=mount, device=device, fstab=area["fstab"], test=test, **spec
+            )
             assert refused.result is False and refused.changes == {}, (spec, refused.comment)
             assert "ext4" in refused.comment and "wipe: true" in refused.comment, refused.comment
     assert not os.path.exists(mount)
@@ -243,10 +262,11 @@ def test_lvm_thin_pool_plan_is_exact(loaders, loops, area):
                                      "mkpart", "gluster-brick", "0%", "100%"]},
         {"op": "pvcreate", "argv": ["pvcreate", "--dataalignment", "1280K", part]},
         {"op": "vgcreate", "argv": ["vgcreate", "vg_bricks", part]},
-        {"op": "thin-pool", "argv": ["lvcreate", "--type", "thin-pool", "-l", "100%FREE", "--chunksize", "1280K",
-                                     "--poolmetadatasize", "16G", "--zero", "n", "--name", "pool1", "vg_bricks"]},
-        {"op": "lvcreate", "argv": ["lvcreate", "--type", "thin", "--virtualsize", "1T", "--thinpool", "pool1",
-                                    "--name", "brick1", "vg_bricks"]},
+        {"op": "thin-pool", "argv": ["lvcreate", "--type", "thin-pool", "-l", "100%FREE",
+                                     "--chunksize", "1280K", "--poolmetadatasize", "16G", "--zero", "n",
+                                     "--name", "pool1", "vg_bricks"]},
+        {"op": "lvcreate", "argv": ["lvcreate", "--type", "thin", "--virtualsize", "1T",
+                                    "--thinpool", "pool1", "--name", "brick1", "vg_bricks"]},
         {"op": "mkfs", "argv": ["mkfs.xfs", "-q", "-i", "size=512", "-n", "size=8192", "-d", "su=128k,sw=10",
                                 "/dev/vg_bricks/brick1"]},
         {"op": "directory", "path": mount},
@@ -263,7 +283,9 @@ def test_lvm_thin_pool_plan_is_exact(loaders, loops, area):
     assert _blkid(device, "PTTYPE") == "" and not os.path.exists(mount), "test=True changed nothing"
 
 
-def test_stale_volume_marks_are_cleared_only_on_directories_without_files(loaders, gluster, gluster_cluster, area):
+def test_stale_volume_marks_are_cleared_only_on_directories_without_files(
+    loaders, gluster, gluster_cluster, area
+):
     """``volume create`` marks the bricks that pass staging and leaves the mark when another
     node fails staging; such a mark (a volume that does not exist, no file below) is cleared."""
     storage = loaders.modules.gluster_storage
@@ -283,11 +305,15 @@ def test_stale_volume_marks_are_cleared_only_on_directories_without_files(loader
                     handle.write("data\n")
             paths[name] = path
         everything = list(paths.values())
-        assert storage.stale_brick_marks(everything, min_age=3600) == {}, "a fresh mark may be a create in flight"
+        assert storage.stale_brick_marks(everything, min_age=3600) == {}, (
+            "a fresh mark may be a create in flight"
+        )
         stale = storage.stale_brick_marks(everything, min_age=0)
         assert list(stale) == [paths["stale"]]
         kept = loaders.states.gluster_storage.brick_directory(name=paths["stale"])
-        assert kept.result is True and kept.changes == {}, "the state waits a minute before calling a mark stale"
+        assert kept.result is True and kept.changes == {}, (
+            "the state waits a minute before calling a mark stale"
+        )
         assert storage.clear_stale_brick_marks(everything, min_age=0) == stale
         assert "trusted.glusterfs.volume-id" not in os.listxattr(paths["stale"])
         for name in ("data", "live"):

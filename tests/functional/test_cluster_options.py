@@ -12,7 +12,11 @@ from node_loaders import node_loaders
 
 SUBNET = "127.1.18"
 NODES = ("co1", "co2", "co3")
-WANTED = {"cluster.brick-multiplex": True, "cluster.max-bricks-per-process": 10, "cluster.daemon-log-level": "warning"}
+WANTED = {
+    "cluster.brick-multiplex": True,
+    "cluster.max-bricks-per-process": 10,
+    "cluster.daemon-log-level": "warning",
+}
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +27,9 @@ def options_cluster():
 
 @pytest.fixture
 def leader(options_cluster, minion_opts, tmp_path):
-    with node_loaders(minion_opts, "co1", options_cluster[0], tmp_path, f"{__name__}.{tmp_path.name}") as loaders:
+    with node_loaders(
+        minion_opts, "co1", options_cluster[0], tmp_path, f"{__name__}.{tmp_path.name}"
+    ) as loaders:
         yield loaders
 
 
@@ -33,8 +39,10 @@ def _pillar(cluster, volumes, cluster_options=None):
             "nodes": {name: node.address for name, node in zip(NODES, cluster.nodes, strict=True)},
             "peer_timeout": 30,
             "server": {"manage_packages": False, "manage_service": False},
-            "volumes": {name: {"replica": 3, "bricks": bricks, "force": True, "reset_unmanaged": True}
-                        for name, bricks in volumes.items()},  # fmt: skip
+            "volumes": {
+                name: {"replica": 3, "bricks": bricks, "force": True, "reset_unmanaged": True}
+                for name, bricks in volumes.items()
+            },  # fmt: skip
             **({"cluster_options": cluster_options} if cluster_options else {}),
         }
     }
@@ -49,7 +57,11 @@ def _run(loaders, pillar, **kwargs):
 def _cluster_values(cluster):
     """``volume get all all`` by the bare CLI: {option: value} ("(DEFAULT)" left off)."""
     lines = cluster[0].cli("volume", "get", "all", "all").stdout.splitlines()
-    return {line.split()[0]: line.split()[1] for line in lines if line.strip() and line.split()[0] not in ("Option", "------")}
+    return {
+        line.split()[0]: line.split()[1]
+        for line in lines
+        if line.strip() and line.split()[0] not in ("Option", "------")
+    }
 
 
 def _brick_pids(cluster, volumes):
@@ -69,10 +81,14 @@ def _delete(cluster, volumes):
 
 def test_without_multiplexing_each_brick_has_its_own_process(options_cluster, leader, tmp_path):
     cluster = options_cluster
-    volumes = {f"solo{i}": [node.new_brick(f"solo{i}-{tmp_path.name}") for node in cluster.nodes] for i in (1, 2)}
+    volumes = {
+        f"solo{i}": [node.new_brick(f"solo{i}-{tmp_path.name}") for node in cluster.nodes] for i in (1, 2)
+    }
     try:
         applied = _run(leader, _pillar(cluster, volumes))
-        assert all(r["result"] is True for r in applied.values()), {k: r["comment"] for k, r in applied.items() if r["result"] is not True}
+        assert all(r["result"] is True for r in applied.values()), {
+            k: r["comment"] for k, r in applied.items() if r["result"] is not True
+        }
         assert "gluster-cluster-options" not in applied
         pids = _brick_pids(cluster, volumes)
         assert all(len(found) == 2 and min(found) > 0 for found in pids.values()), pids
@@ -82,7 +98,9 @@ def test_without_multiplexing_each_brick_has_its_own_process(options_cluster, le
 
 def test_the_formula_sets_them_first_and_the_bricks_share_a_process(options_cluster, leader, tmp_path):
     cluster = options_cluster
-    volumes = {f"mux{i}": [node.new_brick(f"mux{i}-{tmp_path.name}") for node in cluster.nodes] for i in (1, 2)}
+    volumes = {
+        f"mux{i}": [node.new_brick(f"mux{i}-{tmp_path.name}") for node in cluster.nodes] for i in (1, 2)
+    }
     pillar = _pillar(cluster, volumes, WANTED)
     try:
         predicted = _run(leader, pillar, test=True)["gluster-cluster-options"]

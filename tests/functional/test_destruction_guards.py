@@ -112,7 +112,9 @@ def test_a_peer_with_bricks_is_not_detached(states, gluster, gluster_cluster, ou
         assert refused.result is False and refused.changes == {}, refused.comment
         assert f"refusing to detach: {outsider.address} still hosts bricks of {VOLUME}" in refused.comment
     for force in (False, True):
-        with pytest.raises(CommandExecutionError, match=f"hosts bricks of volume\\(s\\) {VOLUME}; move or remove"):
+        with pytest.raises(
+            CommandExecutionError, match=f"hosts bricks of volume\\(s\\) {VOLUME}; move or remove"
+        ):
             gluster.peer_detach(outsider.address, force=force)
     assert gluster.peer_find(outsider.address)["uuid"] == outsider.uuid
     assert len(gluster.pool_list()) == 4
@@ -141,7 +143,12 @@ def _pillar(minion_opts, gluster_cluster, area):
             "peer_timeout": 30,
             "server": {"manage_packages": False, "manage_service": False},
             "volumes": {
-                "fresh": {"type": "replicate", "replica": 3, "brick_path": f"{area}/bricks/{{node}}/fresh", "force": True},
+                "fresh": {
+                    "type": "replicate",
+                    "replica": 3,
+                    "brick_path": f"{area}/bricks/{{node}}/fresh",
+                    "force": True,
+                },
                 "old": {"ensure": "absent"},
             },
         }
@@ -153,7 +160,9 @@ def _by_id(result):
     return {key.split("_|-")[1]: value for key, value in result.items()}
 
 
-def test_a_volume_missing_from_the_pillar_is_left_alone(formula, minion_opts, gluster, gluster_cluster, guarded):
+def test_a_volume_missing_from_the_pillar_is_left_alone(
+    formula, minion_opts, gluster, gluster_cluster, guarded
+):
     area = guarded["area"]
     gluster_cluster[0].cli("volume", "create", "old", gluster_cluster[0].new_brick("guard-old"), "force")
     pillar = _pillar(minion_opts, gluster_cluster, area)
@@ -197,7 +206,10 @@ def _sha256(path):
 
 def _blkid(device, key):
     return subprocess.run(
-        ["blkid", "--probe", "--match-tag", key, "--output", "value", device], capture_output=True, text=True, check=False
+        ["blkid", "--probe", "--match-tag", key, "--output", "value", device],
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.strip()
 
 
@@ -257,7 +269,11 @@ def test_formatting_a_device_with_data_is_refused_without_wipe(loaders, gluster,
         manifest = write_files(client, count=30, prefix="disk")
         # mounted and in use: never touched, even with wipe
         for test in (True, False):
-            for spec in ({"filesystem": "ext4"}, {"filesystem": "ext4", "wipe": True}, {"partition": "gpt", "wipe": True}):
+            for spec in (
+                {"filesystem": "ext4"},
+                {"filesystem": "ext4", "wipe": True},
+                {"partition": "gpt", "wipe": True},
+            ):
                 refused = storage.backend_present(name=mount, device=device, fstab=fstab, test=test, **spec)
                 assert refused.result is False and refused.changes == {}, (spec, refused.comment)
                 assert device in refused.comment and "mounted" in refused.comment, refused.comment
@@ -269,12 +285,17 @@ def test_formatting_a_device_with_data_is_refused_without_wipe(loaders, gluster,
     subprocess.run(["umount", mount], check=True)
     for test in (True, False):
         for spec, phrase in (
-            ({"filesystem": "ext4"}, f"{device} holds xfs that was not made for {mount}; refusing to format it"),
+            (
+                {"filesystem": "ext4"},
+                f"{device} holds xfs that was not made for {mount}; refusing to format it",
+            ),
             ({"filesystem": "xfs", "partition": "gpt"}, f"{device} carries xfs; refusing to partition it"),
         ):
             refused = storage.backend_present(name=mount, device=device, fstab=fstab, test=test, **spec)
             assert refused.result is False and refused.changes == {}, (spec, refused.comment)
-            assert phrase in refused.comment and "set wipe: true for this device" in refused.comment, refused.comment
+            assert phrase in refused.comment and "set wipe: true for this device" in refused.comment, (
+                refused.comment
+            )
     assert (_blkid(device, "TYPE"), _blkid(device, "UUID")) == ("xfs", uuid)
     # the node reinstalled, its fstab lost: even wipe: true leaves the brick gluster made alone
     lost = os.path.join(area, "fstab.reinstalled")
@@ -283,7 +304,9 @@ def test_formatting_a_device_with_data_is_refused_without_wipe(loaders, gluster,
     volume_id = gluster.volume_info("onloop")["id"]
     for test in (True, False):
         for spec in ({"filesystem": "xfs"}, {"filesystem": "ext4"}, {"partition": "gpt"}):
-            refused = storage.backend_present(name=mount, device=device, fstab=lost, wipe=True, test=test, **spec)
+            refused = storage.backend_present(
+                name=mount, device=device, fstab=lost, wipe=True, test=test, **spec
+            )
             assert refused.result is False and refused.changes == {}, (spec, refused.comment)
             assert f"trusted.glusterfs.volume-id {volume_id} and .glusterfs at /brick" in refused.comment
             assert "wipe: true never formats or wipes brick data" in refused.comment, refused.comment

@@ -93,16 +93,30 @@ class Minion:
             self.call("saltutil.sync_all")
 
     def call(self, *args, env=None):
-        argv = [SALT_CALL, "--local", f"--config-dir={self.config_dir}", "--out=json", "--log-level=warning", *args]
+        argv = [
+            SALT_CALL,
+            "--local",
+            f"--config-dir={self.config_dir}",
+            "--out=json",
+            "--log-level=warning",
+            *args,
+        ]
         result = self.sandbox.run(argv, check=False, timeout=300, env=env)
         try:
             return json.loads(result.stdout)["local"]
         except (ValueError, KeyError):
-            raise AssertionError(f"salt-call {args}: exit {result.returncode}\n{result.stdout}\n{result.stderr}") from None
+            raise AssertionError(
+                f"salt-call {args}: exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+            ) from None
 
     def state(self, test=False, env=None, **kwargs):
-        args = [f"{key}={json.dumps(value) if not isinstance(value, str) else value}" for key, value in kwargs.items()]
-        ret = self.call("state.single", "gluster_firewall.ports_open", "name=glusterfs", *args, f"test={test}", env=env)
+        args = [
+            f"{key}={json.dumps(value) if not isinstance(value, str) else value}"
+            for key, value in kwargs.items()
+        ]
+        ret = self.call(
+            "state.single", "gluster_firewall.ports_open", "name=glusterfs", *args, f"test={test}", env=env
+        )
         (single,) = ret.values()
         return single
 
@@ -168,8 +182,8 @@ def test_ufw_opens_the_ports_once(ufw_node):
     again = ufw_node.state(ports=PORTS, sources=["10.20.0.0/16", "10.30.0.7"])
     assert again["result"] is True and again["changes"] == {}
     assert again["comment"] == (
-        "24007-24008/tcp from 10.20.0.0/16, 24007-24008/tcp from 10.30.0.7, 49152-60999/tcp from 10.20.0.0/16, "
-        "49152-60999/tcp from 10.30.0.7 already open with ufw"
+        "24007-24008/tcp from 10.20.0.0/16, 24007-24008/tcp from 10.30.0.7, "
+        "49152-60999/tcp from 10.20.0.0/16, 49152-60999/tcp from 10.30.0.7 already open with ufw"
     )
     # a narrower network inside an allowed one needs nothing more
     assert ufw_node.state(test=True, ports=["24007/tcp"], sources=["10.20.1.0/24"])["changes"] == {}
@@ -236,14 +250,20 @@ def test_firewalld_test_mode_lists_the_exact_commands_and_changes_nothing(firewa
         "operations": [
             {
                 "op": "add-rich-rules",
-                "argv": ["firewall-cmd", "--permanent", "--zone=public",
-                         f"--add-rich-rule={rich.format('24007-24008')}", f"--add-rich-rule={rich.format('49152-60999')}"],
+                "argv": [
+                    "firewall-cmd",
+                    "--permanent",
+                    "--zone=public",
+                    f"--add-rich-rule={rich.format('24007-24008')}",
+                    f"--add-rich-rule={rich.format('49152-60999')}",
+                ],
             },
             {"op": "reload", "argv": ["firewall-cmd", "--reload"]},
         ],
-    }  # fmt: skip
+    }
     assert ret["comment"] == (
-        "would open 24007-24008/tcp from 10.50.0.0/16, 49152-60999/tcp from 10.50.0.0/16 with firewalld (zone public)"
+        "would open 24007-24008/tcp from 10.50.0.0/16, 49152-60999/tcp from 10.50.0.0/16 "
+        "with firewalld (zone public)"
     )
     assert firewalld_zone(firewalld_node, permanent=True) == before
 
@@ -253,7 +273,15 @@ def test_firewalld_opens_the_ports_once(firewalld_node):
     assert ret["result"] is True, ret["comment"]
     assert ret["changes"]["zone"] == "public"
     assert ret["changes"]["operations"] == [
-        {"op": "add-ports", "argv": ["firewall-cmd", "--permanent", "--add-port=24007-24008/tcp", "--add-port=49152-60999/tcp"]},
+        {
+            "op": "add-ports",
+            "argv": [
+                "firewall-cmd",
+                "--permanent",
+                "--add-port=24007-24008/tcp",
+                "--add-port=49152-60999/tcp",
+            ],
+        },
         {"op": "reload", "argv": ["firewall-cmd", "--reload"]},
     ]
     for permanent in (True, False):
@@ -266,14 +294,25 @@ def test_firewalld_opens_the_ports_once(firewalld_node):
 
 
 def test_firewalld_sources_become_rich_rules(firewalld_node):
-    ret = firewalld_node.state(ports=["24100-24101/tcp"], zone="public", sources=["10.60.0.0/16", "2001:db8::/32"])
+    ret = firewalld_node.state(
+        ports=["24100-24101/tcp"], zone="public", sources=["10.60.0.0/16", "2001:db8::/32"]
+    )
     assert ret["result"] is True, ret["comment"]
     runtime = firewalld_zone(firewalld_node)
-    assert 'rule family="ipv4" source address="10.60.0.0/16" port port="24100-24101" protocol="tcp" accept' in runtime
-    assert 'rule family="ipv6" source address="2001:db8::/32" port port="24100-24101" protocol="tcp" accept' in runtime
-    assert firewalld_node.state(ports=["24100-24101/tcp"], zone="public", sources=["10.60.0.0/16", "2001:db8::/32"])[
-        "changes"
-    ] == {}
+    assert (
+        'rule family="ipv4" source address="10.60.0.0/16" port port="24100-24101" protocol="tcp" accept'
+        in runtime
+    )
+    assert (
+        'rule family="ipv6" source address="2001:db8::/32" port port="24100-24101" protocol="tcp" accept'
+        in runtime
+    )
+    assert (
+        firewalld_node.state(
+            ports=["24100-24101/tcp"], zone="public", sources=["10.60.0.0/16", "2001:db8::/32"]
+        )["changes"]
+        == {}
+    )
 
 
 def test_firewalld_permanent_only_rule_gets_a_reload(firewalld_node):
@@ -307,7 +346,8 @@ def test_no_active_firewall_manager_changes_nothing(tmp_path):
         assert ret["result"] is True and ret["changes"] == {}
         assert ret["comment"] == (
             "no firewall manager is active (firewalld: Error: DBUS_ERROR: Failed to connect to socket "
-            "/run/dbus/system_bus_socket: No such file or directory; ufw: Status: inactive); nothing was changed"
+            "/run/dbus/system_bus_socket: No such file or directory; ufw: Status: inactive); "
+            "nothing was changed"
         )
         assert sandbox.run(["ufw", "status"]).stdout.strip() == "Status: inactive"
 
@@ -319,7 +359,8 @@ def test_no_firewall_tool_installed_changes_nothing(tmp_path):
         ret = node.state(ports=PORTS)
         assert ret["result"] is True and ret["changes"] == {}
         assert ret["comment"] == (
-            "no firewall manager is active (firewall-cmd not installed; ufw not installed); nothing was changed"
+            "no firewall manager is active (firewall-cmd not installed; ufw not installed); "
+            "nothing was changed"
         )
         ret = node.state(ports=PORTS, tool="ufw")
         assert ret["result"] is False

@@ -64,7 +64,9 @@ def test_a_session_from_salt_copies_the_files(georep_clusters, primary_loaders, 
     keys = gluster.georep_public_keys()
     assert len(keys) >= len(prim.nodes) and all(key.startswith('command="') for key in keys), keys
     for node in sec.nodes:
-        ret = states.gluster.georep_authorized_keys("primary keys", keys=keys, config=lab.authorized_keys(node))
+        ret = states.gluster.georep_authorized_keys(
+            "primary keys", keys=keys, config=lab.authorized_keys(node)
+        )
         assert ret.result is True and len(ret.changes["added"]) == len(keys), ret.comment
 
     prim_mnt, sec_mnt = lab.mount_both(prim, sec, state, str(tmp_path))
@@ -76,14 +78,22 @@ def test_a_session_from_salt_copies_the_files(georep_clusters, primary_loaders, 
     assert predicted.result is None, predicted.comment
     assert predicted.changes == {
         "session": {"old": None, "new": "created"},
-        "config": {"secondary-access-mount": {"old": None, "new": "true"}, "ssh-port": {"old": None, "new": "2211"}},
+        "config": {
+            "secondary-access-mount": {"old": None, "new": "true"},
+            "ssh-port": {"old": None, "new": "2211"},
+        },
         "state": {"old": "stopped", "new": "started"},
     }
     assert gluster.georep_status() == [], "test=True changed nothing"
 
     applied = states.gluster.geo_replication(**wanted)
     assert applied.result is True and applied.changes == predicted.changes, applied.comment
-    _wait_for(lambda: not lost_or_changed(sec_mnt, payloads), 150, "the primary's files on the secondary", interval=2)
+    _wait_for(
+        lambda: not lost_or_changed(sec_mnt, payloads),
+        150,
+        "the primary's files on the secondary",
+        interval=2,
+    )
 
     gluster.clear_cache()
     session = gluster.georep_session(lab.PRIMVOL, secondary)
@@ -95,7 +105,9 @@ def test_a_session_from_salt_copies_the_files(georep_clusters, primary_loaders, 
     assert again.result is True and again.changes == {}, (again.changes, again.comment)
 
     paused = states.gluster.geo_replication(ensure="paused", **wanted)
-    assert paused.result is True and paused.changes == {"state": {"old": "started", "new": "paused"}}, paused.comment
+    assert paused.result is True and paused.changes == {"state": {"old": "started", "new": "paused"}}, (
+        paused.comment
+    )
     gluster.clear_cache()
     assert gluster.georep_session(lab.PRIMVOL, secondary)["state"] == "paused"
     resumed = states.gluster.geo_replication(**wanted)
@@ -104,7 +116,9 @@ def test_a_session_from_salt_copies_the_files(georep_clusters, primary_loaders, 
     the_health_check_sees_the_workers_go_faulty_and_recover(gluster, prim, sec, secondary)
 
     gone = states.gluster.geo_replication(ensure="absent", **wanted)
-    assert gone.result is True and gone.changes == {"session": {"old": "started", "new": "deleted"}}, gone.comment
+    assert gone.result is True and gone.changes == {"session": {"old": "started", "new": "deleted"}}, (
+        gone.comment
+    )
     gluster.clear_cache()
     assert gluster.georep_session(lab.PRIMVOL, secondary) is None
     assert not lost_or_changed(sec_mnt, payloads), "deleting the session leaves the secondary's data"
@@ -136,11 +150,17 @@ def the_health_check_sees_the_workers_go_faulty_and_recover(gluster, prim, sec, 
             lab.stop_sshd(node)
             stopped.append(node)
         try:
-            _wait_for(lambda: sorted(looked(healthy["conditions"])["faulty"]) == workers, 30, "Faulty", interval=1)
+            _wait_for(
+                lambda: sorted(looked(healthy["conditions"])["faulty"]) == workers, 30, "Faulty", interval=1
+            )
         except TimeoutError:
-            raise failed("the workers did not go Faulty within 30 s of the secondary's sshd going away") from None
+            raise failed(
+                "the workers did not go Faulty within 30 s of the secondary's sshd going away"
+            ) from None
         assert seen["conditions"][key]["problem"] is True
-        assert [(e["tag"], e["condition"]) for e in seen["events"]] == [("georep/faulty", key)], seen["events"]
+        assert [(e["tag"], e["condition"]) for e in seen["events"]] == [("georep/faulty", key)], seen[
+            "events"
+        ]
         assert sorted(seen["events"][0]["faulty"]) == workers
     finally:
         for node in stopped:
@@ -177,7 +197,9 @@ def test_the_formula_applies_the_pillar_session(georep_clusters, primary_loaders
             "nodes": nodes,
             "peer_timeout": 30,
             "server": {"manage_packages": False, "manage_service": False},
-            "volumes": {lab.PRIMVOL: {"bricks": bricks, "force": True, "geo_replication": {secondary: session}}},
+            "volumes": {
+                lab.PRIMVOL: {"bricks": bricks, "force": True, "geo_replication": {secondary: session}}
+            },
         }
     }
 
@@ -189,7 +211,9 @@ def test_the_formula_applies_the_pillar_session(georep_clusters, primary_loaders
     sid = f"gluster-volume-{lab.PRIMVOL}-georep-{secondary}"
     try:
         predicted = run(test=True)[sid]
-        assert predicted["result"] is None and set(predicted["changes"]) == {"session", "config", "state"}, predicted
+        assert predicted["result"] is None and set(predicted["changes"]) == {"session", "config", "state"}, (
+            predicted
+        )
         applied = run()
         failed = {key: r["comment"] for key, r in applied.items() if r["result"] is not True}
         assert not failed, failed
@@ -210,10 +234,30 @@ def salt_call_on(node, config_dir, *args):
     that node's glusterd.vol, directories, users' files, and nothing of the host's."""
     binds = [f"{source}={target}" for source, target in lab.node_view(node)]
     proc = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "--", sys.executable, PRIVATE_TMP, "-", "-", *binds, "--",
-         SALT_CALL, "--local", "-c", config_dir, "--out=json", *args],
-        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            sys.executable,
+            PRIVATE_TMP,
+            "-",
+            "-",
+            *binds,
+            "--",
+            SALT_CALL,
+            "--local",
+            "-c",
+            config_dir,
+            "--out=json",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
     assert proc.stdout, proc.stderr[-3000:]
     states = json.loads(proc.stdout)["local"]
     assert isinstance(states, dict), states  # a list holds render errors
@@ -235,7 +279,12 @@ def test_a_non_root_session_through_the_mount_broker(georep_clusters, primary_lo
     pillar = {
         "gluster": {
             "server": {"manage_packages": False, "manage_service": False},
-            "mountbroker": {"root": MB_ROOT, "group": lab.MB_GROUP, "users": {lab.MB_USER: [lab.SECVOL]}, "manage_users": False},
+            "mountbroker": {
+                "root": MB_ROOT,
+                "group": lab.MB_GROUP,
+                "users": {lab.MB_USER: [lab.SECVOL]},
+                "manage_users": False,
+            },
             "geo_replication_from": [{"keys": keys, "user": lab.MB_USER}],
         }
     }
@@ -247,8 +296,13 @@ def test_a_non_root_session_through_the_mount_broker(georep_clusters, primary_lo
     for node in sec.nodes:
         config_dir = tmp_path / f"conf{node.index}"
         config_dir.mkdir()
-        config = {"id": f"sec{node.index}", "file_client": "local", "root_dir": str(tmp_path / f"root{node.index}"),
-                  "file_roots": {"base": [formula]}, "pillar_roots": {"base": [str(tmp_path / "pillar")]}}  # fmt: skip
+        config = {
+            "id": f"sec{node.index}",
+            "file_client": "local",
+            "root_dir": str(tmp_path / f"root{node.index}"),
+            "file_roots": {"base": [formula]},
+            "pillar_roots": {"base": [str(tmp_path / "pillar")]},
+        }
         (config_dir / "minion").write_text(yaml.safe_dump(config))
         configs[node.index] = str(config_dir)
         subprocess.run([SALT_CALL, "--local", "-c", str(config_dir), "--out=quiet", "saltutil.sync_all"],
@@ -259,9 +313,13 @@ def test_a_non_root_session_through_the_mount_broker(georep_clusters, primary_lo
     before = open(volfile, encoding="utf-8").read()
     predicted = salt_call_on(sec[0], configs[1], "state.apply", sls, "test=True")
     assert {sid for sid, r in predicted.items() if r["result"] is None} >= {
-        "gluster-glusterd-vol", "gluster-mountbroker-root", "gluster-mountbroker-dir-1", "gluster-mountbroker-dir-2",
+        "gluster-glusterd-vol",
+        "gluster-mountbroker-root",
+        "gluster-mountbroker-dir-1",
+        "gluster-mountbroker-dir-2",
         "gluster-mountbroker-cli-log",
-        "gluster-georep-keys-1"}, predicted  # fmt: skip
+        "gluster-georep-keys-1",
+    }, predicted
     assert open(volfile, encoding="utf-8").read() == before, "test=True changed glusterd.vol"
     for node in sec.nodes:
         applied = salt_call_on(node, configs[node.index], "state.apply", sls)
@@ -273,7 +331,10 @@ def test_a_non_root_session_through_the_mount_broker(georep_clusters, primary_lo
             assert line in volume_file, volume_file
         root = os.stat(os.path.join(node.host, "run", "mountbroker-root"))
         assert (root.st_uid, root.st_mode & 0o7777) == (0, 0o711)
-        for directory in (os.path.join(node.workdir, "geo-replication"), os.path.join(node.host, "log", "geo-replication-secondaries")):
+        for directory in (
+            os.path.join(node.workdir, "geo-replication"),
+            os.path.join(node.host, "log", "geo-replication-secondaries"),
+        ):
             found = os.stat(directory)
             assert (found.st_gid, found.st_mode & 0o777) == (lab.MB_GID, 0o770), directory
         authorized = os.path.join(lab.mb_home(node), ".ssh", "authorized_keys")
@@ -291,13 +352,24 @@ def test_a_non_root_session_through_the_mount_broker(georep_clusters, primary_lo
     wanted = {"name": lab.PRIMVOL, "secondary": secondary, "ssh_port": SSH_PORT,
               "config": {"secondary-access-mount": True}}  # fmt: skip
     applied = states.gluster.geo_replication(**wanted)
-    assert applied.result is True and applied.changes["state"] == {"old": "stopped", "new": "started"}, applied.comment
+    assert applied.result is True and applied.changes["state"] == {"old": "stopped", "new": "started"}, (
+        applied.comment
+    )
     try:
-        _wait_for(lambda: not lost_or_changed(sec_mnt, payloads), 150, "the primary's files on the secondary, as geoaccount", interval=2)
+        _wait_for(
+            lambda: not lost_or_changed(sec_mnt, payloads),
+            150,
+            "the primary's files on the secondary, as geoaccount",
+            interval=2,
+        )
     except TimeoutError as exc:
-        raise AssertionError(f"{exc}\n{prim[0].cli('volume', 'geo-replication', 'status').stdout}\n{lab.log_tails(prim, sec)}") from None
+        raise AssertionError(
+            f"{exc}\n{prim[0].cli('volume', 'geo-replication', 'status').stdout}\n{lab.log_tails(prim, sec)}"
+        ) from None
     gluster.clear_cache()
     session = gluster.georep_session(lab.PRIMVOL, secondary)
     assert session["state"] == "started" and session["secondary_user"] == lab.MB_USER, session
     gone = states.gluster.geo_replication(ensure="absent", **wanted)
-    assert gone.result is True and gone.changes == {"session": {"old": "started", "new": "deleted"}}, gone.comment
+    assert gone.result is True and gone.changes == {"session": {"old": "started", "new": "deleted"}}, (
+        gone.comment
+    )

@@ -29,7 +29,12 @@ def _node_ctl(state_id, action, base):
     return {
         state_id: {
             "module.run": [
-                {"cmd.run_all": [{"cmd": [sys.executable, NODE_CTL, action, base, "1", SUBNET]}, {"python_shell": False}]}
+                {
+                    "cmd.run_all": [
+                        {"cmd": [sys.executable, NODE_CTL, action, base, "1", SUBNET]},
+                        {"python_shell": False},
+                    ]
+                }
             ]
         }
     }
@@ -55,7 +60,9 @@ def restart_run():
             **_node_ctl("start-node1", "start", base),
             "healed": {"gluster.volume_healed": [{"name": "rv"}, {"timeout": 120}]},
             "status-after": {"module.run": [{"gluster.volume_status": [{"name": "rv"}]}]},
-            "options-after": {"gluster.volume_options": [{"name": "rv"}, {"options": {"network.ping-timeout": 11}}]},
+            "options-after": {
+                "gluster.volume_options": [{"name": "rv"}, {"options": {"network.ping-timeout": 11}}]
+            },
             "started-after": {"gluster.volume_started": [{"name": "rv"}]},
         }
         with open(os.path.join(states, "restart.sls"), "w", encoding="utf-8") as handle:
@@ -122,7 +129,9 @@ def test_status_after_the_restart_is_read_again(restart_run):
     after = _brick_pids(results["status-after"]["changes"]["gluster.volume_status"], address)
     running = _brick_pids({"bricks": _status(cluster)}, address)
     assert before == pids_before, "the first read saw the bricks as they were"
-    assert after != before, f"the brick pids read after the restart are the old ones ({before}): a stale cache"
+    assert after != before, (
+        f"the brick pids read after the restart are the old ones ({before}): a stale cache"
+    )
     assert after == running, (after, running)
 
 

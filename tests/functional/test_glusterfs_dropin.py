@@ -86,7 +86,9 @@ def test_a_salt_3007_sls_predicted_applied_and_idempotent(sls_loaders, loaders, 
     assert spare_node.address in cluster[0].cli("peer", "status").stdout
 
     again = _apply(sls_loaders, sls)
-    assert {i: (s["result"], s["changes"]) for i, s in again.items()} == dict.fromkeys(again, (True, {})), again
+    assert {i: (s["result"], s["changes"]) for i, s in again.items()} == dict.fromkeys(again, (True, {})), (
+        again
+    )
     assert "already exists and is started" in again["Replicated Volume"]["comment"]
 
 
@@ -108,7 +110,9 @@ def test_started_and_add_volume_bricks_predict_and_report_their_changes(loaders,
     new = cluster[1].new_brick("legacy1b")
     predicted = states.add_volume_bricks(name="legacy1", bricks=[first, new], force=True, test=True)
     assert predicted.result is None and predicted.changes == {"old": [first], "new": [first, new]}
-    assert "Number of Bricks: 1" in cluster[0].cli("volume", "info", "legacy1").stdout, "test=True added nothing"
+    assert "Number of Bricks: 1" in cluster[0].cli("volume", "info", "legacy1").stdout, (
+        "test=True added nothing"
+    )
     applied = states.add_volume_bricks(name="legacy1", bricks=[first, new], force=True)
     assert applied.result is True and applied.changes == predicted.changes, applied.comment
     assert states.add_volume_bricks(name="legacy1", bricks=[first, new]).changes == {}
@@ -136,7 +140,10 @@ def test_every_old_function_answers_in_the_old_shape(loaders, clean_volumes):
     old = loaders.modules.glusterfs
     peers = old.peer_status()
     assert {tuple(p["hostnames"])[0] for p in peers.values()} == {cluster[1].address, cluster[2].address}
-    assert all(p["connected"] == "1" and p["state"] == "3" and p["stateStr"] == "Peer in Cluster" for p in peers.values())
+    assert all(
+        p["connected"] == "1" and p["state"] == "3" and p["stateStr"] == "Peer in Cluster"
+        for p in peers.values()
+    )
     assert old.peer(cluster[1].address) is True  # already a member: nothing to do, as before
 
     bricks = [cluster[i].new_brick("legacyfn") for i in range(3)]
@@ -176,7 +183,9 @@ def test_failures_raise_gluster_words_where_the_old_module_returned_false(loader
         old.info("no-such-volume")
     assert "does not exist" in str(raised.value), raised.value
     with pytest.raises(SaltInvocationError, match="GlusterFS removed in version 6"):
-        old.create_volume("legacyst", [cluster[0].new_brick("st1"), cluster[1].new_brick("st2")], stripe=2, force=True)
+        old.create_volume(
+            "legacyst", [cluster[0].new_brick("st1"), cluster[1].new_brick("st2")], stripe=2, force=True
+        )
     with pytest.raises(SaltInvocationError):
         old.peer("bad;name")
     assert cluster[0].cli("volume", "list").stdout.split() == []
@@ -229,4 +238,6 @@ def test_a_hand_written_gluster_sls_converges_on_one_node(sls_loaders, loaders, 
     assert "Status: Started" in info and "performance.cache-size: 64MB" in info, info
 
     again = _apply(sls_loaders, sls)
-    assert {i: (s["result"], s["changes"]) for i, s in again.items()} == dict.fromkeys(again, (True, {})), again
+    assert {i: (s["result"], s["changes"]) for i, s in again.items()} == dict.fromkeys(again, (True, {})), (
+        again
+    )

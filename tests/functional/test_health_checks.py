@@ -19,7 +19,11 @@ CHECKS = ["heal", "split_brain"]
 
 def _tags(look):
     """This volume's events (the package's cluster may hold other tests' volumes)."""
-    return [(event["tag"], event["condition"]) for event in look["events"] if event["condition"].endswith(f":{VOLUME}")]
+    return [
+        (event["tag"], event["condition"])
+        for event in look["events"]
+        if event["condition"].endswith(f":{VOLUME}")
+    ]
 
 
 def _mine(look):
@@ -49,23 +53,37 @@ def test_split_brain_and_pending_heal_are_announced_once_each_way(gluster, glust
                 handle.write(f"{index}\n")
         pending = gluster.health(checks=CHECKS, previous=split["conditions"])
         waiting = pending["conditions"][f"heal:{VOLUME}"]
-        assert waiting["problem"] is True and waiting["pending"] >= 5 and waiting["unreachable"] == [bricks[1]]
+        assert (
+            waiting["problem"] is True and waiting["pending"] >= 5 and waiting["unreachable"] == [bricks[1]]
+        )
         assert _tags(pending) == [("heal/pending", f"heal:{VOLUME}")]
         # with a copy unreachable gluster cannot tell the split-brain: the last answer stands
         assert pending["conditions"][f"split_brain:{VOLUME}"] == found
         assert _tags(gluster.health(checks=CHECKS, previous=pending["conditions"])) == []  # no repeat
-        assert gluster.health(checks=CHECKS, previous=pending["conditions"], heal_threshold=100)["conditions"][f"heal:{VOLUME}"]["problem"] is False
+        assert (
+            gluster.health(checks=CHECKS, previous=pending["conditions"], heal_threshold=100)["conditions"][
+                f"heal:{VOLUME}"
+            ]["problem"]
+            is False
+        )
 
         # the operator's fix: the brick back, the bigger copy chosen, self-heal on again
         node.start_bricks(VOLUME, bricks[1])
         # the file as heal info lists it (by path, or by GFID where a brick cannot name it)
-        listed = max(file for brick in gluster.heal_split_brain(VOLUME) for file in brick.get("files", []))  # <gfid:..> first
+        listed = max(
+            file for brick in gluster.heal_split_brain(VOLUME) for file in brick.get("files", [])
+        )  # <gfid:..> first
         assert gluster.split_brain_resolve(VOLUME, listed) == f"Healed {listed.strip('<>')}."  # bigger-file
         with pytest.raises(CommandExecutionError, match="File not in split-brain"):
             gluster.split_brain_resolve(VOLUME, "/victim", policy="latest-mtime")
         node.cli("volume", "set", VOLUME, "cluster.self-heal-daemon", "on")
         # the heal is refused until the self-heal daemons just switched on are up (seen in CI)
-        _wait_for(lambda: node.cli("volume", "heal", VOLUME, check=False).returncode == 0, 60, f"{VOLUME}'s heal to start", interval=2)
+        _wait_for(
+            lambda: node.cli("volume", "heal", VOLUME, check=False).returncode == 0,
+            60,
+            f"{VOLUME}'s heal to start",
+            interval=2,
+        )
         looks = []
 
         def healed():
@@ -73,7 +91,10 @@ def test_split_brain_and_pending_heal_are_announced_once_each_way(gluster, glust
             return not any(c["problem"] for c in _mine(looks[-1]).values())
 
         _wait_for(healed, 120, f"{VOLUME} healed", interval=2)
-        assert sorted(_tags(looks[-1])) == [("heal/done", f"heal:{VOLUME}"), ("split_brain/resolved", f"split_brain:{VOLUME}")]
+        assert sorted(_tags(looks[-1])) == [
+            ("heal/done", f"heal:{VOLUME}"),
+            ("split_brain/resolved", f"split_brain:{VOLUME}"),
+        ]
         with open(os.path.join(mountpoint, "victim"), encoding="utf-8") as handle:
             assert handle.read() == f"written while {bricks[1]} was down\nlonger\n"  # the bigger copy
     finally:

@@ -45,7 +45,9 @@ def sandbox(tmp_path_factory):
     bindir.mkdir()
     for tool in TOOLS:
         script = bindir / tool
-        script.write_text(f'#!/bin/sh\nprintf "%s " "$0" "$@" >> "{log}"\necho >> "{log}"\nexit 1\n', encoding="utf-8")
+        script.write_text(
+            f'#!/bin/sh\nprintf "%s " "$0" "$@" >> "{log}"\necho >> "{log}"\nexit 1\n', encoding="utf-8"
+        )
         script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     for directory in ("bricks/gv0", "bricks/gv1", "mnt/gv0", "outside"):
         (tree / directory).mkdir(parents=True)
@@ -161,8 +163,12 @@ def _brick_dirs():
 NAMES, HOSTS, BRICK_DIRS = _names(), _hosts(), _brick_dirs()
 OPTION_KEYS = variants("performance.cache-size")
 OPTION_VALUES = {k: v for k, v in variants("64MB").items() if option_value_rejected(k)}
-DEVICES = dict(variants("/dev/loop7", "path"), **{"dotdot": "/dev/../etc/passwd", "touch": "/dev/loop7;touch T/pwned"})
-MOUNTS = dict(variants("T/mnt/gv0", "path"), **{"dotdot-outside": "T/mnt/../outside", "touch": "T/mnt/x;touch T/pwned"})
+DEVICES = dict(
+    variants("/dev/loop7", "path"), **{"dotdot": "/dev/../etc/passwd", "touch": "/dev/loop7;touch T/pwned"}
+)
+MOUNTS = dict(
+    variants("T/mnt/gv0", "path"), **{"dotdot-outside": "T/mnt/../outside", "touch": "T/mnt/x;touch T/pwned"}
+)
 WORDS = variants("vg_bricks")
 # mkfs arguments never reach a gluster argv: the '--' class is gluster's own trouble
 MKFS_WORDS = {k: v for k, v in WORDS.items() if not k.startswith("gluster-option-")}
@@ -195,8 +201,14 @@ STATE_CLASSES = {
     "traversal-dotdot-slash", "unicode-right-to-left-override", "unicode-cyrillic-a", "long-5000",
 }  # fmt: skip
 GENERIC = ("shell-", "control-", "unicode-", "traversal-", "long-")
-GLUSTERFS_CLASSES = {"shell-command-substitution", "control-newline-trailing", "traversal-dotdot-slash", "unicode-cyrillic-a",
-                     "long-5000", "gluster-option-remote-host"}  # fmt: skip
+GLUSTERFS_CLASSES = {
+    "shell-command-substitution",
+    "control-newline-trailing",
+    "traversal-dotdot-slash",
+    "unicode-cyrillic-a",
+    "long-5000",
+    "gluster-option-remote-host",
+}
 
 
 def case(kind, module, function, field, values, build):
@@ -205,128 +217,538 @@ def case(kind, module, function, field, values, build):
             continue
         # the glusterfs names hand every value to the gluster functions' own checks, which get
         # every class: they get one of each kind, and the sandbox's own values
-        if module == "glusterfs" and (class_id.startswith(("gluster-option-", *GENERIC)) and class_id not in GLUSTERFS_CLASSES):
+        if module == "glusterfs" and (
+            class_id.startswith(("gluster-option-", *GENERIC)) and class_id not in GLUSTERFS_CLASSES
+        ):
             continue
-        CASES.append(pytest.param(kind, module, function, build(value), field, id=f"{module}.{function}-{field}-{class_id}"))
+        CASES.append(
+            pytest.param(
+                kind, module, function, build(value), field, id=f"{module}.{function}-{field}-{class_id}"
+            )
+        )
 
 
 # ---- the gluster states
 case("state", "gluster", "volume_present", "volume name", NAMES, lambda v: {"name": v, "bricks": "GOOD"})
-case("state", "gluster", "volume_present", "brick", BRICK_DIRS, lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]})
-case("state", "gluster", "volume_present", "host", HOSTS, lambda v: {"name": "gv0", "bricks": [f"{v}:T/bricks/gv0"]})
-case("state", "gluster", "volume_present", "replica", {"touch": "3;touch T/pwned", "word": "three", "newline": "3\n4"},
-     lambda v: {"name": "gv0", "bricks": "GOOD", "replica": v})  # fmt: skip
-case("state", "gluster", "volume_options", "volume name", NAMES, lambda v: {"name": v, "options": {"nfs.disable": "on"}})
-case("state", "gluster", "volume_options", "option", OPTION_KEYS, lambda v: {"name": "gv0", "options": {v: "on"}})
-case("state", "gluster", "volume_options", "option", OPTION_VALUES, lambda v: {"name": "gv0", "options": {"performance.cache-size": v}})
+case(
+    "state",
+    "gluster",
+    "volume_present",
+    "brick",
+    BRICK_DIRS,
+    lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]},
+)
+case(
+    "state",
+    "gluster",
+    "volume_present",
+    "host",
+    HOSTS,
+    lambda v: {"name": "gv0", "bricks": [f"{v}:T/bricks/gv0"]},
+)
+case(
+    "state",
+    "gluster",
+    "volume_present",
+    "replica",
+    {"touch": "3;touch T/pwned", "word": "three", "newline": "3\n4"},
+    lambda v: {"name": "gv0", "bricks": "GOOD", "replica": v},
+)
+case(
+    "state",
+    "gluster",
+    "volume_options",
+    "volume name",
+    NAMES,
+    lambda v: {"name": v, "options": {"nfs.disable": "on"}},
+)
+case(
+    "state",
+    "gluster",
+    "volume_options",
+    "option",
+    OPTION_KEYS,
+    lambda v: {"name": "gv0", "options": {v: "on"}},
+)
+case(
+    "state",
+    "gluster",
+    "volume_options",
+    "option",
+    OPTION_VALUES,
+    lambda v: {"name": "gv0", "options": {"performance.cache-size": v}},
+)
 case("state", "gluster", "volume_started", "volume name", NAMES, lambda v: {"name": v})
 case("state", "gluster", "volume_stopped", "volume name", NAMES, lambda v: {"name": v})
 case("state", "gluster", "volume_absent", "volume name", NAMES, lambda v: {"name": v})
 case("state", "gluster", "peered", "host", HOSTS, lambda v: {"name": v, "probe": True, "timeout": 1})
-case("state", "gluster", "pool_members", "host", HOSTS, lambda v: {"name": "pool", "members": [v], "detach_others": True})
-case("state", "gluster", "op_version", "op-version", {"touch": "max;touch T/pwned", "subst": "$(touch T/pwned2)"}, lambda v: {"name": v})
+case(
+    "state",
+    "gluster",
+    "pool_members",
+    "host",
+    HOSTS,
+    lambda v: {"name": "pool", "members": [v], "detach_others": True},
+)
+case(
+    "state",
+    "gluster",
+    "op_version",
+    "op-version",
+    {"touch": "max;touch T/pwned", "subst": "$(touch T/pwned2)"},
+    lambda v: {"name": v},
+)
 case("state", "gluster", "volume_healed", "volume name", NAMES, lambda v: {"name": v, "timeout": 1})
 
 # ---- the gluster_storage states
-case("state", "gluster_storage", "backend_present", "mount point", MOUNTS, lambda v: {"name": v, "device": "/dev/loop7"})
-case("state", "gluster_storage", "backend_present", "device", DEVICES, lambda v: {"name": "T/mnt/gv0", "device": v})
-case("state", "gluster_storage", "backend_present", "lvm:vg", WORDS, lambda v: {"name": "T/mnt/gv0", "device": "/dev/loop7", "lvm": {"vg": v, "lv": "gv0"}})
-case("state", "gluster_storage", "backend_present", "lvm:lv", WORDS, lambda v: {"name": "T/mnt/gv0", "device": "/dev/loop7", "lvm": {"vg": "vg0", "lv": v}})
-case("state", "gluster_storage", "backend_present", "mkfs argument", MKFS_WORDS, lambda v: {"name": "T/mnt/gv0", "device": "/dev/loop7", "mkfs_options": ["-L", v]})
-case("state", "gluster_storage", "backend_present", "mount option", MOUNT_OPTIONS, lambda v: {"name": "T/mnt/gv0", "device": "/dev/loop7", "mount_options": [v]})
-case("state", "gluster_storage", "backend_present", "fstab", BRICK_DIRS, lambda v: {"name": "T/mnt/gv0", "device": "/dev/loop7", "fstab": v})
+case(
+    "state",
+    "gluster_storage",
+    "backend_present",
+    "mount point",
+    MOUNTS,
+    lambda v: {"name": v, "device": "/dev/loop7"},
+)
+case(
+    "state",
+    "gluster_storage",
+    "backend_present",
+    "device",
+    DEVICES,
+    lambda v: {"name": "T/mnt/gv0", "device": v},
+)
+case(
+    "state",
+    "gluster_storage",
+    "backend_present",
+    "lvm:vg",
+    WORDS,
+    lambda v: {"name": "T/mnt/gv0", "device": "/dev/loop7", "lvm": {"vg": v, "lv": "gv0"}},
+)
+case(
+    "state",
+    "gluster_storage",
+    "backend_present",
+    "lvm:lv",
+    WORDS,
+    lambda v: {"name": "T/mnt/gv0", "device": "/dev/loop7", "lvm": {"vg": "vg0", "lv": v}},
+)
+case(
+    "state",
+    "gluster_storage",
+    "backend_present",
+    "mkfs argument",
+    MKFS_WORDS,
+    lambda v: {"name": "T/mnt/gv0", "device": "/dev/loop7", "mkfs_options": ["-L", v]},
+)
+case(
+    "state",
+    "gluster_storage",
+    "backend_present",
+    "mount option",
+    MOUNT_OPTIONS,
+    lambda v: {"name": "T/mnt/gv0", "device": "/dev/loop7", "mount_options": [v]},
+)
+case(
+    "state",
+    "gluster_storage",
+    "backend_present",
+    "fstab",
+    BRICK_DIRS,
+    lambda v: {"name": "T/mnt/gv0", "device": "/dev/loop7", "fstab": v},
+)
 case("state", "gluster_storage", "brick_directory", "brick path", BRICK_DIRS, lambda v: {"name": v})
-case("state", "gluster_storage", "brick_directory", "mount point", MOUNTS, lambda v: {"name": "T/mnt/gv0/brick", "mount": v})
+case(
+    "state",
+    "gluster_storage",
+    "brick_directory",
+    "mount point",
+    MOUNTS,
+    lambda v: {"name": "T/mnt/gv0/brick", "mount": v},
+)
 
 # ---- execution functions
 case("module", "gluster", "volume_create", "volume name", NAMES, lambda v: {"name": v, "bricks": "GOOD"})
-case("module", "gluster", "volume_create", "brick", BRICK_DIRS, lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]})
-case("module", "gluster", "volume_create", "host", HOSTS, lambda v: {"name": "gv0", "bricks": [f"{v}:T/bricks/gv0"]})
-case("module", "gluster", "volume_set", "volume name", NAMES, lambda v: {"name": v, "options": {"nfs.disable": "on"}})
-case("module", "gluster", "volume_set", "option", OPTION_KEYS, lambda v: {"name": "gv0", "options": {v: "on"}})
-case("module", "gluster", "volume_set", "option", OPTION_VALUES, lambda v: {"name": "gv0", "options": {"performance.cache-size": v}})
+case(
+    "module",
+    "gluster",
+    "volume_create",
+    "brick",
+    BRICK_DIRS,
+    lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]},
+)
+case(
+    "module",
+    "gluster",
+    "volume_create",
+    "host",
+    HOSTS,
+    lambda v: {"name": "gv0", "bricks": [f"{v}:T/bricks/gv0"]},
+)
+case(
+    "module",
+    "gluster",
+    "volume_set",
+    "volume name",
+    NAMES,
+    lambda v: {"name": v, "options": {"nfs.disable": "on"}},
+)
+case(
+    "module", "gluster", "volume_set", "option", OPTION_KEYS, lambda v: {"name": "gv0", "options": {v: "on"}}
+)
+case(
+    "module",
+    "gluster",
+    "volume_set",
+    "option",
+    OPTION_VALUES,
+    lambda v: {"name": "gv0", "options": {"performance.cache-size": v}},
+)
 case("module", "gluster", "volume_reset", "option", OPTION_KEYS, lambda v: {"name": "gv0", "option": v})
 case("module", "gluster", "volume_get", "option", OPTION_KEYS, lambda v: {"name": "gv0", "option": v})
 case("module", "gluster", "peer_probe", "host", HOSTS, lambda v: {"host": v})
 case("module", "gluster", "peer_detach", "host", HOSTS, lambda v: {"host": v})
 case("module", "gluster", "peer_find", "host", HOSTS, lambda v: {"host": v})
 case("module", "gluster", "peer_wait", "host", HOSTS, lambda v: {"hosts": [v], "timeout": 1})
-for _function in ("volume_start", "volume_stop", "volume_delete", "volume_info", "volume_exists", "volume_status",
-                  "volume_tasks", "volume_heal", "heal_info", "heal_summary", "volume_rebalance", "migration_failures"):  # fmt: skip
+for _function in (
+    "volume_start",
+    "volume_stop",
+    "volume_delete",
+    "volume_info",
+    "volume_exists",
+    "volume_status",
+    "volume_tasks",
+    "volume_heal",
+    "heal_info",
+    "heal_summary",
+    "volume_rebalance",
+    "migration_failures",
+):
     case("module", "gluster", _function, "volume name", NAMES, lambda v: {"name": v})
-case("module", "gluster", "volume_add_brick", "brick", BRICK_DIRS, lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]})
-case("module", "gluster", "volume_add_brick", "replica", {"touch": "3;touch T/pwned"}, lambda v: {"name": "gv0", "bricks": "GOOD", "replica": v})
-case("module", "gluster", "volume_remove_brick", "brick", BRICK_DIRS, lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]})
-case("module", "gluster", "volume_remove_brick", "action", {"touch": "start;touch T/pwned"}, lambda v: {"name": "gv0", "bricks": "GOOD", "action": v})
-case("module", "gluster", "volume_replace_brick", "brick", BRICK_DIRS, lambda v: {"name": "gv0", "old": "127.0.0.1:T/bricks/gv0", "new": "127.0.0.1:" + v})
-case("module", "gluster", "volume_reset_brick", "brick", HOSTS, lambda v: {"name": "gv0", "brick": f"{v}:T/bricks/gv0"})
-case("module", "gluster", "volume_layout_differences", "brick", BRICK_DIRS, lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]})
-case("module", "gluster", "volume_reshape_plan", "brick", BRICK_DIRS, lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]})
-case("module", "gluster", "volume_options_plan", "option", OPTION_KEYS, lambda v: {"name": "gv0", "options": {v: "on"}})
-case("module", "gluster", "op_version_set", "op-version", {"touch": "max;touch T/pwned"}, lambda v: {"version": v})
+case(
+    "module",
+    "gluster",
+    "volume_add_brick",
+    "brick",
+    BRICK_DIRS,
+    lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]},
+)
+case(
+    "module",
+    "gluster",
+    "volume_add_brick",
+    "replica",
+    {"touch": "3;touch T/pwned"},
+    lambda v: {"name": "gv0", "bricks": "GOOD", "replica": v},
+)
+case(
+    "module",
+    "gluster",
+    "volume_remove_brick",
+    "brick",
+    BRICK_DIRS,
+    lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]},
+)
+case(
+    "module",
+    "gluster",
+    "volume_remove_brick",
+    "action",
+    {"touch": "start;touch T/pwned"},
+    lambda v: {"name": "gv0", "bricks": "GOOD", "action": v},
+)
+case(
+    "module",
+    "gluster",
+    "volume_replace_brick",
+    "brick",
+    BRICK_DIRS,
+    lambda v: {"name": "gv0", "old": "127.0.0.1:T/bricks/gv0", "new": "127.0.0.1:" + v},
+)
+case(
+    "module",
+    "gluster",
+    "volume_reset_brick",
+    "brick",
+    HOSTS,
+    lambda v: {"name": "gv0", "brick": f"{v}:T/bricks/gv0"},
+)
+case(
+    "module",
+    "gluster",
+    "volume_layout_differences",
+    "brick",
+    BRICK_DIRS,
+    lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]},
+)
+case(
+    "module",
+    "gluster",
+    "volume_reshape_plan",
+    "brick",
+    BRICK_DIRS,
+    lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]},
+)
+case(
+    "module",
+    "gluster",
+    "volume_options_plan",
+    "option",
+    OPTION_KEYS,
+    lambda v: {"name": "gv0", "options": {v: "on"}},
+)
+case(
+    "module",
+    "gluster",
+    "op_version_set",
+    "op-version",
+    {"touch": "max;touch T/pwned"},
+    lambda v: {"version": v},
+)
 # issue 8: quotas, tuning profiles, snapshots
-QUOTA_PATHS = dict(variants("/projects/a", "path"), **{"dotdot": "/projects/../etc", "touch": "/a;touch T/pwned", "relative": "projects/a"})
-case("module", "gluster", "quota_limit", "quota path", QUOTA_PATHS, lambda v: {"name": "gv0", "path": v, "hard": "1GB"})
+QUOTA_PATHS = dict(
+    variants("/projects/a", "path"),
+    **{"dotdot": "/projects/../etc", "touch": "/a;touch T/pwned", "relative": "projects/a"},
+)
+case(
+    "module",
+    "gluster",
+    "quota_limit",
+    "quota path",
+    QUOTA_PATHS,
+    lambda v: {"name": "gv0", "path": v, "hard": "1GB"},
+)
 case("module", "gluster", "quota_remove", "quota path", QUOTA_PATHS, lambda v: {"name": "gv0", "path": v})
 case("module", "gluster", "quota_list", "path 1", QUOTA_PATHS, lambda v: {"name": "gv0", "paths": [v]})
-case("module", "gluster", "quota_plan", "quota limits directory", QUOTA_PATHS, lambda v: {"name": "gv0", "limits": {v: "1GB"}})
-case("module", "gluster", "quota_limit", "hard limit", {"touch": "1GB;touch T/pwned", "subst": "$(touch T/pwned2)"}, lambda v: {"name": "gv0", "path": "/a", "hard": v})
-case("state", "gluster", "volume_quota", "quota limits directory", QUOTA_PATHS, lambda v: {"name": "gv0", "limits": {v: "1GB"}})
+case(
+    "module",
+    "gluster",
+    "quota_plan",
+    "quota limits directory",
+    QUOTA_PATHS,
+    lambda v: {"name": "gv0", "limits": {v: "1GB"}},
+)
+case(
+    "module",
+    "gluster",
+    "quota_limit",
+    "hard limit",
+    {"touch": "1GB;touch T/pwned", "subst": "$(touch T/pwned2)"},
+    lambda v: {"name": "gv0", "path": "/a", "hard": v},
+)
+case(
+    "state",
+    "gluster",
+    "volume_quota",
+    "quota limits directory",
+    QUOTA_PATHS,
+    lambda v: {"name": "gv0", "limits": {v: "1GB"}},
+)
 for _function in ("quota_enable", "quota_enabled"):
     case("module", "gluster", _function, "volume name", NAMES, lambda v: {"name": v})
 case("module", "gluster", "snapshot_count", "volume name", NAMES, lambda v: {"volume": v})
 case("module", "gluster", "profile_options", "profile", NAMES, lambda v: {"name": v})
-case("module", "gluster", "volume_options_plan", "profile 1", NAMES, lambda v: {"name": "gv0", "options": {}, "profiles": [v]})
+case(
+    "module",
+    "gluster",
+    "volume_options_plan",
+    "profile 1",
+    NAMES,
+    lambda v: {"name": "gv0", "options": {}, "profiles": [v]},
+)
 case("state", "gluster", "volume_options", "profile 1", NAMES, lambda v: {"name": "gv0", "profiles": [v]})
 case("module", "gluster", "snapshot_create", "snapshot name", NAMES, lambda v: {"name": v, "volume": "gv0"})
 case("module", "gluster", "snapshot_create", "volume name", NAMES, lambda v: {"name": "s1", "volume": v})
-case("module", "gluster", "snapshot_create", "snapshot description", {k: v for k, v in variants("before upgrade").items() if k.startswith(("control-", "gluster-option-")) or k == "long-5000"},
-     lambda v: {"name": "s1", "volume": "gv0", "description": v})  # fmt: skip
+case(
+    "module",
+    "gluster",
+    "snapshot_create",
+    "snapshot description",
+    {
+        k: v
+        for k, v in variants("before upgrade").items()
+        if k.startswith(("control-", "gluster-option-")) or k == "long-5000"
+    },
+    lambda v: {"name": "s1", "volume": "gv0", "description": v},
+)
 for _function in ("snapshot_delete", "snapshot_activate", "snapshot_deactivate", "snapshot_restore"):
     case("module", "gluster", _function, "snapshot name", NAMES, lambda v: {"name": v})
 case("module", "gluster", "snapshot_clone", "clone name", NAMES, lambda v: {"clone": v, "snapshot": "s1"})
-case("module", "gluster", "snapshot_rotate", "prefix", NAMES, lambda v: {"volume": "gv0", "prefix": v, "keep": 3})
-case("module", "gluster", "snapshot_config_set", "hard_limit", {"touch": "10;touch T/pwned"}, lambda v: {"volume": "gv0", "hard_limit": v})
+case(
+    "module",
+    "gluster",
+    "snapshot_rotate",
+    "prefix",
+    NAMES,
+    lambda v: {"volume": "gv0", "prefix": v, "keep": 3},
+)
+case(
+    "module",
+    "gluster",
+    "snapshot_config_set",
+    "hard_limit",
+    {"touch": "10;touch T/pwned"},
+    lambda v: {"volume": "gv0", "hard_limit": v},
+)
 case("state", "gluster", "snapshot_config", "volume name", NAMES, lambda v: {"name": v, "hard_limit": 10})
 GLUSTER_OPTION_WORDS = {k: v for k, v in variants("DEBUG").items() if k.startswith("gluster-option-")}
 case("module", "gluster", "georep_config_set", "log-level value", GLUSTER_OPTION_WORDS,
      lambda v: {"volume": "gv0", "secondary": "127.0.0.9::gv1", "options": {"log-level": v}})  # fmt: skip
 case("module", "gluster", "mount_connections", "mount point", BRICK_DIRS, lambda v: {"mountpoint": v})
 case("module", "gluster", "health", "checks", NAMES, lambda v: {"checks": [v]})
-case("module", "gluster", "health", "heal_threshold", {"touch": "0;touch T/pwned", "negative": -1}, lambda v: {"heal_threshold": v})
-FILE_PATHS = dict(QUOTA_PATHS, **{"gfid-touch": "gfid:0a1b2c3d-0000-4000-8000-00000000abcd;touch T/pwned", "gfid-short": "gfid:0a1b"})
+case(
+    "module",
+    "gluster",
+    "health",
+    "heal_threshold",
+    {"touch": "0;touch T/pwned", "negative": -1},
+    lambda v: {"heal_threshold": v},
+)
+FILE_PATHS = dict(
+    QUOTA_PATHS,
+    **{"gfid-touch": "gfid:0a1b2c3d-0000-4000-8000-00000000abcd;touch T/pwned", "gfid-short": "gfid:0a1b"},
+)
 case("module", "gluster", "split_brain_resolve", "volume name", NAMES, lambda v: {"name": v, "path": "/f"})
-case("module", "gluster", "split_brain_resolve", "file path", FILE_PATHS, lambda v: {"name": "gv0", "path": v})
-case("module", "gluster", "split_brain_resolve", "source_brick", BRICK_DIRS, lambda v: {"name": "gv0", "policy": "source-brick", "source_brick": "127.0.0.1:" + v})
-case("module", "gluster", "split_brain_resolve", "policy", {"touch": "bigger-file;touch T/pwned", "none": None}, lambda v: {"name": "gv0", "path": "/f", "policy": v})
-case("module", "gluster_storage", "backend_plan", "device", DEVICES, lambda v: {"mount": "T/mnt/gv0", "device": v})
-case("module", "gluster_storage", "backend_apply", "mount point", MOUNTS, lambda v: {"mount": v, "device": "/dev/loop7"})
-case("module", "gluster_storage", "backend_apply", "mkfs argument", MKFS_WORDS, lambda v: {"mount": "T/mnt/gv0", "device": "/dev/loop7", "mkfs_options": [v]})
+case(
+    "module", "gluster", "split_brain_resolve", "file path", FILE_PATHS, lambda v: {"name": "gv0", "path": v}
+)
+case(
+    "module",
+    "gluster",
+    "split_brain_resolve",
+    "source_brick",
+    BRICK_DIRS,
+    lambda v: {"name": "gv0", "policy": "source-brick", "source_brick": "127.0.0.1:" + v},
+)
+case(
+    "module",
+    "gluster",
+    "split_brain_resolve",
+    "policy",
+    {"touch": "bigger-file;touch T/pwned", "none": None},
+    lambda v: {"name": "gv0", "path": "/f", "policy": v},
+)
+case(
+    "module",
+    "gluster_storage",
+    "backend_plan",
+    "device",
+    DEVICES,
+    lambda v: {"mount": "T/mnt/gv0", "device": v},
+)
+case(
+    "module",
+    "gluster_storage",
+    "backend_apply",
+    "mount point",
+    MOUNTS,
+    lambda v: {"mount": v, "device": "/dev/loop7"},
+)
+case(
+    "module",
+    "gluster_storage",
+    "backend_apply",
+    "mkfs argument",
+    MKFS_WORDS,
+    lambda v: {"mount": "T/mnt/gv0", "device": "/dev/loop7", "mkfs_options": [v]},
+)
 case("module", "gluster_storage", "stale_brick_marks", "brick path", BRICK_DIRS, lambda v: {"paths": [v]})
-case("module", "gluster_storage", "clear_stale_brick_marks", "brick path", BRICK_DIRS, lambda v: {"paths": [v], "min_age": 0})
+case(
+    "module",
+    "gluster_storage",
+    "clear_stale_brick_marks",
+    "brick path",
+    BRICK_DIRS,
+    lambda v: {"paths": [v], "min_age": 0},
+)
 case("module", "gluster_storage", "brick_facts", "brick path", BRICK_DIRS, lambda v: {"paths": [v]})
 
 # issue 23: Salt 3007's glusterfs names, over the same validation
 case("state", "glusterfs", "volume_present", "volume name", NAMES, lambda v: {"name": v, "bricks": "GOOD"})
-case("state", "glusterfs", "volume_present", "brick", BRICK_DIRS, lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]})
-case("state", "glusterfs", "volume_present", "host", HOSTS, lambda v: {"name": "gv0", "bricks": [f"{v}:T/bricks/gv0"]})
+case(
+    "state",
+    "glusterfs",
+    "volume_present",
+    "brick",
+    BRICK_DIRS,
+    lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]},
+)
+case(
+    "state",
+    "glusterfs",
+    "volume_present",
+    "host",
+    HOSTS,
+    lambda v: {"name": "gv0", "bricks": [f"{v}:T/bricks/gv0"]},
+)
 case("state", "glusterfs", "peered", "host", HOSTS, lambda v: {"name": v})
 for _function in ("started", "add_volume_bricks", "max_op_version"):
-    case("state", "glusterfs", _function, "volume name", NAMES,
-         lambda v, f=_function: {"name": v, **({"bricks": "GOOD"} if f == "add_volume_bricks" else {})})  # fmt: skip
+    case(
+        "state",
+        "glusterfs",
+        _function,
+        "volume name",
+        NAMES,
+        lambda v, f=_function: {"name": v, **({"bricks": "GOOD"} if f == "add_volume_bricks" else {})},
+    )
 case("state", "glusterfs", "op_version", "volume name", NAMES, lambda v: {"name": v, "version": 100000})
 case("module", "glusterfs", "peer", "host", HOSTS, lambda v: {"name": v})
 case("module", "glusterfs", "create_volume", "volume name", NAMES, lambda v: {"name": v, "bricks": "GOOD"})
-case("module", "glusterfs", "create_volume", "brick", BRICK_DIRS, lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]})
-case("module", "glusterfs", "create_volume", "host", HOSTS, lambda v: {"name": "gv0", "bricks": [f"{v}:T/bricks/gv0"]})
-for _function in ("status", "info", "start_volume", "stop_volume", "enable_quota_volume", "disable_quota_volume",
-                  "list_quota_volume", "get_op_version"):  # fmt: skip
+case(
+    "module",
+    "glusterfs",
+    "create_volume",
+    "brick",
+    BRICK_DIRS,
+    lambda v: {"name": "gv0", "bricks": ["127.0.0.1:" + v]},
+)
+case(
+    "module",
+    "glusterfs",
+    "create_volume",
+    "host",
+    HOSTS,
+    lambda v: {"name": "gv0", "bricks": [f"{v}:T/bricks/gv0"]},
+)
+for _function in (
+    "status",
+    "info",
+    "start_volume",
+    "stop_volume",
+    "enable_quota_volume",
+    "disable_quota_volume",
+    "list_quota_volume",
+    "get_op_version",
+):
     case("module", "glusterfs", _function, "volume name", NAMES, lambda v: {"name": v})
 case("module", "glusterfs", "delete_volume", "volume name", NAMES, lambda v: {"target": v})
-case("module", "glusterfs", "add_volume_bricks", "volume name", NAMES, lambda v: {"name": v, "bricks": "GOOD"})
-case("module", "glusterfs", "set_quota_volume", "volume name", NAMES, lambda v: {"name": v, "path": "/a", "size": "1GB", "enable_quota": True})
-case("module", "glusterfs", "set_quota_volume", "quota path", QUOTA_PATHS, lambda v: {"name": "gv0", "path": v, "size": "1GB"})
-case("module", "glusterfs", "unset_quota_volume", "quota path", QUOTA_PATHS, lambda v: {"name": "gv0", "path": v})
+case(
+    "module", "glusterfs", "add_volume_bricks", "volume name", NAMES, lambda v: {"name": v, "bricks": "GOOD"}
+)
+case(
+    "module",
+    "glusterfs",
+    "set_quota_volume",
+    "volume name",
+    NAMES,
+    lambda v: {"name": v, "path": "/a", "size": "1GB", "enable_quota": True},
+)
+case(
+    "module",
+    "glusterfs",
+    "set_quota_volume",
+    "quota path",
+    QUOTA_PATHS,
+    lambda v: {"name": "gv0", "path": v, "size": "1GB"},
+)
+case(
+    "module",
+    "glusterfs",
+    "unset_quota_volume",
+    "quota path",
+    QUOTA_PATHS,
+    lambda v: {"name": "gv0", "path": v},
+)
 
 
 @pytest.mark.parametrize("kind, module, function, kwargs, field", CASES)

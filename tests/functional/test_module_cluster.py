@@ -195,9 +195,9 @@ def test_lock_errors_are_retried_then_surfaced(gluster, gluster_with, clean_volu
 
 
 def test_brick_layout(gluster):
-    assert gluster.brick_layout(["a", "b", "c"], "/d/{n}", bricks_per_node=2, set_size=2, layout="chained") == [
-        "a:/d/1", "b:/d/1", "b:/d/2", "c:/d/1", "c:/d/2", "a:/d/2",
-    ]  # fmt: skip
+    assert gluster.brick_layout(
+        ["a", "b", "c"], "/d/{n}", bricks_per_node=2, set_size=2, layout="chained"
+    ) == ["a:/d/1", "b:/d/1", "b:/d/2", "c:/d/1", "c:/d/2", "a:/d/2"]
     assert gluster.brick_layout(["a", "b"], "/d/{n}", bricks_per_node=2, set_size=2) == [
         "a:/d/1", "b:/d/1", "a:/d/2", "b:/d/2",
     ]  # fmt: skip

@@ -207,7 +207,9 @@ def test_unknown_option_keeps_glusters_suggestion(gluster, clean_volumes):
 )
 def test_bad_input_rejected_before_gluster(gluster, name, bricks, kwargs, expected):
     calls = gluster.call_stats()["calls"]
-    with pytest.raises(SaltInvocationError, match=expected.replace("(", r"\(").replace(")", r"\)").replace("$", r"\$")):
+    with pytest.raises(
+        SaltInvocationError, match=expected.replace("(", r"\(").replace(")", r"\)").replace("$", r"\$")
+    ):
         gluster.volume_create(name, bricks, force=True, **kwargs)
     assert gluster.call_stats()["calls"] == calls, "nothing reached gluster"
 

@@ -36,8 +36,12 @@ def test_the_mount_reports_its_bricks_and_the_state_waits_for_them(mounted, glus
     # one brick process killed: the mount says so, and the state fails naming that brick
     gluster_cluster[0].kill_brick(VOLUME, bricks[2])
     ret = states.mount_connected(name=mountpoint, timeout=15)
-    assert ret.result is False and ret.comment.endswith(f"not connected to {bricks[2]} after 15s"), ret.comment
-    assert [c["brick"] for c in gluster.mount_connections(mountpoint).values() if not c["connected"]] == [bricks[2]]
+    assert ret.result is False and ret.comment.endswith(f"not connected to {bricks[2]} after 15s"), (
+        ret.comment
+    )
+    assert [c["brick"] for c in gluster.mount_connections(mountpoint).values() if not c["connected"]] == [
+        bricks[2]
+    ]
     gluster_cluster[0].start_bricks(VOLUME, bricks[2])
     ret = states.mount_connected(name=mountpoint, timeout=30)
     assert ret.result is True, ret.comment

@@ -26,7 +26,9 @@ def test_node_added_then_removed_from_the_pool(states, gluster, gluster_cluster,
     assert spare_node.address in kept.comment and "left alone" in kept.comment
     assert gluster.peer_find(spare_node.address) is not None
 
-    predicted = states.pool_members(name="pool", members=_members(gluster_cluster), detach_others=True, test=True)
+    predicted = states.pool_members(
+        name="pool", members=_members(gluster_cluster), detach_others=True, test=True
+    )
     assert predicted.result is None
     assert predicted.changes == {"detached": [spare_node.address]}
     assert gluster.peer_find(spare_node.address) is not None, "test=True detached nothing"
@@ -48,7 +50,9 @@ def test_node_with_bricks_is_not_detached(states, gluster, gluster_cluster, spar
     bricks = [n1.new_brick("kept"), n2.new_brick("kept"), spare_node.new_brick("kept")]
     gluster.volume_create("kept", bricks, replica=3, force=True)
 
-    predicted = states.pool_members(name="pool", members=_members(gluster_cluster), detach_others=True, test=True)
+    predicted = states.pool_members(
+        name="pool", members=_members(gluster_cluster), detach_others=True, test=True
+    )
     assert predicted.result is False and predicted.changes == {}
     refused = states.pool_members(name="pool", members=_members(gluster_cluster), detach_others=True)
     assert refused.result is False

@@ -55,7 +55,9 @@ def test_a_profile_sets_what_gluster_group_sets(gluster_groups, loaders, tmp_pat
     before = gluster.volume_info("pv")["options"]
     predicted = states.volume_options(name="pv", profiles=["virt"], test=True)
     assert predicted.result is None, predicted.comment
-    expected = {key for key, value in virt.items() if _normalised({key: value}) != _normalised({key: before.get(key)})}
+    expected = {
+        key for key, value in virt.items() if _normalised({key: value}) != _normalised({key: before.get(key)})
+    }
     assert set(predicted.changes) == expected and len(expected) >= 24, predicted.changes
     assert "from profile virt" in predicted.comment
     gluster.clear_cache()
@@ -84,7 +86,9 @@ def test_profile_order_options_and_the_shard_guard(clean_volumes, loaders, tmp_p
     have = gluster.volume_info("pv")["options"]
     assert have["performance.md-cache-timeout"] == "300"
     assert have["network.inode-lru-limit"] == "50000" and have["performance.cache-size"] == "128MB"
-    assert have["features.cache-invalidation"] == "on" and have["features.cache-invalidation-timeout"] == "600"
+    assert (
+        have["features.cache-invalidation"] == "on" and have["features.cache-invalidation-timeout"] == "600"
+    )
     assert "from profile metadata-cache" in applied.comment and "from profile mine" in applied.comment
     assert states.volume_options(name="pv", profiles=["metadata-cache", mine], options=options).changes == {}
 
@@ -96,7 +100,10 @@ def test_profile_order_options_and_the_shard_guard(clean_volumes, loaders, tmp_p
     gluster.clear_cache()
     sharded = gluster.volume_info("pv")["options"]
     assert sharded["features.shard"] == "on"
-    for kwargs in ({"profiles": [], "reset_unmanaged": True}, {"profiles": ["virt"], "options": {"features.shard": "off"}}):
+    for kwargs in (
+        {"profiles": [], "reset_unmanaged": True},
+        {"profiles": ["virt"], "options": {"features.shard": "off"}},
+    ):
         refused = states.volume_options(name="pv", **kwargs)
         assert refused.result is False and "features.shard is on" in refused.comment, refused.comment
         assert refused.changes == {}
@@ -119,21 +126,27 @@ def test_the_formula_applies_pillar_profiles(clean_volumes, minion_opts, gluster
             "nodes": nodes,
             "peer_timeout": 30,
             "server": {"manage_packages": False, "manage_service": False},
-            "profiles": {"archive": {"performance.cache-size": "256MB", "performance.write-behind-window-size": "4MB"}},
+            "profiles": {
+                "archive": {"performance.cache-size": "256MB", "performance.write-behind-window-size": "4MB"}
+            },
             "volumes": {
                 "fv": {
-                    "replica": 3, "bricks": bricks, "force": True,
+                    "replica": 3,
+                    "bricks": bricks,
+                    "force": True,
                     "profiles": ["nl-cache", "archive"],
                     "options": {"performance.nl-cache-timeout": 120},
                 },
             },
         }
-    }  # fmt: skip
+    }
     try:
         rendered = loaders.modules.state.show_sls("gluster.volumes", pillar=pillar)
         assert isinstance(rendered, dict), rendered  # a list holds render errors
         state = rendered["gluster-volume-fv-options"]["gluster"]
-        assert {"profiles": ["nl-cache", {"archive": pillar["gluster"]["profiles"]["archive"]}]} in state, state
+        assert {"profiles": ["nl-cache", {"archive": pillar["gluster"]["profiles"]["archive"]}]} in state, (
+            state
+        )
 
         def run(**kwargs):
             result = loaders.modules.state.sls("gluster.volumes", pillar=pillar, **kwargs).raw

@@ -46,7 +46,11 @@ def _unmount_limit_mount(node):
     target = os.path.join(os.path.realpath(RUN), "qv_quota_limit")  # /run/gluster in mountinfo
     with open(f"/proc/{node.pid}/mountinfo", encoding="utf-8") as mounts:
         if any(line.split()[4] == target for line in mounts):
-            subprocess.run(["nsenter", "-t", str(node.pid), "-m", "--", "umount", "-l", target], check=False, stdin=subprocess.DEVNULL)
+            subprocess.run(
+                ["nsenter", "-t", str(node.pid), "-m", "--", "umount", "-l", target],
+                check=False,
+                stdin=subprocess.DEVNULL,
+            )
 
 
 @pytest.fixture
@@ -99,15 +103,29 @@ def test_limits_are_enforced_and_listed(quota_volume):
     assert _write(f"{mnt}/data/first", 3) is None
     # the beacon's quota check: the soft limit (2 MiB) passed, announced once
     looks = []
-    _wait_for(lambda: looks.append(gluster.health(checks=["quota"], previous=calm["conditions"])) or looks[-1]["events"], 30, "quota/exceeded")
-    assert [(e["tag"], e["condition"], e["exceeded"]) for e in looks[-1]["events"]] == [("quota/exceeded", "quota:qv:/data", "soft")]
+    _wait_for(
+        lambda: (
+            looks.append(gluster.health(checks=["quota"], previous=calm["conditions"])) or looks[-1]["events"]
+        ),
+        30,
+        "quota/exceeded",
+    )
+    assert [(e["tag"], e["condition"], e["exceeded"]) for e in looks[-1]["events"]] == [
+        ("quota/exceeded", "quota:qv:/data", "soft")
+    ]
     assert gluster.health(checks=["quota"], previous=looks[-1]["conditions"])["events"] == []
     refused = _write(f"{mnt}/data/second", 8)
     assert isinstance(refused, OSError) and refused.errno == errno.EDQUOT, refused
     # 1 MiB more filled it (4 MiB): the hard limit, announced again
     soft = looks[-1]["conditions"]
-    _wait_for(lambda: looks.append(gluster.health(checks=["quota"], previous=soft)) or looks[-1]["events"], 30, "quota/exceeded hard")
-    assert [(e["tag"], e["exceeded"], e["used"]) for e in looks[-1]["events"]] == [("quota/exceeded", "hard", 4 << 20)]
+    _wait_for(
+        lambda: looks.append(gluster.health(checks=["quota"], previous=soft)) or looks[-1]["events"],
+        30,
+        "quota/exceeded hard",
+    )
+    assert [(e["tag"], e["exceeded"], e["used"]) for e in looks[-1]["events"]] == [
+        ("quota/exceeded", "hard", 4 << 20)
+    ]
     created = 0
     with pytest.raises(OSError) as caught:
         for created in range(10):
@@ -120,13 +138,19 @@ def test_limits_are_enforced_and_listed(quota_volume):
     assert data["hard_limit"] == 4 << 20 and data["soft_limit_percent"] == 50
     assert data["used"] >= 3 << 20 and data["soft_exceeded"] is True
     objects = gluster.quota_list("qv", objects=True)
-    assert [(o["path"], o["hard_limit"], o["files"] + o["dirs"]) for o in objects] == [("/objs", 5, created + 1)]
+    assert [(o["path"], o["hard_limit"], o["files"] + o["dirs"]) for o in objects] == [
+        ("/objs", 5, created + 1)
+    ]
     assert gluster.quota_list("qv", paths=["/data"]) == [data]
 
     exceeded = gluster.health(checks=["quota"])["conditions"]
     for name in os.listdir(f"{mnt}/data"):
         os.remove(f"{mnt}/data/{name}")
-    _wait_for(lambda: looks.append(gluster.health(checks=["quota"], previous=exceeded)) or looks[-1]["events"], 30, "quota/within")
+    _wait_for(
+        lambda: looks.append(gluster.health(checks=["quota"], previous=exceeded)) or looks[-1]["events"],
+        30,
+        "quota/within",
+    )
     assert [(e["tag"], e["condition"]) for e in looks[-1]["events"]] == [("quota/within", "quota:qv:/data")]
 
     gluster.quota_remove("qv", "/data")
@@ -140,14 +164,20 @@ def test_volume_quota_state_predicts_applies_and_is_idempotent(quota_volume):
     loaders, _node, mnt, _bricks = quota_volume
     states, gluster = loaders.states.gluster, loaders.modules.gluster
     os.makedirs(f"{mnt}/data")
-    wanted = {"limits": {"/data": {"hard": "4MB", "soft": 50}, "/": "1GB"}, "object_limits": {"/data": {"hard": 100}}}
+    wanted = {
+        "limits": {"/data": {"hard": "4MB", "soft": 50}, "/": "1GB"},
+        "object_limits": {"/data": {"hard": 100}},
+    }
     predicted = states.volume_quota(name="qv", test=True, **wanted)
     assert predicted.result is None, predicted.comment
     assert predicted.changes == {
         "quota": {"old": False, "new": True},
-        "limits": {"/data": {"old": None, "new": {"hard": 4 << 20, "soft": 50}}, "/": {"old": None, "new": {"hard": 1 << 30, "soft": None}}},
+        "limits": {
+            "/data": {"old": None, "new": {"hard": 4 << 20, "soft": 50}},
+            "/": {"old": None, "new": {"hard": 1 << 30, "soft": None}},
+        },
         "object_limits": {"/data": {"old": None, "new": {"hard": 100, "soft": None}}},
-    }  # fmt: skip
+    }
     gluster.clear_cache()
     assert gluster.quota_enabled("qv") is False, "test=True changed nothing"
 
@@ -173,8 +203,12 @@ def test_volume_quota_state_predicts_applies_and_is_idempotent(quota_volume):
     assert [e["path"] for e in gluster.quota_list("qv")] == ["/data"]
 
     # a changed hard limit, then disabling (drops every limit)
-    changed = states.volume_quota(name="qv", limits={"/data": {"hard": "8MB", "soft": 50}}, object_limits=wanted["object_limits"])
-    assert changed.changes == {"limits": {"/data": {"old": {"hard": 4 << 20, "soft": 50}, "new": {"hard": 8 << 20, "soft": 50}}}}
+    changed = states.volume_quota(
+        name="qv", limits={"/data": {"hard": "8MB", "soft": 50}}, object_limits=wanted["object_limits"]
+    )
+    assert changed.changes == {
+        "limits": {"/data": {"old": {"hard": 4 << 20, "soft": 50}, "new": {"hard": 8 << 20, "soft": 50}}}
+    }
     off = states.volume_quota(name="qv", enabled=False)
     assert off.result is True and off.changes == {"quota": {"old": True, "new": False}}
     gluster.clear_cache()

@@ -101,7 +101,9 @@ def test_grow_1x3_to_2x3_adds_a_set_and_rebalances(states, gluster, gluster_clus
     mnt = mounted("grow")
     manifest = write_files(mnt, 60)
 
-    applied = _apply(states, "grow", first + second, gluster_cluster, replica=3, rebalance="full", rebalance_timeout=120)
+    applied = _apply(
+        states, "grow", first + second, gluster_cluster, replica=3, rebalance="full", rebalance_timeout=120
+    )
 
     assert applied.changes == {
         "operations": [{"op": "add-brick", "bricks": second}, {"op": "rebalance", "mode": "full"}]
@@ -149,7 +151,9 @@ def test_raise_redundancy_adds_a_brick_per_set_and_heals(states, gluster, gluste
     mnt = mounted("red")
     manifest = write_files(mnt, 40)
 
-    applied = _apply(states, "red", pair + [third], gluster_cluster, replica=3, arbiter=arbiter, heal_timeout=120)
+    applied = _apply(
+        states, "red", pair + [third], gluster_cluster, replica=3, arbiter=arbiter, heal_timeout=120
+    )
 
     added = {"op": "add-brick", "bricks": [third], "replica": 3}
     if arbiter:
@@ -236,14 +240,18 @@ def test_interrupted_shrink_resumes_and_commits(states, gluster, gluster_cluster
     # what an earlier run left behind when it was killed right after "remove-brick start"
     gluster.volume_remove_brick("resume", leave, "start")
 
-    predicted = states.volume_present(name="resume", bricks=keep, replica=3, allow_shrink=True, force=True, test=True)
+    predicted = states.volume_present(
+        name="resume", bricks=keep, replica=3, allow_shrink=True, force=True, test=True
+    )
     assert predicted.result is None
     assert "would be resumed" in predicted.comment
     applied = states.volume_present(name="resume", bricks=keep, replica=3, allow_shrink=True, force=True)
     assert applied.result is True, applied.comment
-    assert applied.changes == predicted.changes == {
-        "operations": [{"op": "remove-brick", "bricks": leave, "migrate": True}]
-    }
+    assert (
+        applied.changes
+        == predicted.changes
+        == {"operations": [{"op": "remove-brick", "bricks": leave, "migrate": True}]}
+    )
     assert "resumed the migration" in applied.comment
     assert _volume_bricks(gluster, "resume") == keep
     assert lost_or_changed(mnt, manifest) == []
@@ -282,7 +290,9 @@ def test_reset_brick_in_place_then_heal(states, gluster, gluster_cluster, mounte
     assert lost_or_changed(mnt, manifest) == []
 
 
-def test_shrink_killed_after_start_resumes_on_the_next_run(states, gluster, gluster_cluster, mounted, minion_factory):
+def test_shrink_killed_after_start_resumes_on_the_next_run(
+    states, gluster, gluster_cluster, mounted, minion_factory
+):
     """The real thing: a salt-call running the shrink is killed (SIGKILL) as soon as gluster
     shows its remove-brick task; the next run finds the task, waits for it and commits."""
     keep, leave = _two_sets_of_three(gluster, gluster_cluster, "killed", "kill")
@@ -294,7 +304,9 @@ def test_shrink_killed_after_start_resumes_on_the_next_run(states, gluster, glus
         "--out=json", "state.single", "gluster.volume_present", "name=killed",
         f"bricks={json.dumps(keep)}", "replica=3", "allow_shrink=True", "force=True",
     ]  # fmt: skip
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 120
         while not any(task["type"] == "Remove brick" for task in gluster.volume_tasks("killed")):
@@ -314,7 +326,7 @@ def test_shrink_killed_after_start_resumes_on_the_next_run(states, gluster, glus
     assert lost_or_changed(mnt, manifest) == []
 
 
-# --------------------------------------------------------------------------- health before a brick leaves its set
+# ----------------------------------------------------------------------- health before a brick leaves its set
 
 
 def _refused(states, name, bricks, *phrases, **kwargs):
@@ -342,7 +354,9 @@ def _replica_3_with_data(gluster, cluster, mounted, name, count=30):
     return bricks, mnt, write_files(mnt, count)
 
 
-def test_replace_or_lower_replica_refused_while_another_member_is_down(states, gluster, gluster_cluster, mounted):
+def test_replace_or_lower_replica_refused_while_another_member_is_down(
+    states, gluster, gluster_cluster, mounted
+):
     n1, _n2, n3 = gluster_cluster.nodes
     bricks, mnt, manifest = _replica_3_with_data(gluster, gluster_cluster, mounted, "downset")
     n1.kill_brick("downset", bricks[1])
@@ -395,9 +409,13 @@ def test_a_changed_path_of_a_working_brick_needs_allow_replace(states, gluster, 
     assert files_on_brick(_path(typo)) == []
     assert lost_or_changed(mnt, manifest) == []
 
-    applied = _apply(states, "typo", bricks[:2] + [typo], gluster_cluster, replica=3, allow_replace=True, heal_timeout=180)
+    applied = _apply(
+        states, "typo", bricks[:2] + [typo], gluster_cluster, replica=3, allow_replace=True, heal_timeout=180
+    )
 
-    assert applied.changes == {"operations": [{"op": "replace-brick", "old": bricks[2], "new": typo}, {"op": "heal"}]}
+    assert applied.changes == {
+        "operations": [{"op": "replace-brick", "old": bricks[2], "new": typo}, {"op": "heal"}]
+    }
     assert _volume_bricks(gluster, "typo") == bricks[:2] + [typo]
     assert sorted(files_on_brick(_path(typo))) == sorted(manifest)
     assert lost_or_changed(mnt, manifest) == []

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.cluster
 
 
 def _run(*argv, check=True):
-    return subprocess.run(list(argv), check=check, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        list(argv), check=check, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+    )
 
 
 @pytest.fixture
@@ -39,10 +41,15 @@ def _copied_then_remounted_read_only(device, where):
     mountpoint.mkdir()
     again.mkdir()
     _run("mount", device, str(mountpoint))
-    holder = subprocess.Popen(["unshare", "--mount", "--propagation", "slave", "--", "sleep", "60"], stdin=subprocess.DEVNULL)
+    holder = subprocess.Popen(
+        ["unshare", "--mount", "--propagation", "slave", "--", "sleep", "60"], stdin=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 10
-        while _run("readlink", f"/proc/{holder.pid}/ns/mnt", check=False).stdout == _run("readlink", "/proc/self/ns/mnt").stdout:
+        while (
+            _run("readlink", f"/proc/{holder.pid}/ns/mnt", check=False).stdout
+            == _run("readlink", "/proc/self/ns/mnt").stdout
+        ):
             assert time.monotonic() < deadline, "unshare made no namespace"
             time.sleep(0.05)
         _run("umount", str(mountpoint))

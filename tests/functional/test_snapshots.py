@@ -20,7 +20,9 @@ DEFAULTS = {"soft_limit": 90, "auto_delete": False, "activate_on_create": False}
 
 @pytest.fixture
 def snap_volume(clean_volumes, loaders, tmp_path):
-    assert os.path.exists("/sbin/lvcreate"), "gluster disables snapshots without /sbin/lvcreate: run scripts/setup.sh (lvm2)"
+    assert os.path.exists("/sbin/lvcreate"), (
+        "gluster disables snapshots without /sbin/lvcreate: run scripts/setup.sh (lvm2)"
+    )
     cluster = clean_volumes
     bricks = [node.new_brick(f"snap-{tmp_path.name}") for node in cluster.nodes]
     cluster[0].cli("volume", "create", "sv", "replica", "3", *bricks, "force")
@@ -29,7 +31,9 @@ def snap_volume(clean_volumes, loaders, tmp_path):
         yield loaders
     finally:
         loaders.modules.gluster.clear_cache()
-        loaders.modules.gluster.snapshot_config_set(soft_limit=90, auto_delete=False, activate_on_create=False)
+        loaders.modules.gluster.snapshot_config_set(
+            soft_limit=90, auto_delete=False, activate_on_create=False
+        )
         cluster[0].cli("volume", "stop", "sv", "force", check=False)
 
 
@@ -38,13 +42,19 @@ def test_snapshot_settings_state(snap_volume):
     assert gluster.snapshot_config("sv")["volumes"]["sv"]["hard_limit"] == 256
 
     predicted = states.snapshot_config(name="sv", hard_limit=10, test=True)
-    assert predicted.result is None and predicted.changes == {"hard_limit": {"old": 256, "new": 10}}, predicted
+    assert predicted.result is None and predicted.changes == {"hard_limit": {"old": 256, "new": 10}}, (
+        predicted
+    )
     gluster.clear_cache()
     assert gluster.snapshot_config("sv")["volumes"]["sv"]["hard_limit"] == 256, "test=True changed nothing"
     applied = states.snapshot_config(name="sv", hard_limit=10)
     assert applied.result is True and applied.changes == predicted.changes, applied.comment
     gluster.clear_cache()
-    assert gluster.snapshot_config("sv")["volumes"]["sv"] == {"hard_limit": 10, "effective_hard_limit": 10, "soft_limit": 9}
+    assert gluster.snapshot_config("sv")["volumes"]["sv"] == {
+        "hard_limit": 10,
+        "effective_hard_limit": 10,
+        "soft_limit": 9,
+    }
     assert states.snapshot_config(name="sv", hard_limit=10).changes == {}
 
     wanted = {"soft_limit": 80, "auto_delete": True, "activate_on_create": True, "hard_limit": 256}
@@ -53,11 +63,20 @@ def test_snapshot_settings_state(snap_volume):
     assert cluster_wide.changes == {key: {"old": DEFAULTS[key], "new": wanted[key]} for key in DEFAULTS}
     gluster.clear_cache()
     system = gluster.snapshot_config()["system"]
-    assert system == {"hard_limit": 256, "soft_limit_percent": 80, "auto_delete": True, "activate_on_create": True}
+    assert system == {
+        "hard_limit": 256,
+        "soft_limit_percent": 80,
+        "auto_delete": True,
+        "activate_on_create": True,
+    }
     assert gluster.snapshot_config("sv")["volumes"]["sv"]["soft_limit"] == 8  # 80% of 10
     assert states.snapshot_config(name="all", **wanted).changes == {}
 
-    for bad in ({"name": "sv", "hard_limit": 300}, {"name": "sv", "auto_delete": True}, {"name": "all", "soft_limit": 0}):
+    for bad in (
+        {"name": "sv", "hard_limit": 300},
+        {"name": "sv", "auto_delete": True},
+        {"name": "all", "soft_limit": 0},
+    ):
         refused = states.snapshot_config(**bad)
         assert refused.result is False and refused.changes == {}, refused
     assert "above gluster's 256" in states.snapshot_config(name="sv", hard_limit=300).comment
@@ -77,7 +96,9 @@ def test_taking_a_snapshot_here_is_refused_by_gluster_and_changes_nothing(snap_v
         gluster.snapshot_delete("s1")
 
 
-def test_the_formula_applies_the_pillar_snapshot_settings(snap_volume, minion_opts, gluster_cluster, tmp_path):
+def test_the_formula_applies_the_pillar_snapshot_settings(
+    snap_volume, minion_opts, gluster_cluster, tmp_path
+):
     opts = copy.deepcopy(minion_opts)
     opts["file_roots"] = {"base": [formula_root(str(tmp_path / "formula"))]}
     loaders = Loaders(opts, loaded_base_name=f"{__name__}.formula")
@@ -90,13 +111,17 @@ def test_the_formula_applies_the_pillar_snapshot_settings(snap_volume, minion_op
             "peer_timeout": 30,
             "server": {"manage_packages": False, "manage_service": False},
             "snapshots": {"soft_limit": 75, "auto_delete": True},
-            "volumes": {"sv": {"replica": 3, "bricks": bricks, "force": True, "snapshots": {"hard_limit": 20}}},
+            "volumes": {
+                "sv": {"replica": 3, "bricks": bricks, "force": True, "snapshots": {"hard_limit": 20}}
+            },
         }
-    }  # fmt: skip
+    }
     try:
         rendered = loaders.modules.state.show_sls("gluster.volumes", pillar=pillar)
         assert isinstance(rendered, dict), rendered  # a list holds render errors
-        assert {"require": [{"gluster": "gluster-volume-sv"}]} in rendered["gluster-volume-sv-snapshots"]["gluster"]
+        assert {"require": [{"gluster": "gluster-volume-sv"}]} in rendered["gluster-volume-sv-snapshots"][
+            "gluster"
+        ]
 
         def run(**kwargs):
             result = loaders.modules.state.sls("gluster.volumes", pillar=pillar, **kwargs).raw
@@ -124,7 +149,9 @@ def test_the_formula_applies_the_pillar_snapshot_settings(snap_volume, minion_op
         loaders.reset_state()
 
 
-def test_a_node_that_is_not_the_leader_drops_the_snapshot_schedules(loaders, minion_opts, gluster_cluster, tmp_path):
+def test_a_node_that_is_not_the_leader_drops_the_snapshot_schedules(
+    loaders, minion_opts, gluster_cluster, tmp_path
+):
     """``gluster.volumes`` on a node that is not the leader (``gluster:leader: gfs2``) removes the
     formula's snapshot jobs of the pillar's volumes -- present and ``ensure: absent`` ones --
     from this minion's schedule, and nothing else: no minion daemon runs here, so they go from
@@ -150,11 +177,19 @@ def test_a_node_that_is_not_the_leader_drops_the_snapshot_schedules(loaders, min
             },
         }
     }  # fmt: skip
-    ours = {"gluster-snapshot-snapkept-hourly": ["snapkept", "hourly", 3], "gluster-snapshot-snapgone-daily": ["snapgone", "daily", 7]}
-    theirs = {"gluster-snapshot-elsewhere-hourly": ["elsewhere", "hourly", 2], "operator-rotation": ["snapkept", "hourly", 9]}
+    ours = {
+        "gluster-snapshot-snapkept-hourly": ["snapkept", "hourly", 3],
+        "gluster-snapshot-snapgone-daily": ["snapgone", "daily", 7],
+    }
+    theirs = {
+        "gluster-snapshot-elsewhere-hourly": ["elsewhere", "hourly", 2],
+        "operator-rotation": ["snapkept", "hourly", 9],
+    }
     try:
         for job, args in {**ours, **theirs}.items():
-            added = schedule.add(job, function="gluster.snapshot_rotate", job_args=args, hours=1, offline=True)
+            added = schedule.add(
+                job, function="gluster.snapshot_rotate", job_args=args, hours=1, offline=True
+            )
             assert added["result"], added
 
         def run(**kwargs):
@@ -163,13 +198,19 @@ def test_a_node_that_is_not_the_leader_drops_the_snapshot_schedules(loaders, min
             return {key.split("_|-")[1]: value for key, value in result.items()}
 
         predicted = run(test=True)["gluster-snapshot-schedules-elsewhere"]
-        assert predicted["result"] is None and predicted["changes"] == dict.fromkeys(ours, "removed"), predicted
-        assert set(ours) | set(theirs) <= set(schedule.list(show_all=True, return_yaml=False, offline=True)), "test=True removed a job"
+        assert predicted["result"] is None and predicted["changes"] == dict.fromkeys(ours, "removed"), (
+            predicted
+        )
+        assert set(ours) | set(theirs) <= set(
+            schedule.list(show_all=True, return_yaml=False, offline=True)
+        ), "test=True removed a job"
         applied = run()
         assert not {sid: r["comment"] for sid, r in applied.items() if r["result"] is not True}
         assert applied["gluster-snapshot-schedules-elsewhere"]["changes"] == predicted["changes"]
         # no salt-minion daemon here: its event bus is not asked (seconds per job otherwise)
-        assert applied["gluster-snapshot-schedules-elsewhere"]["duration"] < 1000, applied["gluster-snapshot-schedules-elsewhere"]
+        assert applied["gluster-snapshot-schedules-elsewhere"]["duration"] < 1000, applied[
+            "gluster-snapshot-schedules-elsewhere"
+        ]
         left = schedule.list(show_all=True, return_yaml=False, offline=True)
         assert not set(ours) & set(left) and set(theirs) <= set(left), left
         again = run()["gluster-snapshot-schedules-elsewhere"]

@@ -49,7 +49,12 @@ def test_peered_without_probe_waits_bounded_then_names_the_peer(states, gluster_
 def test_volume_present_predicts_creates_and_is_idempotent(states, gluster, clean_volumes):
     cluster = clean_volumes
     bricks = _bricks(cluster, "present")
-    kwargs = {"bricks": bricks, "replica": 3, "force": True, "wait_for_peers": [n.address for n in cluster.nodes[1:]]}
+    kwargs = {
+        "bricks": bricks,
+        "replica": 3,
+        "force": True,
+        "wait_for_peers": [n.address for n in cluster.nodes[1:]],
+    }
     predicted = states.volume_present(name="present", test=True, **kwargs)
     assert predicted.result is None
     assert predicted.changes == {"created": {"bricks": bricks, "transport": "tcp", "replica": 3}}
@@ -65,12 +70,15 @@ def test_volume_present_predicts_creates_and_is_idempotent(states, gluster, clea
     assert states.volume_present(name="present", test=True, **kwargs).result is True
 
 
-def test_volume_present_refuses_what_gluster_cannot_do_or_the_pillar_does_not_allow(states, gluster, clean_volumes):
+def test_volume_present_refuses_what_gluster_cannot_do_or_the_pillar_does_not_allow(
+    states, gluster, clean_volumes
+):
     cluster = clean_volumes
     bricks = _bricks(cluster, "fixed")
     gluster.volume_create("fixed", bricks, replica=3, force=True)
     refusals = [
-        ({"bricks": bricks[:2], "replica": 2}, ["replica count is 3, the pillar says 2", "allow_shrink: true"]),
+        ({"bricks": bricks[:2], "replica": 2},
+         ["replica count is 3, the pillar says 2", "allow_shrink: true"]),
         ({"bricks": bricks, "disperse": 3, "redundancy": 1}, ["cannot change a volume between replicate"]),
         ({"bricks": bricks, "replica": 3, "transport": "rdma"}, ["gluster cannot change the transport"]),
         ({"bricks": bricks[1:] + bricks[:1] + _bricks(cluster, "more"), "replica": 3, "allow_shrink": True},
@@ -83,7 +91,9 @@ def test_volume_present_refuses_what_gluster_cannot_do_or_the_pillar_does_not_al
             assert ret.changes == {}
             for phrase in phrases:
                 assert phrase in ret.comment, (kwargs, ret.comment)
-    assert [b["name"] for b in gluster.volume_info("fixed")["bricks"]] == bricks, "nothing changed or recreated"
+    assert [b["name"] for b in gluster.volume_info("fixed")["bricks"]] == bricks, (
+        "nothing changed or recreated"
+    )
     # a stopped volume grows, but is neither rebalanced nor healed (both need it started)
     kwargs = refusals[3][0]
     grown = states.volume_present(name="fixed", force=True, **kwargs)
@@ -112,7 +122,11 @@ def test_volume_options_predict_apply_normalise_reset(states, gluster, clean_vol
 
     assert states.volume_options(name="tuned", options=wanted).changes == {}
     # equivalent spellings do not flap
-    same = {"performance.cache-size": "67108864", "network.ping-timeout": "10", "performance.quick-read": "disable"}
+    same = {
+        "performance.cache-size": "67108864",
+        "network.ping-timeout": "10",
+        "performance.quick-read": "disable",
+    }
     assert states.volume_options(name="tuned", options=same).changes == {}
 
     # an option set behind Salt's back is reset only with reset_unmanaged
@@ -197,10 +211,16 @@ def test_volume_options_restart_that_fails_to_start_reports_what_it_did(states, 
             "restarted": {"old": "started", "new": "stopped"},
         }, failed.changes
         assert "volume-id" in failed.comment, failed.comment
-        assert "(done before this failure: set client.ssl, server.ssl; stopped volume restartfail)" in failed.comment
+        assert (
+            "(done before this failure: set client.ssl, server.ssl; stopped volume restartfail)"
+            in failed.comment
+        )
         gluster.clear_cache()
         info = gluster.volume_info("restartfail")
         assert info["started"] is False
         assert {key: info["options"].get(key) for key in tls} == tls
     finally:
-        subprocess.run(["setfattr", "-n", "trusted.glusterfs.volume-id", "-v", "0x" + volume_id.replace("-", ""), path], check=True)
+        subprocess.run(
+            ["setfattr", "-n", "trusted.glusterfs.volume-id", "-v", "0x" + volume_id.replace("-", ""), path],
+            check=True,
+        )

@@ -41,7 +41,11 @@ def _ssl_dir(path, cert, key, ca):
     """What gluster finds in /usr/lib/ssl: glusterfs.pem/.key/.ca, and Debian's own entries
     (OpenSSL's config) so that binding this directory there hides nothing OpenSSL needs."""
     os.makedirs(path, exist_ok=True)
-    for filename, text, mode in (("glusterfs.pem", cert, 0o644), ("glusterfs.key", key, 0o600), ("glusterfs.ca", ca, 0o644)):
+    for filename, text, mode in (
+        ("glusterfs.pem", cert, 0o644),
+        ("glusterfs.key", key, 0o600),
+        ("glusterfs.ca", ca, 0o644),
+    ):
         if text is not None:
             with open(os.path.join(path, filename), "w", encoding="utf-8") as handle:
                 handle.write(text)
@@ -62,12 +66,18 @@ def pki(loaders, tmp_path_factory):
     def make(name, common_name, signed=True, **extra):
         key, cert = str(base / f"{name}.key"), str(base / f"{name}.pem")
         x509.create_private_key(path=key, algo="ec")
-        signer = {"signing_private_key": str(base / "ca.key"), "signing_cert": str(base / "ca.pem")} if signed else {}
+        signer = (
+            {"signing_private_key": str(base / "ca.key"), "signing_cert": str(base / "ca.pem")}
+            if signed
+            else {}
+        )
         x509.create_certificate(path=cert, private_key=key, CN=common_name, days_valid=2,
                                 **(signer or {"signing_private_key": key}), **extra)  # fmt: skip
         return (base / f"{name}.pem").read_text(), (base / f"{name}.key").read_text()
 
-    ca_cert, _ca_key = make("ca", "saltext-gluster test CA", signed=False, basicConstraints="critical, CA:true")
+    ca_cert, _ca_key = make(
+        "ca", "saltext-gluster test CA", signed=False, basicConstraints="critical, CA:true"
+    )
     pairs = {name: make(name, name) for name in (*NODES, "web1", "rogue")}
     pairs["impostor"] = make("impostor", "web1", signed=False)
     return {"ca": ca_cert, **pairs}
@@ -77,7 +87,9 @@ def pki(loaders, tmp_path_factory):
 def tls_cluster(pki):
     """Three glusterd on 127.1.7.1-3, each with its own certificate bound over /usr/lib/ssl."""
     if not os.path.isdir(DEBIAN_SSL):
-        pytest.fail(f"{DEBIAN_SSL} missing: this test binds each node's TLS files where Debian's glusterfs reads them")
+        pytest.fail(
+            f"{DEBIAN_SSL} missing: this test binds each node's TLS files where Debian's glusterfs reads them"
+        )
 
     def own_certificates(cluster):
         for node, name in zip(cluster.nodes, NODES, strict=True):
@@ -90,7 +102,9 @@ def tls_cluster(pki):
 
 @pytest.fixture
 def tls_loaders(tls_cluster, minion_opts, tmp_path):
-    with node_loaders(minion_opts, "tls1", tls_cluster[0], tmp_path, f"{__name__}.{tmp_path.name}") as loaders:
+    with node_loaders(
+        minion_opts, "tls1", tls_cluster[0], tmp_path, f"{__name__}.{tmp_path.name}"
+    ) as loaders:
         yield loaders
         tls_cluster.delete_all_volumes()
 
@@ -117,7 +131,11 @@ class Clients:
             argv.append(f"{prefix}ssl-enabled=off")
         else:
             cert, key, ca = files
-            argv += [f"{prefix}ssl-own-cert={cert}", f"{prefix}ssl-private-key={key}", f"{prefix}ssl-ca-list={ca}"]
+            argv += [
+                f"{prefix}ssl-own-cert={cert}",
+                f"{prefix}ssl-private-key={key}",
+                f"{prefix}ssl-ca-list={ca}",
+            ]
         subprocess.run([*argv, mountpoint], check=False, stdin=subprocess.DEVNULL, timeout=60)
         self.started.append((mountpoint, pid_file))
         try:
@@ -273,10 +291,17 @@ def test_the_formula_writes_the_files_and_a_real_mount_uses_them(tls_cluster, tl
     client_pillar["gluster"]["lookup"]["ssl_dir"] = client_dir
     client_pillar["gluster"]["tls"].update(dict(zip(("certificate", "key"), pki["web1"], strict=True)))
     predicted = _run(tls_loaders, client_pillar, sls="gluster.tls", test=True)
-    assert {sid for sid, r in predicted.items() if r["result"] is None} == {"gluster-tls-ca", "gluster-tls-certificate", "gluster-tls-key"}
+    assert {sid for sid, r in predicted.items() if r["result"] is None} == {
+        "gluster-tls-ca",
+        "gluster-tls-certificate",
+        "gluster-tls-key",
+    }
     written = _run(tls_loaders, client_pillar, sls="gluster.tls")
     assert all(r["result"] is True for r in written.values()), written
-    modes = {f: oct(os.stat(os.path.join(client_dir, f)).st_mode & 0o777) for f in ("glusterfs.ca", "glusterfs.pem", "glusterfs.key")}
+    modes = {
+        f: oct(os.stat(os.path.join(client_dir, f)).st_mode & 0o777)
+        for f in ("glusterfs.ca", "glusterfs.pem", "glusterfs.key")
+    }
     assert modes == {"glusterfs.ca": "0o644", "glusterfs.pem": "0o644", "glusterfs.key": "0o600"}
     assert "glusterfs.key" not in str(written["gluster-tls-key"]["changes"].get("diff", ""))
     assert all(r["changes"] == {} for r in _run(tls_loaders, client_pillar, sls="gluster.tls").values())
@@ -287,7 +312,10 @@ def test_the_formula_writes_the_files_and_a_real_mount_uses_them(tls_cluster, tl
     for management, exists in ((True, True), (False, False)):
         client_pillar["gluster"]["tls"]["management"] = management
         done = _run(tls_loaders, client_pillar, sls="gluster.tls")
-        assert done["gluster-tls-secure-access"]["result"] is True and done["gluster-tls-secure-access"]["changes"], done
+        assert (
+            done["gluster-tls-secure-access"]["result"] is True
+            and done["gluster-tls-secure-access"]["changes"]
+        ), done
         assert os.path.exists(os.path.join(workdir, "secure-access")) is exists
 
     # mount -t glusterfs, in a namespace where those files are where gluster reads them
@@ -295,14 +323,19 @@ def test_the_formula_writes_the_files_and_a_real_mount_uses_them(tls_cluster, tl
     os.makedirs(mountpoint)
     script = (
         'set -e; mount --bind "$1" /usr/lib/ssl; trap \'umount "$3" 2>/dev/null || umount -l "$3"\' EXIT; '
-        'mount -t glusterfs -o log-file="$4" "$2" "$3"; mountpoint -q "$3"; echo via-formula > "$3/formula"; cat "$3/formula"'
+        'mount -t glusterfs -o log-file="$4" "$2" "$3"; mountpoint -q "$3"; '
+        'echo via-formula > "$3/formula"; cat "$3/formula"'
     )
     proc = subprocess.run(
         ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh",
          client_dir, f"{cluster[0].address}:/tv", mountpoint, log],
         capture_output=True, text=True, timeout=90, check=False, stdin=subprocess.DEVNULL,
     )  # fmt: skip
-    assert proc.returncode == 0 and proc.stdout.strip() == "via-formula", (proc.stdout, proc.stderr, _tail(log))
+    assert proc.returncode == 0 and proc.stdout.strip() == "via-formula", (
+        proc.stdout,
+        proc.stderr,
+        _tail(log),
+    )
     assert all(Clients._on_brick(b.rpartition(":")[2], "formula", "via-formula\n") for b in bricks)
     assert not os.path.ismount(mountpoint)
 
@@ -368,7 +401,10 @@ def test_management_tls_switched_on_by_the_formula(pki, minion_opts, tmp_path):
                 done = _run(loaders, pillar, sls="gluster.tls")
             finally:
                 loaders.reset_state()
-            assert done["gluster-tls-secure-access"]["result"] is True and done["gluster-tls-secure-access"]["changes"], done
+            assert (
+                done["gluster-tls-secure-access"]["result"] is True
+                and done["gluster-tls-secure-access"]["changes"]
+            ), done
             assert os.path.exists(os.path.join(node.workdir, "secure-access"))
         for node in cluster.nodes:  # all at once: a node in the other mode cannot reach its peers
             node.stop()
@@ -402,7 +438,12 @@ def test_management_tls_switched_on_by_the_formula(pki, minion_opts, tmp_path):
                 capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL,
             )  # fmt: skip
             on_bricks = all(Clients._on_brick(b.rpartition(":")[2], varlib.name, "managed\n") for b in bricks)
-            assert (proc.returncode == 0 and on_bricks) is works, (varlib.name, proc.returncode, proc.stderr, _tail(log))
+            assert (proc.returncode == 0 and on_bricks) is works, (
+                varlib.name,
+                proc.returncode,
+                proc.stderr,
+                _tail(log),
+            )
             if not works:  # refused at the mount itself (the volfile fetch), not later
                 assert proc.returncode in (3, 4), (proc.returncode, proc.stderr, _tail(log))
             assert not os.path.ismount(mountpoint)
@@ -419,7 +460,11 @@ def test_no_return_or_log_line_shows_the_private_key(pki, minion_opts, tmp_path,
         "tls": {"ca": pki["ca"], "certificate": cert, "key": key},
     }}  # fmt: skip
     opts = copy.deepcopy(minion_opts)
-    opts.update(id="tls1", pillar=copy.deepcopy(pillar), file_roots={"base": [formula_root(str(tmp_path / "formula"))]})
+    opts.update(
+        id="tls1",
+        pillar=copy.deepcopy(pillar),
+        file_roots={"base": [formula_root(str(tmp_path / "formula"))]},
+    )
     loaders = Loaders(opts, loaded_base_name=f"{__name__}.secrets")
     try:
         with caplog.at_level(logging.DEBUG):
@@ -429,7 +474,9 @@ def test_no_return_or_log_line_shows_the_private_key(pki, minion_opts, tmp_path,
             assert_no_secrets(model, [key], "gluster.cluster_model")
             assert loaders.modules.gluster.cluster_model(secrets=True)["tls"]["key"] == key
             written = _run(loaders, pillar, sls="gluster.tls")  # scanned by _run
-            assert written["gluster-tls-key"]["result"] is True and written["gluster-tls-key"]["changes"], written
+            assert written["gluster-tls-key"]["result"] is True and written["gluster-tls-key"]["changes"], (
+                written
+            )
         with open(tmp_path / "ssl" / "glusterfs.key", encoding="utf-8") as handle:
             assert handle.read() == key
         assert_no_secrets([record.getMessage() for record in caplog.records], [key], "the minion's log")

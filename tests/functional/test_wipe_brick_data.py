@@ -26,7 +26,10 @@ from saltfactories.utils.functional import Loaders
 
 pytestmark = pytest.mark.cluster
 
-VOLUME_IDS = {"first": "5e1c0a4b-9d3f-4c2a-8b7e-6f1a2b3c4d5e", "second": "0f9e8d7c-6b5a-4938-a7b6-c5d4e3f2a1b0"}
+VOLUME_IDS = {
+    "first": "5e1c0a4b-9d3f-4c2a-8b7e-6f1a2b3c4d5e",
+    "second": "0f9e8d7c-6b5a-4938-a7b6-c5d4e3f2a1b0",
+}
 
 
 def _run(*argv):
@@ -34,14 +37,19 @@ def _run(*argv):
     why only there)."""
     done = subprocess.run(list(argv), check=False, capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
-        kernel = subprocess.run(["dmesg"], check=False, capture_output=True, text=True, timeout=30).stdout.splitlines()[-8:]
+        kernel = subprocess.run(
+            ["dmesg"], check=False, capture_output=True, text=True, timeout=30
+        ).stdout.splitlines()[-8:]
         raise AssertionError(f"{argv} exited {done.returncode}: {done.stdout}{done.stderr}; dmesg: {kernel}")
     return done
 
 
 def _blkid(device, key):
     return subprocess.run(
-        ["blkid", "--probe", "--match-tag", key, "--output", "value", device], capture_output=True, text=True, check=False
+        ["blkid", "--probe", "--match-tag", key, "--output", "value", device],
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.strip()
 
 
@@ -122,7 +130,9 @@ def test_wipe_refuses_a_filesystem_holding_brick_data(loaders, minion_opts, disk
     key = f"gluster:brick_devices:{minion_opts['id']}:{mount}:wipe_brick_data"
     comments = {}
     for spec in ({"filesystem": "xfs"}, {"filesystem": "ext4"}, {"partition": "gpt"}):
-        comment = comments[str(spec)] = _refused_alike(storage, mount, disk["device"], fstab=area["fstab"], wipe=True, **spec)
+        comment = comments[str(spec)] = _refused_alike(
+            storage, mount, disk["device"], fstab=area["fstab"], wipe=True, **spec
+        )
         for phrase in (
             f"{disk['device']} holds the xfs filesystem UUID={disk['uuid']} with GlusterFS brick data",
             f"trusted.glusterfs.volume-id {VOLUME_IDS['first']} and .glusterfs at /brick",
@@ -168,7 +178,9 @@ def test_the_uuid_bound_override_formats_once(loaders, minion_opts, disks, area)
     with open(area["fstab"], "w", encoding="utf-8") as handle:
         handle.write("# lost again\n")
     comment = _refused_alike(storage, mount, disk["device"], **spec)
-    assert f"names the filesystem UUID {disk['uuid']}, but the plan would destroy xfs UUID {new_uuid}" in comment
+    assert (
+        f"names the filesystem UUID {disk['uuid']}, but the plan would destroy xfs UUID {new_uuid}" in comment
+    )
     assert f"{disk['device']} holds the xfs filesystem UUID={new_uuid} with GlusterFS brick data" in comment
     assert ".glusterfs at /brick" in comment
     later = {"device": disk["device"], "uuid": new_uuid, "manifest": manifest, "brick": "brick"}
@@ -193,9 +205,14 @@ def test_the_override_on_another_disk_holding_brick_data_is_refused(loaders, min
             storage, mount, second["device"], fstab=area["fstab"], filesystem=filesystem, wipe=True,
             wipe_brick_data=first["uuid"],
         )  # fmt: skip
-        assert f"names the filesystem UUID {first['uuid']}, but the plan would destroy ext4 UUID {second['uuid']}" \
-            in comment, comment  # fmt: skip
-        assert f"trusted.glusterfs.volume-id {VOLUME_IDS['second']} and .glusterfs at /bricks/gv1/brick" in comment
+        assert (
+            f"names the filesystem UUID {first['uuid']}, but the plan would destroy "
+            f"ext4 UUID {second['uuid']}" in comment
+        ), comment
+        assert (
+            f"trusted.glusterfs.volume-id {VOLUME_IDS['second']} and .glusterfs at /bricks/gv1/brick"
+            in comment
+        )
         _intact(second, area, "ext4")
     _intact(first, area, "xfs")
 

@@ -11,7 +11,6 @@ import pytest
 from formula_root import formula_root
 
 
-
 @pytest.fixture(scope="package")
 def pillar_dir(tmp_path_factory):
     """The master's pillar_roots; tests write ``gluster.sls`` here (``top.sls`` gives it to all)."""
@@ -49,9 +48,7 @@ def gluster_minions(salt_master, gluster_cluster):
     minions = {}
     for node in gluster_cluster.nodes:
         minion_id = f"gfs{node.index}"
-        factory = salt_master.salt_minion_daemon(
-            minion_id, overrides={"gluster": node.minion_config()}
-        )
+        factory = salt_master.salt_minion_daemon(minion_id, overrides={"gluster": node.minion_config()})
         minions[minion_id] = (factory, node)
     with contextlib.ExitStack() as stack:
         for factory, _node in minions.values():

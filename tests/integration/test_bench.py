@@ -19,7 +19,9 @@ import pytest
 
 pytestmark = pytest.mark.cluster
 
-BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "bench", "bench.py")
+BENCH = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "bench", "bench.py"
+)
 COUNT = 3
 WRITES = {"peer probe": 2, "volume create": COUNT, "volume set": COUNT, "volume start": COUNT}
 
@@ -30,10 +32,28 @@ def _bench(*parts):
     where = Path(tempfile.mkdtemp(prefix="sgb-", dir="/tmp"))
     out = where / "results.json"
     proc = subprocess.run(
-        [sys.executable, BENCH, "--volumes", str(COUNT), "--parts", *parts, "--base", str(where / "run"), "--json", str(out), "--no-plot",
-         "--no-tuned", "--trivial-runs", "1", "--six-nodes"],
-        capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            BENCH,
+            "--volumes",
+            str(COUNT),
+            "--parts",
+            *parts,
+            "--base",
+            str(where / "run"),
+            "--json",
+            str(out),
+            "--no-plot",
+            "--no-tuned",
+            "--trivial-runs",
+            "1",
+            "--six-nodes",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        stdin=subprocess.DEVNULL,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "| part | step | 3 volumes |" in proc.stdout
     assert not os.path.exists(where / "run"), "the benchmark removed its directory"
@@ -57,9 +77,15 @@ def test_the_floor_is_the_bare_writes(results):
 @pytest.mark.parametrize("part, step", [("local", "first apply (leader)"), ("master", "first highstate")])
 def test_a_first_apply_makes_the_floor_writes_and_few_reads(results, part, step):
     commands = dict(results[(part, step)]["commands"])
-    reads = {key: commands.pop(key) for key in ("pool list", "volume info", "peer status", "volume get") if key in commands}
+    reads = {
+        key: commands.pop(key)
+        for key in ("pool list", "volume info", "peer status", "volume get")
+        if key in commands
+    }
     assert commands == WRITES, (part, commands)
-    assert reads.get("volume info", 0) <= 2 and reads.get("pool list", 0) <= 3 * (3 if part == "master" else 1), reads
+    assert reads.get("volume info", 0) <= 2 and reads.get("pool list", 0) <= 3 * (
+        3 if part == "master" else 1
+    ), reads
     # the volumes run ahead (gluster.volumes_converged) ask once whether bricks are multiplexed
     # before they start several volumes: one volume get all
     assert reads.get("volume get") == 1, reads
@@ -67,7 +93,12 @@ def test_a_first_apply_makes_the_floor_writes_and_few_reads(results, part, step)
 
 @pytest.mark.parametrize(
     "step",
-    [("local", "no-op (b1)"), ("local", "no-op (b2)"), ("local", "no-op (b3)"), ("master", "no-op highstate")],
+    [
+        ("local", "no-op (b1)"),
+        ("local", "no-op (b2)"),
+        ("local", "no-op (b3)"),
+        ("master", "no-op highstate"),
+    ],
     ids=lambda s: " ".join(s),
 )
 def test_a_no_op_re_apply_runs_at_most_3_gluster_processes_per_node(results, step):
@@ -78,7 +109,9 @@ def test_a_no_op_re_apply_runs_at_most_3_gluster_processes_per_node(results, ste
         assert row["changed"] == 0
 
 
-@pytest.mark.parametrize("step", [("local", "one option (leader)"), ("master", "one option")], ids=lambda s: s[0])
+@pytest.mark.parametrize(
+    "step", [("local", "one option (leader)"), ("master", "one option")], ids=lambda s: s[0]
+)
 def test_one_changed_option_takes_at_most_3_gluster_processes(results, step):
     row = results[step]
     assert row["gluster_processes"] <= 3 and row["commands"].get("volume set") == 1, row["commands"]
@@ -86,7 +119,9 @@ def test_one_changed_option_takes_at_most_3_gluster_processes(results, step):
 
 def _first_apply_vs_floor(rows):
     floor, first = rows[("floor", "first apply")], rows[("local", "first apply (leader)")]
-    return first["seconds"] / floor["seconds"], f"{first['seconds']:.2f} s against a floor of {floor['seconds']:.2f} s"
+    return first["seconds"] / floor[
+        "seconds"
+    ], f"{first['seconds']:.2f} s against a floor of {floor['seconds']:.2f} s"
 
 
 def test_a_first_apply_through_salt_call_stays_within_twice_the_floor(results):

@@ -85,7 +85,9 @@ def minions(salt_master, bare_cluster):
     factories = {}
     for node in bare_cluster.nodes:
         minion_id = f"day2-node{node.index}"
-        factories[minion_id] = salt_master.salt_minion_daemon(minion_id, overrides={"gluster": node.minion_config()})
+        factories[minion_id] = salt_master.salt_minion_daemon(
+            minion_id, overrides={"gluster": node.minion_config()}
+        )
     factories[CLIENT] = salt_master.salt_minion_daemon(CLIENT)
     with contextlib.ExitStack() as stack:
         for factory in factories.values():
@@ -151,10 +153,16 @@ def deployed(bare_cluster, set_pillar, cli):
 
 def _bricks(cluster):
     info = cluster[0].cli("volume", "info", "gv0").stdout
-    return [line.split(": ", 1)[1].replace(" (arbiter)", "") for line in info.splitlines() if line.startswith("Brick") and ": " in line]
+    return [
+        line.split(": ", 1)[1].replace(" (arbiter)", "")
+        for line in info.splitlines()
+        if line.startswith("Brick") and ": " in line
+    ]
 
 
-def test_grow_by_pillar_in_one_highstate(bare_cluster, set_pillar, cli, deployed, salt_master, event_listener):
+def test_grow_by_pillar_in_one_highstate(
+    bare_cluster, set_pillar, cli, deployed, salt_master, event_listener
+):
     mountpoint, manifest = deployed
     base = bare_cluster.base_dir
     set_pillar(pillar(bare_cluster, bricks_per_node=2, rebalance_timeout=120))
@@ -172,10 +180,16 @@ def test_grow_by_pillar_in_one_highstate(bare_cluster, set_pillar, cli, deployed
     assert "rebalance (full) completed" in applied["day2-node1"]["gluster-volume-gv0"]["comment"]
     # the leader's state announced both on the master's event bus (event.send data under data)
     tags = ["gluster/volume/bricks_added", "gluster/volume/rebalance_finished"]
-    fired = event_listener.wait_for_events([(salt_master.id, tag) for tag in tags], timeout=30, after_time=started)
+    fired = event_listener.wait_for_events(
+        [(salt_master.id, tag) for tag in tags], timeout=30, after_time=started
+    )
     assert fired.found_all_events, f"missing: {fired.missed}"
     sent = {event.tag: event.data["data"] for event in fired.matches}
-    assert sent[tags[0]]["volume"] == "gv0" and sent[tags[0]]["bricks"] == new and sent[tags[0]]["minion"] == "day2-node1"
+    assert (
+        sent[tags[0]]["volume"] == "gv0"
+        and sent[tags[0]]["bricks"] == new
+        and sent[tags[0]]["minion"] == "day2-node1"
+    )
     assert sent[tags[1]]["mode"] == "full" and "completed" in sent[tags[1]]["result"]
     assert _bricks(bare_cluster)[3:] == new
     assert lost_or_changed(mountpoint, manifest) == []
@@ -185,14 +199,18 @@ def test_grow_by_pillar_in_one_highstate(bare_cluster, set_pillar, cli, deployed
     assert not changed
 
 
-def test_rolling_restart_of_a_degraded_cluster_touches_nothing(bare_cluster, set_pillar, cli, deployed, salt_master):
+def test_rolling_restart_of_a_degraded_cluster_touches_nothing(
+    bare_cluster, set_pillar, cli, deployed, salt_master
+):
     mountpoint, manifest = deployed
     set_pillar(pillar(bare_cluster, bricks_per_node=2))
     down = _bricks(bare_cluster)[1]  # node 2's first brick
     bare_cluster[0].kill_brick("gv0", down)
     pids = {node.address: node.pid for node in bare_cluster.nodes}
     try:
-        ret = salt_master.salt_run_cli(timeout=900).run("state.orchestrate", "gluster.orch.rolling", _timeout=900)
+        ret = salt_master.salt_run_cli(timeout=900).run(
+            "state.orchestrate", "gluster.orch.rolling", _timeout=900
+        )
 
         assert ret.returncode != 0, ret
         (steps,) = ret.data["data"].values()
@@ -201,13 +219,21 @@ def test_rolling_restart_of_a_degraded_cluster_touches_nothing(bare_cluster, set
         assert check["result"] is False, check
         assert down in str(check) and "gv0" in str(check) and "offline (down)" in str(check), check
         assert by_id["gluster-rolling-wait"]["result"] is True
-        touched = [sid for sid, step in by_id.items() if sid.startswith("gluster-rolling-day2") and step["result"] is not False]
+        touched = [
+            sid
+            for sid, step in by_id.items()
+            if sid.startswith("gluster-rolling-day2") and step["result"] is not False
+        ]
         assert not touched, touched
         for node in bare_cluster.nodes:
-            assert node.is_running() and node.pid == pids[node.address], f"glusterd on {node.address} was touched"
+            assert node.is_running() and node.pid == pids[node.address], (
+                f"glusterd on {node.address} was touched"
+            )
     finally:
         bare_cluster[0].start_bricks("gv0", down)
-    healed = cli.run("state.single", "gluster.volume_healed", "name=gv0", "timeout=180", minion_tgt="day2-node1")
+    healed = cli.run(
+        "state.single", "gluster.volume_healed", "name=gv0", "timeout=180", minion_tgt="day2-node1"
+    )
     assert healed.returncode == 0, healed
     assert lost_or_changed(mountpoint, manifest) == []
 

@@ -41,7 +41,12 @@ def pillar(cluster, leader=None, volumes=(), options=None):
     base = cluster.base_dir
 
     def replica3(name):
-        return {"type": "replicate", "replica": 3, "brick_path": f"{base}/bricks/{{node}}/{name}", "force": True}
+        return {
+            "type": "replicate",
+            "replica": 3,
+            "brick_path": f"{base}/bricks/{{node}}/{name}",
+            "force": True,
+        }
 
     spec = {
         "fv0": replica3("fv0"),
@@ -78,7 +83,9 @@ def minions(salt_master, bare_cluster):
     factories = {}
     for node in bare_cluster.nodes:
         minion_id = f"fault-node{node.index}"
-        factories[minion_id] = salt_master.salt_minion_daemon(minion_id, overrides={"gluster": node.minion_config()})
+        factories[minion_id] = salt_master.salt_minion_daemon(
+            minion_id, overrides={"gluster": node.minion_config()}
+        )
     factories[CLIENT] = salt_master.salt_minion_daemon(CLIENT)
     with contextlib.ExitStack() as stack:
         for factory in factories.values():
@@ -119,7 +126,12 @@ def highstate(cli, targets=EVERYONE):
 
 
 def failures(states):
-    return {(m, sid): s["comment"] for m, by_id in states.items() for sid, s in by_id.items() if s["result"] is not True}
+    return {
+        (m, sid): s["comment"]
+        for m, by_id in states.items()
+        for sid, s in by_id.items()
+        if s["result"] is not True
+    }
 
 
 def changed(states):
@@ -151,7 +163,11 @@ def deployed(bare_cluster, set_pillar, cli):
         assert not failures(first), failures(first)
         assert os.path.ismount(mountpoint)
         started = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
-        yield {"mountpoint": mountpoint, "manifest": write_files(mountpoint, 60, prefix="before"), "since": started}
+        yield {
+            "mountpoint": mountpoint,
+            "manifest": write_files(mountpoint, 60, prefix="before"),
+            "since": started,
+        }
     finally:
         bare_cluster.unmount(mountpoint)
 
@@ -180,7 +196,9 @@ def test_node_killed_in_the_middle_of_a_highstate(bare_cluster, set_pillar, cli,
     # node 3: its first gluster step fails and says its glusterd cannot be reached
     node3_failed = {sid: s["comment"] for sid, s in results["fault-node3"].items() if s["result"] is False}
     assert node3_failed, results["fault-node3"]
-    assert any(node3.socket in comment and "is glusterd running" in comment for comment in node3_failed.values()), node3_failed
+    assert any(
+        node3.socket in comment and "is glusterd running" in comment for comment in node3_failed.values()
+    ), node3_failed
 
     # the leader: waited for node 3 (bounded), names it, and creates nothing that needs it
     leader = results["fault-node1"]
@@ -209,7 +227,9 @@ def test_peer_that_stays_down_fails_only_what_needs_it(bare_cluster, set_pillar,
 
     leader = results["fault-node1"]
     peer = leader["gluster-peer-fault-node3"]
-    assert peer["result"] is False and node3.address in peer["comment"] and "disconnected" in peer["comment"], peer
+    assert (
+        peer["result"] is False and node3.address in peer["comment"] and "disconnected" in peer["comment"]
+    ), peer
     assert PEER_TIMEOUT * 0.9 <= peer["duration"] / 1000 < PEER_TIMEOUT + 15, peer["duration"]
     options = leader["gluster-volume-pair-options"]
     assert options["result"] is True and options["changes"], options
@@ -263,7 +283,10 @@ def test_leader_minion_down_the_next_leader_takes_over(bare_cluster, set_pillar,
     assert not failures(results) and not changed(results), (failures(results), changed(results))
     assert not any(sid.startswith("gluster-volume-") for sid in results["fault-node1"])
     # created once each, by whichever node was the leader then; fv0 and pair before this module's faults
-    made = {name: [o for o, _line in creates(bare_cluster, name, deployed["since"])] for name in ("fv0", "fv1", "fv2", "pair")}
+    made = {
+        name: [o for o, _line in creates(bare_cluster, name, deployed["since"])]
+        for name in ("fv0", "fv1", "fv2", "pair")
+    }
     assert made == {"fv0": [], "pair": [], "fv1": ["SUCCESS"], "fv2": ["SUCCESS"]}, made
     assert lost_or_changed(deployed["mountpoint"], deployed["manifest"]) == []
 
@@ -277,7 +300,9 @@ def test_concurrent_highstates_and_an_orchestrate_create_each_volume_once(
     run = threading.Thread(target=lambda: results.update(highstate(cli)))
     orch = threading.Thread(
         target=lambda: orchestrated.update(
-            ret=salt_master.salt_run_cli(timeout=900).run("state.orchestrate", "gluster.orch.deploy", _timeout=900)
+            ret=salt_master.salt_run_cli(timeout=900).run(
+                "state.orchestrate", "gluster.orch.deploy", _timeout=900
+            )
         )
     )
     run.start()

@@ -1,8 +1,9 @@
 """Geo-replication keys distributed by the formula through the Salt mine, with a real master and
 minions: ``georep-prim1`` (the primary cluster's leader, 127.1.16.1 of the geo-replication lab,
 tests/support/georep_lab.py, here on 127.1.16/127.1.17: test_georep's lab on the default subnets
-may run at the same time under ``pytest -n``) applies ``gluster.volumes``, whose ``gluster.georep_keys`` state makes
-the primary cluster's keys and publishes them in the mine, then creates and starts the session;
+may run at the same time under ``pytest -n``) applies ``gluster.volumes``, whose
+``gluster.georep_keys`` state makes the primary cluster's keys and publishes them in the mine,
+then creates and starts the session;
 ``georep-sec1``/``georep-sec2`` (the secondary cluster's nodes, pillar
 ``gluster:geo_replication_from``) apply ``gluster.georep_keys``, which puts the keys from the mine
 in their ``authorized_keys``. Applied in the wrong order first (secondaries before the primary has
@@ -51,7 +52,11 @@ def georep_clusters(tmp_path_factory):
 def minions(salt_master, georep_clusters, tmp_path_factory):
     prim, _sec, _state = georep_clusters
     bindir = str(tmp_path_factory.mktemp("georep-bin"))
-    factories = {PRIMARY: salt_master.salt_minion_daemon(PRIMARY, overrides={"gluster": lab.minion_config(prim[0], bindir)})}
+    factories = {
+        PRIMARY: salt_master.salt_minion_daemon(
+            PRIMARY, overrides={"gluster": lab.minion_config(prim[0], bindir)}
+        )
+    }
     for minion in SECONDARIES:
         factories[minion] = salt_master.salt_minion_daemon(minion)
     with contextlib.ExitStack() as stack:
@@ -103,7 +108,9 @@ class Witness:
 def cli(salt_master, minions, pillar_dir, georep_clusters, event_listener):
     prim, sec, _state = georep_clusters
     by_id = json.dumps(pillars(prim, sec))
-    (pillar_dir / "gluster.sls").write_text(f"{{% load_json as by_id %}}{by_id}{{% endload %}}\n{{{{ by_id.get(grains['id'], {{}}) | json }}}}\n")
+    (pillar_dir / "gluster.sls").write_text(
+        f"{{% load_json as by_id %}}{by_id}{{% endload %}}\n{{{{ by_id.get(grains['id'], {{}}) | json }}}}\n"
+    )
     cli = Witness(salt_master.salt_cli(timeout=300), event_listener, salt_master.id)
     targets = ",".join(minions)
     try:
@@ -117,7 +124,9 @@ def cli(salt_master, minions, pillar_dir, georep_clusters, event_listener):
 
 def apply(cli, minions, sls, test=False):
     """``{minion: {state id: result dict}}`` of ``state.apply sls`` on ``minions``."""
-    ret = cli.run("-L", "state.apply", sls, *(["test=True"] if test else []), minion_tgt=",".join(minions), _timeout=600)
+    ret = cli.run(
+        "-L", "state.apply", sls, *(["test=True"] if test else []), minion_tgt=",".join(minions), _timeout=600
+    )
     data = ret.data if set(ret.data) == set(minions) else {minions[0]: ret.data}
     result = {}
     for minion, states in data.items():
@@ -139,13 +148,28 @@ def forgeries(tmp_path):
     (keys of its own, from ssh-keygen), and the reason each is refused."""
     pubs = []
     for name in ("evil1", "evil2"):
-        subprocess.run(["ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-C", "root@evil", "-f", str(tmp_path / name)], check=True)
+        subprocess.run(
+            ["ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-C", "root@evil", "-f", str(tmp_path / name)],
+            check=True,
+        )
         pubs.append((tmp_path / f"{name}.pub").read_text().strip())
     gsyncd = 'command="/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd"'
     return {
-        "no restriction": ([f"{gsyncd} {pubs[0]}", pubs[1]], "line 2: 'ssh-ed25519 AAAA", "has no forced command"),
-        "a shell": ([f'command="/bin/sh" {pubs[0]}'], "line 1: 'command=\"/bin/sh\"", "forces the command '/bin/sh'"),
-        "a wrong path": ([f'command="/tmp/evil/glusterfs/gsyncd" {pubs[0]}'], "line 1:", "forces the command '/tmp/evil/glusterfs/gsyncd'"),
+        "no restriction": (
+            [f"{gsyncd} {pubs[0]}", pubs[1]],
+            "line 2: 'ssh-ed25519 AAAA",
+            "has no forced command",
+        ),
+        "a shell": (
+            [f'command="/bin/sh" {pubs[0]}'],
+            'line 1: \'command="/bin/sh"',
+            "forces the command '/bin/sh'",
+        ),
+        "a wrong path": (
+            [f'command="/tmp/evil/glusterfs/gsyncd" {pubs[0]}'],
+            "line 1:",
+            "forces the command '/tmp/evil/glusterfs/gsyncd'",
+        ),
         "two keys on one line": ([f"{gsyncd} {pubs[0]} {pubs[1]}"], "line 1:", "exactly one key"),
         "a line break": ([f"{gsyncd} {pubs[0]}\n{pubs[1]}"], "line 1:", "line break"),
     }, pubs
@@ -154,7 +178,13 @@ def forgeries(tmp_path):
 def publish(cli, minion, lines):
     """``minion`` sends ``lines`` to the mine as its ``gluster.georep_public_keys``, as any
     minion can with its own id; returns what the mine then holds for it."""
-    ret = cli.run("mine.send", "gluster.georep_public_keys", "mine_function=test.outputter", json.dumps(lines), minion_tgt=minion)
+    ret = cli.run(
+        "mine.send",
+        "gluster.georep_public_keys",
+        "mine_function=test.outputter",
+        json.dumps(lines),
+        minion_tgt=minion,
+    )
     assert ret.returncode == 0 and ret.data is True, ret
     return cli.run("mine.get", minion, "gluster.georep_public_keys", minion_tgt=SECONDARIES[0]).data
 
@@ -172,7 +202,9 @@ def private_material(prim):
 
 
 def leaks(texts, secrets):
-    return [(secret[:12], text[:200]) for text in texts for secret in [*secrets, "PRIVATE KEY"] if secret in text]
+    return [
+        (secret[:12], text[:200]) for text in texts for secret in [*secrets, "PRIVATE KEY"] if secret in text
+    ]
 
 
 def test_the_formula_distributes_the_keys_through_the_mine(georep_clusters, cli, tmp_path):
@@ -190,7 +222,10 @@ def test_the_formula_distributes_the_keys_through_the_mine(georep_clusters, cli,
     early = apply(cli, SECONDARIES, "gluster.georep_keys")
     for minion in SECONDARIES:
         (result,) = early[minion].values()
-        assert result["result"] is False and f"no geo-replication keys from {PRIMARY} in the Salt mine" in result["comment"], result
+        assert (
+            result["result"] is False
+            and f"no geo-replication keys from {PRIMARY} in the Salt mine" in result["comment"]
+        ), result
 
     # forged mine entries, one at a time: the primary's minion publishes lines of its own making;
     # each secondary refuses the whole source, naming it and the line, and writes nothing
@@ -202,7 +237,9 @@ def test_the_formula_distributes_the_keys_through_the_mine(georep_clusters, cli,
         for minion in SECONDARIES:
             (result,) = refused[minion].values()
             assert result["result"] is False and result["changes"] == {}, (what, result)
-            assert f"the Salt mine of {PRIMARY} (gluster:geo_replication_from:0), {line_no}" in result["comment"], (what, result)
+            assert (
+                f"the Salt mine of {PRIMARY} (gluster:geo_replication_from:0), {line_no}" in result["comment"]
+            ), (what, result)
             assert reason in result["comment"], (what, result)
     # a minion the pillar does not name publishes well-formed lines: never asked for
     gsyncd = 'command="/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd"'
@@ -211,7 +248,9 @@ def test_the_formula_distributes_the_keys_through_the_mine(georep_clusters, cli,
     # the primary: keys predicted, made, published; the session created and started
     predicted = apply(cli, [PRIMARY], "gluster.volumes", test=True)[PRIMARY]
     keys_state = predicted["gluster-georep-keys"]
-    assert keys_state["result"] is None and keys_state["changes"] == {"keys": {"old": 0, "new": 2 * len(prim.nodes)}}, keys_state
+    assert keys_state["result"] is None and keys_state["changes"] == {
+        "keys": {"old": 0, "new": 2 * len(prim.nodes)}
+    }, keys_state
     assert not os.path.exists(common), "test=True made no keys"
     applied = apply(cli, [PRIMARY], "gluster.volumes")[PRIMARY]
     failed = {sid: r["comment"] for sid, r in applied.items() if r["result"] is not True}
@@ -219,8 +258,14 @@ def test_the_formula_distributes_the_keys_through_the_mine(georep_clusters, cli,
     assert applied["gluster-georep-keys"]["changes"] == keys_state["changes"]
     assert "published in the Salt mine" in applied["gluster-georep-keys"]["comment"]
     session_id = f"gluster-volume-{lab.PRIMVOL}-georep-{secondary}"
-    assert applied[session_id]["changes"]["state"] == {"old": "stopped", "new": "started"}, applied[session_id]
-    _wait_for(lambda: "Created" in prim[0].cli("volume", "geo-replication", "status").stdout, 60, "the keyless monitor to stop")
+    assert applied[session_id]["changes"]["state"] == {"old": "stopped", "new": "started"}, applied[
+        session_id
+    ]
+    _wait_for(
+        lambda: "Created" in prim[0].cli("volume", "geo-replication", "status").stdout,
+        60,
+        "the keyless monitor to stop",
+    )
     keys = _lines(common)
     assert len(keys) == 2 * len(prim.nodes) and all(k.startswith('command="') for k in keys), keys
     mined = cli.run("mine.get", PRIMARY, "gluster.georep_public_keys", minion_tgt=SECONDARIES[0])
@@ -231,12 +276,16 @@ def test_the_formula_distributes_the_keys_through_the_mine(georep_clusters, cli,
     for minion in SECONDARIES:
         (result,) = predicted[minion].values()
         assert result["result"] is None and len(result["changes"]["added"]) == len(keys), result
-    assert {node.address: _lines(lab.authorized_keys(node)) for node in sec.nodes} == before, "test=True wrote nothing"
+    assert {node.address: _lines(lab.authorized_keys(node)) for node in sec.nodes} == before, (
+        "test=True wrote nothing"
+    )
     applied = apply(cli, SECONDARIES, "gluster.georep_keys")
     for minion, node in zip(SECONDARIES, sec.nodes, strict=True):
         ((result,), (prediction,)) = applied[minion].values(), predicted[minion].values()
         assert result["result"] is True and result["changes"] == prediction["changes"], result
-        assert _lines(lab.authorized_keys(node)) == before[node.address] + keys  # exactly these: nothing forged
+        assert (
+            _lines(lab.authorized_keys(node)) == before[node.address] + keys
+        )  # exactly these: nothing forged
     again = apply(cli, SECONDARIES, "gluster.georep_keys")
     for minion in SECONDARIES:
         assert all(r["result"] is True and not r["changes"] for r in again[minion].values()), again[minion]
@@ -244,14 +293,25 @@ def test_the_formula_distributes_the_keys_through_the_mine(georep_clusters, cli,
     # the session was started before the secondaries held the keys: its monitor could not read
     # the secondary volume over ssh and stopped (status Created); the next run starts it again
     restarted = apply(cli, [PRIMARY], "gluster.volumes")[PRIMARY]
-    assert restarted[session_id]["changes"] == {"state": {"old": "stopped", "new": "started"}}, restarted[session_id]
-    _wait_for(lambda: not lost_or_changed(sec_mnt, payloads), 180, "the primary's files on the secondary", interval=3)
+    assert restarted[session_id]["changes"] == {"state": {"old": "stopped", "new": "started"}}, restarted[
+        session_id
+    ]
+    _wait_for(
+        lambda: not lost_or_changed(sec_mnt, payloads),
+        180,
+        "the primary's files on the secondary",
+        interval=3,
+    )
     again = apply(cli, [PRIMARY], "gluster.volumes")[PRIMARY]
     assert all(r["result"] is True and r["changes"] == {} for r in again.values()), again
 
     # no private key in anything the test saw: every return and every event of the master
     secrets = private_material(prim)
     seen = cli.seen()
-    assert len(secrets) > 8 and len(cli.events) > 20 and len(seen) > 40, (len(secrets), len(cli.events), len(seen))
+    assert len(secrets) > 8 and len(cli.events) > 20 and len(seen) > 40, (
+        len(secrets),
+        len(cli.events),
+        len(seen),
+    )
     assert leaks([f"probe {secrets[3]}"], secrets), "the scan finds the material where it is"
     assert not leaks(seen, secrets)

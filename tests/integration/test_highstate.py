@@ -56,8 +56,7 @@ def good_pillar(cluster):
             "clients": {
                 CLIENT: {
                     "mounts": {
-                        f"{base}/mnt/{name}": {"volume": name, "fstab": f"{base}/fstab"}
-                        for name in VOLUMES
+                        f"{base}/mnt/{name}": {"volume": name, "fstab": f"{base}/fstab"} for name in VOLUMES
                     }
                 }
             },
@@ -129,12 +128,19 @@ BAD_PILLARS = [
         {"volumes": {"gv0": {"type": "replicate", "replica": 1, "brick_path": "/data/gv0"}}},
         "gluster:volumes:gv0:replica: 1 is not allowed for type replicate (needs >= 2)",
     ),
-    ({"volumes": {"gv0": {"replcia": 3, "brick_path": "/data/gv0"}}}, "gluster:volumes:gv0:replcia: unknown key"),
+    (
+        {"volumes": {"gv0": {"replcia": 3, "brick_path": "/data/gv0"}}},
+        "gluster:volumes:gv0:replcia: unknown key",
+    ),
     ({"leader": "node9"}, "gluster:leader: 'node9' is not a minion id in gluster:nodes"),
 ]
 
 
-@pytest.mark.parametrize("change,expected", BAD_PILLARS, ids=[b[1].split(":")[1] + "-" + b[1].split(":")[-2][-12:] for b in BAD_PILLARS])
+@pytest.mark.parametrize(
+    "change,expected",
+    BAD_PILLARS,
+    ids=[b[1].split(":")[1] + "-" + b[1].split(":")[-2][-12:] for b in BAD_PILLARS],
+)
 def test_bad_pillar_stops_every_minion_before_any_change(bare_cluster, set_pillar, cli, change, expected):
     pillar = good_pillar(bare_cluster)
     for key, value in change.items():
@@ -216,11 +222,15 @@ def test_the_volumes_ran_ahead_and_each_state_sent_its_own_event(applied, salt_m
     assert ahead[0] is True and ahead[1] == {} and "5 volume(s) run ahead by 3 worker(s)" in ahead[2], ahead
     for name in VOLUMES:
         for sid in (f"gluster-volume-{name}", f"gluster-volume-{name}-started"):
-            assert "(run ahead by gluster.volumes_converged)" in applied["node1"][sid][2], applied["node1"][sid]
+            assert "(run ahead by gluster.volumes_converged)" in applied["node1"][sid][2], applied["node1"][
+                sid
+            ]
     sent = {}
     for what in ("created", "started", "options_changed"):
         tag = f"gluster/volume/{what}"
-        found = event_listener.wait_for_events([(salt_master.id, tag)], timeout=30, after_time=APPLIED_AT["time"])
+        found = event_listener.wait_for_events(
+            [(salt_master.id, tag)], timeout=30, after_time=APPLIED_AT["time"]
+        )
         assert found.found_all_events, f"no {tag} event"
         events = event_listener.get_events([(salt_master.id, tag)], after_time=APPLIED_AT["time"])
         sent[what] = sorted(event.data["data"]["volume"] for event in events if event.data["id"] == "node1")
@@ -295,7 +305,9 @@ def test_orchestrate_deploy_converges_in_one_pass(bare_cluster, salt_master, min
     steps = _orchestrate(salt_master)
     parts = ["server", "peers", "bricks", "volumes", "clients"]
     # each step first waits for a state run already going on its targets (none here)
-    assert sorted(steps) == sorted([f"gluster-orch-{p}" for p in parts] + [f"gluster-orch-{p}-wait" for p in parts])
+    assert sorted(steps) == sorted(
+        [f"gluster-orch-{p}" for p in parts] + [f"gluster-orch-{p}-wait" for p in parts]
+    )
     info = bare_cluster[0].cli("volume", "info", "gv0").stdout
     assert "Status: Started" in info and "performance.cache-size: 64MB" in info
     for name in VOLUMES:

@@ -76,10 +76,20 @@ def test_pip_installed_entry_point_serves_module(installed_site, tmp_path, glust
 
     # Salt 3007's glusterfs names (issue 23) come with the package: the old function and states
     proc = salt_call(installed_site, config_dir, "glusterfs.get_version")
-    assert proc.returncode == 0 and installed.startswith(f"glusterfs {json.loads(proc.stdout)['local']}"), proc.stderr
+    assert proc.returncode == 0 and installed.startswith(f"glusterfs {json.loads(proc.stdout)['local']}"), (
+        proc.stderr
+    )
     proc = salt_call(installed_site, config_dir, "sys.list_state_functions", "glusterfs")
     assert sorted(json.loads(proc.stdout)["local"]) == [
-        f"glusterfs.{name}" for name in ("add_volume_bricks", "max_op_version", "op_version", "peered", "started", "volume_present")
+        f"glusterfs.{name}"
+        for name in (
+            "add_volume_bricks",
+            "max_op_version",
+            "op_version",
+            "peered",
+            "started",
+            "volume_present",
+        )
     ], proc.stdout
 
     # nothing was synced: the module came from the installed package

@@ -21,9 +21,10 @@ def test_sync_all_delivers_modules(synced, gluster_minions):
     for minion_id, result in synced.items():
         assert "modules.gluster" in result["modules"], (minion_id, result)
         assert "states.gluster" in result["states"], (minion_id, result)
-        assert {"utils.gluster_cli", "utils.gluster_xml", "utils.gluster_validate"} <= set(
-            result["utils"]
-        ), (minion_id, result)
+        assert {"utils.gluster_cli", "utils.gluster_xml", "utils.gluster_validate"} <= set(result["utils"]), (
+            minion_id,
+            result,
+        )
 
 
 def test_peer_status_every_node_own_view(salt_cli, synced, gluster_minions, gluster_cluster):
@@ -55,7 +56,9 @@ def test_bad_input_reaches_the_caller_as_a_clear_error(salt_cli, synced):
     assert "volume name 'bad;name' is not allowed" in text, ret
 
 
-def test_a_snapshot_schedule_from_the_pillar_runs_in_the_minion(salt_master, salt_cli, synced, pillar_dir, gluster_cluster):
+def test_a_snapshot_schedule_from_the_pillar_runs_in_the_minion(
+    salt_master, salt_cli, synced, pillar_dir, gluster_cluster
+):
     """``gluster:volumes:<v>:snapshots:schedule`` puts a job in the leader minion's Salt scheduler;
     the running minion runs ``gluster.snapshot_rotate`` on time against its real glusterd, whose
     answer on this machine (bricks not on thin LVs) comes back to the master as the job's return;
@@ -64,21 +67,37 @@ def test_a_snapshot_schedule_from_the_pillar_runs_in_the_minion(salt_master, sal
     schedule = {"every5s": {"keep": 2, "seconds": 5}}
     volume = {"type": "distribute", "bricks": [f"{node.address}:{node.brickdir}/snapsched"], "force": True,
               "snapshots": {"schedule": schedule}}  # fmt: skip
-    pillar = {"gluster": {"nodes": {f"gfs{n.index}": n.address for n in gluster_cluster.nodes}, "peer_timeout": 30,
-                          "server": {"manage_packages": False, "manage_service": False}, "volumes": {"snapsched": volume}}}  # fmt: skip
+    pillar = {
+        "gluster": {
+            "nodes": {f"gfs{n.index}": n.address for n in gluster_cluster.nodes},
+            "peer_timeout": 30,
+            "server": {"manage_packages": False, "manage_service": False},
+            "volumes": {"snapsched": volume},
+        }
+    }
     run_cli = salt_master.salt_run_cli(timeout=120)
     job = "gluster-snapshot-snapsched-every5s"
 
     def apply(test=False):
         (pillar_dir / "gluster.sls").write_text(json.dumps(pillar))
         assert salt_cli.run("saltutil.refresh_pillar", "wait=True", minion_tgt="gfs1").returncode == 0
-        ret = salt_cli.run("state.apply", "gluster.volumes", *(["test=True"] if test else []), minion_tgt="gfs1", _timeout=300)
+        ret = salt_cli.run(
+            "state.apply",
+            "gluster.volumes",
+            *(["test=True"] if test else []),
+            minion_tgt="gfs1",
+            _timeout=300,
+        )
         assert isinstance(ret.data, dict), ret
         return {key.split("_|-")[1]: value for key, value in ret.data.items()}
 
     def rotations():
         jobs = run_cli.run("jobs.list_jobs", "search_function=gluster.snapshot_rotate").data or {}
-        return {jid: run_cli.run("jobs.lookup_jid", jid).data for jid, info in jobs.items() if "snapsched" in str(info.get("Arguments"))}
+        return {
+            jid: run_cli.run("jobs.lookup_jid", jid).data
+            for jid, info in jobs.items()
+            if "snapsched" in str(info.get("Arguments"))
+        }
 
     try:
         predicted = apply(test=True)["gluster-volume-snapsched-snapshot-schedule-every5s"]
@@ -88,15 +107,28 @@ def test_a_snapshot_schedule_from_the_pillar_runs_in_the_minion(salt_master, sal
         failed = {sid: r["comment"] for sid, r in applied.items() if r["result"] is not True}
         assert not failed, failed
         listed = salt_cli.run("schedule.list", "return_yaml=False", minion_tgt="gfs1").data
-        assert listed[job]["function"] == "gluster.snapshot_rotate" and listed[job]["args"] == ["snapsched", "every5s", 2], listed
+        assert listed[job]["function"] == "gluster.snapshot_rotate" and listed[job]["args"] == [
+            "snapsched",
+            "every5s",
+            2,
+        ], listed
         assert listed[job]["seconds"] == 5
         seen = {}
-        _wait_for(lambda: seen.update(rotations()) or seen, 60, "a scheduled snapshot_rotate in the master's job cache", interval=3)
+        _wait_for(
+            lambda: seen.update(rotations()) or seen,
+            60,
+            "a scheduled snapshot_rotate in the master's job cache",
+            interval=3,
+        )
         # gluster's refusal raises in snapshot_rotate: Salt's scheduler returns only that (the
         # traceback with gluster's message is in the minion's log); glusterd logs the attempt
-        assert all(ret == {"gfs1": "Unhandled exception running gluster.snapshot_rotate"} for ret in seen.values()), seen
+        assert all(
+            ret == {"gfs1": "Unhandled exception running gluster.snapshot_rotate"} for ret in seen.values()
+        ), seen
         with open(node.log_file, encoding="utf-8", errors="replace") as handle:
-            refused = [line for line in handle if "every5s-" in line or ("snapsched" in line and "thin" in line)]
+            refused = [
+                line for line in handle if "every5s-" in line or ("snapsched" in line and "thin" in line)
+            ]
         assert refused, "glusterd logged no snapshot of snapsched"
         again = apply()
         assert all(r["result"] is True and not r["changes"] for r in again.values()), again
@@ -116,16 +148,36 @@ def test_a_former_leader_drops_its_snapshot_schedules(salt_cli, synced, pillar_d
     cluster's snapshot jobs out of gfs1's running scheduler (``test=True`` first says so and
     changes nothing), gfs2 gets them, and one volume is rotated by one node only."""
     node = gluster_cluster[0]
-    volume = {"type": "distribute", "bricks": [f"{node.address}:{node.brickdir}/snaplead"], "force": True,
-              "snapshots": {"schedule": {"hourly": {"keep": 24, "hours": 1}, "daily": {"keep": 7, "days": 1}}}}  # fmt: skip
-    pillar = {"gluster": {"nodes": {f"gfs{n.index}": n.address for n in gluster_cluster.nodes}, "peer_timeout": 30, "leader": "gfs1",
-                          "server": {"manage_packages": False, "manage_service": False}, "volumes": {"snaplead": volume}}}  # fmt: skip
-    jobs = {"gluster-snapshot-snaplead-daily": ["snaplead", "daily", 7], "gluster-snapshot-snaplead-hourly": ["snaplead", "hourly", 24]}
+    volume = {
+        "type": "distribute",
+        "bricks": [f"{node.address}:{node.brickdir}/snaplead"],
+        "force": True,
+        "snapshots": {"schedule": {"hourly": {"keep": 24, "hours": 1}, "daily": {"keep": 7, "days": 1}}},
+    }
+    pillar = {
+        "gluster": {
+            "nodes": {f"gfs{n.index}": n.address for n in gluster_cluster.nodes},
+            "peer_timeout": 30,
+            "leader": "gfs1",
+            "server": {"manage_packages": False, "manage_service": False},
+            "volumes": {"snaplead": volume},
+        }
+    }
+    jobs = {
+        "gluster-snapshot-snaplead-daily": ["snaplead", "daily", 7],
+        "gluster-snapshot-snaplead-hourly": ["snaplead", "hourly", 24],
+    }
 
     def apply(minion, test=False):
         (pillar_dir / "gluster.sls").write_text(json.dumps(pillar))
         assert salt_cli.run("saltutil.refresh_pillar", "wait=True", minion_tgt=minion).returncode == 0
-        ret = salt_cli.run("state.apply", "gluster.volumes", *(["test=True"] if test else []), minion_tgt=minion, _timeout=300)
+        ret = salt_cli.run(
+            "state.apply",
+            "gluster.volumes",
+            *(["test=True"] if test else []),
+            minion_tgt=minion,
+            _timeout=300,
+        )
         assert isinstance(ret.data, dict), ret
         failed = {sid: r["comment"] for sid, r in ret.data.items() if r["result"] is False}
         assert not failed, (minion, failed)
@@ -140,13 +192,17 @@ def test_a_former_leader_drops_its_snapshot_schedules(salt_cli, synced, pillar_d
         assert scheduled("gfs1") == jobs
         pillar["gluster"]["leader"] = "gfs2"
         predicted = apply("gfs1", test=True)["gluster-snapshot-schedules-elsewhere"]
-        assert predicted["result"] is None and predicted["changes"] == dict.fromkeys(jobs, "removed"), predicted
+        assert predicted["result"] is None and predicted["changes"] == dict.fromkeys(jobs, "removed"), (
+            predicted
+        )
         assert scheduled("gfs1") == jobs, "test=True removed a job"
         removed = apply("gfs1")["gluster-snapshot-schedules-elsewhere"]
         assert removed["result"] is True and removed["changes"] == predicted["changes"], removed
         assert scheduled("gfs1") == {}
         added = apply("gfs2")
-        assert all(added[f"gluster-volume-snaplead-snapshot-schedule-{p}"]["changes"] for p in ("hourly", "daily")), added
+        assert all(
+            added[f"gluster-volume-snaplead-snapshot-schedule-{p}"]["changes"] for p in ("hourly", "daily")
+        ), added
         assert scheduled("gfs2") == jobs and scheduled("gfs1") == {}
         for minion in ("gfs1", "gfs2"):
             again = apply(minion)

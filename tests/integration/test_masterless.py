@@ -58,7 +58,11 @@ def masterless():
                 },
                 "brick_devices": {
                     minion_id: {
-                        f"{base}/disks/{minion_id}": {"device": device, "partition": "gpt", "fstab": f"{base}/etc/fstab"}
+                        f"{base}/disks/{minion_id}": {
+                            "device": device,
+                            "partition": "gpt",
+                            "fstab": f"{base}/etc/fstab",
+                        }
                     }
                     for minion_id, device in devices.items()
                 },
@@ -77,7 +81,12 @@ def masterless():
                         "id": minion_id,
                         "file_client": "local",
                         "root_dir": os.path.join(base, "root", minion_id),
-                        "file_roots": {"base": [formula_root(os.path.join(base, "formula")), os.path.join(base, "states")]},
+                        "file_roots": {
+                            "base": [
+                                formula_root(os.path.join(base, "formula")),
+                                os.path.join(base, "states"),
+                            ]
+                        },
                         "pillar_roots": {"base": [os.path.join(base, "pillar")]},
                         "gluster": node.minion_config(),
                     },
@@ -127,11 +136,16 @@ def test_any_order_converges_after_one_extra_leader_pass(masterless):
 
     for minion_id in ("m2", "m3"):
         states = apply(configs[minion_id])
-        assert all(s["result"] is True for s in states.values()), (minion_id, {k: s["comment"] for k, s in states.items() if s["result"] is not True})
+        assert all(s["result"] is True for s in states.values()), (
+            minion_id,
+            {k: s["comment"] for k, s in states.items() if s["result"] is not True},
+        )
         assert states[f"gluster-brick-{cluster.base_dir}/bricks/{minion_id}/mlv"]["changes"]
 
     extra = apply(configs["m1"])
-    assert all(s["result"] is True for s in extra.values()), [s["comment"] for s in extra.values() if s["result"] is not True][0][-600:]
+    assert all(s["result"] is True for s in extra.values()), [
+        s["comment"] for s in extra.values() if s["result"] is not True
+    ][0][-600:]
     assert extra["gluster-volume-mlv"]["changes"]["created"]["replica"] == 3
     info = cluster[0].cli("volume", "info", "mlv").stdout
     assert "Status: Started" in info and "network.ping-timeout: 12" in info

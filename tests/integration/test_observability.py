@@ -101,7 +101,9 @@ def cli(master, minions, cluster, event_listener):
             "peer_timeout": 60,
             "server": {"manage_packages": False, "manage_service": False},
             "monitoring": {"interval": INTERVAL},
-            "volumes": {VOLUME: {"replica": 3, "brick_path": f"{base}/bricks/{{node}}/{VOLUME}", "force": True}},
+            "volumes": {
+                VOLUME: {"replica": 3, "brick_path": f"{base}/bricks/{{node}}/{VOLUME}", "force": True}
+            },
         }
     }
     (master.pillar_dir / "gluster.sls").write_text(yaml.safe_dump(pillar))
@@ -113,13 +115,22 @@ def cli(master, minions, cluster, event_listener):
     assert "runners.gluster" in str(synced.data) and "output.gluster_status" in str(synced.data), synced
     start = time.time()
     ret = cli.run("-L", "state.highstate", minion_tgt=targets, _timeout=600)
-    failed = {m: {k: v["comment"] for k, v in r.items() if v["result"] is not True} for m, r in ret.data.items()}
+    failed = {
+        m: {k: v["comment"] for k, v in r.items() if v["result"] is not True} for m, r in ret.data.items()
+    }
     assert not any(failed.values()), failed
-    created = event_listener.wait_for_events([(master.id, "gluster/volume/created")], timeout=30, after_time=start)
+    created = event_listener.wait_for_events(
+        [(master.id, "gluster/volume/created")], timeout=30, after_time=start
+    )
     assert created.found_all_events, "no gluster/volume/created event from the highstate"
     (event,) = created.matches
     sent = event.data["data"]  # event.send's data, below the sending minion's id
-    assert event.data["id"] == "obs1" and sent["volume"] == VOLUME and sent["minion"] == "obs1" and len(sent["bricks"]) == 3
+    assert (
+        event.data["id"] == "obs1"
+        and sent["volume"] == VOLUME
+        and sent["minion"] == "obs1"
+        and len(sent["bricks"]) == 3
+    )
     yield cli
     cluster[0].cli("volume", "stop", VOLUME, "force", check=False)
 
@@ -148,7 +159,11 @@ def test_the_grains_describe_each_node(cli, minions):
     for minion, (_factory, node) in minions.items():
         grain = grains[minion]
         assert grain["uuid"] == node.uuid and grain["glusterd_running"] is True, grain
-        assert grain["version"] == "10.3" and isinstance(grain["op_version"], int) and grain["op_version"] >= 100000
+        assert (
+            grain["version"] == "10.3"
+            and isinstance(grain["op_version"], int)
+            and grain["op_version"] >= 100000
+        )
         assert grain["volumes"] == [VOLUME]
         (own,) = grain["bricks"]
         assert (own["volume"], own["path"]) == (VOLUME, brick(node)[0]) and own["port"]
@@ -163,10 +178,21 @@ def test_status_of_a_healthy_cluster(master, cli, minions):
     assert [(n["minion"], n["connected"]) for n in view["nodes"]] == [(m, True) for m in MINIONS]
     assert all(n["seen_by"] == {m: True for m in MINIONS} for n in view["nodes"])
     volume = view["volumes"][VOLUME]
-    assert (volume["type"], volume["state"], volume["bricks_online"], volume["bricks"]) == ("replicate", "ok", 3, 3)
+    assert (volume["type"], volume["state"], volume["bricks_online"], volume["bricks"]) == (
+        "replicate",
+        "ok",
+        3,
+        3,
+    )
     (only_set,) = volume["sets"]
-    assert only_set["available"] is True and [b["host"] for b in only_set["bricks"]] == [n.address for _f, n in minions.values()]
-    assert volume["cannot_lose"] == [] and volume["heal"] == {"pending": 0, "split_brain": 0, "unreachable": []}
+    assert only_set["available"] is True and [b["host"] for b in only_set["bricks"]] == [
+        n.address for _f, n in minions.values()
+    ]
+    assert volume["cannot_lose"] == [] and volume["heal"] == {
+        "pending": 0,
+        "split_brain": 0,
+        "unreachable": [],
+    }
     assert volume["size_total"] > 0 and 0 < volume["size_free"] <= volume["size_total"]
     text = status(master, human=True)
     assert text.splitlines()[0] == "GlusterFS cluster: HEALTHY (reported by obs1)" and "No problems." in text
@@ -182,15 +208,24 @@ def test_a_killed_brick_is_reported_then_its_recovery(master, cli, minions, even
     if not offline.found_all_events:
         listed = cli.run("beacons.list", "return_yaml=False", minion_tgt="obs2").data
         health = cli.run("gluster.health", minion_tgt="obs2").data
-        raise AssertionError(f"no brick/offline event within two intervals ({2 * INTERVAL}s) of the kill; beacons {listed}; health {health}")
+        raise AssertionError(
+            f"no brick/offline event within two intervals ({2 * INTERVAL}s) of the kill; "
+            f"beacons {listed}; health {health}"
+        )
     (event,) = offline.matches
-    assert event.data["volume"] == VOLUME and event.data["brick"] == f"{node.address}:{path}" and event.data["id"] == "obs2"
+    assert (
+        event.data["volume"] == VOLUME
+        and event.data["brick"] == f"{node.address}:{path}"
+        and event.data["id"] == "obs2"
+    )
 
     view = status(master)
     assert view["healthy"] is False
     volume = view["volumes"][VOLUME]
     assert (volume["state"], volume["bricks_online"]) == ("degraded", 2)
-    assert [b["online"] for b in volume["sets"][0]["bricks"]] == [True, False, True] and volume["sets"][0]["available"] is True
+    assert [b["online"] for b in volume["sets"][0]["bricks"]] == [True, False, True] and volume["sets"][0][
+        "available"
+    ] is True
     assert f"volume {VOLUME}: degraded (2/3 bricks online)" in view["problems"]
     assert f"{node.address}:{path} [DOWN]" in status(master, human=True)
 
@@ -213,15 +248,23 @@ def test_a_stopped_glusterd_is_reported_by_its_node_and_its_peers(master, minion
     uuid = node.cli("system::", "uuid", "get").stdout.split()[-1]
     stopped = time.time()
     node.stop(children=False)
-    down = [(master.id, "salt/beacon/obs3/gluster/glusterd/down"), (master.id, "salt/beacon/obs1/gluster/peer/disconnected")]
+    down = [
+        (master.id, "salt/beacon/obs3/gluster/glusterd/down"),
+        (master.id, "salt/beacon/obs1/gluster/peer/disconnected"),
+    ]
     seen = event_listener.wait_for_events(down, timeout=2 * INTERVAL + 5, after_time=stopped)
     assert seen.found_all_events, f"missing within two intervals: {seen.missed}"
     events = {event.tag: event.data for event in seen.matches}
     assert events[down[0][1]]["condition"] == "glusterd" and "error" in events[down[0][1]]
-    assert events[down[1][1]]["condition"] == f"peer:{uuid}" and events[down[1][1]]["hostname"] == node.address
+    assert (
+        events[down[1][1]]["condition"] == f"peer:{uuid}" and events[down[1][1]]["hostname"] == node.address
+    )
     started = time.time()
     node.start()
-    up = [(master.id, "salt/beacon/obs3/gluster/glusterd/up"), (master.id, "salt/beacon/obs1/gluster/peer/connected")]
+    up = [
+        (master.id, "salt/beacon/obs3/gluster/glusterd/up"),
+        (master.id, "salt/beacon/obs1/gluster/peer/connected"),
+    ]
     back = event_listener.wait_for_events(up, timeout=6 * INTERVAL, after_time=started)
     assert back.found_all_events, f"missing after glusterd came back: {back.missed}"
     _wait_for(lambda: status(master)["healthy"], 60, "a healthy status again")
@@ -246,14 +289,22 @@ def test_the_example_reactor_starts_a_killed_brick_again(master, cli, minions, r
     if not rets:
         with open(node.log_file, encoding="utf-8", errors="replace") as handle:
             tail = [line.rstrip() for line in handle if "brick" in line.lower()][-12:]
-        raise AssertionError(f"the reactor did not bring the brick back; brick now {brick(node)}; glusterd log:\n" + "\n".join(tail))
+        raise AssertionError(
+            f"the reactor did not bring the brick back; brick now {brick(node)}; glusterd log:\n"
+            + "\n".join(tail)
+        )
     (ret,) = rets
     assert ret.data["id"] == "obs3" and ret.data["return"]["restarted"] is True, ret.data
     assert ret.data["return"]["brick"] == f"{node.address}:{path}" and ret.data["return"]["restarts"] >= 1
     assert brick(node)[1] != old
-    back = event_listener.wait_for_events([(master.id, "salt/beacon/obs3/gluster/brick/online")], timeout=4 * INTERVAL + 60, after_time=killed)
+    back = event_listener.wait_for_events(
+        [(master.id, "salt/beacon/obs3/gluster/brick/online")], timeout=4 * INTERVAL + 60, after_time=killed
+    )
     seen = [e.tag for e in event_listener.get_events([(master.id, "salt/beacon/obs3/*")], after_time=killed)]
-    assert back.found_all_events, f"the brick is back (pid {brick(node)[1]}) but obs3's beacon did not say so; its events since the kill: {seen}"
+    assert back.found_all_events, (
+        f"the brick is back (pid {brick(node)[1]}) but obs3's beacon did not say so; "
+        f"its events since the kill: {seen}"
+    )
 
 
 def brick_restart_events(event_listener, master, kind, after, want, timeout):
@@ -296,8 +347,14 @@ def test_forged_brick_events_run_nothing(master, cli, minions, cluster, parked, 
     call = obs1.salt_call_cli(timeout=60)
     start = time.time()
     refused_at_master = [
-        ("salt/beacon/obs2/gluster/brick/offline", {"id": "obs2", "volume": VOLUME, "brick": down}),  # in obs2's name
-        ("salt/beacon/obs1/gluster/brick/offline", {"id": "obs1", "volume": injected, "brick": own}),  # YAML in the volume
+        (
+            "salt/beacon/obs2/gluster/brick/offline",
+            {"id": "obs2", "volume": VOLUME, "brick": down},
+        ),  # in obs2's name
+        (
+            "salt/beacon/obs1/gluster/brick/offline",
+            {"id": "obs1", "volume": injected, "brick": own},
+        ),  # YAML in the volume
         ("salt/beacon/*/gluster/brick/offline", {"id": "*", "volume": VOLUME, "brick": down}),  # '*' as id
         ("salt/beacon/obs1/gluster/brick/offline", {"volume": f"../{VOLUME}", "brick": own}),  # '..'
         ("salt/beacon/obs1/gluster/brick/offline", {"volume": VOLUME, "brick": f"{own}/../../{VOLUME}"}),
@@ -324,7 +381,9 @@ def test_forged_brick_events_run_nothing(master, cli, minions, cluster, parked, 
         ("gluster.brick_restart", ["obs1"], "list", ["obs1"]),
         ("gluster.brick_restart", ["obs3"], "list", ["obs3"]),
     ], jobs
-    answers = {(e.data["id"], e.data["return"]["volume"], e.data["return"]["brick"]): e.data["return"] for e in rets}
+    answers = {
+        (e.data["id"], e.data["return"]["volume"], e.data["return"]["brick"]): e.data["return"] for e in rets
+    }
     assert len(rets) == 3 and not any(a["restarted"] for a in answers.values()), answers
     assert "not started" in answers[("obs1", PARKED, parked)]["comment"]
     assert "on another node" in answers[("obs1", VOLUME, down)]["comment"]
@@ -358,7 +417,10 @@ def test_a_brick_that_keeps_dying_is_restarted_three_times_an_hour(master, cli, 
     assert cli.run("beacons.enable_beacon", "gluster", minion_tgt="obs3").returncode == 0
     (ret,) = brick_restart_events(event_listener, master, "ret", killed, 1, 4 * INTERVAL + 30)
     answer = ret.data["return"]
-    assert answer["restarted"] is False and f"restarted {LIMIT} time(s) in the last 3600 s, the limit is {LIMIT}" in answer["comment"], answer
+    assert (
+        answer["restarted"] is False
+        and f"restarted {LIMIT} time(s) in the last 3600 s, the limit is {LIMIT}" in answer["comment"]
+    ), answer
     time.sleep(3)
     assert node.brick_pid(VOLUME, name) <= 0, "the brick was started past the bound"
     assert len(json.loads(state.read_text())[f"{VOLUME} {name}"]) == LIMIT

@@ -41,7 +41,7 @@ def leader():
         with open(wrapper, "w", encoding="utf-8") as handle:
             handle.write(
                 "#!/bin/sh\n"
-                f"printf 'start %s %s %s\\n' \"$(date +%s%N)\" \"$$\" \"$*\" >> '{log}'\n"
+                f'printf \'start %s %s %s\\n\' "$(date +%s%N)" "$$" "$*" >> \'{log}\'\n'
                 f"'{shutil.which('gluster')}' \"$@\"\nrc=$?\n"
                 f"printf 'end %s %s\\n' \"$(date +%s%N)\" \"$$\" >> '{log}'\nexit $rc\n"
             )
@@ -58,7 +58,9 @@ def leader():
                     "id": "c1",
                     "file_client": "local",
                     "root_dir": os.path.join(base, "root", "c1"),
-                    "file_roots": {"base": [formula_root(os.path.join(base, "formula")), os.path.join(base, "states")]},
+                    "file_roots": {
+                        "base": [formula_root(os.path.join(base, "formula")), os.path.join(base, "states")]
+                    },
                     "pillar_roots": {"base": [os.path.join(base, "pillar")]},
                     "gluster": dict(cluster[0].minion_config(), binary=wrapper),
                 },
@@ -81,7 +83,12 @@ def set_pillar(cluster, names, workers=None):
     for name in names:
         for minion in MINIONS[1:]:
             os.makedirs(f"{base}/bricks/{minion}/{name}", exist_ok=True)
-        volumes[name] = {"replica": 3, "brick_path": f"{base}/bricks/{{node}}/{name}", "force": True, "options": dict(OPTIONS)}
+        volumes[name] = {
+            "replica": 3,
+            "brick_path": f"{base}/bricks/{{node}}/{name}",
+            "force": True,
+            "options": dict(OPTIONS),
+        }
     gluster = {
         "nodes": {minion: node.address for minion, node in zip(MINIONS, cluster.nodes, strict=True)},
         "peer_timeout": 60,
@@ -101,7 +108,9 @@ def salt_call(config_dir, *args):
     try:
         data = json.loads(proc.stdout)["local"]
     except (ValueError, KeyError) as exc:
-        raise AssertionError(f"salt-call {' '.join(args)}: {proc.stdout[-2000:]} {proc.stderr[-2000:]}") from exc
+        raise AssertionError(
+            f"salt-call {' '.join(args)}: {proc.stdout[-2000:]} {proc.stderr[-2000:]}"
+        ) from exc
     assert isinstance(data, dict), data  # a list holds render errors
     return data
 
@@ -146,7 +155,9 @@ class Calls:
 
 
 def volume_states(states, names):
-    return {sid: s for sid, s in states.items() if any(sid.startswith(f"gluster-volume-{name}") for name in names)}
+    return {
+        sid: s for sid, s in states.items() if any(sid.startswith(f"gluster-volume-{name}") for name in names)
+    }
 
 
 def arguments(chunk):
@@ -174,8 +185,11 @@ def test_the_formula_gives_the_ahead_state_each_state_s_own_arguments(leader):
     for name in FIRST:
         steps = ahead["volumes"][name]
         assert sorted(steps) == ["options", "present", "started"]
-        for step, sid in (("present", f"gluster-volume-{name}"), ("options", f"gluster-volume-{name}-options"),
-                          ("started", f"gluster-volume-{name}-started")):  # fmt: skip
+        for step, sid in (
+            ("present", f"gluster-volume-{name}"),
+            ("options", f"gluster-volume-{name}-options"),
+            ("started", f"gluster-volume-{name}-started"),
+        ):
             own = arguments(shown[sid])
             assert own.pop("name") == name
             assert steps[step] == own, (sid, steps[step], own)
@@ -195,29 +209,41 @@ def test_a_first_apply_works_on_volumes_at_once_and_each_state_reports(leader):
     failed = {sid: s["comment"] for sid, s in states.items() if s["result"] is not True}
     assert not failed, failed
     ahead = states["gluster-volumes-converged"]
-    assert ahead["changes"] == {} and "4 volume(s) run ahead by 3 worker(s)" in ahead["comment"], ahead["comment"]
+    assert ahead["changes"] == {} and "4 volume(s) run ahead by 3 worker(s)" in ahead["comment"], ahead[
+        "comment"
+    ]
     applied = volume_states(states, FIRST)
     assert sorted(applied) == sorted(predicted) and len(applied) == 12
     for sid, state in applied.items():
-        assert state["changes"] and state["changes"] == predicted[sid]["changes"], (sid, state["changes"], predicted[sid])
+        assert state["changes"] and state["changes"] == predicted[sid]["changes"], (
+            sid,
+            state["changes"],
+            predicted[sid],
+        )
         assert "(run ahead by gluster.volumes_converged)" in state["comment"], state["comment"]
     # the writes of the bare CLI, several at once but never more than the workers, and no more
     # reads than one volume after another (one volume info before, one after the creations)
-    assert {key: commands.get(key) for key in ("volume create", "volume set", "volume start")} == dict.fromkeys(
-        ("volume create", "volume set", "volume start"), 4
-    )
+    assert {
+        key: commands.get(key) for key in ("volume create", "volume set", "volume start")
+    } == dict.fromkeys(("volume create", "volume set", "volume start"), 4)
     assert commands.get("volume info", 0) <= 2, commands
     assert 2 <= Calls.most_writes_at_once(spans) <= 3, spans
     for name in FIRST:
         info = cluster[0].cli("volume", "info", name).stdout
-        assert "Status: Started" in info and "performance.cache-size: 64MB" in info and "network.ping-timeout: 20" in info
+        assert (
+            "Status: Started" in info
+            and "performance.cache-size: 64MB" in info
+            and "network.ping-timeout: 20" in info
+        )
 
     calls.mark()
     again = apply(config_dir)
     assert {sid: s["changes"] for sid, s in again.items() if s["changes"]} == {}
     assert all(s["result"] is True for s in again.values())
     assert set(calls.since_mark()[0]) <= {"pool list", "volume info"}, "a no-op writes nothing"
-    assert "run ahead" not in json.dumps(volume_states(again, FIRST)), "a no-op's comments stay the plain ones"
+    assert "run ahead" not in json.dumps(volume_states(again, FIRST)), (
+        "a no-op's comments stay the plain ones"
+    )
 
 
 def test_one_worker_makes_the_same_changes_one_volume_at_a_time(leader):
@@ -228,16 +254,24 @@ def test_one_worker_makes_the_same_changes_one_volume_at_a_time(leader):
     states = apply(config_dir)
     _commands, spans = calls.since_mark()
     assert "gluster-volumes-converged" not in states
-    assert all(s["result"] is True for s in states.values()), {k: s["comment"] for k, s in states.items() if s["result"] is not True}
+    assert all(s["result"] is True for s in states.values()), {
+        k: s["comment"] for k, s in states.items() if s["result"] is not True
+    }
     assert Calls.most_writes_at_once(spans) == 1
     one_at_a_time = volume_states(states, ONE_AT_A_TIME)
     assert len(one_at_a_time) == 12 and all(s["changes"] for s in one_at_a_time.values())
-    assert volume_states(states, FIRST) and not any(s["changes"] for s in volume_states(states, FIRST).values())
+    assert volume_states(states, FIRST) and not any(
+        s["changes"] for s in volume_states(states, FIRST).values()
+    )
     # the same changes as the volumes run ahead made (names aside)
     set_pillar(cluster, FIRST + ONE_AT_A_TIME + ("cv5", "cv6"))
     ahead = volume_states(apply(config_dir), ("cv5", "cv6"))
+
     def renamed(found, name):
-        return {sid.replace(name, "NAME"): json.loads(json.dumps(s["changes"]).replace(name, "NAME")) for sid, s in found.items()}
+        return {
+            sid.replace(name, "NAME"): json.loads(json.dumps(s["changes"]).replace(name, "NAME"))
+            for sid, s in found.items()
+        }
 
     assert renamed(volume_states(states, ("sv1",)), "sv1") == renamed(volume_states(ahead, ("cv5",)), "cv5")
     assert all("(run ahead by gluster.volumes_converged)" in s["comment"] for s in ahead.values())

@@ -22,9 +22,16 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session", autouse=True)
 def lab_tools():
-    missing = [tool for tool in ("systemd-nspawn", "debootstrap", "dpkg-scanpackages", "losetup") if not shutil.which(tool)]
+    missing = [
+        tool
+        for tool in ("systemd-nspawn", "debootstrap", "dpkg-scanpackages", "losetup")
+        if not shutil.which(tool)
+    ]
     if missing:
-        pytest.fail(f"the lab needs {', '.join(missing)}: run scripts/setup.sh (systemd-container, debootstrap, dpkg-dev)")
+        pytest.fail(
+            f"the lab needs {', '.join(missing)}: "
+            "run scripts/setup.sh (systemd-container, debootstrap, dpkg-dev)"
+        )
 
 
 def _interrupt(signum, frame):

@@ -22,7 +22,9 @@ DOMAIN = "lab6.test"
 
 
 def _pillar(lab):
-    return formula_pillar(lab, VOLUME, address_family="inet6", signed=False)  # the trusted repository: the other lab module has it signed
+    return formula_pillar(
+        lab, VOLUME, address_family="inet6", signed=False
+    )  # the trusted repository: the other lab module has it signed
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +83,10 @@ def test_an_ipv6_only_cluster_from_bare_hosts_in_one_highstate(lab6):
     assert {line.split()[0] for line in resolved.splitlines()} == {lab6.hosts["gfs2"].address}, resolved
 
     client = lab6.clients[0]
-    assert client.out("findmnt", "-n", "-o", "SOURCE,FSTYPE", MOUNT).split() == [f"gfs1.{DOMAIN}:/{VOLUME}", "fuse.glusterfs"]
+    assert client.out("findmnt", "-n", "-o", "SOURCE,FSTYPE", MOUNT).split() == [
+        f"gfs1.{DOMAIN}:/{VOLUME}",
+        "fuse.glusterfs",
+    ]
     mountpoint = f"/proc/{client.pid}/root{MOUNT}"
     manifest = write_files(mountpoint, 30, prefix="v6")
     assert lost_or_changed(mountpoint, manifest) == []

@@ -84,10 +84,15 @@ def _healed(lab, timeout=180):
     daemon that could not heal an entry then looks again only after ``cluster.heal-timeout``
     (600 s): CI once saw 25 entries on each of gfs1 and gfs2 unchanged for 180 s after gfs3's
     cut, with every brick connected, while an earlier version of this wait only polled."""
-    ret = lab.salt("gfs1", "state.single", "gluster.volume_healed", VOLUME, f"timeout={timeout}", timeout=timeout + 120)["gfs1"]
+    ret = lab.salt(
+        "gfs1", "state.single", "gluster.volume_healed", VOLUME, f"timeout={timeout}", timeout=timeout + 120
+    )["gfs1"]
     states = list(ret.values()) if isinstance(ret, dict) else []
     if len(states) != 1 or states[0].get("result") is not True:
-        pytest.fail(f"volume gv0 healed: {states[0].get('comment') if len(states) == 1 else ret}\n{_heal_daemon_logs(lab)}")
+        pytest.fail(
+            f"volume gv0 healed: {states[0].get('comment') if len(states) == 1 else ret}\n"
+            f"{_heal_daemon_logs(lab)}"
+        )
 
 
 def _heal_daemon_logs(lab, lines=15):
@@ -158,15 +163,29 @@ def _signed_repository_checked(lab):
     for host in [*lab.nodes, *lab.clients]:
         assert host.out("cat", "/etc/apt/keyrings/glusterfs.asc") == key, host.name
         line = host.out("cat", "/etc/apt/sources.list.d/glusterfs.list")
-        assert f"deb [signed-by=/etc/apt/keyrings/glusterfs.asc] file:{REPO_MOUNT} ./" in line, (host.name, line)
+        assert f"deb [signed-by=/etc/apt/keyrings/glusterfs.asc] file:{REPO_MOUNT} ./" in line, (
+            host.name,
+            line,
+        )
         assert "trusted" not in line, (host.name, line)
     gfs1 = lab.hosts["gfs1"]
     checked = gfs1.run("apt-get", "update", check=False)
-    assert checked.returncode == 0 and "W:" not in checked.stdout + checked.stderr, checked.stdout + checked.stderr
+    assert checked.returncode == 0 and "W:" not in checked.stdout + checked.stderr, (
+        checked.stdout + checked.stderr
+    )
     gfs1.run("tee", "/tmp/other.list", input=other)
     gfs1.run("mkdir", "-p", "/tmp/other-lists/partial")
-    refused = gfs1.run("apt-get", "update", "-o", "Dir::Etc::SourceList=/tmp/other.list", "-o", "Dir::Etc::SourceParts=/nonexistent",
-                       "-o", "Dir::State::Lists=/tmp/other-lists", check=False)  # fmt: skip
+    refused = gfs1.run(
+        "apt-get",
+        "update",
+        "-o",
+        "Dir::Etc::SourceList=/tmp/other.list",
+        "-o",
+        "Dir::Etc::SourceParts=/nonexistent",
+        "-o",
+        "Dir::State::Lists=/tmp/other-lists",
+        check=False,
+    )
     said = refused.stdout + refused.stderr
     assert refused.returncode != 0 and ("NO_PUBKEY" in said or "not signed" in said), said
 
@@ -203,11 +222,17 @@ def test_bare_hosts_to_a_mounted_volume_in_one_highstate(lab):
         assert node.out("systemctl", "is-enabled", "glusterd").strip() == "enabled"
         assert "Pin: version 10.3-5" in node.out("cat", "/etc/apt/preferences.d/glusterfs")
         # the brick filesystem: the node's own disk, XFS, mounted by UUID from fstab
-        assert node.out("findmnt", "-n", "-o", "SOURCE,FSTYPE", "/srv/gluster").split() == [node.disk_device, "xfs"]
+        assert node.out("findmnt", "-n", "-o", "SOURCE,FSTYPE", "/srv/gluster").split() == [
+            node.disk_device,
+            "xfs",
+        ]
         assert "UUID=" in node.out("grep", "/srv/gluster", "/etc/fstab")
     _signed_repository_checked(lab)
     client = lab.clients[0]
-    assert client.out("findmnt", "-n", "-o", "SOURCE,FSTYPE", MOUNT).split() == ["gfs1.lab.test:/gv0", "fuse.glusterfs"]
+    assert client.out("findmnt", "-n", "-o", "SOURCE,FSTYPE", MOUNT).split() == [
+        "gfs1.lab.test:/gv0",
+        "fuse.glusterfs",
+    ]
 
     # the pool and the bricks by name; a node's address is the same node as its name
     pool = lab.salt("gfs1", "gluster.pool_list")["gfs1"]
@@ -238,7 +263,10 @@ def test_a_rebooted_node_comes_back_by_itself(lab):
 
     # systemd started glusterd; the brick filesystem came back from fstab; gluster started the brick
     assert gfs3.out("systemctl", "is-active", "glusterd").strip() == "active"
-    assert gfs3.out("findmnt", "-n", "-o", "SOURCE,FSTYPE", "/srv/gluster").split() == [gfs3.disk_device, "xfs"]
+    assert gfs3.out("findmnt", "-n", "-o", "SOURCE,FSTYPE", "/srv/gluster").split() == [
+        gfs3.disk_device,
+        "xfs",
+    ]
     _whole_and_converged(lab)
 
 
@@ -252,7 +280,9 @@ def test_one_node_cut_off_the_client_goes_on_and_health_names_it(lab):
             health = lab.salt("gfs1", "gluster.health", timeout=120)["gfs1"]
             if not isinstance(health, dict):
                 return health
-            down = [c["hostname"] for c in health["conditions"].values() if c["kind"] == "peer" and c["problem"]]
+            down = [
+                c["hostname"] for c in health["conditions"].values() if c["kind"] == "peer" and c["problem"]
+            ]
             return True if down == [gfs3.fqdn] else health["conditions"]
 
         _wait("gluster.health names gfs3", named, 90)  # glusterd drops a silent peer after 30 s
@@ -285,7 +315,9 @@ def test_two_nodes_cut_off_gluster_refuses_writes_and_nothing_is_lost(lab):
         print(f"with two of three bricks gone the client's write failed: {refused}")
         # reads: as gluster decides too (10.3 answers ENOTCONN without quorum); shown, not asserted
         unreadable = lost_or_changed(_mountpoint(lab), MANIFEST)
-        print(f"without quorum {len(unreadable)} of {len(MANIFEST)} files could not be read: {unreadable[:1]}")
+        print(
+            f"without quorum {len(unreadable)} of {len(MANIFEST)} files could not be read: {unreadable[:1]}"
+        )
     finally:
         for node in cut:
             node.link(up=True)
@@ -344,18 +376,25 @@ def test_rolling_upgrade_node_by_node_while_the_client_writes(lab):
     thread.start()
     started = time.monotonic()
     try:
-        ret, code = lab.salt_run("state.orchestrate", "gluster.orch.rolling", 'pillar={"gluster_upgrade": true}')
+        ret, code = lab.salt_run(
+            "state.orchestrate", "gluster.orch.rolling", 'pillar={"gluster_upgrade": true}'
+        )
     finally:
         stop.set()
         thread.join(30)
-    print(f"rolling upgrade of 3 nodes: {time.monotonic() - started:.1f} s, {len(written)} files written meanwhile")
+    print(
+        f"rolling upgrade of 3 nodes: {time.monotonic() - started:.1f} s, "
+        f"{len(written)} files written meanwhile"
+    )
     assert code == 0, ret
     (steps,) = ret["data"].values()
     failed = {k: v.get("comment") for k, v in steps.items() if v["result"] is not True}
     assert failed == {}, failed
     order = [k.split("_|-")[1] for k, _v in sorted(steps.items(), key=lambda kv: kv[1]["__run_num__"])]
     node_steps = [step for step in order if step.startswith("gluster-rolling-gfs")]
-    assert node_steps == [f"gluster-rolling-gfs{i}{part}" for i in (1, 2, 3) for part in ("", "-healed")], order
+    assert node_steps == [f"gluster-rolling-gfs{i}{part}" for i in (1, 2, 3) for part in ("", "-healed")], (
+        order
+    )
     assert order[-1] == "gluster-rolling-op-version", order
 
     assert refused == [], "the client's writes failed during the upgrade"

@@ -118,7 +118,9 @@ class GlusterNode:
                     os.path.join(self.root, "tmp"), self.base_dir,
                     *(f"{source}={target}" for source, target in self.binds), "--", *argv]  # fmt: skip
         elif self.binds:
-            raise RuntimeError("bind mounts for a glusterd need its own mount namespace (GLUSTER_PRIVATE_TMP=1)")
+            raise RuntimeError(
+                "bind mounts for a glusterd need its own mount namespace (GLUSTER_PRIVATE_TMP=1)"
+            )
         # stderr to a file, not a pipe: the daemon glusterd forks may keep a pipe open
         errors = os.path.join(self.root, "start.err")
         with open(errors, "w+", encoding="utf-8") as err:
@@ -186,9 +188,7 @@ class GlusterNode:
         if xml:
             argv.append("--xml")
         argv.extend(args)
-        proc = subprocess.run(
-            argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
-        )
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
         if check and proc.returncode != 0:
             raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr}{proc.stdout}")
         return proc
@@ -213,12 +213,17 @@ class GlusterNode:
         os.makedirs(quotad_dir, exist_ok=True)
         os.makedirs(os.path.join(self.rundir, "quotad"), exist_ok=True)
         enter = ["nsenter", "-t", str(self.pid), "-m", "--"]
-        for source, target in ((self.workdir, "/var/lib/glusterd"), (os.path.join(self.rundir, "quotad"), quotad_dir)):
+        for source, target in (
+            (self.workdir, "/var/lib/glusterd"),
+            (os.path.join(self.rundir, "quotad"), quotad_dir),
+        ):
             subprocess.run([*enter, "mount", "--bind", source, target], check=True, stdin=subprocess.DEVNULL)
         os.makedirs(directory, exist_ok=True)
         script = os.path.join(directory, f"gluster-node{self.index}")
         with open(script, "w", encoding="utf-8") as handle:
-            handle.write(f"#!/bin/sh\nexec nsenter -t {self.pid} -m -- {shutil.which(GLUSTER) or GLUSTER} \"$@\"\n")
+            handle.write(
+                f'#!/bin/sh\nexec nsenter -t {self.pid} -m -- {shutil.which(GLUSTER) or GLUSTER} "$@"\n'
+            )
         os.chmod(script, 0o755)
 
         def undo():
@@ -259,7 +264,11 @@ class GlusterNode:
     def start_bricks(self, volume, *bricks, timeout=30):
         """``volume start VOLUME force`` and wait until ``bricks`` run again."""
         self.cli("volume", "start", volume, "force")
-        _wait_for(lambda: all(self.brick_pid(volume, brick) > 0 for brick in bricks), timeout, f"{', '.join(bricks)} up")
+        _wait_for(
+            lambda: all(self.brick_pid(volume, brick) > 0 for brick in bricks),
+            timeout,
+            f"{', '.join(bricks)} up",
+        )
 
 
 def all_connected(nodes):
@@ -327,7 +336,9 @@ class GlusterCluster:
         if not PRIVATE_TMP or os.path.ismount(self.base_dir):
             return
         os.makedirs(self.base_dir, exist_ok=True)
-        subprocess.run(["mount", "--bind", self.base_dir, self.base_dir], check=True, stdin=subprocess.DEVNULL)
+        subprocess.run(
+            ["mount", "--bind", self.base_dir, self.base_dir], check=True, stdin=subprocess.DEVNULL
+        )
         subprocess.run(["mount", "--make-shared", self.base_dir], check=True, stdin=subprocess.DEVNULL)
         self.shared_mount = True
 
@@ -345,7 +356,9 @@ class GlusterCluster:
         """Probe ``node`` (not one of ``self.nodes``) from node 1 and wait until it and every node
         see each other connected: a volume created earlier may fail staging on it."""
         self.nodes[0].cli("peer", "probe", node.address)
-        _wait_for(lambda: all_connected([*self.nodes, node]), timeout, f"{node.address} connected to every node")
+        _wait_for(
+            lambda: all_connected([*self.nodes, node]), timeout, f"{node.address} connected to every node"
+        )
 
     def delete_all_volumes(self):
         """Stop and delete every volume (test isolation between modules)."""
@@ -364,7 +377,13 @@ class GlusterCluster:
         n1, n2 = self.nodes[:2]
         bricks = [n1.new_brick(volume), n2.new_brick(volume)]
         n1.cli("volume", "create", volume, "replica", "2", *bricks, "force")
-        for option in ("quorum-type none", "self-heal-daemon off", "data-self-heal off", "metadata-self-heal off", "entry-self-heal off"):
+        for option in (
+            "quorum-type none",
+            "self-heal-daemon off",
+            "data-self-heal off",
+            "metadata-self-heal off",
+            "entry-self-heal off",
+        ):
             key, value = option.split()
             n1.cli("volume", "set", volume, f"cluster.{key}", value)
         n1.cli("volume", "start", volume)
@@ -374,11 +393,19 @@ class GlusterCluster:
             handle.write("both copies\n")
         for index, down in ((1, bricks[1]), (0, bricks[0])):
             n1.kill_brick(volume, down)
-            _wait_for(lambda index=index: not _client_connected(mountpoint, volume, index), 30, f"the mount sees {down} down")
+            _wait_for(
+                lambda index=index: not _client_connected(mountpoint, volume, index),
+                30,
+                f"the mount sees {down} down",
+            )
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(f"written while {down} was down\n" + "longer\n" * index)
             n1.start_bricks(volume, down)
-            _wait_for(lambda index=index: _client_connected(mountpoint, volume, index), 30, f"the mount reconnected to {down}")
+            _wait_for(
+                lambda index=index: _client_connected(mountpoint, volume, index),
+                30,
+                f"the mount reconnected to {down}",
+            )
         return bricks
 
     def mount(self, volume, mountpoint, node_index=0, timeout=30):
@@ -436,7 +463,13 @@ def in_mount_table(path):
 
     Not ``os.path.ismount``: a FUSE mount whose client died answers ``lstat`` with ENOTCONN,
     which ``ismount`` takes for "not a mount", so the mount would be left behind."""
-    octal = os.path.realpath(path).replace("\\", "\\134").replace(" ", "\\040").replace("\t", "\\011").replace("\n", "\\012")
+    octal = (
+        os.path.realpath(path)
+        .replace("\\", "\\134")
+        .replace(" ", "\\040")
+        .replace("\t", "\\011")
+        .replace("\n", "\\012")
+    )
     with open("/proc/self/mounts", encoding="utf-8") as handle:
         return any(line.split(" ")[1] == octal for line in handle if line.count(" ") >= 2)
 

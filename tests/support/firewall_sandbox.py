@@ -91,10 +91,17 @@ class FirewallSandbox:
 
     def run(self, argv, check=True, timeout=120, env=None):
         result = subprocess.run(
-            self.enter(argv), capture_output=True, text=True, timeout=timeout, env=env or self.env, check=False
+            self.enter(argv),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env or self.env,
+            check=False,
         )
         if check and result.returncode != 0:
-            raise RuntimeError(f"{' '.join(argv)} (exit {result.returncode}): {result.stderr or result.stdout}")
+            raise RuntimeError(
+                f"{' '.join(argv)} (exit {result.returncode}): {result.stderr or result.stdout}"
+            )
         return result
 
     def start_firewalld(self, timeout=60):
@@ -123,7 +130,9 @@ class FirewallSandbox:
                 return
             if time.monotonic() > deadline or any(d.poll() is not None for d in self.daemons):
                 with open(os.path.join(self.base_dir, "firewalld.log"), encoding="utf-8") as handle:
-                    raise RuntimeError(f"firewalld did not start: {state.stdout}{state.stderr}\n{handle.read()[-3000:]}")
+                    raise RuntimeError(
+                        f"firewalld did not start: {state.stdout}{state.stderr}\n{handle.read()[-3000:]}"
+                    )
             time.sleep(0.3)
 
     def enable_ufw(self):

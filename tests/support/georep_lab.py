@@ -53,6 +53,7 @@ def configure(top, ssh_port=2211, prim_size=2, sec_size=2, subnets=("127.1.10", 
     TOP, RUN, STATE = top, os.path.join(top, "run"), os.path.join(top, "state.json")
     SSH_PORT, PRIM_SIZE, SEC_SIZE, SUBNETS = ssh_port, prim_size, sec_size, tuple(subnets)
 
+
 def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
@@ -88,8 +89,16 @@ class HostNode(GlusterNode):
         """The gluster CLI run inside this node's namespace: `system:: execute gsec_create`
         makes the CLI itself write <glusterd workdir>/geo-replication/common_secret.pem.pub
         with the workdir glusterd reports (/var/lib/glusterd), in the CLI's own namespace."""
-        argv = ["nsenter", "-t", str(self.pid), "-m", "--", harness.GLUSTER, "--mode=script",
-                f"--glusterd-sock={self.socket}"]
+        argv = [
+            "nsenter",
+            "-t",
+            str(self.pid),
+            "-m",
+            "--",
+            harness.GLUSTER,
+            "--mode=script",
+            f"--glusterd-sock={self.socket}",
+        ]
         if xml:
             argv.append("--xml")
         argv.extend(args)
@@ -104,7 +113,10 @@ class HostNode(GlusterNode):
         os.makedirs(directory, exist_ok=True)
         script = os.path.join(directory, f"gluster-{self.address}")
         with open(script, "w", encoding="utf-8") as handle:
-            handle.write(f"#!/bin/sh\nexec nsenter -t {self.pid} -m -- {shutil.which(harness.GLUSTER) or harness.GLUSTER} \"$@\"\n")
+            handle.write(
+                f"#!/bin/sh\nexec nsenter -t {self.pid} -m -- "
+                f'{shutil.which(harness.GLUSTER) or harness.GLUSTER} "$@"\n'
+            )
         os.chmod(script, 0o755)
         return script
 
@@ -262,8 +274,11 @@ def local_users(role, node):
         return
     etc = os.path.join(node.host, "etc")
     os.makedirs(etc, exist_ok=True)
-    for name, line in (("passwd", f"{MB_USER}:x:{MB_UID}:{MB_GID}::/home/{MB_USER}:/bin/bash"),
-                       ("group", f"{MB_GROUP}:x:{MB_GID}:{MB_USER}"), ("shadow", f"{MB_USER}:*:20000:0:99999:7:::")):  # fmt: skip
+    for name, line in (
+        ("passwd", f"{MB_USER}:x:{MB_UID}:{MB_GID}::/home/{MB_USER}:/bin/bash"),
+        ("group", f"{MB_GROUP}:x:{MB_GID}:{MB_USER}"),
+        ("shadow", f"{MB_USER}:*:20000:0:99999:7:::"),
+    ):
         with open(f"/etc/{name}", encoding="utf-8") as handle:
             lines = [x for x in handle.read().splitlines() if not x.startswith(f"{line.split(':')[0]}:")]
         with open(os.path.join(etc, name), "w", encoding="utf-8") as handle:

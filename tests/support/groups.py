@@ -17,7 +17,9 @@ reads), and two workers then each start a pool on 127.1.1.
 
 POOL_GROUP = "pool-127.1.1"
 POOL_PACKAGE = "tests/functional/"
-POOL_MODULES = frozenset({"tests/integration/test_master_minions.py", "tests/integration/test_install_modes.py"})
+POOL_MODULES = frozenset(
+    {"tests/integration/test_master_minions.py", "tests/integration/test_install_modes.py"}
+)
 
 
 # the lab of real hosts (tests/support/real_hosts.py): one lab at a time, its modules one after another

@@ -116,7 +116,9 @@ def _run(argv, timeout=600, **kwargs):
 
 
 def recipe_key():
-    recipe = json.dumps([RECIPE, SUITE, MIRROR, BASE_PACKAGES, REPO_PACKAGES, SALT_VERSION, sys.version_info[:2]])
+    recipe = json.dumps(
+        [RECIPE, SUITE, MIRROR, BASE_PACKAGES, REPO_PACKAGES, SALT_VERSION, sys.version_info[:2]]
+    )
     return hashlib.sha256(recipe.encode()).hexdigest()[:12]
 
 
@@ -136,7 +138,10 @@ def wheelhouse():
     started = time.monotonic()
     tmp = Path(f"{target}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(tmp), f"salt=={SALT_VERSION}"], timeout=1200)
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(tmp), f"salt=={SALT_VERSION}"],
+        timeout=1200,
+    )
     (tmp / ".done").write_text("")
     os.rename(tmp, target)
     log(f"wheelhouse of salt {SALT_VERSION} built in {time.monotonic() - started:.0f} s")
@@ -155,24 +160,53 @@ def base():
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         root, repo = tmp / "root", tmp / "repo"
-        _run(["debootstrap", "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}", SUITE, str(root), MIRROR],
-             timeout=1800, stdout=subprocess.DEVNULL)  # fmt: skip
+        _run(
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={','.join(BASE_PACKAGES)}",
+                SUITE,
+                str(root),
+                MIRROR,
+            ],
+            timeout=1800,
+            stdout=subprocess.DEVNULL,
+        )
         log(f"debootstrap done in {time.monotonic() - started:.0f} s")
         # inside the new root, on the host's network (the package registry): the repository's
         # .debs as this root's apt resolves them, and Salt from the wheelhouse
-        inside = ("set -e; apt-get update -q; "
-                  f"apt-get install -y -q --download-only {' '.join(REPO_PACKAGES)}; "
-                  "python3 -m venv /opt/salt; "
-                  f"/opt/salt/bin/pip install -q --no-index --find-links /wheelhouse salt=={SALT_VERSION}")  # fmt: skip
-        _run(["systemd-nspawn", "-q", "-D", str(root), "--register=no", "--keep-unit", "--resolv-conf=copy-host",
-              f"--bind-ro={wheels}:/wheelhouse", "/bin/sh", "-c", inside],
-             timeout=1800, stdout=subprocess.DEVNULL)  # fmt: skip
+        inside = (
+            "set -e; apt-get update -q; "
+            f"apt-get install -y -q --download-only {' '.join(REPO_PACKAGES)}; "
+            "python3 -m venv /opt/salt; "
+            f"/opt/salt/bin/pip install -q --no-index --find-links /wheelhouse salt=={SALT_VERSION}"
+        )
+        _run(
+            [
+                "systemd-nspawn",
+                "-q",
+                "-D",
+                str(root),
+                "--register=no",
+                "--keep-unit",
+                "--resolv-conf=copy-host",
+                f"--bind-ro={wheels}:/wheelhouse",
+                "/bin/sh",
+                "-c",
+                inside,
+            ],
+            timeout=1800,
+            stdout=subprocess.DEVNULL,
+        )
         repo.mkdir()
         archives = root / "var/cache/apt/archives"
         for deb in archives.glob("*.deb"):
             shutil.move(str(deb), repo / deb.name)
         raised = raise_versions(repo, tmp / "unpacked")
-        log(f"{len(raised)} packages of src:glusterfs built again as version {UPGRADE_SUFFIX}: {', '.join(raised)}")
+        log(
+            f"{len(raised)} packages of src:glusterfs built again as version {UPGRADE_SUFFIX}: "
+            f"{', '.join(raised)}"
+        )
         write_repo_index(repo)
         sign_repo(repo, tmp / "gnupg")
         _finish_base_root(root)
@@ -247,12 +281,20 @@ def raise_versions(repo, scratch, source="glusterfs", suffix=UPGRADE_SUFFIX):
 def write_repo_index(repo):
     """``Packages``, ``Packages.gz`` and ``Release`` of a flat repository (``deb [trusted=yes]
     file:/srv/lab-repo ./``) holding the .debs in ``repo``."""
-    packages = _run(["dpkg-scanpackages", "--multiversion", "."], cwd=repo, capture_output=True, text=True).stdout
+    packages = _run(
+        ["dpkg-scanpackages", "--multiversion", "."], cwd=repo, capture_output=True, text=True
+    ).stdout
     (repo / "Packages").write_text(packages)
     with gzip.open(repo / "Packages.gz", "wt") as handle:
         handle.write(packages)
-    lines = ["Origin: saltext-gluster lab", "Label: saltext-gluster lab", "Suite: lab", "Codename: lab",
-             f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S UTC', time.gmtime())}", "Architectures: amd64 all"]  # fmt: skip
+    lines = [
+        "Origin: saltext-gluster lab",
+        "Label: saltext-gluster lab",
+        "Suite: lab",
+        "Codename: lab",
+        f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S UTC', time.gmtime())}",
+        "Architectures: amd64 all",
+    ]
     for field, algorithm in (("MD5Sum", "md5"), ("SHA256", "sha256")):
         lines.append(f"{field}:")
         for name in ("Packages", "Packages.gz"):
@@ -273,15 +315,46 @@ def sign_repo(repo, home):
     home.mkdir(mode=0o700)
     env = {**os.environ, "GNUPGHOME": str(home)}
     try:
-        for uid, name in (("saltext-gluster lab repository", SIGNING_KEY), ("saltext-gluster lab other key", OTHER_KEY)):
-            _run(["gpg", "--batch", "--quiet", "--passphrase", "", "--quick-generate-key", uid, "ed25519", "sign", "never"], env=env)
-            exported = _run(["gpg", "--batch", "--armor", "--export", uid], env=env, capture_output=True, text=True).stdout
+        for uid, name in (
+            ("saltext-gluster lab repository", SIGNING_KEY),
+            ("saltext-gluster lab other key", OTHER_KEY),
+        ):
+            _run(
+                [
+                    "gpg",
+                    "--batch",
+                    "--quiet",
+                    "--passphrase",
+                    "",
+                    "--quick-generate-key",
+                    uid,
+                    "ed25519",
+                    "sign",
+                    "never",
+                ],
+                env=env,
+            )
+            exported = _run(
+                ["gpg", "--batch", "--armor", "--export", uid], env=env, capture_output=True, text=True
+            ).stdout
             (repo / name).write_text(exported)
         signer = ["gpg", "--batch", "--quiet", "--yes", "--local-user", "saltext-gluster lab repository"]
         _run([*signer, "--clearsign", "--output", str(repo / "InRelease"), str(repo / "Release")], env=env)
-        _run([*signer, "--armor", "--detach-sign", "--output", str(repo / "Release.gpg"), str(repo / "Release")], env=env)
+        _run(
+            [
+                *signer,
+                "--armor",
+                "--detach-sign",
+                "--output",
+                str(repo / "Release.gpg"),
+                str(repo / "Release"),
+            ],
+            env=env,
+        )
     finally:
-        _run(["gpgconf", "--kill", "gpg-agent"], env=env, check=False, capture_output=True, timeout=30)  # this home's agent
+        _run(
+            ["gpgconf", "--kill", "gpg-agent"], env=env, check=False, capture_output=True, timeout=30
+        )  # this home's agent
         shutil.rmtree(home, ignore_errors=True)
 
 
@@ -315,10 +388,19 @@ class Host:
             raise RuntimeError(f"{self.name} is not running")
         full = ["nsenter", "-t", str(self.pid), "-a", "--", "env", "-i", f"PATH={PATH}", "LANG=C.UTF-8",
                 "HOME=/root", *argv]  # fmt: skip
-        done = subprocess.run(full, check=False, timeout=timeout, input=input, text=True,
-                              capture_output=capture, stdin=None if input is not None else subprocess.DEVNULL)  # fmt: skip
+        done = subprocess.run(
+            full,
+            check=False,
+            timeout=timeout,
+            input=input,
+            text=True,
+            capture_output=capture,
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
         if check and done.returncode != 0:
-            raise RuntimeError(f"{self.name}: {argv} exited {done.returncode}: {done.stdout[-2000:]}{done.stderr[-2000:]}")
+            raise RuntimeError(
+                f"{self.name}: {argv} exited {done.returncode}: {done.stdout[-2000:]}{done.stderr[-2000:]}"
+            )
         return done
 
     def out(self, *argv, **kwargs):
@@ -331,8 +413,17 @@ class Host:
         for sub in ("upper", "work", "root", "disk"):
             (self.dir / sub).mkdir(exist_ok=True)
         if not os.path.ismount(self.root):
-            _run(["mount", "-t", "overlay", "overlay", "-o",
-                  f"lowerdir={base_root},upperdir={self.dir / 'upper'},workdir={self.dir / 'work'}", str(self.root)])  # fmt: skip
+            _run(
+                [
+                    "mount",
+                    "-t",
+                    "overlay",
+                    "overlay",
+                    "-o",
+                    f"lowerdir={base_root},upperdir={self.dir / 'upper'},workdir={self.dir / 'work'}",
+                    str(self.root),
+                ]
+            )
             self.lab.remember("mounts", str(self.root))
         etc = self.root / "etc"
         (etc / "hostname").write_text(f"{self.name}\n")
@@ -343,7 +434,9 @@ class Host:
         (etc / "resolv.conf").unlink(missing_ok=True)
         (etc / "resolv.conf").write_text(f"search {self.lab.domain}\n")  # no nameserver: no DNS at all
         if not (etc / "machine-id").read_text().strip():
-            (etc / "machine-id").write_text(hashlib.md5(f"{self.lab.prefix}/{self.name}/{time.time()}".encode()).hexdigest() + "\n")  # noqa: S324
+            (etc / "machine-id").write_text(
+                hashlib.md5(f"{self.lab.prefix}/{self.name}/{time.time()}".encode()).hexdigest() + "\n"
+            )  # noqa: S324
         # nfs-common (a dependency of glusterfs-server) mounts rpc_pipefs at boot, which a
         # container may not do: the only unit that fails here, and nothing gluster uses
         masked = etc / "systemd/system/run-rpc_pipefs.mount"
@@ -354,7 +447,9 @@ class Host:
             local_fs = etc / "systemd/system/local-fs.target.wants"
             local_fs.mkdir(parents=True, exist_ok=True)
             if not (local_fs / "lab-fstab-devices.service").is_symlink():
-                (local_fs / "lab-fstab-devices.service").symlink_to("/etc/systemd/system/lab-fstab-devices.service")
+                (local_fs / "lab-fstab-devices.service").symlink_to(
+                    "/etc/systemd/system/lab-fstab-devices.service"
+                )
         wants = etc / "systemd/system/multi-user.target.wants"
         wants.mkdir(parents=True, exist_ok=True)
         roles = ["master"] if self.role == "master" else ["minion"]
@@ -396,8 +491,9 @@ class Host:
             argv.append(f"--bind={self.disk_device}")
         argv += [f"--bind-ro={source}:{target}" for source, target in self.lab.extra_ro_binds]
         logfile = open(self.dir / "nspawn.log", "ab")  # noqa: SIM115 (kept by the process)
-        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=logfile, stderr=subprocess.STDOUT,
-                                        start_new_session=True)  # fmt: skip
+        self.process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True
+        )
         logfile.close()
         self.lab.remember("nspawn", {self.name: self.process.pid})
         self.pid = None
@@ -405,9 +501,13 @@ class Host:
         while self.pid is None:
             self.pid = _container_init(self.process.pid)
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name}: systemd-nspawn exited {self.process.returncode}: {self._log_tail()}")
+                raise RuntimeError(
+                    f"{self.name}: systemd-nspawn exited {self.process.returncode}: {self._log_tail()}"
+                )
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name}: no systemd came up under systemd-nspawn: {self._log_tail()}")
+                raise RuntimeError(
+                    f"{self.name}: no systemd came up under systemd-nspawn: {self._log_tail()}"
+                )
             time.sleep(0.1)
         self.lab.remember("init", {self.name: self.pid})
 
@@ -434,7 +534,11 @@ class Host:
         failed = []
         if state != "running":
             failed = self.out("systemctl", "--failed", "--no-legend", "--plain", check=False).split()
-            failed = [word for word in failed if word.endswith((".service", ".mount", ".socket", ".target", ".timer"))]
+            failed = [
+                word
+                for word in failed
+                if word.endswith((".service", ".mount", ".socket", ".target", ".timer"))
+            ]
         if failed == ["systemd-remount-fs.service"]:
             journal = self.out("journalctl", "-b", "--no-pager", "-u", failed[0], check=False)[-1500:]
             log(f"{self.name}: {failed[0]} failed at boot; starting it again once. Its journal: {journal}")
@@ -443,8 +547,10 @@ class Host:
         if state != "running":
             units = self.out("systemctl", "--failed", "--no-legend", check=False)
             journal = self.out("journalctl", "-b", "--no-pager", "-n", "40", check=False)[-2500:]
-            raise RuntimeError(f"{self.name}: systemd is {state!r} (exit {done.returncode}: {done.stderr[-500:]}); "
-                               f"failed units: {units}; journal: {journal}; nspawn: {self._log_tail()[-1500:]}")  # fmt: skip
+            raise RuntimeError(
+                f"{self.name}: systemd is {state!r} (exit {done.returncode}: {done.stderr[-500:]}); "
+                f"failed units: {units}; journal: {journal}; nspawn: {self._log_tail()[-1500:]}"
+            )
         return state
 
     def _log_tail(self):
@@ -619,7 +725,9 @@ class Lab:
         image = host.dir / "disk.img"
         with open(image, "wb") as handle:
             handle.truncate(self.disk_mib * 1024 * 1024)
-        device = _run(["losetup", "--find", "--show", str(image)], capture_output=True, text=True).stdout.strip()
+        device = _run(
+            ["losetup", "--find", "--show", str(image)], capture_output=True, text=True
+        ).stdout.strip()
         self.remember("loops", [device, str(image)])
         return device
 
@@ -636,8 +744,19 @@ class Lab:
             _run(["ip", "-n", self.bridge_ns, "link", "set", f"v-{host.name}", "master", "br0", "up"])
             # IPv6: no duplicate address detection (the lab made every address), so that each is
             # usable at once rather than "tentative" for a second or two
-            _run(["ip", "-n", host.netns, "addr", "add", f"{host.address}/{self.prefix_length}", "dev", "eth0",
-                  *(["nodad"] if self.ipv6 else [])])  # fmt: skip
+            _run(
+                [
+                    "ip",
+                    "-n",
+                    host.netns,
+                    "addr",
+                    "add",
+                    f"{host.address}/{self.prefix_length}",
+                    "dev",
+                    "eth0",
+                    *(["nodad"] if self.ipv6 else []),
+                ]
+            )
             _run(["ip", "-n", host.netns, "link", "set", "eth0", "up"])
             _run(["ip", "-n", host.netns, "link", "set", "lo", "up"])
 
@@ -696,16 +815,29 @@ class Lab:
         try:
             return json.loads(done.stdout)
         except ValueError as exc:
-            raise RuntimeError(f"salt {target} {function}: exit {done.returncode}: {done.stdout[-3000:]}{done.stderr[-3000:]}") from exc
+            raise RuntimeError(
+                f"salt {target} {function}: exit {done.returncode}: "
+                f"{done.stdout[-3000:]}{done.stderr[-3000:]}"
+            ) from exc
 
     def salt_run(self, function, *args, timeout=1800):
         """``salt-run FUNCTION ARGS`` on the master: its return (JSON), and the exit code."""
-        done = self.master.run("salt-run", "--out=json", "--no-color", f"--timeout={timeout}", function, *args,
-                               check=False, timeout=timeout + 60)  # fmt: skip
+        done = self.master.run(
+            "salt-run",
+            "--out=json",
+            "--no-color",
+            f"--timeout={timeout}",
+            function,
+            *args,
+            check=False,
+            timeout=timeout + 60,
+        )
         try:
             return json.loads(done.stdout), done.returncode
         except ValueError as exc:
-            raise RuntimeError(f"salt-run {function}: exit {done.returncode}: {done.stdout[-3000:]}{done.stderr[-3000:]}") from exc
+            raise RuntimeError(
+                f"salt-run {function}: exit {done.returncode}: {done.stdout[-3000:]}{done.stderr[-3000:]}"
+            ) from exc
 
     def wait_minions(self, timeout=120):
         """Until every minion answers ``test.ping`` (their keys accepted on first contact)."""
@@ -778,16 +910,29 @@ def formula_pillar(lab, volume="gv0", version="10.3-5", volume_spec=None, signed
     ``/srv/gluster``, one replica-3 ``volume`` (brick ``/srv/gluster/VOLUME/brick``, more of its
     definition in ``volume_spec``) mounted at ``/mnt/VOLUME`` on every client; ``gluster`` adds
     top-level keys."""
-    spec = {"type": "replicate", "replica": 3, "brick_path": f"/srv/gluster/{volume}/brick", **(volume_spec or {})}
+    spec = {
+        "type": "replicate",
+        "replica": 3,
+        "brick_path": f"/srv/gluster/{volume}/brick",
+        **(volume_spec or {}),
+    }
     data = {
-        "repo": {"url": f"file:{REPO_MOUNT}", "suite": "./",
-                 **({"key_url": f"salt://{KEY_SLS_DIR}/{SIGNING_KEY}"} if signed else {"trusted": True})},  # fmt: skip
+        "repo": {
+            "url": f"file:{REPO_MOUNT}",
+            "suite": "./",
+            **({"key_url": f"salt://{KEY_SLS_DIR}/{SIGNING_KEY}"} if signed else {"trusted": True}),
+        },  # fmt: skip
         "version": version,
         "nodes": {node.name: node.fqdn for node in lab.nodes},
-        "brick_devices": {node.name: {"/srv/gluster": {"device": node.disk_device, "filesystem": "xfs"}}
-                          for node in lab.nodes},  # fmt: skip
+        "brick_devices": {
+            node.name: {"/srv/gluster": {"device": node.disk_device, "filesystem": "xfs"}}
+            for node in lab.nodes
+        },  # fmt: skip
         "volumes": {volume: spec},
-        "clients": {client.name: {"mounts": {f"/mnt/{volume}": {"volume": volume, "persist": True}}} for client in lab.clients},
+        "clients": {
+            client.name: {"mounts": {f"/mnt/{volume}": {"volume": volume, "persist": True}}}
+            for client in lab.clients
+        },
         **gluster,
     }
     return json.dumps({"gluster": data}, indent=1) + "\n"
@@ -795,7 +940,12 @@ def formula_pillar(lab, volume="gv0", version="10.3-5", volume_spec=None, signed
 
 def failed_states(run):
     """``{"minion/state id": comment}`` of every state of a highstate (``Lab.highstate``) that failed."""
-    return {f"{m}/{i}": s["comment"][:500] for m, states in run.items() for i, s in states.items() if s["result"] is False}
+    return {
+        f"{m}/{i}": s["comment"][:500]
+        for m, states in run.items()
+        for i, s in states.items()
+        if s["result"] is False
+    }
 
 
 def changed_states(run):

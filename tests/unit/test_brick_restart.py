@@ -22,9 +22,21 @@ REACTOR = ROOT / "salt" / "gluster" / "reactor" / "brick_offline.sls"
 TAG = "salt/beacon/gfs2/gluster/brick/offline"
 BRICK = "10.0.0.2:/data/glusterfs/gv0/brick"
 # what the beacon sends (salt/beacon/<id>/gluster/brick/offline): its data at the top level
-BEACON = {"id": "gfs2", "volume": "gv0", "brick": BRICK, "condition": f"brick:gv0:{BRICK}", "pid": None, "_stamp": "x"}
+BEACON = {
+    "id": "gfs2",
+    "volume": "gv0",
+    "brick": BRICK,
+    "condition": f"brick:gv0:{BRICK}",
+    "pid": None,
+    "_stamp": "x",
+}
 # what ``salt-call event.send TAG '{volume: ..., brick: ...}'`` on gfs2 puts on the master's bus
-SENT = {"id": "gfs2", "tag": TAG, "cmd": "_minion_event", "data": {"volume": "gv0", "brick": BRICK, "_stamp": "x"}}
+SENT = {
+    "id": "gfs2",
+    "tag": TAG,
+    "cmd": "_minion_event",
+    "data": {"volume": "gv0", "brick": BRICK, "_stamp": "x"},
+}
 INJECTED = "gv0:\n  local.cmd.run:\n    - tgt: '*'\n    - arg: ['touch /tmp/pwned']\nx"
 
 
@@ -46,8 +58,16 @@ FORGED = {
     # event.send from gfs1 naming gfs2 in the tag: the master's verified id is gfs1's
     "another minion in the tag": (TAG, dict(SENT, id="gfs1"), "is not 'gfs2'"),
     "'*' as id": ("salt/beacon/*/gluster/brick/offline", dict(BEACON, id="*"), "minion in the tag"),
-    "a list of ids": ("salt/beacon/gfs1,gfs2/gluster/brick/offline", dict(BEACON, id="gfs1,gfs2"), "minion in the tag"),
-    "a compound target": ("salt/beacon/G@os:Debian/gluster/brick/offline", dict(BEACON, id="G@os:Debian"), "minion in the tag"),
+    "a list of ids": (
+        "salt/beacon/gfs1,gfs2/gluster/brick/offline",
+        dict(BEACON, id="gfs1,gfs2"),
+        "minion in the tag",
+    ),
+    "a compound target": (
+        "salt/beacon/G@os:Debian/gluster/brick/offline",
+        dict(BEACON, id="G@os:Debian"),
+        "minion in the tag",
+    ),
     "no id": (TAG, {k: v for k, v in BEACON.items() if k != "id"}, "is not 'gfs2'"),
     "a longer tag": ("salt/beacon/gfs2/x/gluster/brick/offline", BEACON, "tag"),
     "another tag": ("salt/beacon/gfs2/gluster/brick/online", BEACON, "tag"),
@@ -79,14 +99,20 @@ def render(tag, data):
     def brick_event_target(tag, data):
         return gr.event_target(tag, data)[0] or {}
 
-    context = {"salt": {"gluster.brick_event_target": brick_event_target}, "tag": tag, "data": data,
-               "opts": {"cachedir": "/nonexistent", "file_roots": {"base": []}}, "saltenv": "base", "sls": ""}  # fmt: skip
+    context = {
+        "salt": {"gluster.brick_event_target": brick_event_target},
+        "tag": tag,
+        "data": data,
+        "opts": {"cachedir": "/nonexistent", "file_roots": {"base": []}},
+        "saltenv": "base",
+        "sls": "",
+    }
     text = salt.utils.templates.render_jinja_tmpl(REACTOR.read_text(encoding="utf-8"), context)
     return salt.utils.yaml.safe_load(text) or {}
 
 
 def test_the_reactor_sends_one_restart_to_the_sender_as_a_list():
-    (state_id, body), = render(TAG, BEACON).items()
+    ((state_id, body),) = render(TAG, BEACON).items()
     assert state_id == "gluster brick offline: restart on the reporting node"
     call = body["local.gluster.brick_restart"]
     assert {"tgt": ["gfs2"]} in call and {"tgt_type": "list"} in call, call
@@ -121,7 +147,14 @@ def test_the_node_restarts_its_own_offline_brick():
         (DOWN.replace("/rep3", "/other"), INFO, 3, "has no brick"),
         (DOWN, INFO, None, "on another node"),  # no own UUID known: nothing is ours
     ],
-    ids=["no such volume", "stopped volume", "brick of another node", "online brick", "unknown brick", "no own uuid"],
+    ids=[
+        "no such volume",
+        "stopped volume",
+        "brick of another node",
+        "online brick",
+        "unknown brick",
+        "no own uuid",
+    ],
 )
 def test_the_node_refuses(brick, info, own, word):
     reason = gr.refusal("rep3", brick, info, STATUS if info and info["started"] else [], NODE.get(own))
@@ -133,13 +166,19 @@ def test_the_node_refuses(brick, info, own, word):
 
 def test_the_bound_counts_the_window_and_the_future():
     now = 10_000.0
-    assert gr.recent([now - 3601, now - 3599, now - 1, now + 500], now, 3600) == [now - 3599, now - 1, now + 500]
+    assert gr.recent([now - 3601, now - 3599, now - 1, now + 500], now, 3600) == [
+        now - 3599,
+        now - 1,
+        now + 500,
+    ]
     assert gr.over_bound(BRICK, 2, 3, 3600) is None
     assert "restarted 3 time(s) in the last 3600 s, the limit is 3" in gr.over_bound(BRICK, 3, 3, 3600)
     assert gr.over_bound(BRICK, 0, 0, 3600)  # limit 0: never
 
 
-@pytest.mark.parametrize("limit, window", [(-1, 60), (True, 60), ("3", 60), (101, 60), (3, 0), (3, 2.5), (3, 10**9)])
+@pytest.mark.parametrize(
+    "limit, window", [(-1, 60), (True, 60), ("3", 60), (101, 60), (3, 0), (3, 2.5), (3, 10**9)]
+)
 def test_bad_bounds_are_refused(limit, window):
     assert gr.bound_problems(limit, window)
 

@@ -106,7 +106,14 @@ def test_build_argv_remote_host_wins_over_socket():
 
 
 @pytest.mark.parametrize(
-    "word", ["--remote-host=127.9.9.9", "--log-file=/tmp/pwned", "--glusterd-sock=/tmp/other.sock", "--xml", "--mode=prompt"]
+    "word",
+    [
+        "--remote-host=127.9.9.9",
+        "--log-file=/tmp/pwned",
+        "--glusterd-sock=/tmp/other.sock",
+        "--xml",
+        "--mode=prompt",
+    ],
 )
 @pytest.mark.parametrize("place", ["description", "config value", "first"])
 def test_build_argv_refuses_a_word_gluster_reads_as_its_own_option(word, place):
@@ -117,7 +124,9 @@ def test_build_argv_refuses_a_word_gluster_reads_as_its_own_option(word, place):
         "config value": ["volume", "geo-replication", "gv0", "h::gv1", "config", "log-level", word],
         "first": [word, "volume", "info"],
     }[place]
-    with pytest.raises(CommandExecutionError, match="starts with '--', which gluster would read as one of its own options"):
+    with pytest.raises(
+        CommandExecutionError, match="starts with '--', which gluster would read as one of its own options"
+    ):
         gcli.build_argv(gcli.make_config(), args)
 
 
@@ -434,7 +443,10 @@ def test_a_read_whose_unlock_failed_is_asked_again(tmp_path):
 @pytest.mark.parametrize(
     "errstr, error",
     [
-        ("Another transaction is in progress for rep3. Please try again after some time.", gcli.GlusterLockError),
+        (
+            "Another transaction is in progress for rep3. Please try again after some time.",
+            gcli.GlusterLockError,
+        ),
         ("Locking failed on 127.1.1.3. Please check log file for details.", gcli.GlusterLockError),
         (UNLOCK_FAILED, gcli.GlusterUnknownOutcomeError),
     ],
@@ -522,9 +534,7 @@ def test_run_timeout(tmp_path):
     with pytest.raises(CommandExecutionError) as excinfo:
         gcli.run(config_for(binary, timeout=0.3), ["volume", "info"])
     # the message shows the command line after --mode=script
-    assert str(excinfo.value) == (
-        f"'--glusterd-sock={SOCKET} --xml volume info' did not answer within 0.3s"
-    )
+    assert str(excinfo.value) == (f"'--glusterd-sock={SOCKET} --xml volume info' did not answer within 0.3s")
 
 
 def test_bounded_gives_up_on_a_call_blocked_in_the_kernel(tmp_path):

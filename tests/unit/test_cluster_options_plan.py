@@ -116,10 +116,18 @@ def test_not_a_mapping_is_refused():
 
 
 def test_a_cluster_wide_option_among_a_volumes_own_is_refused():
-    volume = {"type": "replicate", "replica": 3, "brick_path": "/data/gv0/brick", "options": {"cluster.brick-multiplex": "on"}}
+    volume = {
+        "type": "replicate",
+        "replica": 3,
+        "brick_path": "/data/gv0/brick",
+        "options": {"cluster.brick-multiplex": "on"},
+    }
     _, problems = gp.build_model({"nodes": NODES, "volumes": {"gv0": volume}}, "gfs1")
-    assert any(p.startswith("gluster:volumes:gv0:options:cluster.brick-multiplex:") and "gluster:cluster_options" in p
-               for p in problems), problems  # fmt: skip
+    assert any(
+        p.startswith("gluster:volumes:gv0:options:cluster.brick-multiplex:")
+        and "gluster:cluster_options" in p
+        for p in problems
+    ), problems
 
 
 def test_without_the_key_there_is_nothing_to_set():
@@ -131,16 +139,25 @@ def test_without_the_key_there_is_nothing_to_set():
 
 
 def test_the_plan_against_glusters_defaults_and_after_the_sets():
-    wanted = {"cluster.brick-multiplex": "enable", "cluster.server-quorum-ratio": "60%", "cluster.max-bricks-per-process": "5"}
+    wanted = {
+        "cluster.brick-multiplex": "enable",
+        "cluster.server-quorum-ratio": "60%",
+        "cluster.max-bricks-per-process": "5",
+    }
     assert rules.cluster_plan(wanted, current("cluster_options_get_default")) == wanted
     # gluster shows "on" for the enable it was given, and 60% as 60%
     assert rules.cluster_plan(wanted, current("cluster_options_get_after")) == {}
     # after the reset, brick-multiplex is gluster's default again
-    assert rules.cluster_plan(wanted, current("cluster_options_get_after_reset")) == {"cluster.brick-multiplex": "enable"}
+    assert rules.cluster_plan(wanted, current("cluster_options_get_after_reset")) == {
+        "cluster.brick-multiplex": "enable"
+    }
 
 
 def test_the_defaults_spelling_of_a_ratio_is_the_same_value():
-    assert rules.cluster_plan({"cluster.server-quorum-ratio": "51%"}, current("cluster_options_get_default")) == {}
+    assert (
+        rules.cluster_plan({"cluster.server-quorum-ratio": "51%"}, current("cluster_options_get_default"))
+        == {}
+    )
 
 
 def test_reset_unmanaged_on_a_volume_leaves_the_cluster_wide_options_it_lists():
@@ -164,14 +181,21 @@ def cluster(monkeypatch):
         if tuple(args[:3]) == ("volume", "get", "all"):
             return gluster_cli.check_xml(read(state["get"]), args, config)
         if tuple(args[:3]) == ("volume", "set", "all"):
-            name = "cluster_options_set_bad_value" if args[3] == state["refuse"] else "cluster_options_set_one"
+            name = (
+                "cluster_options_set_bad_value" if args[3] == state["refuse"] else "cluster_options_set_one"
+            )
             return gluster_cli.check_xml(read(name), args, config)
         raise AssertionError(f"unexpected gluster call {args}")
 
     answer_gluster_with(monkeypatch, GLUSTER, run)
     functions = {"gluster.volume_get": GLUSTER.volume_get, "gluster.volume_set": GLUSTER.volume_set}
     monkeypatch.setattr(STATES, "__salt__", functions, raising=False)
-    monkeypatch.setattr(STATES, "__opts__", {"test": False, "id": "gfs1", "local": True, "sock_dir": "/nonexistent"}, raising=False)
+    monkeypatch.setattr(
+        STATES,
+        "__opts__",
+        {"test": False, "id": "gfs1", "local": True, "sock_dir": "/nonexistent"},
+        raising=False,
+    )
     return calls, state
 
 
@@ -194,8 +218,10 @@ def test_one_volume_set_all_per_option_then_nothing_to_do(cluster):
     assert ret["result"] is True, ret
     assert ret["changes"] == {"cluster.brick-multiplex": {"old": "disable", "new": "enable"},
                               "cluster.max-bricks-per-process": {"old": "250", "new": "5"}}  # fmt: skip
-    assert [c for c in calls if c[1] == "set"] == [("volume", "set", "all", "cluster.brick-multiplex", "enable"),
-                                                   ("volume", "set", "all", "cluster.max-bricks-per-process", "5")]  # fmt: skip
+    assert [c for c in calls if c[1] == "set"] == [
+        ("volume", "set", "all", "cluster.brick-multiplex", "enable"),
+        ("volume", "set", "all", "cluster.max-bricks-per-process", "5"),
+    ]
     calls.clear()
     state["get"] = "cluster_options_get_after"
     again = STATES.cluster_options(options=WANTED)
@@ -209,14 +235,20 @@ def test_a_refusal_after_a_first_option_reports_that_one(cluster):
     ret = STATES.cluster_options(options=WANTED)
     assert ret["result"] is False
     assert ret["changes"] == {"cluster.brick-multiplex": {"old": "disable", "new": "enable"}}
-    assert "not a valid boolean value" in ret["comment"] and "set cluster.brick-multiplex to enable" in ret["comment"]
+    assert (
+        "not a valid boolean value" in ret["comment"]
+        and "set cluster.brick-multiplex to enable" in ret["comment"]
+    )
 
 
 def test_the_state_refuses_what_the_pillar_would_before_asking_gluster(cluster):
     calls, _ = cluster
     ret = STATES.cluster_options(options={"cluster.op-version": 100000, "cluster.brick-multiplex": "maybe"})
     assert ret["result"] is False and ret["changes"] == {}
-    assert "cluster.op-version: not a cluster-wide option" in ret["comment"] and "cluster.brick-multiplex:" in ret["comment"]
+    assert (
+        "cluster.op-version: not a cluster-wide option" in ret["comment"]
+        and "cluster.brick-multiplex:" in ret["comment"]
+    )
     assert calls == []
 
 

@@ -14,10 +14,14 @@ from conftest import load_loader_module
 
 STATES = load_loader_module("gluster_create_retry_states_unit", "gluster.py", folder="_states")
 NOT_CONNECTED = """\
-gluster volume create watched replica 3 127.1.15.1:/tmp/sgo-kglh8zh6/bricks/obs1/watched 127.1.15.2:/tmp/sgo-kglh8zh6/bricks/obs2/watched 127.1.15.3:/tmp/sgo-kglh8zh6/bricks/obs3/watched force failed on glusterd socket /tmp/sgo-kglh8zh6/node1/glusterd/gd.sock: Staging failed on 127.1.15.2. Error: Host 127.1.15.3 not connected (errno 30800). Additional info follows:
+gluster volume create watched replica 3 127.1.15.1:/tmp/sgo-kglh8zh6/bricks/obs1/watched \
+127.1.15.2:/tmp/sgo-kglh8zh6/bricks/obs2/watched 127.1.15.3:/tmp/sgo-kglh8zh6/bricks/obs3/watched \
+force failed on glusterd socket /tmp/sgo-kglh8zh6/node1/glusterd/gd.sock: Staging failed on \
+127.1.15.2. Error: Host 127.1.15.3 not connected (errno 30800). Additional info follows:
 
 command:
-    gluster volume create watched replica 3 127.1.15.1:/tmp/sgo-kglh8zh6/bricks/obs1/watched 127.1.15.2:/tmp/sgo-kglh8zh6/bricks/obs2/watched 127.1.15.3:/tmp/sgo-kglh8zh6/bricks/obs3/watched force
+    gluster volume create watched replica 3 127.1.15.1:/tmp/sgo-kglh8zh6/bricks/obs1/watched \
+127.1.15.2:/tmp/sgo-kglh8zh6/bricks/obs2/watched 127.1.15.3:/tmp/sgo-kglh8zh6/bricks/obs3/watched force
 errno:
     30800
 opErrstr:
@@ -32,7 +36,9 @@ def create(monkeypatch):
     """``gluster.volume_create`` answering each failure of ``answers`` in turn, then success;
     sleeping advances a fake clock instead."""
     calls, clock = [], [1000.0]
-    fake = types.SimpleNamespace(monotonic=lambda: clock[0], sleep=lambda seconds: clock.__setitem__(0, clock[0] + seconds))
+    fake = types.SimpleNamespace(
+        monotonic=lambda: clock[0], sleep=lambda seconds: clock.__setitem__(0, clock[0] + seconds)
+    )
     monkeypatch.setattr(STATES, "time", fake)
 
     def build(*answers):
@@ -50,7 +56,9 @@ def create(monkeypatch):
 
 def test_a_peer_not_connected_yet_is_asked_again_until_it_is(create):
     calls, clock = create(NOT_CONNECTED, NOT_CONNECTED)
-    result = STATES._when_bricks_ready(clock[0] + 60, "watched", "gluster.volume_create", "watched", ["a:/b"], replica=3)
+    result = STATES._when_bricks_ready(
+        clock[0] + 60, "watched", "gluster.volume_create", "watched", ["a:/b"], replica=3
+    )
     assert result == {"id": "new-id"} and len(calls) == 3
     assert calls[0] == ("watched", ["a:/b"], {"replica": 3}) and calls[0] == calls[2]
     assert clock[0] == 1000.0 + 1 + 2  # back-off 1 s, then 2 s
@@ -58,7 +66,10 @@ def test_a_peer_not_connected_yet_is_asked_again_until_it_is(create):
 
 def test_a_peer_still_not_connected_at_the_deadline_fails_in_glusters_words(create):
     calls, clock = create(*[NOT_CONNECTED] * 50)
-    with pytest.raises(CommandExecutionError, match=r"Staging failed on 127\.1\.15\.2\. Error: Host 127\.1\.15\.3 not connected"):
+    with pytest.raises(
+        CommandExecutionError,
+        match=r"Staging failed on 127\.1\.15\.2\. Error: Host 127\.1\.15\.3 not connected",
+    ):
         STATES._when_bricks_ready(clock[0] + 20, "watched", "gluster.volume_create", "watched", ["a:/b"])
     assert 3 <= len(calls) < 50 and clock[0] >= 1020.0
 

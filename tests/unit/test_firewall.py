@@ -46,10 +46,17 @@ def test_default_node_ports_are_glusterd_and_gluster_10_brick_range():
 
 def test_brick_range_from_glusterd_options_or_pillar_range():
     assert fw.node_ports({"base-port": 50000, "max-port": "50099"}) == ["24007-24008/tcp", "50000-50099/tcp"]
-    assert fw.node_ports({"base-port": 50000}, brick_ports="49152-49251") == ["24007-24008/tcp", "49152-49251/tcp"]
+    assert fw.node_ports({"base-port": 50000}, brick_ports="49152-49251") == [
+        "24007-24008/tcp",
+        "49152-49251/tcp",
+    ]
     assert fw.node_ports(brick_ports="49152:49152") == ["24007-24008/tcp", "49152/tcp"]
     # glusterd moved to other ports: those are opened instead
-    assert fw.node_ports({"transport.socket.listen-port": 24017}) == ["24008/tcp", "24017/tcp", "49152-60999/tcp"]
+    assert fw.node_ports({"transport.socket.listen-port": 24017}) == [
+        "24008/tcp",
+        "24017/tcp",
+        "49152-60999/tcp",
+    ]
     # adjacent ranges are one
     assert fw.node_ports(brick_ports="24009-24100") == ["24007-24100/tcp"]
     assert fw.glusterd_port_options("49152-49251") == {"base-port": 49152, "max-port": 49251}
@@ -70,7 +77,21 @@ def test_parse_port(value, parsed):
 
 
 @pytest.mark.parametrize(
-    "value", ["", "http", "24008-24007", "0", "70000", "1-2-3", "24007/icmp", True, None, "24007/", "٤٩١٥٢", "0000024007"]
+    "value",
+    [
+        "",
+        "http",
+        "24008-24007",
+        "0",
+        "70000",
+        "1-2-3",
+        "24007/icmp",
+        True,
+        None,
+        "24007/",
+        "٤٩١٥٢",
+        "0000024007",
+    ],
 )
 def test_parse_port_refuses(value):
     with pytest.raises(ValueError):
@@ -88,7 +109,9 @@ def test_sources_are_normalised_like_the_tools_show_them():
 
 
 def test_requirements_are_every_port_from_every_source():
-    assert fw.requirements(["24007-24008/tcp", "49152-60999"], ["10.0.0.0/24", "10.0.0.1/24", "2001:db8::/32"]) == [
+    assert fw.requirements(
+        ["24007-24008/tcp", "49152-60999"], ["10.0.0.0/24", "10.0.0.1/24", "2001:db8::/32"]
+    ) == [
         R(24007, 24008, "tcp", "10.0.0.0/24"),
         R(24007, 24008, "tcp", "2001:db8::/32"),
         R(49152, 60999, "tcp", "10.0.0.0/24"),
@@ -100,7 +123,9 @@ def test_requirements_are_every_port_from_every_source():
 
 def test_state_argument_problems_are_all_reported():
     assert fw.problems(["24007-24008/tcp"]) == []
-    found = fw.problems(["24007-24008/tcp", "x"], ["10.0.0.0/33"], tool="iptables", zone="bad zone!", where="glusterfs")
+    found = fw.problems(
+        ["24007-24008/tcp", "x"], ["10.0.0.0/33"], tool="iptables", zone="bad zone!", where="glusterfs"
+    )
     assert found == [
         "glusterfs: ports: 'x' is not a port: write 24007, 24007/tcp or 49152-60999/tcp",
         "glusterfs: sources: '10.0.0.0/33' is not an address or network (CIDR)",
@@ -119,21 +144,48 @@ def test_state_argument_problems_are_all_reported():
 def test_firewalld_argv():
     assert fw.firewalld_state_argv() == ["firewall-cmd", "--state"]
     assert fw.firewalld_list_argv() == ["firewall-cmd", "--list-all"]
-    assert fw.firewalld_list_argv("public", permanent=True) == ["firewall-cmd", "--permanent", "--zone=public", "--list-all"]
+    assert fw.firewalld_list_argv("public", permanent=True) == [
+        "firewall-cmd",
+        "--permanent",
+        "--zone=public",
+        "--list-all",
+    ]
     assert fw.firewalld_reload_argv() == ["firewall-cmd", "--reload"]
-    missing = [R(24007, 24008, "tcp", None), R(49152, 60999, "tcp", None), R(24007, 24008, "tcp", "10.0.0.0/24"), R(24007, 24007, "tcp", "2001:db8::/32")]
+    missing = [
+        R(24007, 24008, "tcp", None),
+        R(49152, 60999, "tcp", None),
+        R(24007, 24008, "tcp", "10.0.0.0/24"),
+        R(24007, 24007, "tcp", "2001:db8::/32"),
+    ]
     # ports and rich rules in separate calls: firewall-cmd refuses them together
     assert fw.firewalld_add_argvs(missing, "public") == [
-        {"op": "add-ports", "argv": ["firewall-cmd", "--permanent", "--zone=public", "--add-port=24007-24008/tcp", "--add-port=49152-60999/tcp"]},
+        {
+            "op": "add-ports",
+            "argv": [
+                "firewall-cmd",
+                "--permanent",
+                "--zone=public",
+                "--add-port=24007-24008/tcp",
+                "--add-port=49152-60999/tcp",
+            ],
+        },
         {
             "op": "add-rich-rules",
             "argv": [
-                "firewall-cmd", "--permanent", "--zone=public",
-                '--add-rich-rule=rule family="ipv4" source address="10.0.0.0/24" port port="24007-24008" protocol="tcp" accept',
-                '--add-rich-rule=rule family="ipv6" source address="2001:db8::/32" port port="24007" protocol="tcp" accept',
+                "firewall-cmd",
+                "--permanent",
+                "--zone=public",
+                (
+                    '--add-rich-rule=rule family="ipv4" source address="10.0.0.0/24" '
+                    'port port="24007-24008" protocol="tcp" accept'
+                ),
+                (
+                    '--add-rich-rule=rule family="ipv6" source address="2001:db8::/32" '
+                    'port port="24007" protocol="tcp" accept'
+                ),
             ],
         },
-    ]  # fmt: skip
+    ]
     assert "not allowed with argument --add-port" in text("firewalld-error-port-and-rich-rule.txt")
     assert fw.firewalld_add_argvs(missing[:1]) == [
         {"op": "add-ports", "argv": ["firewall-cmd", "--permanent", "--add-port=24007-24008/tcp"]}
@@ -143,8 +195,19 @@ def test_firewalld_argv():
 def test_ufw_argv():
     assert fw.ufw_status_argv() == ["ufw", "status"]
     assert fw.ufw_allow_argv(R(24007, 24008, "tcp", "10.0.0.0/24"), comment="glusterfs") == [
-        "ufw", "allow", "proto", "tcp", "from", "10.0.0.0/24", "to", "any", "port", "24007:24008", "comment", "glusterfs",
-    ]  # fmt: skip
+        "ufw",
+        "allow",
+        "proto",
+        "tcp",
+        "from",
+        "10.0.0.0/24",
+        "to",
+        "any",
+        "port",
+        "24007:24008",
+        "comment",
+        "glusterfs",
+    ]
     assert fw.ufw_allow_argv(R(24007, 24007, "udp", None)) == [
         "ufw", "allow", "proto", "udp", "from", "any", "to", "any", "port", "24007",
     ]  # fmt: skip
@@ -154,18 +217,27 @@ def test_ufw_argv():
 
 
 def test_firewalld_state_as_captured():
-    assert fw.firewalld_running({"retcode": 0, "stdout": text("firewalld-state-running.txt")}) == (True, "running")
+    assert fw.firewalld_running({"retcode": 0, "stdout": text("firewalld-state-running.txt")}) == (
+        True,
+        "running",
+    )
     assert fw.firewalld_running(result("firewalld-state-not-running.txt")) == (False, "not running")
     assert fw.firewalld_running(result("firewalld-state-no-dbus.txt")) == (
         False,
-        "Error: DBUS_ERROR: Failed to connect to socket /run/dbus/system_bus_socket: No such file or directory",
+        "Error: DBUS_ERROR: Failed to connect to socket /run/dbus/system_bus_socket: "
+        "No such file or directory",
     )
 
 
 def test_ufw_state_as_captured():
     assert fw.ufw_active({"retcode": 0, "stdout": text("ufw-status.txt")}) == (True, "Status: active")
-    assert fw.ufw_active({"retcode": 0, "stdout": text("ufw-status-inactive.txt")}) == (False, "Status: inactive")
-    assert fw.ufw_active({"retcode": 1, "stdout": "", "stderr": "ERROR: You need to be root to run this script\n"}) == (
+    assert fw.ufw_active({"retcode": 0, "stdout": text("ufw-status-inactive.txt")}) == (
+        False,
+        "Status: inactive",
+    )
+    assert fw.ufw_active(
+        {"retcode": 1, "stdout": "", "stderr": "ERROR: You need to be root to run this script\n"}
+    ) == (
         False,
         "ERROR: You need to be root to run this script",
     )
@@ -180,7 +252,8 @@ def test_tool_decision():
     assert nothing == {
         "tool": None,
         "error": None,
-        "comment": "no firewall manager is active (firewalld: not running; ufw: Status: inactive); nothing was changed",
+        "comment": "no firewall manager is active (firewalld: not running; ufw: Status: inactive); "
+        "nothing was changed",
     }
     assert fw.tool_decision("auto", {"firewalld": None, "ufw": None})["comment"] == (
         "no firewall manager is active (firewall-cmd not installed; ufw not installed); nothing was changed"
@@ -189,8 +262,14 @@ def test_tool_decision():
     assert fw.tool_decision("ufw", {"ufw": (False, "Status: inactive")})["error"] == (
         "tool ufw: ufw is not active (Status: inactive)"
     )
-    assert fw.tool_decision("firewalld", {"firewalld": None})["error"] == "tool firewalld: firewall-cmd is not installed"
-    assert fw.tool_decision("firewalld", {"firewalld": stopped})["error"] == "tool firewalld: firewalld is not running (not running)"
+    assert (
+        fw.tool_decision("firewalld", {"firewalld": None})["error"]
+        == "tool firewalld: firewall-cmd is not installed"
+    )
+    assert (
+        fw.tool_decision("firewalld", {"firewalld": stopped})["error"]
+        == "tool firewalld: firewalld is not running (not running)"
+    )
 
 
 # ---- ufw status --------------------------------------------------------------------------
@@ -213,8 +292,19 @@ def test_ufw_status_variants_parse_alike():
 
 def test_ufw_rules_as_captured():
     rules = fw.parse_ufw_status(text("ufw-status.txt"))["rules"]
-    base = {"action": "ALLOW", "direction": None, "ports": None, "protocol": None, "destination": None,
-            "interface": None, "source": None, "source_port": False, "v6": False, "comment": None, "app": False}  # fmt: skip
+    base = {
+        "action": "ALLOW",
+        "direction": None,
+        "ports": None,
+        "protocol": None,
+        "destination": None,
+        "interface": None,
+        "source": None,
+        "source_port": False,
+        "v6": False,
+        "comment": None,
+        "app": False,
+    }
     expected = {
         0: {"ports": [(24007, 24008)], "protocol": "tcp", "source": "10.0.0.0/24", "comment": "glusterfs"},
         1: {"ports": [(49152, 60999)], "protocol": "tcp", "comment": "glusterfs"},
@@ -266,10 +356,42 @@ def test_ufw_coverage_on_captured_rules():
     assert plan == {
         "missing": ["24007-24008/tcp", "24007-24008/tcp from 10.3.0.0/24"],
         "operations": [
-            {"op": "allow", "argv": ["ufw", "allow", "proto", "tcp", "from", "any", "to", "any", "port", "24007:24008", "comment", "glusterfs"]},
-            {"op": "allow", "argv": ["ufw", "allow", "proto", "tcp", "from", "10.3.0.0/24", "to", "any", "port", "24007:24008", "comment", "glusterfs"]},
+            {
+                "op": "allow",
+                "argv": [
+                    "ufw",
+                    "allow",
+                    "proto",
+                    "tcp",
+                    "from",
+                    "any",
+                    "to",
+                    "any",
+                    "port",
+                    "24007:24008",
+                    "comment",
+                    "glusterfs",
+                ],
+            },
+            {
+                "op": "allow",
+                "argv": [
+                    "ufw",
+                    "allow",
+                    "proto",
+                    "tcp",
+                    "from",
+                    "10.3.0.0/24",
+                    "to",
+                    "any",
+                    "port",
+                    "24007:24008",
+                    "comment",
+                    "glusterfs",
+                ],
+            },
         ],
-    }  # fmt: skip
+    }
     assert fw.ufw_plan(covered, status) == {"missing": [], "operations": []}
 
 
@@ -283,10 +405,17 @@ def test_firewalld_zone_as_captured():
     assert zone["ports"] == [(24007, 24008, "tcp"), (53, 53, "udp"), (24010, 24010, "tcp")]
     assert len(zone["rich_rules"]) == 7
     first = zone["rich_rules"][0]
-    assert first["text"] == 'rule family="ipv4" source address="10.0.0.0/24" port port="49152-60999" protocol="tcp" accept'
+    assert (
+        first["text"]
+        == 'rule family="ipv4" source address="10.0.0.0/24" port port="49152-60999" protocol="tcp" accept'
+    )
     assert {k: first[k] for k in ("family", "source", "port", "protocol", "action")} == {
-        "family": "ipv4", "source": "10.0.0.0/24", "port": (49152, 60999), "protocol": "tcp", "action": "accept",
-    }  # fmt: skip
+        "family": "ipv4",
+        "source": "10.0.0.0/24",
+        "port": (49152, 60999),
+        "protocol": "tcp",
+        "action": "accept",
+    }
     by_port = {rule["port"]: rule for rule in zone["rich_rules"]}
     assert by_port[(24013, 24013)]["source_invert"] is True  # "source NOT address"
     assert by_port[(24014, 24014)]["action"] == "drop"
@@ -347,7 +476,9 @@ def test_rich_rule_round_trip():
     zone = {"target": "default", "ports": [], "rich_rules": [ipv4_only]}
     assert fw.firewalld_missing([R(24007, 24007, "tcp", None)], zone) == [R(24007, 24007, "tcp", None)]
     assert fw.firewalld_missing([R(24007, 24007, "tcp", "10.0.0.1")], zone) == []
-    assert fw.firewalld_missing([R(24007, 24007, "tcp", "2001:db8::1")], zone) == [R(24007, 24007, "tcp", "2001:db8::1")]
+    assert fw.firewalld_missing([R(24007, 24007, "tcp", "2001:db8::1")], zone) == [
+        R(24007, 24007, "tcp", "2001:db8::1")
+    ]
 
 
 # ---- pillar ------------------------------------------------------------------------------
@@ -365,8 +496,13 @@ def test_pillar_defaults_open_nothing():
 
 def test_pillar_brick_ports_also_set_glusterd_vol():
     pillar = base_pillar()
-    pillar["firewall"] = {"manage": True, "tool": "firewalld", "zone": "internal", "brick_ports": "49152-49251",
-                          "sources": ["10.0.0.9/24", "10.0.0.0/24", "192.0.2.7/32"]}  # fmt: skip
+    pillar["firewall"] = {
+        "manage": True,
+        "tool": "firewalld",
+        "zone": "internal",
+        "brick_ports": "49152-49251",
+        "sources": ["10.0.0.9/24", "10.0.0.0/24", "192.0.2.7/32"],
+    }
     pillar["server"] = {"glusterd_options": {"event-threads": 2}}
     model, problems = gp.build_model(pillar, "gfs1")
     assert problems == []
@@ -381,11 +517,13 @@ def test_glusterd_vol_and_firewall_agree():
     """The rendered glusterd.vol has the brick range the firewall opens; without brick_ports,
     the template's max-port and gluster's base-port default are the firewall's defaults."""
     template = jinja2.Environment(extensions=["jinja2.ext.do"]).from_string(
-        (ROOT / "salt" / "gluster" / "files" / "glusterd.vol.jinja").read_text(encoding="utf-8")
+        (ROOT / "salt" / "gluster" / "files" / "default" / "glusterd.vol.jinja").read_text(encoding="utf-8")
     )
 
     def rendered_range(model):
-        lines = template.render(working_directory="/var/lib/glusterd", options=model["server"]["glusterd_options"])
+        lines = template.render(
+            working_directory="/var/lib/glusterd", options=model["server"]["glusterd_options"]
+        )
         found = dict(re.findall(r"option (base-port|max-port) (\d+)", lines))
         return int(found.get("base-port", fw.DEFAULT_BASE_PORT)), int(found["max-port"])
 
@@ -408,8 +546,14 @@ def test_pillar_problems_are_reported_at_once_with_paths():
     pillar = base_pillar()
     pillar["volumes"]["gv1"] = {"type": "distributed-replicate", "replica": 3, "bricks_per_node": 2,
                                 "brick_path": "/data/gv1/brick{n}"}  # fmt: skip
-    pillar["firewall"] = {"manage": "yes", "tool": "iptables", "zone": "bad zone", "brick_ports": "49152-49153",
-                          "sources": ["10.0.0.0/24", "gfs1"], "port": 1}  # fmt: skip
+    pillar["firewall"] = {
+        "manage": "yes",
+        "tool": "iptables",
+        "zone": "bad zone",
+        "brick_ports": "49152-49153",
+        "sources": ["10.0.0.0/24", "gfs1"],
+        "port": 1,
+    }
     pillar["server"] = {"glusterd_options": {"max-port": 60999}}
     _model, problems = gp.build_model(pillar, "gfs1")
     firewall = [p for p in problems if "firewall" in p]

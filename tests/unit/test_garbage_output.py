@@ -77,7 +77,10 @@ ANSWERS = {
     "snapshot_config_out_of_range.xml": (["snapshot", "config", "sv", "snap-max-hard-limit", "300"], ()),
     "snapshot_list_empty.xml": (["snapshot", "list", "sv"], (gx.parse_snapshot_list,)),
     "snapshot_list_no_volume.xml": (["snapshot", "list", "nosuchvol"], (gx.parse_snapshot_list,)),
-    "snapshot_info_volume.xml": (["snapshot", "info", "volume", "sv"], (gx.parse_snapshot_volume_info, gx.parse_snapshot_info)),
+    "snapshot_info_volume.xml": (
+        ["snapshot", "info", "volume", "sv"],
+        (gx.parse_snapshot_volume_info, gx.parse_snapshot_info),
+    ),
     "snapshot_create_not_thin.xml": (["snapshot", "create", "s1", "sv", "no-timestamp"], ()),
     "snapshot_delete_missing.xml": (["snapshot", "delete", "nosuch"], ()),
     "snapshot_activate_missing.xml": (["snapshot", "activate", "nosuch"], ()),
@@ -89,128 +92,211 @@ ANSWERS.update({
                  "status_detail_active", "status_active_from_primary_node2", "status_all_sessions",
                  "status_volume_sessions", "status_paused", "status_stopped", "status_faulty")
 })  # fmt: skip
-ANSWERS["georep/status_mountbroker.xml"] = (["volume", "geo-replication", "primvol", "geoaccount@127.1.14.1::secvol", "status"],
-                                            (gx.parse_georep_status,))  # fmt: skip
-ANSWERS.update({
-    "georep/config_get_all.xml": ([*GEOREP, "config"], (gx.parse_georep_config,)),
-    "georep/config_get_one.xml": ([*GEOREP, "config", "ssh-port"], (gx.parse_georep_config,)),
-    "georep/secondary_volume_info.xml": (["volume", "info", "secvol"], (gx.parse_volume_info,)),
-    "georep/config_set.xml": ([*GEOREP, "config"], ()),
-    "georep/create.xml": ([*GEOREP, "create"], ()),
-    "georep/delete.xml": ([*GEOREP, "delete"], ()),
-    "georep/pause.xml": ([*GEOREP, "pause"], ()),
-    "georep/resume.xml": ([*GEOREP, "resume"], ()),
-    "georep/start.xml": ([*GEOREP, "start"], ()),
-    "georep/stop.xml": ([*GEOREP, "stop"], ()),
-    "georep/error_config_bad_option.xml": ([*GEOREP, "config"], ()),
-    "georep/error_create_no_such_secondary_volume.xml": ([*GEOREP, "create"], ()),
-    "georep/error_delete_running.xml": ([*GEOREP, "delete"], ()),
-    "georep/error_pause_paused.xml": ([*GEOREP, "pause"], ()),
-    "georep/error_start_no_session.xml": ([*GEOREP, "start"], ()),
-    "georep/error_stop_stopped.xml": ([*GEOREP, "stop"], ()),
-})
-ANSWERS.update({
-    "peer_probe.xml": (["peer", "probe", "127.1.1.2"], (gx.parse_op_errno, gx.parse_output_text)),
-    "peer_probe_already.xml": (["peer", "probe", "127.1.1.2"], (gx.parse_op_errno, gx.parse_output_text)),
-    "peer_probe_unreachable.xml": (["peer", "probe", "127.1.1.9"], (gx.parse_op_errno,)),
-    "peer_detach.xml": (["peer", "detach", "127.1.1.3"], ()),
-    "peer_detach_unknown.xml": (["peer", "detach", "127.1.1.9"], ()),
-    "peer_detach_with_bricks.xml": (["peer", "detach", "127.1.1.3"], ()),
-    "volume_list.xml": (["volume", "list"], (gx.parse_volume_list,)),
-    "volume_list_empty.xml": (["volume", "list"], (gx.parse_volume_list,)),
-    "volume_info_all.xml": (["volume", "info"], (gx.parse_volume_info,)),
-    "volume_info_arbiter_added.xml": (["volume", "info"], (gx.parse_volume_info,)),
-    "volume_info_empty.xml": (["volume", "info"], (gx.parse_volume_info,)),
-    "volume_info_missing.xml": (["volume", "info", "nope"], (gx.parse_volume_info,)),
-    "volume_info_options.xml": (["volume", "info"], (gx.parse_volume_info,)),
-    "volume_info_replaced.xml": (["volume", "info"], (gx.parse_volume_info,)),
-    "volume_info_started.xml": (["volume", "info"], (gx.parse_volume_info,)),
-    "volume_info_stopped.xml": (["volume", "info"], (gx.parse_volume_info,)),
-    "volume_status_all.xml": (["volume", "status", "all"], VOLUME_STATUS),
-    "status_race_pool_list.xml": (["pool", "list"], (gx.parse_peer_status,)),
-    "status_race_volume_info.xml": (["volume", "info"], (gx.parse_volume_info,)),
-    "status_race_all_complete.xml": (["volume", "status", "all"], VOLUME_STATUS),
-    "status_race_all_left_out.xml": (["volume", "status", "all"], VOLUME_STATUS),
-    "status_race_all_detail_left_out.xml": (["volume", "status", "all", "detail"], VOLUME_STATUS),
-    "status_race_ra.xml": (["volume", "status", "ra"], VOLUME_STATUS),
-    "status_race_ra_detail.xml": (["volume", "status", "ra", "detail"], VOLUME_STATUS),
-    "status_race_ra_locked.xml": (["volume", "status", "ra"], VOLUME_STATUS),
-    "status_race_ra_stopped.xml": (["volume", "status", "ra"], VOLUME_STATUS),
-    "status_race_ra_deleted.xml": (["volume", "status", "ra"], VOLUME_STATUS),
-    "volume_status_detail_rep3.xml": (["volume", "status", "rep3", "detail"], VOLUME_STATUS),
-    "volume_status_rep3.xml": (["volume", "status", "rep3"], VOLUME_STATUS),
-    "volume_status_stopped.xml": (["volume", "status", "dist"], VOLUME_STATUS),
-    "volume_status_tasks_none.xml": (["volume", "status", "rep", "tasks"], VOLUME_STATUS),
-    "volume_status_tasks_rebalance.xml": (["volume", "status", "rep", "tasks"], VOLUME_STATUS),
-    "volume_status_tasks_remove_brick.xml": (["volume", "status", "rep", "tasks"], VOLUME_STATUS),
-    "volume_get_all.xml": (["volume", "get", "rep3", "all"], (gx.parse_volume_get,)),
-    "volume_get_one.xml": (["volume", "get", "rep3", "performance.cache-size"], (gx.parse_volume_get,)),
-    "op_version.xml": (["volume", "get", "all", "cluster.op-version"], (gx.parse_volume_get, gx.parse_op_version)),
-    "max_op_version.xml": (["volume", "get", "all", "cluster.max-op-version"], (gx.parse_volume_get, gx.parse_op_version)),
-    "op_version_set_same.xml": (["volume", "set", "all", "cluster.op-version", "100000"], ()),
-    "cluster_options_get_default.xml": (["volume", "get", "all", "all"], (gx.parse_volume_get, gx.parse_op_version)),
-    "cluster_options_get_after.xml": (["volume", "get", "all", "all"], (gx.parse_volume_get, gx.parse_op_version)),
-    "cluster_options_get_after_reset.xml": (["volume", "get", "all", "all"], (gx.parse_volume_get,)),
-    "cluster_options_set_one.xml": (["volume", "set", "all", "cluster.brick-multiplex", "on"], ()),
-    "cluster_options_set_two.xml": (["volume", "set", "all", "cluster.max-bricks-per-process", "5"], ()),
-    "cluster_options_set_limit.xml": (["volume", "set", "all", "cluster.max-bricks-per-process", "5"], ()),
-    "cluster_options_set_quorum_ratio.xml": (["volume", "set", "all", "cluster.server-quorum-ratio", "60%"], ()),
-    "cluster_options_set_volume_option.xml": (["volume", "set", "all", "performance.cache-size", "64MB"], ()),
-    "cluster_options_set_unknown.xml": (["volume", "set", "all", "cluster.no-such-option", "on"], ()),
-    "cluster_options_set_bad_value.xml": (["volume", "set", "all", "cluster.brick-multiplex", "maybe"], ()),
-    "cluster_options_reset_one.xml": (["volume", "reset", "all", "cluster.brick-multiplex"], ()),
-    "cluster_options_volume_info_after.xml": (["volume", "info", "cv"], (gx.parse_volume_info,)),
-    "volume_create.xml": (["volume", "create", "dist", BRICK], (gx.parse_volume_created,)),
-    "volume_create_replica.xml": (["volume", "create", "rep3", "replica", "3", BRICK], (gx.parse_volume_created,)),
-    "volume_create_exists.xml": (["volume", "create", "dist", BRICK], (gx.parse_volume_created,)),
-    "volume_start.xml": (["volume", "start", "dist"], (gx.parse_volume_created,)),
-    "volume_start_already.xml": (["volume", "start", "dist"], (gx.parse_volume_created,)),
-    "volume_stop.xml": (["volume", "stop", "dist"], (gx.parse_volume_created,)),
-    "volume_stop_already.xml": (["volume", "stop", "dist"], (gx.parse_volume_created,)),
-    "volume_delete.xml": (["volume", "delete", "dist"], (gx.parse_volume_created,)),
-    "volume_delete_started.xml": (["volume", "delete", "dist"], (gx.parse_volume_created,)),
-    "volume_set.xml": (["volume", "set", "rep3", "performance.cache-size", "64MB"], ()),
-    "volume_set_bad_option.xml": (["volume", "set", "rep3", "performance.cache-sise", "64MB"], ()),
-    "volume_set_bad_value.xml": (["volume", "set", "rep3", "performance.cache-size", "lots"], ()),
-    "volume_reset_all.xml": (["volume", "reset", "rep3"], ()),
-    "volume_reset_one.xml": (["volume", "reset", "rep3", "performance.cache-size"], ()),
-    "lock_error.xml": (["volume", "set", "rep3", "nfs.disable", "on"], ()),
-    "add_brick.xml": (["volume", "add-brick", "dist", BRICK], ()),
-    "add_brick_arbiter.xml": (["volume", "add-brick", "rep", "replica", "3", "arbiter", "1", BRICK], ()),
-    "add_brick_replica.xml": (["volume", "add-brick", "rep", "replica", "3", BRICK], ()),
-    "add_brick_wrong_count.xml": (["volume", "add-brick", "rep", BRICK], ()),
-    "replace_brick.xml": (["volume", "replace-brick", "rep", BRICK, BRICK + "x", "commit", "force"], ()),
-    "reset_brick_start.xml": (["volume", "reset-brick", "rep", BRICK, "start"], ()),
-    "reset_brick_commit.xml": (["volume", "reset-brick", "rep", BRICK, BRICK, "commit", "force"], ()),
-    "rebalance_start.xml": (["volume", "rebalance", "dist", "start"], (gx.parse_task_id,)),
-    "rebalance_fix_layout_start.xml": (["volume", "rebalance", "dist", "fix-layout", "start"], (gx.parse_task_id,)),
-    "remove_brick_start.xml": (["volume", "remove-brick", "dist", BRICK, "start"], (gx.parse_task_id,)),
-    "rebalance_status_completed.xml": (["volume", "rebalance", "dist", "status"], (gx.parse_migration_status,)),
-    "rebalance_status_fix_layout.xml": (["volume", "rebalance", "dist", "status"], (gx.parse_migration_status,)),
-    "rebalance_status_started.xml": (["volume", "rebalance", "dist", "status"], (gx.parse_migration_status,)),
-    "rebalance_status_never.xml": (["volume", "rebalance", "rep", "status"], (gx.parse_migration_status,)),
-    "remove_brick_status_completed.xml": (["volume", "remove-brick", "dist", BRICK, "status"], (gx.parse_migration_status,)),
-    "remove_brick_status_failures.xml": (["volume", "remove-brick", "dist", BRICK, "status"], (gx.parse_migration_status,)),
-    "remove_brick_status_started.xml": (["volume", "remove-brick", "dist", BRICK, "status"], (gx.parse_migration_status,)),
-    "remove_brick_status_none.xml": (["volume", "remove-brick", "rep", BRICK, "status"], (gx.parse_migration_status,)),
-    "remove_brick_stop.xml": (["volume", "remove-brick", "dist", BRICK, "stop"], (gx.parse_migration_status,)),
-    "remove_brick_commit.xml": (["volume", "remove-brick", "dist", BRICK, "commit"], ()),
-    "remove_brick_replica.xml": (["volume", "remove-brick", "rep", "replica", "2", BRICK, "force"], ()),
-    "heal_info_healthy.xml": (["volume", "heal", "rep", "info"], (gx.parse_heal_info,)),
-    "heal_info_brick_down.xml": (["volume", "heal", "rep", "info"], (gx.parse_heal_info,)),
-    "heal_split_brain_brick_down.xml": (["volume", "heal", "rep", "info", "split-brain"], (gx.parse_heal_info,)),
-    "heal_summary_healthy.xml": (["volume", "heal", "rep", "info", "summary"], (gx.parse_heal_info,)),
-    "heal_summary_brick_down.xml": (["volume", "heal", "rep", "info", "summary"], (gx.parse_heal_info,)),
-    "volume_info_rep3_trouble.xml": (["volume", "info", "rep3"], (gx.parse_volume_info,)),
-    "volume_status_detail_rep3_brick_down.xml": (["volume", "status", "rep3", "detail"], VOLUME_STATUS),
-    "heal_summary_rep3_brick_down.xml": (["volume", "heal", "rep3", "info", "summary"], (gx.parse_heal_info,)),
-    "heal_info_split_brain_file.xml": (["volume", "heal", "sb", "info", "split-brain"], (gx.parse_heal_info,)),
-    "heal_summary_split_brain_file.xml": (["volume", "heal", "sb", "info", "summary"], (gx.parse_heal_info,)),
-})
+ANSWERS["georep/status_mountbroker.xml"] = (
+    ["volume", "geo-replication", "primvol", "geoaccount@127.1.14.1::secvol", "status"],
+    (gx.parse_georep_status,),
+)
+ANSWERS.update(
+    {
+        "georep/config_get_all.xml": ([*GEOREP, "config"], (gx.parse_georep_config,)),
+        "georep/config_get_one.xml": ([*GEOREP, "config", "ssh-port"], (gx.parse_georep_config,)),
+        "georep/secondary_volume_info.xml": (["volume", "info", "secvol"], (gx.parse_volume_info,)),
+        "georep/config_set.xml": ([*GEOREP, "config"], ()),
+        "georep/create.xml": ([*GEOREP, "create"], ()),
+        "georep/delete.xml": ([*GEOREP, "delete"], ()),
+        "georep/pause.xml": ([*GEOREP, "pause"], ()),
+        "georep/resume.xml": ([*GEOREP, "resume"], ()),
+        "georep/start.xml": ([*GEOREP, "start"], ()),
+        "georep/stop.xml": ([*GEOREP, "stop"], ()),
+        "georep/error_config_bad_option.xml": ([*GEOREP, "config"], ()),
+        "georep/error_create_no_such_secondary_volume.xml": ([*GEOREP, "create"], ()),
+        "georep/error_delete_running.xml": ([*GEOREP, "delete"], ()),
+        "georep/error_pause_paused.xml": ([*GEOREP, "pause"], ()),
+        "georep/error_start_no_session.xml": ([*GEOREP, "start"], ()),
+        "georep/error_stop_stopped.xml": ([*GEOREP, "stop"], ()),
+    }
+)
+ANSWERS.update(
+    {
+        "peer_probe.xml": (["peer", "probe", "127.1.1.2"], (gx.parse_op_errno, gx.parse_output_text)),
+        "peer_probe_already.xml": (["peer", "probe", "127.1.1.2"], (gx.parse_op_errno, gx.parse_output_text)),
+        "peer_probe_unreachable.xml": (["peer", "probe", "127.1.1.9"], (gx.parse_op_errno,)),
+        "peer_detach.xml": (["peer", "detach", "127.1.1.3"], ()),
+        "peer_detach_unknown.xml": (["peer", "detach", "127.1.1.9"], ()),
+        "peer_detach_with_bricks.xml": (["peer", "detach", "127.1.1.3"], ()),
+        "volume_list.xml": (["volume", "list"], (gx.parse_volume_list,)),
+        "volume_list_empty.xml": (["volume", "list"], (gx.parse_volume_list,)),
+        "volume_info_all.xml": (["volume", "info"], (gx.parse_volume_info,)),
+        "volume_info_arbiter_added.xml": (["volume", "info"], (gx.parse_volume_info,)),
+        "volume_info_empty.xml": (["volume", "info"], (gx.parse_volume_info,)),
+        "volume_info_missing.xml": (["volume", "info", "nope"], (gx.parse_volume_info,)),
+        "volume_info_options.xml": (["volume", "info"], (gx.parse_volume_info,)),
+        "volume_info_replaced.xml": (["volume", "info"], (gx.parse_volume_info,)),
+        "volume_info_started.xml": (["volume", "info"], (gx.parse_volume_info,)),
+        "volume_info_stopped.xml": (["volume", "info"], (gx.parse_volume_info,)),
+        "volume_status_all.xml": (["volume", "status", "all"], VOLUME_STATUS),
+        "status_race_pool_list.xml": (["pool", "list"], (gx.parse_peer_status,)),
+        "status_race_volume_info.xml": (["volume", "info"], (gx.parse_volume_info,)),
+        "status_race_all_complete.xml": (["volume", "status", "all"], VOLUME_STATUS),
+        "status_race_all_left_out.xml": (["volume", "status", "all"], VOLUME_STATUS),
+        "status_race_all_detail_left_out.xml": (["volume", "status", "all", "detail"], VOLUME_STATUS),
+        "status_race_ra.xml": (["volume", "status", "ra"], VOLUME_STATUS),
+        "status_race_ra_detail.xml": (["volume", "status", "ra", "detail"], VOLUME_STATUS),
+        "status_race_ra_locked.xml": (["volume", "status", "ra"], VOLUME_STATUS),
+        "status_race_ra_stopped.xml": (["volume", "status", "ra"], VOLUME_STATUS),
+        "status_race_ra_deleted.xml": (["volume", "status", "ra"], VOLUME_STATUS),
+        "volume_status_detail_rep3.xml": (["volume", "status", "rep3", "detail"], VOLUME_STATUS),
+        "volume_status_rep3.xml": (["volume", "status", "rep3"], VOLUME_STATUS),
+        "volume_status_stopped.xml": (["volume", "status", "dist"], VOLUME_STATUS),
+        "volume_status_tasks_none.xml": (["volume", "status", "rep", "tasks"], VOLUME_STATUS),
+        "volume_status_tasks_rebalance.xml": (["volume", "status", "rep", "tasks"], VOLUME_STATUS),
+        "volume_status_tasks_remove_brick.xml": (["volume", "status", "rep", "tasks"], VOLUME_STATUS),
+        "volume_get_all.xml": (["volume", "get", "rep3", "all"], (gx.parse_volume_get,)),
+        "volume_get_one.xml": (["volume", "get", "rep3", "performance.cache-size"], (gx.parse_volume_get,)),
+        "op_version.xml": (
+            ["volume", "get", "all", "cluster.op-version"],
+            (gx.parse_volume_get, gx.parse_op_version),
+        ),
+        "max_op_version.xml": (
+            ["volume", "get", "all", "cluster.max-op-version"],
+            (gx.parse_volume_get, gx.parse_op_version),
+        ),
+        "op_version_set_same.xml": (["volume", "set", "all", "cluster.op-version", "100000"], ()),
+        "cluster_options_get_default.xml": (
+            ["volume", "get", "all", "all"],
+            (gx.parse_volume_get, gx.parse_op_version),
+        ),
+        "cluster_options_get_after.xml": (
+            ["volume", "get", "all", "all"],
+            (gx.parse_volume_get, gx.parse_op_version),
+        ),
+        "cluster_options_get_after_reset.xml": (["volume", "get", "all", "all"], (gx.parse_volume_get,)),
+        "cluster_options_set_one.xml": (["volume", "set", "all", "cluster.brick-multiplex", "on"], ()),
+        "cluster_options_set_two.xml": (["volume", "set", "all", "cluster.max-bricks-per-process", "5"], ()),
+        "cluster_options_set_limit.xml": (
+            ["volume", "set", "all", "cluster.max-bricks-per-process", "5"],
+            (),
+        ),
+        "cluster_options_set_quorum_ratio.xml": (
+            ["volume", "set", "all", "cluster.server-quorum-ratio", "60%"],
+            (),
+        ),
+        "cluster_options_set_volume_option.xml": (
+            ["volume", "set", "all", "performance.cache-size", "64MB"],
+            (),
+        ),
+        "cluster_options_set_unknown.xml": (["volume", "set", "all", "cluster.no-such-option", "on"], ()),
+        "cluster_options_set_bad_value.xml": (
+            ["volume", "set", "all", "cluster.brick-multiplex", "maybe"],
+            (),
+        ),
+        "cluster_options_reset_one.xml": (["volume", "reset", "all", "cluster.brick-multiplex"], ()),
+        "cluster_options_volume_info_after.xml": (["volume", "info", "cv"], (gx.parse_volume_info,)),
+        "volume_create.xml": (["volume", "create", "dist", BRICK], (gx.parse_volume_created,)),
+        "volume_create_replica.xml": (
+            ["volume", "create", "rep3", "replica", "3", BRICK],
+            (gx.parse_volume_created,),
+        ),
+        "volume_create_exists.xml": (["volume", "create", "dist", BRICK], (gx.parse_volume_created,)),
+        "volume_start.xml": (["volume", "start", "dist"], (gx.parse_volume_created,)),
+        "volume_start_already.xml": (["volume", "start", "dist"], (gx.parse_volume_created,)),
+        "volume_stop.xml": (["volume", "stop", "dist"], (gx.parse_volume_created,)),
+        "volume_stop_already.xml": (["volume", "stop", "dist"], (gx.parse_volume_created,)),
+        "volume_delete.xml": (["volume", "delete", "dist"], (gx.parse_volume_created,)),
+        "volume_delete_started.xml": (["volume", "delete", "dist"], (gx.parse_volume_created,)),
+        "volume_set.xml": (["volume", "set", "rep3", "performance.cache-size", "64MB"], ()),
+        "volume_set_bad_option.xml": (["volume", "set", "rep3", "performance.cache-sise", "64MB"], ()),
+        "volume_set_bad_value.xml": (["volume", "set", "rep3", "performance.cache-size", "lots"], ()),
+        "volume_reset_all.xml": (["volume", "reset", "rep3"], ()),
+        "volume_reset_one.xml": (["volume", "reset", "rep3", "performance.cache-size"], ()),
+        "lock_error.xml": (["volume", "set", "rep3", "nfs.disable", "on"], ()),
+        "add_brick.xml": (["volume", "add-brick", "dist", BRICK], ()),
+        "add_brick_arbiter.xml": (["volume", "add-brick", "rep", "replica", "3", "arbiter", "1", BRICK], ()),
+        "add_brick_replica.xml": (["volume", "add-brick", "rep", "replica", "3", BRICK], ()),
+        "add_brick_wrong_count.xml": (["volume", "add-brick", "rep", BRICK], ()),
+        "replace_brick.xml": (["volume", "replace-brick", "rep", BRICK, BRICK + "x", "commit", "force"], ()),
+        "reset_brick_start.xml": (["volume", "reset-brick", "rep", BRICK, "start"], ()),
+        "reset_brick_commit.xml": (["volume", "reset-brick", "rep", BRICK, BRICK, "commit", "force"], ()),
+        "rebalance_start.xml": (["volume", "rebalance", "dist", "start"], (gx.parse_task_id,)),
+        "rebalance_fix_layout_start.xml": (
+            ["volume", "rebalance", "dist", "fix-layout", "start"],
+            (gx.parse_task_id,),
+        ),
+        "remove_brick_start.xml": (["volume", "remove-brick", "dist", BRICK, "start"], (gx.parse_task_id,)),
+        "rebalance_status_completed.xml": (
+            ["volume", "rebalance", "dist", "status"],
+            (gx.parse_migration_status,),
+        ),
+        "rebalance_status_fix_layout.xml": (
+            ["volume", "rebalance", "dist", "status"],
+            (gx.parse_migration_status,),
+        ),
+        "rebalance_status_started.xml": (
+            ["volume", "rebalance", "dist", "status"],
+            (gx.parse_migration_status,),
+        ),
+        "rebalance_status_never.xml": (
+            ["volume", "rebalance", "rep", "status"],
+            (gx.parse_migration_status,),
+        ),
+        "remove_brick_status_completed.xml": (
+            ["volume", "remove-brick", "dist", BRICK, "status"],
+            (gx.parse_migration_status,),
+        ),
+        "remove_brick_status_failures.xml": (
+            ["volume", "remove-brick", "dist", BRICK, "status"],
+            (gx.parse_migration_status,),
+        ),
+        "remove_brick_status_started.xml": (
+            ["volume", "remove-brick", "dist", BRICK, "status"],
+            (gx.parse_migration_status,),
+        ),
+        "remove_brick_status_none.xml": (
+            ["volume", "remove-brick", "rep", BRICK, "status"],
+            (gx.parse_migration_status,),
+        ),
+        "remove_brick_stop.xml": (
+            ["volume", "remove-brick", "dist", BRICK, "stop"],
+            (gx.parse_migration_status,),
+        ),
+        "remove_brick_commit.xml": (["volume", "remove-brick", "dist", BRICK, "commit"], ()),
+        "remove_brick_replica.xml": (["volume", "remove-brick", "rep", "replica", "2", BRICK, "force"], ()),
+        "heal_info_healthy.xml": (["volume", "heal", "rep", "info"], (gx.parse_heal_info,)),
+        "heal_info_brick_down.xml": (["volume", "heal", "rep", "info"], (gx.parse_heal_info,)),
+        "heal_split_brain_brick_down.xml": (
+            ["volume", "heal", "rep", "info", "split-brain"],
+            (gx.parse_heal_info,),
+        ),
+        "heal_summary_healthy.xml": (["volume", "heal", "rep", "info", "summary"], (gx.parse_heal_info,)),
+        "heal_summary_brick_down.xml": (["volume", "heal", "rep", "info", "summary"], (gx.parse_heal_info,)),
+        "volume_info_rep3_trouble.xml": (["volume", "info", "rep3"], (gx.parse_volume_info,)),
+        "volume_status_detail_rep3_brick_down.xml": (["volume", "status", "rep3", "detail"], VOLUME_STATUS),
+        "heal_summary_rep3_brick_down.xml": (
+            ["volume", "heal", "rep3", "info", "summary"],
+            (gx.parse_heal_info,),
+        ),
+        "heal_info_split_brain_file.xml": (
+            ["volume", "heal", "sb", "info", "split-brain"],
+            (gx.parse_heal_info,),
+        ),
+        "heal_summary_split_brain_file.xml": (
+            ["volume", "heal", "sb", "info", "summary"],
+            (gx.parse_heal_info,),
+        ),
+    }
+)
 ALL_PARSERS = sorted({p for _args, parsers in ANSWERS.values() for p in parsers}, key=lambda p: p.__name__)
 # answers gluster gives as plain text (the module runs these without --xml)
-PLAIN_TEXT = {"volume_heal.xml", "volume_heal_brick_down.xml", "volume_heal_full.xml", "version.txt", "no_glusterd.txt",
-              "split_brain_healed.txt", "split_brain_not_in_split_brain.txt", "split_brain_no_such_file.txt"}  # fmt: skip
+PLAIN_TEXT = {
+    "volume_heal.xml",
+    "volume_heal_brick_down.xml",
+    "volume_heal_full.xml",
+    "version.txt",
+    "no_glusterd.txt",
+    "split_brain_healed.txt",
+    "split_brain_not_in_split_brain.txt",
+    "split_brain_no_such_file.txt",
+}
 
 
 def read(name):
@@ -274,7 +360,11 @@ def read_answer(text, args, parser):
 
 def _readable(message):
     """No control characters but gluster's own line breaks (its opErrstr may span lines)."""
-    return isinstance(message, str) and message and all(ch in "\n\t" or unicodedata.category(ch) != "Cc" for ch in message)
+    return (
+        isinstance(message, str)
+        and message
+        and all(ch in "\n\t" or unicodedata.category(ch) != "Cc" for ch in message)
+    )
 
 
 def _check_all(text, args, parsers):
@@ -306,10 +396,14 @@ GARBAGE = {
     "<peerStatus>x</peerStatus><volStatus>x</volStatus><volGetopts>x</volGetopts>"
     "<volRebalance>x</volRebalance><volRemoveBrick>x</volRemoveBrick><healInfo>x</healInfo></cliOutput>",
     "entity-bomb": '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-    '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><cliOutput><opRet>0</opRet><output>&c;</output></cliOutput>',
+    '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+    "<cliOutput><opRet>0</opRet><output>&c;</output></cliOutput>",
     "external-entity": '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><cliOutput><opRet>0</opRet>'
     "<output>&e;</output></cliOutput>",
-    "deeply-nested": "<cliOutput><opRet>0</opRet>" + "<volInfo>" * 2000 + "</volInfo>" * 2000 + "</cliOutput>",
+    "deeply-nested": "<cliOutput><opRet>0</opRet>"
+    + "<volInfo>" * 2000
+    + "</volInfo>" * 2000
+    + "</cliOutput>",
     "two-roots": "<cliOutput><opRet>0</opRet></cliOutput><cliOutput/>",
     "utf16-declared": '<?xml version="1.0" encoding="UTF-16"?><cliOutput><opRet>0</opRet></cliOutput>',
 }
@@ -394,13 +488,40 @@ def test_each_element_deleted(filename):
 WITH_PARSERS = sorted(f for f, (_a, parsers) in ANSWERS.items() if parsers)
 ODD_TEXT = st.one_of(
     st.sampled_from(
-        ["", " ", "-1", "-", "N/A", "(null)", "1e5", "0x10", "nan", "inf", "1.5", "\uff11", "\u0663", "99999999999999999999999",
-         "9" * 5000, "abc", "127.1.1.1", "127.1.1.1:", ":/x", "/x", "localhost", "Connected", "1 2", "<", "&amp;"]
+        [
+            "",
+            " ",
+            "-1",
+            "-",
+            "N/A",
+            "(null)",
+            "1e5",
+            "0x10",
+            "nan",
+            "inf",
+            "1.5",
+            "\uff11",
+            "\u0663",
+            "99999999999999999999999",
+            "9" * 5000,
+            "abc",
+            "127.1.1.1",
+            "127.1.1.1:",
+            ":/x",
+            "/x",
+            "localhost",
+            "Connected",
+            "1 2",
+            "<",
+            "&amp;",
+        ]
     ),
     st.integers().map(str),
     st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12),
-)  # fmt: skip
-TAGS = st.sampled_from(["volume", "brick", "node", "peer", "opRet", "name", "status", "Opt", "task", "file", "x-unknown"])
+)
+TAGS = st.sampled_from(
+    ["volume", "brick", "node", "peer", "opRet", "name", "status", "Opt", "task", "file", "x-unknown"]
+)
 
 
 @st.composite
@@ -409,7 +530,9 @@ def mutated_answers(draw):
     text = read(filename)
     paths = _element_paths(ET.fromstring(text))
     path = draw(st.sampled_from(paths))
-    how = draw(st.sampled_from(["delete", "text", "insert", "rename", "duplicate", "empty", "attribute", "tail"]))
+    how = draw(
+        st.sampled_from(["delete", "text", "insert", "rename", "duplicate", "empty", "attribute", "tail"])
+    )
     value = draw(ODD_TEXT)
     tag = draw(TAGS)
 
@@ -510,11 +633,20 @@ CALLS = {
     "volume_info": (lambda m: m.volume_info("rep3"), ("volume", "info")),
     "volume_exists": (lambda m: m.volume_exists("rep3"), ("volume", "info")),
     "volume_status": (lambda m: m.volume_status(), ("volume", "status", "all")),
-    "volume_status_detail": (lambda m: m.volume_status("rep3", detail=True), ("volume", "status", "rep3", "detail")),
+    "volume_status_detail": (
+        lambda m: m.volume_status("rep3", detail=True),
+        ("volume", "status", "rep3", "detail"),
+    ),
     "volume_get": (lambda m: m.volume_get("rep3"), ("volume", "get", "rep3", "all")),
     "volume_tasks": (lambda m: m.volume_tasks("rep"), ("volume", "status", "rep", "tasks")),
-    "volume_rebalance_status": (lambda m: m.volume_rebalance("rep", "status"), ("volume", "rebalance", "rep", "status")),
-    "volume_rebalance_start": (lambda m: m.volume_rebalance("rep", "start"), ("volume", "rebalance", "rep", "start")),
+    "volume_rebalance_status": (
+        lambda m: m.volume_rebalance("rep", "status"),
+        ("volume", "rebalance", "rep", "status"),
+    ),
+    "volume_rebalance_start": (
+        lambda m: m.volume_rebalance("rep", "start"),
+        ("volume", "rebalance", "rep", "start"),
+    ),
     "volume_remove_brick_status": (
         lambda m: m.volume_remove_brick("rep", [BRICK], "status"),
         ("volume", "remove-brick", "rep", BRICK, "status"),
@@ -527,7 +659,9 @@ CALLS = {
     "heal_info": (lambda m: m.heal_info("rep"), ("volume", "heal", "rep", "info")),
     "heal_summary": (lambda m: m.heal_summary("rep"), ("volume", "heal", "rep", "info", "summary")),
     "volume_layout_differences": (
-        lambda m: m.volume_layout_differences("rep3", ["127.1.1.1:/b/1", "127.1.1.2:/b/1", "127.1.1.3:/b/1"], replica=3),
+        lambda m: m.volume_layout_differences(
+            "rep3", ["127.1.1.1:/b/1", "127.1.1.2:/b/1", "127.1.1.3:/b/1"], replica=3
+        ),
         ("volume", "info"),
     ),
     "volume_options_plan": (
@@ -536,7 +670,10 @@ CALLS = {
     ),
     "brick_facts": (lambda m: STORAGE.brick_facts(), ("pool", "list")),
     "quota_list": (lambda m: m.quota_list("qv"), ("volume", "quota", "qv", "list")),
-    "quota_list_objects": (lambda m: m.quota_list("qv", objects=True), ("volume", "quota", "qv", "list-objects")),
+    "quota_list_objects": (
+        lambda m: m.quota_list("qv", objects=True),
+        ("volume", "quota", "qv", "list-objects"),
+    ),
     "snapshot_config": (lambda m: m.snapshot_config("sv"), ("snapshot", "config", "sv")),
     "snapshot_list": (lambda m: m.snapshot_list("sv"), ("snapshot", "list", "sv")),
     "snapshot_count": (lambda m: m.snapshot_count("sv"), ("snapshot", "info", "volume", "sv")),
@@ -563,11 +700,15 @@ def call_module(monkeypatch, name, garbage):
         return call(GLUSTER)
     except CommandExecutionError as exc:
         if "could not read" in exc.error or "gluster" in exc.error:
-            assert re.search(r"\bgluster [a-z]", exc.error), f"{name}: the error names no gluster command: {exc.error}"
+            assert re.search(r"\bgluster [a-z]", exc.error), (
+                f"{name}: the error names no gluster command: {exc.error}"
+            )
         assert _readable(exc.error), f"{name}: the error holds control characters: {exc.error!r}"
         return exc
     except Exception as exc:  # noqa: BLE001 - the point of the test
-        pytest.fail(f"{name} raised {type(exc).__name__}: {exc} on this answer:\n{garbage[:2000]!r}", pytrace=False)
+        pytest.fail(
+            f"{name} raised {type(exc).__name__}: {exc} on this answer:\n{garbage[:2000]!r}", pytrace=False
+        )
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))
@@ -591,7 +732,13 @@ def test_module_functions_with_each_element_deleted(monkeypatch, name):
             parent.remove(child)
 
         call_module(monkeypatch, name, _mutated(text, delete))
-    for garbage in ("", "No volumes present", GARBAGE["payload-empty"], GARBAGE["binary-junk"], text[: len(text) // 2]):
+    for garbage in (
+        "",
+        "No volumes present",
+        GARBAGE["payload-empty"],
+        GARBAGE["binary-junk"],
+        text[: len(text) // 2],
+    ):
         call_module(monkeypatch, name, garbage)
 
 
@@ -639,8 +786,15 @@ def test_op_version_without_the_max_is_a_clear_error(monkeypatch):
 
 
 def test_parse_error_names_the_command():
-    root = gcli.check_xml(read("peer_status.xml").replace("<state>3</state>", "<state>three</state>"), ["peer", "status"], CONFIG)
-    with pytest.raises(CommandExecutionError, match=r"^gluster peer status: could not read gluster's answer: <state> is not a number: 'three'"):
+    root = gcli.check_xml(
+        read("peer_status.xml").replace("<state>3</state>", "<state>three</state>"),
+        ["peer", "status"],
+        CONFIG,
+    )
+    with pytest.raises(
+        CommandExecutionError,
+        match=r"^gluster peer status: could not read gluster's answer: <state> is not a number: 'three'",
+    ):
         GLUSTER._parsed(gx.parse_peer_status, root)
 
 
@@ -667,7 +821,16 @@ def fake_binary(tmp_path, payload, exit_code=0):
         (read("volume_info_all.xml").encode()[:5000], 0),
         (b"gluster: command not found\n", 127),
     ],
-    ids=["utf16-junk", "latin1-in-xml", "all-bytes", "all-bytes-exit-3", "empty", "truncated", "truncated-big", "text-127"],
+    ids=[
+        "utf16-junk",
+        "latin1-in-xml",
+        "all-bytes",
+        "all-bytes-exit-3",
+        "empty",
+        "truncated",
+        "truncated-big",
+        "text-127",
+    ],
 )
 def test_run_turns_junk_output_into_command_execution_error(tmp_path, payload, exit_code):
     config = fake_binary(tmp_path, payload, exit_code)
@@ -683,7 +846,9 @@ def test_run_turns_junk_output_into_command_execution_error(tmp_path, payload, e
 
 # --------------------------------------------------------------------------- storage tools
 
-STORAGE_TEXT = sorted(p.name for p in (DATA / "storage").iterdir() if p.suffix == ".txt" and p.name != "CAPTURE.txt")
+STORAGE_TEXT = sorted(
+    p.name for p in (DATA / "storage").iterdir() if p.suffix == ".txt" and p.name != "CAPTURE.txt"
+)
 STORAGE_PARSERS = (gs.parse_blkid_export, gs.parse_mountinfo, gs.parse_fstab)
 
 
@@ -707,7 +872,9 @@ def test_storage_text_parsers_never_crash(base, cut, junk, where):
 
 
 @pytest.mark.parametrize("parser", STORAGE_PARSERS, ids=lambda p: p.__name__)
-@pytest.mark.parametrize("text", ["", "\x00\x00", "= = =", " - ", "a b c d e f - ", "\\777 \\1234 \\", "#\n#", "x" * 10000])
+@pytest.mark.parametrize(
+    "text", ["", "\x00\x00", "= = =", " - ", "a b c d e f - ", "\\777 \\1234 \\", "#\n#", "x" * 10000]
+)
 def test_storage_text_parsers_explicit_junk(parser, text):
     parser(text)
 

@@ -35,7 +35,9 @@ def problems(line):
 def test_the_captured_lines_are_what_gsec_create_writes_on_debian():
     assert len(HONEST) == 4 and len(CONTAINER) == 4
     assert [line.rsplit(" ", 3)[0] for line in HONEST] == [
-        'command="/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd"', 'command="tar ${SSH_ORIGINAL_COMMAND#* }"'] * 2
+        'command="/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd"',
+        'command="tar ${SSH_ORIGINAL_COMMAND#* }"',
+    ] * 2
     # the container variant is the same keys with no restriction at all
     assert [line.split('" ', 1)[1] for line in HONEST] == CONTAINER
 
@@ -45,7 +47,13 @@ def test_every_line_gsec_create_wrote_is_accepted(line, tmp_path):
     assert problems(line) == []
     parts = gv.georep_authorized_key(line)
     options, enc, key, comment = line.rsplit(" ", 3)
-    assert parts == {"options": [options], "enc": enc, "key": key, "comment": comment, "fingerprint": parts["fingerprint"]}
+    assert parts == {
+        "options": [options],
+        "enc": enc,
+        "key": key,
+        "comment": comment,
+        "fingerprint": parts["fingerprint"],
+    }
     assert enc == "ssh-rsa" and comment == "root@vm"
     # the fingerprint reported in changes is the one ssh-keygen shows
     (tmp_path / "key.pub").write_text(f"{enc} {key} {comment}\n")
@@ -56,16 +64,25 @@ def test_every_line_gsec_create_wrote_is_accepted(line, tmp_path):
 
 @pytest.mark.parametrize(
     "libexecdir",
-    ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib/arm-linux-gnueabihf", "/usr/libexec",
-     "/usr/lib", "/usr/local/libexec"],
-)  # fmt: skip
+    [
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu",
+        "/usr/lib/arm-linux-gnueabihf",
+        "/usr/libexec",
+        "/usr/lib",
+        "/usr/local/libexec",
+    ],
+)
 def test_gsyncd_at_each_distributions_libexecdir_is_accepted(libexecdir):
     assert problems(f'command="{libexecdir}/glusterfs/gsyncd" {KEY}') == []
 
 
 def test_other_key_types_gluster_may_make_are_accepted(tmp_path):
     for kind in ("ed25519", "ecdsa"):
-        subprocess.run(["ssh-keygen", "-q", "-N", "", "-t", kind, "-C", "root@gfs1", "-f", str(tmp_path / kind)], check=True)
+        subprocess.run(
+            ["ssh-keygen", "-q", "-N", "", "-t", kind, "-C", "root@gfs1", "-f", str(tmp_path / kind)],
+            check=True,
+        )
         public = (tmp_path / f"{kind}.pub").read_text().strip()
         assert problems(f'command="/usr/libexec/glusterfs/gsyncd" {public}') == [], public
 
@@ -75,16 +92,31 @@ FORGED = {
     "no restriction (gsec_create container)": (CONTAINER[0], "has no forced command"),
     "a shell as the command": (f'command="/bin/sh" {KEY}', "forces the command '/bin/sh', not gluster's"),
     "a shell behind gsyncd's name": (f'command="/tmp/glusterfs/gsyncd" {KEY}', "not gluster's"),
-    "a wrong gsyncd path": (f'command="/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd.real" {KEY}', "not gluster's"),
+    "a wrong gsyncd path": (
+        f'command="/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd.real" {KEY}',
+        "not gluster's",
+    ),
     "a path out of libexecdir": (f'command="/usr/lib/../../tmp/glusterfs/gsyncd" {KEY}', "not gluster's"),
     "a command after gsyncd": (f'command="/usr/libexec/glusterfs/gsyncd; sh" {KEY}', "not gluster's"),
-    "tar with other arguments": (f'command="tar --to-command=sh ${{SSH_ORIGINAL_COMMAND#* }}" {KEY}', "not gluster's"),
+    "tar with other arguments": (
+        f'command="tar --to-command=sh ${{SSH_ORIGINAL_COMMAND#* }}" {KEY}',
+        "not gluster's",
+    ),
     "an escaped quote": (f'command="/usr/libexec/glusterfs/gsyncd\\" {KEY}', "unterminated or escaped"),
     "an unterminated command": ('command="/usr/libexec/glusterfs/gsyncd ' + KEY, "unterminated or escaped"),
-    "a second option after the command": (f'command="/usr/libexec/glusterfs/gsyncd",environment="LD_PRELOAD=/tmp/x" {KEY}', "carries options besides"),
-    "an option before the command": (f'from="10.0.0.1",command="/usr/libexec/glusterfs/gsyncd" {KEY}', "starts with options other than"),
+    "a second option after the command": (
+        f'command="/usr/libexec/glusterfs/gsyncd",environment="LD_PRELOAD=/tmp/x" {KEY}',
+        "carries options besides",
+    ),
+    "an option before the command": (
+        f'from="10.0.0.1",command="/usr/libexec/glusterfs/gsyncd" {KEY}',
+        "starts with options other than",
+    ),
     "a second key on the line": (f"{GSYNCD_LINE} {OTHER_KEY}", "exactly one key"),
-    "a second key in the comment's place": (f'command="/usr/libexec/glusterfs/gsyncd" {KEY.rsplit(" ", 1)[0]} {OTHER_KEY}', "exactly one key"),
+    "a second key in the comment's place": (
+        f'command="/usr/libexec/glusterfs/gsyncd" {KEY.rsplit(" ", 1)[0]} {OTHER_KEY}',
+        "exactly one key",
+    ),
     "a newline and an unrestricted key": (f"{GSYNCD_LINE}\n{OTHER_KEY}", "line break"),
     "a carriage return": (f"{GSYNCD_LINE}\r{OTHER_KEY}", "line break"),
     "a tab between the fields": (GSYNCD_LINE.replace(" ssh-rsa ", "\tssh-rsa "), "control character"),
@@ -94,30 +126,53 @@ FORGED = {
     "an unknown key type": (GSYNCD_LINE.replace(" ssh-rsa ", " ssh-dss "), "key type 'ssh-dss'"),
     "base64 with junk": (GSYNCD_LINE.replace(" AAAA", " AA*A"), "not well-formed base64"),
     "base64 badly padded": (GSYNCD_LINE.replace(" root@vm", "= root@vm"), "not well-formed base64"),
-    "a truncated blob": (f'command="/usr/libexec/glusterfs/gsyncd" ssh-rsa {base64.b64encode(BLOB[:-9]).decode()} root@vm', "not an ssh-rsa public key"),
-    "an rsa blob named ed25519": (f'command="/usr/libexec/glusterfs/gsyncd" ssh-ed25519 {KEY.split()[1]} root@vm', "not an ssh-ed25519 public key"),
+    "a truncated blob": (
+        f'command="/usr/libexec/glusterfs/gsyncd" ssh-rsa {base64.b64encode(BLOB[:-9]).decode()} root@vm',
+        "not an ssh-rsa public key",
+    ),
+    "an rsa blob named ed25519": (
+        f'command="/usr/libexec/glusterfs/gsyncd" ssh-ed25519 {KEY.split()[1]} root@vm',
+        "not an ssh-ed25519 public key",
+    ),
     "a comment of shell text": (GSYNCD_LINE.replace("root@vm", "$(reboot)"), "must be one word"),
     "non-ASCII text": (GSYNCD_LINE.replace("root@vm", "root@vm\u2028"), "non-ASCII"),
     "an empty line": ("", "must be one authorized_keys line"),
     "not text": (["ssh-rsa", "AAAA"], "must be one authorized_keys line"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("what", FORGED)
 def test_each_forged_line_is_refused_naming_its_place(what):
     line, reason = FORGED[what]
     found = problems(line)
-    assert len(found) == 1 and found[0].startswith("gluster:geo_replication_from:0:keys:0: ") and reason in found[0], found
+    assert (
+        len(found) == 1
+        and found[0].startswith("gluster:geo_replication_from:0:keys:0: ")
+        and reason in found[0]
+    ), found
     with pytest.raises(SaltInvocationError, match="^'|^\\["):
         gv.georep_authorized_key(line)
 
 
 def test_the_pillar_refuses_forged_keys_by_their_path():
-    raw = {"nodes": {"gfs1": "10.0.0.1"}, "geo_replication_from": [{"keys": HONEST}, {"keys": [TAR_LINE, CONTAINER[1], f'command="/bin/sh" {KEY}']}]}
+    raw = {
+        "nodes": {"gfs1": "10.0.0.1"},
+        "geo_replication_from": [
+            {"keys": HONEST},
+            {"keys": [TAR_LINE, CONTAINER[1], f'command="/bin/sh" {KEY}']},
+        ],
+    }
     _model, found = gp.build_model(raw, "gfs1")
-    assert [p.split(": ", 1)[0] for p in found] == ["gluster:geo_replication_from:1:keys:1", "gluster:geo_replication_from:1:keys:2"], found
-    model, found = gp.build_model({"nodes": {"gfs1": "10.0.0.1"}, "geo_replication_from": [{"keys": HONEST}]}, "gfs1")
-    assert found == [] and model["georep_from"] == [{"minions": [], "keys": HONEST, "user": "root", "config": None}]
+    assert [p.split(": ", 1)[0] for p in found] == [
+        "gluster:geo_replication_from:1:keys:1",
+        "gluster:geo_replication_from:1:keys:2",
+    ], found
+    model, found = gp.build_model(
+        {"nodes": {"gfs1": "10.0.0.1"}, "geo_replication_from": [{"keys": HONEST}]}, "gfs1"
+    )
+    assert found == [] and model["georep_from"] == [
+        {"minions": [], "keys": HONEST, "user": "root", "config": None}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -132,7 +187,9 @@ def test_the_pillar_refuses_forged_keys_by_their_path():
 )
 def test_mine_sources_named_by_minion_id_are_kept(source, minions):
     model, found = gp.build_model({"nodes": {"gfs1": "10.0.0.1"}, "geo_replication_from": [source]}, "gfs1")
-    assert found == [] and model["georep_from"] == [{"minions": minions, "keys": [], "user": "root", "config": None}]
+    assert found == [] and model["georep_from"] == [
+        {"minions": minions, "keys": [], "user": "root", "config": None}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -164,7 +221,10 @@ class Salt(dict):
 
     def __init__(self, mine, present=()):
         super().__init__()
-        self.file = {gv.georep_authorized_key(line)["key"]: gv.georep_authorized_key(line)["options"] for line in present}
+        self.file = {
+            gv.georep_authorized_key(line)["key"]: gv.georep_authorized_key(line)["options"]
+            for line in present
+        }
         self.calls = []
         self["mine.get"] = self.mine_get
         self["ssh.check_key"] = self.check_key
@@ -194,7 +254,9 @@ def keys_state(monkeypatch, mine, test=False, present=(), **kwargs):
 
 
 def labels(lines):
-    return [" ".join((p["comment"], p["enc"], p["fingerprint"])) for p in map(gv.georep_authorized_key, lines)]
+    return [
+        " ".join((p["comment"], p["enc"], p["fingerprint"])) for p in map(gv.georep_authorized_key, lines)
+    ]
 
 
 def test_the_state_puts_honest_mine_keys_in_place_predicting_them_first(monkeypatch):
@@ -207,7 +269,11 @@ def test_the_state_puts_honest_mine_keys_in_place_predicting_them_first(monkeypa
     assert [(c[5], c[3], c[2], c[4], c[6]) for c in written] == [
         ([line.rsplit(" ", 3)[0]], *line.rsplit(" ", 3)[1:], "/srv/keys") for line in HONEST]  # fmt: skip
     again, salt = keys_state(monkeypatch, {"prim1": HONEST}, present=HONEST)
-    assert again["result"] is True and again["changes"] == {} and not [c for c in salt.calls if c[0] == "ssh.set_auth_key"]
+    assert (
+        again["result"] is True
+        and again["changes"] == {}
+        and not [c for c in salt.calls if c[0] == "ssh.set_auth_key"]
+    )
 
 
 def test_a_key_held_without_the_forced_command_gets_it(monkeypatch):
@@ -217,22 +283,34 @@ def test_a_key_held_without_the_forced_command_gets_it(monkeypatch):
     monkeypatch.setattr(STATES, "__salt__", salt, raising=False)
     monkeypatch.setattr(STATES, "__opts__", {"test": False}, raising=False)
     ret = STATES.georep_authorized_keys("gluster:geo_replication_from:0", minions=["prim1"])
-    assert ret["result"] is True and ret["changes"] == {"updated": labels(HONEST[:1]), "added": labels(HONEST[1:2])}, ret
+    assert ret["result"] is True and ret["changes"] == {
+        "updated": labels(HONEST[:1]),
+        "added": labels(HONEST[1:2]),
+    }, ret
     assert salt.file[gv.georep_authorized_key(GSYNCD_LINE)["key"]] == [GSYNCD_LINE.split(" ", 1)[0]]
 
 
 @pytest.mark.parametrize(
     "mine, reason",
     [
-        ({"prim1": [*HONEST[:3], CONTAINER[3]]}, "the Salt mine of prim1 (gluster:geo_replication_from:0), line 4: 'ssh-rsa"),
-        ({"prim1": [f'command="/bin/sh" {KEY}']}, "line 1: 'command=\"/bin/sh\" ssh-rsa"),
+        (
+            {"prim1": [*HONEST[:3], CONTAINER[3]]},
+            "the Salt mine of prim1 (gluster:geo_replication_from:0), line 4: 'ssh-rsa",
+        ),
+        ({"prim1": [f'command="/bin/sh" {KEY}']}, 'line 1: \'command="/bin/sh" ssh-rsa'),
         ({"prim1": [f"{GSYNCD_LINE} {OTHER_KEY}"]}, "exactly one key"),
         ({"prim1": [f"{GSYNCD_LINE}\n{OTHER_KEY}"]}, "line break"),
-        ({"prim1": "ssh-rsa AAAA"}, "the Salt mine of prim1 (gluster:geo_replication_from:0): gluster.georep_public_keys holds str"),
-        ({"prim1": HONEST, "rogue": HONEST[:1]}, "the Salt mine of rogue (gluster:geo_replication_from:0): the mine answered for a minion"),
+        (
+            {"prim1": "ssh-rsa AAAA"},
+            "the Salt mine of prim1 (gluster:geo_replication_from:0): gluster.georep_public_keys holds str",
+        ),
+        (
+            {"prim1": HONEST, "rogue": HONEST[:1]},
+            "the Salt mine of rogue (gluster:geo_replication_from:0): the mine answered for a minion",
+        ),
         (["ssh-rsa AAAA"], "the Salt mine answered list"),
     ],
-)  # fmt: skip
+)
 def test_forged_mine_answers_refuse_the_whole_source_writing_nothing(monkeypatch, mine, reason):
     for test in (True, False):
         ret, salt = keys_state(monkeypatch, mine, test=test)
@@ -244,12 +322,17 @@ def test_forged_mine_answers_refuse_the_whole_source_writing_nothing(monkeypatch
 def test_a_write_failing_half_way_reports_the_keys_written(monkeypatch):
     salt = Salt({"prim1": HONEST})
     real = salt["ssh.set_auth_key"]
-    salt["ssh.set_auth_key"] = lambda user, key, **kw: "fail" if len(salt.file) == 2 else real(user, key, **kw)
+    salt["ssh.set_auth_key"] = lambda user, key, **kw: (
+        "fail" if len(salt.file) == 2 else real(user, key, **kw)
+    )
     monkeypatch.setattr(STATES, "__salt__", salt, raising=False)
     monkeypatch.setattr(STATES, "__opts__", {"test": False}, raising=False)
     ret = STATES.georep_authorized_keys("gluster:geo_replication_from:0", minions="prim1")
     assert ret["result"] is False and ret["changes"] == {"added": labels(HONEST[:2])}, ret
-    assert "could not write key root@vm ssh-rsa SHA256:" in ret["comment"] and "ssh.set_auth_key: fail" in ret["comment"]
+    assert (
+        "could not write key root@vm ssh-rsa SHA256:" in ret["comment"]
+        and "ssh.set_auth_key: fail" in ret["comment"]
+    )
 
     def broken(user, key, **kw):
         if salt.file:
@@ -259,20 +342,33 @@ def test_a_write_failing_half_way_reports_the_keys_written(monkeypatch):
     salt.file.clear()
     salt["ssh.set_auth_key"] = broken
     ret = STATES.georep_authorized_keys("gluster:geo_replication_from:0", minions="prim1")
-    assert ret["result"] is False and ret["changes"] == {"added": labels(HONEST[:1])} and "disk full" in ret["comment"], ret
+    assert (
+        ret["result"] is False
+        and ret["changes"] == {"added": labels(HONEST[:1])}
+        and "disk full" in ret["comment"]
+    ), ret
 
 
 def test_forged_pillar_keys_are_refused_by_their_path(monkeypatch):
     ret, salt = keys_state(monkeypatch, {}, minions=None, keys=[GSYNCD_LINE, f'command="/bin/sh" {KEY}'])
-    assert ret["result"] is False and "gluster:geo_replication_from:0:keys:1: 'command=\"/bin/sh\"" in ret["comment"], ret
+    assert (
+        ret["result"] is False
+        and 'gluster:geo_replication_from:0:keys:1: \'command="/bin/sh"' in ret["comment"]
+    ), ret
     assert salt.calls == [] and salt.file == {}
     ret, salt = keys_state(monkeypatch, {}, minions=None, keys=HONEST)
-    assert ret["result"] is True and ret["changes"] == {"added": labels(HONEST)} and salt.calls[0][0] == "ssh.set_auth_key"
+    assert (
+        ret["result"] is True
+        and ret["changes"] == {"added": labels(HONEST)}
+        and salt.calls[0][0] == "ssh.set_auth_key"
+    )
 
 
 def test_nothing_published_yet_names_the_primary(monkeypatch):
     ret, _salt = keys_state(monkeypatch, {})
-    assert ret["result"] is False and ret["comment"].startswith("no geo-replication keys from prim1 in the Salt mine yet"), ret
+    assert ret["result"] is False and ret["comment"].startswith(
+        "no geo-replication keys from prim1 in the Salt mine yet"
+    ), ret
 
 
 @pytest.mark.parametrize(
@@ -306,4 +402,7 @@ def test_the_primary_does_not_publish_keys_without_the_forced_command(monkeypatc
         ret = STATES.georep_keys()
         assert ret["result"] is published and (salt.sent == ["gluster.georep_public_keys"]) is published, ret
         if not published:
-            assert "not published" in ret["comment"] and "common_secret.pem.pub line 1: 'ssh-rsa" in ret["comment"], ret
+            assert (
+                "not published" in ret["comment"]
+                and "common_secret.pem.pub line 1: 'ssh-rsa" in ret["comment"]
+            ), ret

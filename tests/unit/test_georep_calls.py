@@ -29,9 +29,16 @@ def status(name):
 
 def test_a_created_session():
     (session,) = status("status_created.xml")
-    assert session["volume"] == "primvol" and session["secondary"] == SECONDARY and session["secondary_user"] == "root"
+    assert (
+        session["volume"] == "primvol"
+        and session["secondary"] == SECONDARY
+        and session["secondary_user"] == "root"
+    )
     assert [p["primary_node"] for p in session["pairs"]] == ["127.1.10.1", "127.1.10.2"]
-    assert all(p["status"] == "Created" and p["crawl_status"] is None and p["last_synced"] is None for p in session["pairs"])
+    assert all(
+        p["status"] == "Created" and p["crawl_status"] is None and p["last_synced"] is None
+        for p in session["pairs"]
+    )
     assert all(p["entry"] is None and p["failures"] is None for p in session["pairs"])
 
 
@@ -39,7 +46,11 @@ def test_an_active_session():
     (session,) = status("status_detail_active.xml")
     first = session["pairs"][0]
     assert first["status"] == "Active" and first["crawl_status"] == "Changelog Crawl"
-    assert first["last_synced"] == "2026-11-26 09:16:00" and first["failures"] == 0 and first["secondary_node"] is None
+    assert (
+        first["last_synced"] == "2026-11-26 09:16:00"
+        and first["failures"] == 0
+        and first["secondary_node"] is None
+    )
     assert first["primary_brick"] == "/tmp/study-georep/run/prim/node1/bricks/b1"
     assert first["primary_node_uuid"] == "b84275c5-5499-4923-8880-8eef2c7eca91"
 
@@ -47,11 +58,17 @@ def test_an_active_session():
 @pytest.mark.parametrize(
     "name, statuses",
     [
-        ("status_just_started.xml", None), ("status_detail_just_started.xml", None), ("status_active.xml", None),
-        ("status_active_from_primary_node2.xml", None), ("status_paused.xml", {"Paused"}), ("status_stopped.xml", {"Stopped"}),
-        ("status_all_sessions.xml", None), ("status_volume_sessions.xml", None), ("status_mountbroker.xml", {"Active"}),
+        ("status_just_started.xml", None),
+        ("status_detail_just_started.xml", None),
+        ("status_active.xml", None),
+        ("status_active_from_primary_node2.xml", None),
+        ("status_paused.xml", {"Paused"}),
+        ("status_stopped.xml", {"Stopped"}),
+        ("status_all_sessions.xml", None),
+        ("status_volume_sessions.xml", None),
+        ("status_mountbroker.xml", {"Active"}),
     ],
-)  # fmt: skip
+)
 def test_every_captured_status_parses(name, statuses):
     sessions = status(name)
     assert sessions and all(len(s["pairs"]) == 2 for s in sessions)
@@ -77,7 +94,11 @@ def test_georep_session_matches_the_user(monkeypatch):
 
 def test_config_parsed_with_the_names_config_takes():
     config = gx.parse_georep_config((DATA / "config_get_all.xml").read_text())
-    assert config["ssh-port"] == "2211" and config["secondary-access-mount"] == "true" and config["sync-jobs"] == "3"
+    assert (
+        config["ssh-port"] == "2211"
+        and config["secondary-access-mount"] == "true"
+        and config["sync-jobs"] == "3"
+    )
     assert config["rsync-options"] == "" and "ssh_port" not in config
     assert gx.parse_georep_config((DATA / "config_get_one.xml").read_text()) == {"ssh-port": "2211"}
 
@@ -119,8 +140,14 @@ class Runner:
             return gcli.check_xml((DATA / self.status_answer).read_text(), args, config)
         if args[-1] == "config":
             return gcli.check_xml((DATA / "config_get_all.xml").read_text(), args, config)
-        answer = {"create": "create.xml", "start": "start.xml", "stop": "stop.xml", "pause": "pause.xml",
-                  "resume": "resume.xml", "delete": "delete.xml"}.get(args[4] if len(args) > 4 else "", "config_set.xml")  # fmt: skip
+        answer = {
+            "create": "create.xml",
+            "start": "start.xml",
+            "stop": "stop.xml",
+            "pause": "pause.xml",
+            "resume": "resume.xml",
+            "delete": "delete.xml",
+        }.get(args[4] if len(args) > 4 else "", "config_set.xml")
         return gcli.check_xml((DATA / answer).read_text(), args, config)
 
 
@@ -142,7 +169,9 @@ def test_the_argv_of_each_call(runner):
     GLUSTER.georep_delete("primvol", SECONDARY)
     GLUSTER.georep_config("primvol", SECONDARY)
     GLUSTER.georep_status("primvol", SECONDARY, detail=True)
-    assert GLUSTER.georep_secret_create() == {"file": "/var/lib/glusterd/geo-replication/common_secret.pem.pub"}
+    assert GLUSTER.georep_secret_create() == {
+        "file": "/var/lib/glusterd/geo-replication/common_secret.pem.pub"
+    }
     base = ["volume", "geo-replication", "primvol", SECONDARY]
     assert runner.calls == [
         [*base, "create", "no-verify"],
@@ -167,9 +196,14 @@ def test_no_session_is_an_empty_list(runner):
 
 @pytest.mark.parametrize(
     "answer, state",
-    [("status_created.xml", "created"), ("status_active.xml", "started"), ("status_just_started.xml", "started"),
-     ("status_paused.xml", "paused"), ("status_stopped.xml", "stopped")],
-)  # fmt: skip
+    [
+        ("status_created.xml", "created"),
+        ("status_active.xml", "started"),
+        ("status_just_started.xml", "started"),
+        ("status_paused.xml", "paused"),
+        ("status_stopped.xml", "stopped"),
+    ],
+)
 def test_the_session_state(runner, answer, state):
     runner.status_answer = answer
     session = GLUSTER.georep_session("primvol", SECONDARY)
@@ -206,12 +240,24 @@ class Salt(dict):
         self.calls = []
         answers = {
             "gluster.georep_session": session,
-            "gluster.georep_config": config or {"ssh-port": "22", "sync-jobs": "3", "secondary-access-mount": "false"},
+            "gluster.georep_config": config
+            or {"ssh-port": "22", "sync-jobs": "3", "secondary-access-mount": "false"},
             "gluster.volume_exists": True,
             "gluster.volume_info": {"name": "primvol"},
         }
-        for name in ("georep_session", "georep_config", "georep_create", "georep_config_set", "georep_start",
-                     "georep_stop", "georep_pause", "georep_resume", "georep_delete", "volume_exists", "volume_info"):  # fmt: skip
+        for name in (
+            "georep_session",
+            "georep_config",
+            "georep_create",
+            "georep_config_set",
+            "georep_start",
+            "georep_stop",
+            "georep_pause",
+            "georep_resume",
+            "georep_delete",
+            "volume_exists",
+            "volume_info",
+        ):
             self[f"gluster.{name}"] = self._stand_in(f"gluster.{name}", answers.get(f"gluster.{name}", {}))
 
     def _stand_in(self, name, answer):
@@ -236,15 +282,22 @@ def test_state_creates_configures_and_starts(monkeypatch):
     assert predicted["result"] is None and calls == []
     assert predicted["changes"] == {
         "session": {"old": None, "new": "created"},
-        "config": {"secondary-access-mount": {"old": None, "new": "true"}, "sync-jobs": {"old": None, "new": "3"},
-                   "ssh-port": {"old": None, "new": "2211"}},
+        "config": {
+            "secondary-access-mount": {"old": None, "new": "true"},
+            "sync-jobs": {"old": None, "new": "3"},
+            "ssh-port": {"old": None, "new": "2211"},
+        },
         "state": {"old": "stopped", "new": "started"},
-    }  # fmt: skip
+    }
     applied, calls = apply(monkeypatch, None, **wanted)
     assert applied["result"] is True and applied["changes"] == predicted["changes"]
     assert calls == [
         ("georep_create", (), {"ssh_port": 2211, "force": False}),
-        ("georep_config_set", ({"secondary-access-mount": "true", "sync-jobs": "3", "ssh-port": "2211"},), {}),
+        (
+            "georep_config_set",
+            ({"secondary-access-mount": "true", "sync-jobs": "3", "ssh-port": "2211"},),
+            {},
+        ),
         ("georep_start", (), {"force": False}),
     ]
 
@@ -255,18 +308,26 @@ def test_state_changes_only_what_differs(monkeypatch):
                        config={"sync-jobs": 3, "secondary-access-mount": "on"})  # fmt: skip
     assert ret["result"] is True and ret["changes"] == {} and calls == []
     ret, calls = apply(monkeypatch, {"state": "paused", "faulty": []})
-    assert ret["changes"] == {"state": {"old": "paused", "new": "started"}} and [c[0] for c in calls] == ["georep_resume"]
+    assert ret["changes"] == {"state": {"old": "paused", "new": "started"}} and [c[0] for c in calls] == [
+        "georep_resume"
+    ]
     ret, calls = apply(monkeypatch, started, ensure="paused")
     assert [c[0] for c in calls] == ["georep_pause"]
     ret, calls = apply(monkeypatch, {"state": "stopped", "faulty": []}, ensure="paused")
     assert [c[0] for c in calls] == ["georep_start", "georep_pause"]
     ret, calls = apply(monkeypatch, {"state": "started", "faulty": ["127.1.10.2:/b1"]})
-    assert ret["result"] is True and ret["changes"] == {} and "Faulty workers: 127.1.10.2:/b1" in ret["comment"]
+    assert (
+        ret["result"] is True and ret["changes"] == {} and "Faulty workers: 127.1.10.2:/b1" in ret["comment"]
+    )
 
 
 def test_state_absent_stops_then_deletes(monkeypatch):
     ret, calls = apply(monkeypatch, {"state": "started", "faulty": []}, ensure="absent", test=True)
-    assert ret["result"] is None and ret["changes"] == {"session": {"old": "started", "new": "deleted"}} and calls == []
+    assert (
+        ret["result"] is None
+        and ret["changes"] == {"session": {"old": "started", "new": "deleted"}}
+        and calls == []
+    )
     ret, calls = apply(monkeypatch, {"state": "started", "faulty": []}, ensure="absent")
     assert [c[0] for c in calls] == ["georep_stop", "georep_delete"]
     ret, calls = apply(monkeypatch, None, ensure="absent")
@@ -282,5 +343,7 @@ def test_public_keys_are_the_lines_of_the_common_secret(runner, monkeypatch, tmp
         'command="/usr/libexec/glusterfs/gsyncd"  ssh-rsa AAAAB3NzaC1yc2E= root@gfs1'.replace("  ", " "),
         'command="tar ${SSH_ORIGINAL_COMMAND#* }" ssh-rsa AAAAB3NzaC1yc2EAAA= root@gfs2',
     ]
-    (tmp_path / "common_secret.pem.pub").write_text("\n".join([*good, "", "not a key", "ssh-rsa bad key with spaces x"]) + "\n")
+    (tmp_path / "common_secret.pem.pub").write_text(
+        "\n".join([*good, "", "not a key", "ssh-rsa bad key with spaces x"]) + "\n"
+    )
     assert GLUSTER.georep_public_keys() == good

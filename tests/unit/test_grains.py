@@ -10,7 +10,8 @@ GRAINS = load_loader_module("gluster_grains_under_test", "gluster.py", folder="_
 OPTIONS = "rw,relatime,user_id=0,group_id=0,default_permissions,allow_other,max_read=131072 0 0"
 MOUNTS = f"""\
 proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0
-127.1.10.1:/primvol /tmp/pytest-of-root/pytest-284/test_a_session_from_salt_copie0/prim fuse.glusterfs {OPTIONS}
+127.1.10.1:/primvol /tmp/pytest-of-root/pytest-284/test_a_session_from_salt_copie0/prim \
+fuse.glusterfs {OPTIONS}
 gfs2:/gv0 /mnt/my\\040data\\011x\\134y fuse.glusterfs {OPTIONS}
 /dev/loop3 /data/glusterfs/gv0 xfs rw,noatime,inode64 0 0
 gfs1:/gv1 /mnt/gv1 fuse rw 0 0
@@ -19,15 +20,22 @@ gfs1:/gv1 /mnt/gv1 fuse rw 0 0
 
 def test_only_glusterfs_fuse_mounts_with_paths_unescaped():
     assert GRAINS._parse_mounts(MOUNTS) == [
-        {"server": "127.1.10.1", "volume": "primvol", "mountpoint": "/tmp/pytest-of-root/pytest-284/test_a_session_from_salt_copie0/prim"},
+        {
+            "server": "127.1.10.1",
+            "volume": "primvol",
+            "mountpoint": "/tmp/pytest-of-root/pytest-284/test_a_session_from_salt_copie0/prim",
+        },
         {"server": "gfs2", "volume": "gv0", "mountpoint": "/mnt/my data\tx\\y"},
-    ]  # fmt: skip
+    ]
     assert GRAINS._parse_mounts("") == []
 
 
 def test_glusterd_info_key_values():
     text = "UUID=6a1e0332-6f2c-4c07-9d35-3e6a3e8f7c11\noperating-version=100000\nnot a pair\n"
-    assert GRAINS._parse_key_values(text) == {"UUID": "6a1e0332-6f2c-4c07-9d35-3e6a3e8f7c11", "operating-version": "100000"}
+    assert GRAINS._parse_key_values(text) == {
+        "UUID": "6a1e0332-6f2c-4c07-9d35-3e6a3e8f7c11",
+        "operating-version": "100000",
+    }
 
 
 def test_the_version_runs_once_per_installed_binary(tmp_path, monkeypatch):
@@ -36,7 +44,10 @@ def test_the_version_runs_once_per_installed_binary(tmp_path, monkeypatch):
     binary = tmp_path / "bin" / "gluster"
     binary.parent.mkdir()
     log = tmp_path / "runs.log"
-    binary.write_text(f"#!/bin/sh\necho run >> {log}\necho 'glusterfs 10.3'\necho 'Repository revision: git://git.gluster.org/glusterfs.git'\n")
+    binary.write_text(
+        f"#!/bin/sh\necho run >> {log}\necho 'glusterfs 10.3'\n"
+        "echo 'Repository revision: git://git.gluster.org/glusterfs.git'\n"
+    )
     binary.chmod(0o755)
     monkeypatch.setattr(GRAINS, "__opts__", {"cachedir": str(tmp_path / "cache")}, raising=False)
     assert [GRAINS._version(str(binary)) for _ in range(3)] == ["10.3"] * 3

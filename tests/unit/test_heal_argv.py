@@ -209,20 +209,35 @@ def test_run_heal_info_glfsheal_path_does_not_exist(tmp_path):
     "policy, path, source, tail",
     [
         ("bigger-file", "/d/f", None, ["bigger-file", "/d/f"]),
-        ("latest-mtime", "gfid:0a1b2c3d-0000-4000-8000-00000000abcd", None, ["latest-mtime", "gfid:0a1b2c3d-0000-4000-8000-00000000abcd"]),
+        (
+            "latest-mtime",
+            "gfid:0a1b2c3d-0000-4000-8000-00000000abcd",
+            None,
+            ["latest-mtime", "gfid:0a1b2c3d-0000-4000-8000-00000000abcd"],
+        ),
         ("source-brick", None, "gfs2:/b/1", ["source-brick", "gfs2:/b/1"]),
         ("source-brick", "/d/f", "gfs2:/b/1", ["source-brick", "gfs2:/b/1", "/d/f"]),
     ],
 )
 def test_split_brain_resolution_argv(policy, path, source, tail):
     cli = gcli.split_brain_argv(config(glfsheal=FAKE_GLFSHEAL), "gv0", policy, path, source)
-    assert cli == ["gluster", "--mode=script", "volume", "heal", "gv0", "split-brain", *tail]  # plain text: no --xml
+    assert cli == [
+        "gluster",
+        "--mode=script",
+        "volume",
+        "heal",
+        "gv0",
+        "split-brain",
+        *tail,
+    ]  # plain text: no --xml
     direct = gcli.split_brain_argv(config(socket=SOCKET, glfsheal=FAKE_GLFSHEAL), "gv0", policy, path, source)
     assert direct == [FAKE_GLFSHEAL, "gv0", *tail, "glusterd-sock", SOCKET]
 
 
 def test_split_brain_unknown_policy():
-    with pytest.raises(ValueError, match="split-brain policy must be one of bigger-file, latest-mtime, source-brick"):
+    with pytest.raises(
+        ValueError, match="split-brain policy must be one of bigger-file, latest-mtime, source-brick"
+    ):
         gcli.split_brain_argv(config(), "gv0", "majority", "/f")
 
 
@@ -235,17 +250,38 @@ def _replay_answer(name):
 def test_run_split_brain_says_what_gluster_says(tmp_path):
     glfsheal = fake_program(tmp_path, _replay_answer("split_brain_healed.txt"))
     counter = {}
-    assert gcli.run_split_brain(config(socket=SOCKET, glfsheal=str(glfsheal)), "sb", "bigger-file", "/victim", counter=counter) == "Healed /victim."
+    assert (
+        gcli.run_split_brain(
+            config(socket=SOCKET, glfsheal=str(glfsheal)), "sb", "bigger-file", "/victim", counter=counter
+        )
+        == "Healed /victim."
+    )
     assert calls(tmp_path) == [f"sb bigger-file /victim glusterd-sock {SOCKET}"] and counter == {"calls": 1}
 
 
 @pytest.mark.parametrize(
     "answer, words",
-    [("split_brain_not_in_split_brain.txt", "exit 1) on glusterd socket /run/test-heal/glusterd.socket: Healing /victim failed: File not in split-brain."),
-     ("split_brain_no_such_file.txt", "exit 22) on glusterd socket /run/test-heal/glusterd.socket: Lookup failed on /victim:No such file or directory.")],
-)  # fmt: skip
+    [
+        (
+            "split_brain_not_in_split_brain.txt",
+            (
+                "exit 1) on glusterd socket /run/test-heal/glusterd.socket: "
+                "Healing /victim failed: File not in split-brain."
+            ),
+        ),
+        (
+            "split_brain_no_such_file.txt",
+            (
+                "exit 22) on glusterd socket /run/test-heal/glusterd.socket: "
+                "Lookup failed on /victim:No such file or directory."
+            ),
+        ),
+    ],
+)
 def test_run_split_brain_refused_in_glusters_words(tmp_path, answer, words):
     glfsheal = fake_program(tmp_path, _replay_answer(answer).replace("/nonexistent", "/victim"))
     with pytest.raises(CommandExecutionError) as excinfo:
         gcli.run_split_brain(config(socket=SOCKET, glfsheal=str(glfsheal)), "sb", "bigger-file", "/victim")
-    assert excinfo.value.strerror.startswith(f"gluster volume heal sb split-brain bigger-file /victim failed ({words}")
+    assert excinfo.value.strerror.startswith(
+        f"gluster volume heal sb split-brain bigger-file /victim failed ({words}"
+    )

@@ -98,9 +98,15 @@ def test_a_brick_down_with_files_written_is_degraded_and_named():
     # the 20 files and the root directory wait on each of the two bricks that took the writes
     assert view["heal"] == {"pending": 42, "split_brain": 0, "unreachable": [down]}
     up = [b for b in REP3_DOWN["bricks"] if b["online"]]
-    assert view["size_total"] == min(b["size_total"] for b in up) and view["size_free"] == min(b["size_free"] for b in up)
+    assert view["size_total"] == min(b["size_total"] for b in up) and view["size_free"] == min(
+        b["size_free"] for b in up
+    )
     found = gh.heal_conditions("rep3", REP3_HEAL, threshold=0)
-    assert (found["heal:rep3"]["problem"], found["heal:rep3"]["pending"], found["heal:rep3"]["unreachable"]) == (True, 42, [down])
+    assert (
+        found["heal:rep3"]["problem"],
+        found["heal:rep3"]["pending"],
+        found["heal:rep3"]["unreachable"],
+    ) == (True, 42, [down])
     assert found["split_brain:rep3"]["problem"] is False
     assert gh.heal_conditions("rep3", REP3_HEAL, threshold=50)["heal:rep3"]["problem"] is False
     assert REP3_HEAL["healed"] is False
@@ -114,7 +120,11 @@ def test_a_set_with_one_brick_of_three_left_is_unavailable():
 
 
 def test_a_file_in_split_brain_is_found_and_named():
-    assert (SB_HEAL["split_brain"], SB_HEAL["pending"], SB_HEAL["unreachable"]) == (2, 0, [])  # one file, both copies
+    assert (SB_HEAL["split_brain"], SB_HEAL["pending"], SB_HEAL["unreachable"]) == (
+        2,
+        0,
+        [],
+    )  # one file, both copies
     found = gh.heal_conditions("sb", SB_HEAL, threshold=0)
     assert found["split_brain:sb"]["problem"] is True and found["split_brain:sb"]["entries"] == 2
     assert found["heal:sb"]["problem"] is False
@@ -137,7 +147,10 @@ def test_bricks_of_this_node_only_and_peers():
     status = gx.parse_volume_status(read("volume_status_all.xml"))
     own = status["rep3"]["bricks"][0]["peer_uuid"]
     mine = gh.brick_conditions(status, own)
-    assert sorted(mine) == [f"brick:{v}:127.1.1.1:{ROOT}/node1/bricks/{b}" for v, b in (("arb", "arb0"), ("disp", "disp0"), ("rep3", "rep0"))]
+    assert sorted(mine) == [
+        f"brick:{v}:127.1.1.1:{ROOT}/node1/bricks/{b}"
+        for v, b in (("arb", "arb0"), ("disp", "disp0"), ("rep3", "rep0"))
+    ]
     assert not any(c["problem"] for c in mine.values())
     peers = gx.parse_peer_status(read("peer_status_disconnected.xml"))
     conditions = gh.peer_conditions(peers)
@@ -188,9 +201,13 @@ def test_the_outputter_prints_nodes_volumes_sets_and_problems():
     status = gx.parse_volume_status(read("volume_status_detail_rep3.xml"))["rep3"]
     down = {"bricks": [dict(b, online=b is not status["bricks"][1]) for b in status["bricks"]]}
     view = gv.volume_view(volume, down, {"entries": 11, "split_brain": 0})
-    data = {"healthy": False, "reported_by": "gfs1", "problems": ["volume rep3: degraded (2/3 bricks online)"],
-            "nodes": [{"hostname": "127.1.1.1", "minion": "gfs1", "connected": True, "seen_by": {"gfs1": True}}],
-            "volumes": {"rep3": view}}  # fmt: skip
+    data = {
+        "healthy": False,
+        "reported_by": "gfs1",
+        "problems": ["volume rep3: degraded (2/3 bricks online)"],
+        "nodes": [{"hostname": "127.1.1.1", "minion": "gfs1", "connected": True, "seen_by": {"gfs1": True}}],
+        "volumes": {"rep3": view},
+    }
     text = OUTPUT.output(data)
     lines = text.splitlines()
     assert lines[0] == "GlusterFS cluster: DEGRADED (reported by gfs1)"
@@ -225,13 +242,21 @@ def test_the_beacon_keeps_the_last_look_and_returns_its_events():
 
     def health(checks, heal_threshold, previous, timeout):
         calls.append((checks, heal_threshold, previous, timeout))
-        return {"conditions": {"n": len(calls)}, "events": [{"tag": "brick/offline"}] if len(calls) == 2 else []}
+        return {
+            "conditions": {"n": len(calls)},
+            "events": [{"tag": "brick/offline"}] if len(calls) == 2 else [],
+        }
 
     BEACON.__salt__ = {"gluster.health": health}
     BEACON.__context__ = {}
     assert BEACON.beacon([{"interval": 5}, {"cluster": True}]) == []
     assert BEACON.beacon([{"interval": 5}, {"cluster": True}]) == [{"tag": "brick/offline"}]
-    assert calls[0] == (["bricks", "peers", "heal", "split_brain", "quota", "georep"], 0, None, BEACON.DEFAULT_TIMEOUT)
+    assert calls[0] == (
+        ["bricks", "peers", "heal", "split_brain", "quota", "georep"],
+        0,
+        None,
+        BEACON.DEFAULT_TIMEOUT,
+    )
     assert calls[1][2] == {"n": 1}
     BEACON.beacon([{"interval": 5}, {"timeout": 3}])
     assert calls[2][3] == 3  # its own short bound: it runs in the minion's main loop

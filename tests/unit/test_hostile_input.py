@@ -197,21 +197,31 @@ BACKEND_PATH = ("brick_devices", "gfs1", "/data/glusterfs/gv0")
 PILLAR_FIELDS = {
     "volume-name": ("gvdata0", "word", _set_volume_name),
     "node-address": ("gfs-a.example.com", "word", _set(("nodes", "gfs1"), "gluster:nodes:gfs1")),
-    "brick-path": ("/data/glusterfs/gv0/brick", "path", _set(("volumes", "gv0", "brick_path"), "gluster:volumes:gv0:brick_path")),
+    "brick-path": (
+        "/data/glusterfs/gv0/brick",
+        "path",
+        _set(("volumes", "gv0", "brick_path"), "gluster:volumes:gv0:brick_path"),
+    ),
     "explicit-brick-host": (
         "gfs2",
         "word",
-        lambda p, v: _set(("volumes", "ex", "bricks"), "gluster:volumes:ex:bricks:1")(p, ["gfs1:/data/ex", f"{v}:/data/ex"]),
+        lambda p, v: _set(("volumes", "ex", "bricks"), "gluster:volumes:ex:bricks:1")(
+            p, ["gfs1:/data/ex", f"{v}:/data/ex"]
+        ),
     ),
     "explicit-brick-path": (
         "/data/ex",
         "path",
-        lambda p, v: _set(("volumes", "ex", "bricks"), "gluster:volumes:ex:bricks:0")(p, [f"gfs1:{v}", "gfs2:/data/ex"]),
+        lambda p, v: _set(("volumes", "ex", "bricks"), "gluster:volumes:ex:bricks:0")(
+            p, [f"gfs1:{v}", "gfs2:/data/ex"]
+        ),
     ),
     "option-key": (
         "performance.cache-size",
         "word",
-        _set_key(("volumes", "gv0", "options"), "performance.cache-size", lambda v: "gluster:volumes:gv0:options"),
+        _set_key(
+            ("volumes", "gv0", "options"), "performance.cache-size", lambda v: "gluster:volumes:gv0:options"
+        ),
     ),
     "glusterd-option-key": (
         "base-port",
@@ -221,15 +231,27 @@ PILLAR_FIELDS = {
     "client-mount-point": (
         "/mnt/gv0",
         "path",
-        _set_key(("clients", "client1", "mounts"), "/mnt/gv0", lambda v: f"gluster:clients:client1:mounts:{v}"),
+        _set_key(
+            ("clients", "client1", "mounts"), "/mnt/gv0", lambda v: f"gluster:clients:client1:mounts:{v}"
+        ),
     ),
     "client-mount-option": (
         "noatime",
         "word",
-        lambda p, v: _set(("clients", "client1", "mounts", "/mnt/gv0", "options"), f"{MOUNT}:options")(p, [v]),
+        lambda p, v: _set(("clients", "client1", "mounts", "/mnt/gv0", "options"), f"{MOUNT}:options")(
+            p, [v]
+        ),
     ),
-    "client-server": ("gfs-a.example.com", "word", _set(("clients", "client1", "mounts", "/mnt/gv0", "server"), f"{MOUNT}:server")),
-    "client-fstab": ("/etc/fstab", "path", _set(("clients", "client1", "mounts", "/mnt/gv0", "fstab"), f"{MOUNT}:fstab")),
+    "client-server": (
+        "gfs-a.example.com",
+        "word",
+        _set(("clients", "client1", "mounts", "/mnt/gv0", "server"), f"{MOUNT}:server"),
+    ),
+    "client-fstab": (
+        "/etc/fstab",
+        "path",
+        _set(("clients", "client1", "mounts", "/mnt/gv0", "fstab"), f"{MOUNT}:fstab"),
+    ),
     "device": ("/dev/sdb", "path", _set((*BACKEND_PATH, "device"), f"{BACKEND}:device")),
     "device-mount-point": (
         "/data/glusterfs/gv0",
@@ -238,8 +260,16 @@ PILLAR_FIELDS = {
     ),
     "device-lvm-vg": ("vg_bricks", "word", _set((*BACKEND_PATH, "lvm", "vg"), f"{BACKEND}:lvm:vg")),
     "device-lvm-lv": ("gv0", "word", _set((*BACKEND_PATH, "lvm", "lv"), f"{BACKEND}:lvm:lv")),
-    "device-mkfs-option": ("-K", "word", lambda p, v: _set((*BACKEND_PATH, "mkfs_options"), f"{BACKEND}:mkfs_options")(p, ["-d", v])),
-    "device-mount-option": ("noatime", "word", lambda p, v: _set((*BACKEND_PATH, "mount_options"), f"{BACKEND}:mount_options")(p, [v])),
+    "device-mkfs-option": (
+        "-K",
+        "word",
+        lambda p, v: _set((*BACKEND_PATH, "mkfs_options"), f"{BACKEND}:mkfs_options")(p, ["-d", v]),
+    ),
+    "device-mount-option": (
+        "noatime",
+        "word",
+        lambda p, v: _set((*BACKEND_PATH, "mount_options"), f"{BACKEND}:mount_options")(p, [v]),
+    ),
     "device-fstab": ("/etc/fstab", "path", _set((*BACKEND_PATH, "fstab"), f"{BACKEND}:fstab")),
 }
 
@@ -302,7 +332,9 @@ def test_pillar_quoted_counts_only_ascii_digits(key, value):
     pillar = _pillar()
     pillar["volumes"]["gv0"][key] = value
     _model, problems = gp.build_model(pillar, "gfs1")
-    assert any(_names(p, f"gluster:volumes:gv0:{key}") or _names(p, "gluster:volumes:gv0") for p in problems), problems
+    assert any(
+        _names(p, f"gluster:volumes:gv0:{key}") or _names(p, "gluster:volumes:gv0") for p in problems
+    ), problems
     assert all(_clean(p) for p in problems)
 
 
@@ -396,8 +428,10 @@ def test_no_product_module_uses_a_shell():
 
 # ------------------------------------------------------------------ every external call bounded
 UNBOUNDED_PRODUCT_SOURCES = sorted(
-    path for folder in ("_modules", "_states", "_utils", "_beacons", "_grains", "_runners") for path in (Path(ROOT) / folder).glob("*.py")
-)  # fmt: skip
+    path
+    for folder in ("_modules", "_states", "_utils", "_beacons", "_grains", "_runners")
+    for path in (Path(ROOT) / folder).glob("*.py")
+)
 
 
 def unbounded_calls(source, filename="<source>"):
@@ -407,9 +441,11 @@ def unbounded_calls(source, filename="<source>"):
     found = []
     tree = ast.parse(source, filename)
     bounded_lambdas = {
-        id(arg) for node in ast.walk(tree) if isinstance(node, ast.Call) and _dotted(node.func)[-1:] == ("bounded",)
+        id(arg)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and _dotted(node.func)[-1:] == ("bounded",)
         for arg in node.args[:1]
-    }  # fmt: skip
+    }
     inside_bounded = {id(n) for node in ast.walk(tree) if id(node) in bounded_lambdas for n in ast.walk(node)}
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -418,10 +454,15 @@ def unbounded_calls(source, filename="<source>"):
         name = _dotted(node.func)
         timeout = any(k.arg == "timeout" for k in node.keywords)
         salt_function = _salt_function(node.func)
-        if (name[-2:] in (("subprocess", f) for f in ("run", "Popen", "check_output", "check_call", "call")) or (
-                salt_function or "").startswith("cmd.run")) and not timeout:
+        if (
+            name[-2:] in (("subprocess", f) for f in ("run", "Popen", "check_output", "check_call", "call"))
+            or (salt_function or "").startswith("cmd.run")
+        ) and not timeout:
             found.append(f"{where}: {'.'.join(name) or salt_function} without timeout=")
-        if name[-1:] in (("getaddrinfo",), ("gethostbyname",), ("gethostbyname_ex",)) and id(node) not in inside_bounded:
+        if (
+            name[-1:] in (("getaddrinfo",), ("gethostbyname",), ("gethostbyname_ex",))
+            and id(node) not in inside_bounded
+        ):
             found.append(f"{where}: {'.'.join(name)} outside gluster_cli.bounded")
     return found
 

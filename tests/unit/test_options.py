@@ -229,5 +229,9 @@ def test_creation_default_named_in_pillar_is_managed():
 def test_reset_unmanaged_leaves_the_cluster_wide_snapshot_settings():
     """gluster 10.3 lists ``snapshot config auto-delete`` / ``activate-on-create`` among every
     volume's options once they were set (seen in a CI run: reset_unmanaged tried to reset them)."""
-    current = {"auto-delete": "disable", "snap-activate-on-create": "enable", "performance.io-thread-count": "24"}
+    current = {
+        "auto-delete": "disable",
+        "snap-activate-on-create": "enable",
+        "performance.io-thread-count": "24",
+    }
     assert go.diff({}, current, reset_unmanaged=True) == ({}, ["performance.io-thread-count"])

@@ -34,8 +34,12 @@ class Answers:
         name = self.files[min(self.calls, len(self.files) - 1)]
         self.calls += 1
         if name == "no_glusterd.txt":  # what the CLI printed here with no glusterd on the socket
-            fields = dict(line.split("=", 1) for line in (DATA / name).read_text().splitlines() if "=" in line)
-            proc = type("Proc", (), {"stdout": fields["stdout"], "stderr": fields["stderr"], "returncode": 1})()
+            fields = dict(
+                line.split("=", 1) for line in (DATA / name).read_text().splitlines() if "=" in line
+            )
+            proc = type(
+                "Proc", (), {"stdout": fields["stdout"], "stderr": fields["stderr"], "returncode": 1}
+            )()
             gcli._check_plain(proc, args, CONFIG)
         return gcli.check_xml((DATA / name).read_text(), list(args), CONFIG)
 
@@ -65,7 +69,10 @@ def test_the_captured_answer_is_a_bare_failure():
 def test_peer_wait_asks_again_after_a_bare_failure(answers):
     fake = answers("pool_list_probe_race.xml", "pool_list_probe_race.xml", "pool_list.xml")
     found = GLUSTER.peer_wait(["127.1.1.2", "127.1.1.3"], timeout=30)
-    assert found == {"127.1.1.2": "8ac422bc-7a71-4a70-be00-e36e50f48fcd", "127.1.1.3": "612bb389-bae1-414f-b111-17a96fbf433a"}
+    assert found == {
+        "127.1.1.2": "8ac422bc-7a71-4a70-be00-e36e50f48fcd",
+        "127.1.1.3": "612bb389-bae1-414f-b111-17a96fbf433a",
+    }
     assert fake.calls == 3
 
 

@@ -460,11 +460,20 @@ def test_day2_settings():
     spec = {"brick_path": "/d", "allow_shrink": True, "allow_replace": True, "rebalance": "fix-layout",
             "rebalance_timeout": 60, "heal_timeout": 120, "migration_timeout": 30}  # fmt: skip
     maintenance = {"stop_commands": [["/usr/local/bin/stop-gluster", "--now"]], "heal_timeout": 600}
-    pillar = {"nodes": NODES, "volumes": {"gv0": spec}, "detach_removed_nodes": True, "maintenance": maintenance}
+    pillar = {
+        "nodes": NODES,
+        "volumes": {"gv0": spec},
+        "detach_removed_nodes": True,
+        "maintenance": maintenance,
+    }
     model, problems = gp.build_model(pillar, "gfs1")
     assert problems == []
     volume = model["volumes"]["gv0"]
-    assert (volume["allow_shrink"], volume["rebalance"], volume["rebalance_timeout"]) == (True, "fix-layout", 60)
+    assert (volume["allow_shrink"], volume["rebalance"], volume["rebalance_timeout"]) == (
+        True,
+        "fix-layout",
+        60,
+    )
     assert volume["allow_replace"] is True
     assert (volume["heal_timeout"], volume["migration_timeout"]) == (120, 30)
     assert model["detach_removed_nodes"] is True
@@ -492,28 +501,72 @@ FOUR_NODES = {"gfs1": "127.1.1.1", "gfs2": "127.1.1.2", "gfs3": "127.1.1.3", "gf
 
 BAD = [
     # (id, pillar, exact start of the problem, key phrase)
-    ("allow-shrink-string", _with_volume(brick_path="/d", allow_shrink="yes"), "gluster:volumes:gv0:allow_shrink: ",
-     "'yes' must be true or false"),
-    ("rebalance-unknown", _with_volume(brick_path="/d", rebalance="always"), "gluster:volumes:gv0:rebalance: ",
-     "'always' must be full, fix-layout or none"),
-    ("rebalance-timeout-negative", _with_volume(brick_path="/d", rebalance_timeout=-1),
-     "gluster:volumes:gv0:rebalance_timeout: ", "-1 must be a whole number of seconds"),
-    ("heal-timeout-string", _with_volume(brick_path="/d", heal_timeout="1h"), "gluster:volumes:gv0:heal_timeout: ",
-     "'1h' must be a whole number of seconds"),
-    ("migration-timeout-zero", _with_volume(brick_path="/d", migration_timeout=0),
-     "gluster:volumes:gv0:migration_timeout: ", "0 must be a whole number of seconds"),
-    ("detach-removed-nodes-string", {"nodes": NODES, "detach_removed_nodes": "no"}, "gluster:detach_removed_nodes: ",
-     "'no' must be true or false"),
-    ("maintenance-not-mapping", {"nodes": NODES, "maintenance": ["reboot"]}, "gluster:maintenance: ",
-     "must be a mapping"),
-    ("maintenance-command-string", {"nodes": NODES, "maintenance": {"stop_commands": ["systemctl stop glusterd"]}},
-     "gluster:maintenance:stop_commands: ", "each an argv list of strings (no shell)"),
-    ("maintenance-command-empty", {"nodes": NODES, "maintenance": {"start_commands": [[]]}},
-     "gluster:maintenance:start_commands: ", "each an argv list of strings"),
-    ("maintenance-key-typo", {"nodes": NODES, "maintenance": {"stop_command": [["x"]]}},
-     "gluster:maintenance:stop_command: ", "unknown key; allowed:"),
-    ("maintenance-heal-timeout", {"nodes": NODES, "maintenance": {"heal_timeout": 0}},
-     "gluster:maintenance:heal_timeout: ", "0 must be a whole number of seconds >= 1"),
+    (
+        "allow-shrink-string",
+        _with_volume(brick_path="/d", allow_shrink="yes"),
+        "gluster:volumes:gv0:allow_shrink: ",
+        "'yes' must be true or false",
+    ),
+    (
+        "rebalance-unknown",
+        _with_volume(brick_path="/d", rebalance="always"),
+        "gluster:volumes:gv0:rebalance: ",
+        "'always' must be full, fix-layout or none",
+    ),
+    (
+        "rebalance-timeout-negative",
+        _with_volume(brick_path="/d", rebalance_timeout=-1),
+        "gluster:volumes:gv0:rebalance_timeout: ",
+        "-1 must be a whole number of seconds",
+    ),
+    (
+        "heal-timeout-string",
+        _with_volume(brick_path="/d", heal_timeout="1h"),
+        "gluster:volumes:gv0:heal_timeout: ",
+        "'1h' must be a whole number of seconds",
+    ),
+    (
+        "migration-timeout-zero",
+        _with_volume(brick_path="/d", migration_timeout=0),
+        "gluster:volumes:gv0:migration_timeout: ",
+        "0 must be a whole number of seconds",
+    ),
+    (
+        "detach-removed-nodes-string",
+        {"nodes": NODES, "detach_removed_nodes": "no"},
+        "gluster:detach_removed_nodes: ",
+        "'no' must be true or false",
+    ),
+    (
+        "maintenance-not-mapping",
+        {"nodes": NODES, "maintenance": ["reboot"]},
+        "gluster:maintenance: ",
+        "must be a mapping",
+    ),
+    (
+        "maintenance-command-string",
+        {"nodes": NODES, "maintenance": {"stop_commands": ["systemctl stop glusterd"]}},
+        "gluster:maintenance:stop_commands: ",
+        "each an argv list of strings (no shell)",
+    ),
+    (
+        "maintenance-command-empty",
+        {"nodes": NODES, "maintenance": {"start_commands": [[]]}},
+        "gluster:maintenance:start_commands: ",
+        "each an argv list of strings",
+    ),
+    (
+        "maintenance-key-typo",
+        {"nodes": NODES, "maintenance": {"stop_command": [["x"]]}},
+        "gluster:maintenance:stop_command: ",
+        "unknown key; allowed:",
+    ),
+    (
+        "maintenance-heal-timeout",
+        {"nodes": NODES, "maintenance": {"heal_timeout": 0}},
+        "gluster:maintenance:heal_timeout: ",
+        "0 must be a whole number of seconds >= 1",
+    ),
     ("pillar-not-mapping", ["nodes"], "gluster: ", "must be a mapping"),
     (
         "unknown-top-level-key",
@@ -949,7 +1002,9 @@ def test_replicate_with_6_bricks_exact_message():
 def test_unknown_top_level_key_lists_allowed_keys():
     _model, problems = gp.build_model({"nodes": NODES, "colour": "blue"}, "gfs1")
     assert len(problems) == 1
-    assert problems[0].startswith("gluster:colour: unknown key; allowed: address_family, binary, brick_devices, clients, ")
+    assert problems[0].startswith(
+        "gluster:colour: unknown key; allowed: address_family, binary, brick_devices, clients, "
+    )
     for key in ("nodes", "leader", "volumes", "peer_timeout", "op_version", "server"):
         assert key in problems[0]
 
@@ -1001,7 +1056,7 @@ def test_problems_are_plain_list_of_strings():
     assert all(isinstance(problem, str) for problem in problems)
 
 
-# --------------------------------------------------------------------------- regressions of bugs found by these tests
+# ------------------------------------------------------------------ regressions of bugs found by these tests
 
 
 def test_quoted_replica_does_not_bypass_distinct_host_check():

@@ -21,7 +21,9 @@ def test_inet_by_default_adds_nothing():
     assert model["address_family"] == "inet"
     assert "transport.address-family" not in model["server"]["glusterd_options"]
     assert "transport.address-family" not in model["volumes"]["gv0"]["options"]
-    assert not any("address-family" in o for o in model["clients"]["client1"]["mounts"]["/mnt/gv0"]["options"])
+    assert not any(
+        "address-family" in o for o in model["clients"]["client1"]["mounts"]["/mnt/gv0"]["options"]
+    )
     assert build(address_family="inet")[0]["volumes"] == model["volumes"]
 
 
@@ -31,7 +33,10 @@ def test_inet6_everywhere_gluster_reads_it():
     assert model["address_family"] == "inet6"
     assert model["server"]["glusterd_options"] == {"base-port": 49152, "transport.address-family": "inet6"}
     assert model["volumes"]["gv0"]["options"]["transport.address-family"] == "inet6"
-    assert "options" not in model["volumes"]["old"] or "transport.address-family" not in model["volumes"]["old"]["options"]
+    assert (
+        "options" not in model["volumes"]["old"]
+        or "transport.address-family" not in model["volumes"]["old"]["options"]
+    )
     mount = model["clients"]["client1"]["mounts"]["/mnt/gv0"]
     assert mount["options"][:2] == ["_netdev", "noatime"]
     assert "xlator-option=transport.address-family=inet6" in mount["options"]

@@ -150,11 +150,16 @@ def test_auth_must_be_a_mapping(raw):
     volume_pillar = pillar()
     volume_pillar["volumes"]["gv0"]["auth"] = raw  # None: an empty "auth:" in YAML
     _model, problems = gp.build_model(volume_pillar, "gfs1")
-    assert problems == ["gluster:volumes:gv0:auth: must be a mapping with allow and/or reject: lists of client addresses"]
+    assert problems == [
+        "gluster:volumes:gv0:auth: must be a mapping with allow and/or reject: lists of client addresses"
+    ]
 
 
 def test_absent_volume_ignores_auth():
-    volume_pillar = {"nodes": NODES, "volumes": {"old": {"ensure": "absent", "auth": {"allow": ["10.9.9.9"]}}}}
+    volume_pillar = {
+        "nodes": NODES,
+        "volumes": {"old": {"ensure": "absent", "auth": {"allow": ["10.9.9.9"]}}},
+    }
     model, problems = gp.build_model(volume_pillar, "gfs1")
     assert problems == [] and model["volumes"]["old"] == {"name": "old", "ensure": "absent"}
 
@@ -169,9 +174,12 @@ def test_pillar_example_auth_becomes_options():
 
 @pytest.mark.parametrize(
     "value",
-    [pytest.param(v, id=f"{base}-{k}") for base in ("10.0.0.1", "192.168.1.*", "web1.example.com", "10.0.0.0/8")
-     for k, v in variants(base).items()],
-)  # fmt: skip
+    [
+        pytest.param(v, id=f"{base}-{k}")
+        for base in ("10.0.0.1", "192.168.1.*", "web1.example.com", "10.0.0.0/8")
+        for k, v in variants(base).items()
+    ],
+)
 def test_hostile_entries_are_refused_in_one_clean_line(value):
     found = gv.auth_address_problems(value)
     assert len(found) == 1 and found[0].isprintable(), found

@@ -42,8 +42,9 @@ PILLAR = {
 
 # what a spec of only ``device`` becomes: XFS with its mount options, /etc/fstab, no wipe, SELinux labels
 DEFAULT_BACKEND = dict(partition=None, lvm=None, filesystem="xfs", raid=None, mkfs_options=[])
-DEFAULT_BACKEND.update(mount_options=["noatime", "inode64"], fstab="/etc/fstab", wipe=False, selinux=True,
-                       wipe_brick_data=None)
+DEFAULT_BACKEND.update(
+    mount_options=["noatime", "inode64"], fstab="/etc/fstab", wipe=False, selinux=True, wipe_brick_data=None
+)
 GFS1_BACKENDS = {
     GV0_MOUNT: dict(DEFAULT_BACKEND, mount=GV0_MOUNT, device="/dev/sdb"),
     GV1_MOUNT: {
@@ -167,7 +168,8 @@ def test_brick_mounts_take_the_longest_mount_and_respect_path_boundaries():
     nested = {"gfs1": {"/data/a": {"device": "/dev/sdb"}, "/data/a/x": {"device": "/dev/sdc"}}}
     model, problems = gp.build_model(brick_pillar(nested, volumes), "gfs1")
     assert problems == [
-        "gluster:brick_devices:gfs1:/data/a/x: lies inside the mount point /data/a; brick filesystems must not nest"
+        "gluster:brick_devices:gfs1:/data/a/x: lies inside the mount point /data/a; "
+        "brick filesystems must not nest"
     ]
     assert model["minion"]["brick_mounts"]["192.0.2.1:/data/a/x/brick"] == "/data/a/x"
 
@@ -196,39 +198,90 @@ def one_node(mounts):
 
 
 BAD = [
-    pytest.param("not a mapping", "gluster:brick_devices",
-                 "must be a mapping of node (minion id) -> mount point -> device spec", id="not-mapping"),
+    pytest.param(
+        "not a mapping",
+        "gluster:brick_devices",
+        "must be a mapping of node (minion id) -> mount point -> device spec",
+        id="not-mapping",
+    ),
     pytest.param(["gfs1"], "gluster:brick_devices", "must be a mapping of node", id="list"),
-    pytest.param({"gfs9": {"/data/b": {"device": "/dev/sdb"}}}, "gluster:brick_devices:gfs9",
-                 "'gfs9' is not a node in gluster:nodes", id="unknown-node"),
-    pytest.param({"192.0.2.1": {"/data/b": {"device": "/dev/sdb"}}}, "gluster:brick_devices:192.0.2.1",
-                 "'192.0.2.1' is not a node in gluster:nodes", id="address-instead-of-minion-id"),
-    pytest.param({"gfs1": ["/dev/sdb"]}, "gluster:brick_devices:gfs1",
-                 "must be a mapping of mount point -> {device: /dev/..., ...}", id="node-not-mapping"),
-    pytest.param({"gfs1": None}, "gluster:brick_devices:gfs1", "must be a mapping of mount point", id="node-none"),
-    pytest.param(one_node({"/data/b": "/dev/sdb"}), "gluster:brick_devices:gfs1:/data/b",
-                 "must be a mapping with at least device: /dev/...", id="spec-not-mapping"),
-    pytest.param(one_node({"data/b": {"device": "/dev/sdb"}}), "gluster:brick_devices:gfs1:data/b",
-                 "mount point 'data/b' must be an absolute path", id="relative-mount-point"),
-    pytest.param(one_node({"/data/b": {"device": "sdb"}}), "gluster:brick_devices:gfs1:/data/b:device",
-                 "device 'sdb' must be a device path under /dev", id="bad-device"),
-    pytest.param(one_node({"/data/b": {"device": "/dev/sdb", "lvm": {"vg": "vg/0", "lv": "b"}}}),
-                 "gluster:brick_devices:gfs1:/data/b:lvm:vg", "'vg/0' is not a valid LVM name", id="bad-vg"),
-    pytest.param(one_node({"/data/b": {"device": "/dev/sdb", "filesystem": "zfs"}}),
-                 "gluster:brick_devices:gfs1:/data/b:filesystem", "'zfs' is not supported", id="bad-filesystem"),
-    pytest.param(one_node({"/data/a": {"device": "/dev/sdb"}, "/data/b": {"device": "/dev/sdb", "partition": "gpt"}}),
-                 "gluster:brick_devices:gfs1:/data/b:device", "/dev/sdb is already used for /data/a",
-                 id="same-device-twice"),
-    pytest.param(one_node({"/data/a": {"device": "/dev/sdb"}, "/data/a/inner": {"device": "/dev/sdc"}}),
-                 "gluster:brick_devices:gfs1:/data/a/inner",
-                 "lies inside the mount point /data/a; brick filesystems must not nest", id="nested"),
-    pytest.param(one_node({f"{GV0_MOUNT}/brick": {"device": "/dev/sdb"}}), "gluster:volumes:gv0",
-                 f"brick 192.0.2.1:{GV0_MOUNT}/brick is the mount point of a brick device; use a sub-directory "
-                 f"(e.g. {GV0_MOUNT}/brick/brick) so an unmounted disk never fills the filesystem below",
-                 id="brick-is-mount-point"),
-    pytest.param({"gfs2": {"/srv/gv1/brick": {"device": "/dev/sdc"}}}, "gluster:volumes:gv1",
-                 "brick 192.0.2.2:/srv/gv1/brick is the mount point of a brick device", id="explicit-brick-is-mount-point"),
-]  # fmt: skip
+    pytest.param(
+        {"gfs9": {"/data/b": {"device": "/dev/sdb"}}},
+        "gluster:brick_devices:gfs9",
+        "'gfs9' is not a node in gluster:nodes",
+        id="unknown-node",
+    ),
+    pytest.param(
+        {"192.0.2.1": {"/data/b": {"device": "/dev/sdb"}}},
+        "gluster:brick_devices:192.0.2.1",
+        "'192.0.2.1' is not a node in gluster:nodes",
+        id="address-instead-of-minion-id",
+    ),
+    pytest.param(
+        {"gfs1": ["/dev/sdb"]},
+        "gluster:brick_devices:gfs1",
+        "must be a mapping of mount point -> {device: /dev/..., ...}",
+        id="node-not-mapping",
+    ),
+    pytest.param(
+        {"gfs1": None}, "gluster:brick_devices:gfs1", "must be a mapping of mount point", id="node-none"
+    ),
+    pytest.param(
+        one_node({"/data/b": "/dev/sdb"}),
+        "gluster:brick_devices:gfs1:/data/b",
+        "must be a mapping with at least device: /dev/...",
+        id="spec-not-mapping",
+    ),
+    pytest.param(
+        one_node({"data/b": {"device": "/dev/sdb"}}),
+        "gluster:brick_devices:gfs1:data/b",
+        "mount point 'data/b' must be an absolute path",
+        id="relative-mount-point",
+    ),
+    pytest.param(
+        one_node({"/data/b": {"device": "sdb"}}),
+        "gluster:brick_devices:gfs1:/data/b:device",
+        "device 'sdb' must be a device path under /dev",
+        id="bad-device",
+    ),
+    pytest.param(
+        one_node({"/data/b": {"device": "/dev/sdb", "lvm": {"vg": "vg/0", "lv": "b"}}}),
+        "gluster:brick_devices:gfs1:/data/b:lvm:vg",
+        "'vg/0' is not a valid LVM name",
+        id="bad-vg",
+    ),
+    pytest.param(
+        one_node({"/data/b": {"device": "/dev/sdb", "filesystem": "zfs"}}),
+        "gluster:brick_devices:gfs1:/data/b:filesystem",
+        "'zfs' is not supported",
+        id="bad-filesystem",
+    ),
+    pytest.param(
+        one_node({"/data/a": {"device": "/dev/sdb"}, "/data/b": {"device": "/dev/sdb", "partition": "gpt"}}),
+        "gluster:brick_devices:gfs1:/data/b:device",
+        "/dev/sdb is already used for /data/a",
+        id="same-device-twice",
+    ),
+    pytest.param(
+        one_node({"/data/a": {"device": "/dev/sdb"}, "/data/a/inner": {"device": "/dev/sdc"}}),
+        "gluster:brick_devices:gfs1:/data/a/inner",
+        "lies inside the mount point /data/a; brick filesystems must not nest",
+        id="nested",
+    ),
+    pytest.param(
+        one_node({f"{GV0_MOUNT}/brick": {"device": "/dev/sdb"}}),
+        "gluster:volumes:gv0",
+        f"brick 192.0.2.1:{GV0_MOUNT}/brick is the mount point of a brick device; use a sub-directory "
+        f"(e.g. {GV0_MOUNT}/brick/brick) so an unmounted disk never fills the filesystem below",
+        id="brick-is-mount-point",
+    ),
+    pytest.param(
+        {"gfs2": {"/srv/gv1/brick": {"device": "/dev/sdc"}}},
+        "gluster:volumes:gv1",
+        "brick 192.0.2.2:/srv/gv1/brick is the mount point of a brick device",
+        id="explicit-brick-is-mount-point",
+    ),
+]
 
 
 @pytest.mark.parametrize("brick_devices, path, message", BAD)

@@ -16,7 +16,9 @@ def load():
 def commented_volumes():
     """The ``# archive: ...`` block under ``volumes:``, uncommented."""
     text = EXAMPLE.read_text(encoding="utf-8")
-    block = text.split("# More volume types (uncomment to use):", 1)[1].split("# ---- brick filesystems", 1)[0]
+    block = text.split("# More volume types (uncomment to use):", 1)[1].split("# ---- brick filesystems", 1)[
+        0
+    ]
     lines = [re.sub(r"^    # ?", "", line) for line in block.splitlines() if line.startswith("    #")]
     return yaml.safe_load("\n".join(lines))
 
@@ -35,7 +37,11 @@ def test_commented_brick_devices_example_is_valid():
     model, problems = gp.build_model(pillar, "gfs1")
     assert problems == []
     backend = model["minion"]["backends"]["/data/glusterfs/gv0"]
-    assert backend["device"] == "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4" and backend["partition"] == "gpt" and backend["filesystem"] == "xfs"
+    assert (
+        backend["device"] == "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4"
+        and backend["partition"] == "gpt"
+        and backend["filesystem"] == "xfs"
+    )
     assert backend["raid"] == {"stripe_unit": "256k", "data_disks": 10} and backend["wipe"] is False
     assert model["minion"]["brick_mounts"] == {"127.1.1.1:/data/glusterfs/gv0/brick": "/data/glusterfs/gv0"}
     assert sorted(model["brick_devices"]) == ["gfs1", "gfs2", "gfs3"]
@@ -94,4 +100,6 @@ def test_commented_wipe_brick_data_override_is_valid_with_wipe():
     assert model["minion"]["backends"]["/data/glusterfs/gv0"]["wipe_brick_data"] == uuid
     backend["wipe"] = False
     _model, problems = gp.build_model(pillar, "gfs1")
-    assert [p.split(": ")[0] for p in problems] == ["gluster:brick_devices:gfs1:/data/glusterfs/gv0:wipe_brick_data"]
+    assert [p.split(": ")[0] for p in problems] == [
+        "gluster:brick_devices:gfs1:/data/glusterfs/gv0:wipe_brick_data"
+    ]

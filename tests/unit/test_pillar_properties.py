@@ -55,7 +55,9 @@ def _word(first, rest, max_size):
 
 minion_ids = _word(LOWER, LOWER + "0123456789", 6)
 volume_names = _word(ALNUM, ALNUM + "_-", 15).filter(lambda name: name.lower() not in RESERVED)
-option_keys = st.builds("{}.{}".format, _word(LOWER, LOWER + "-0123456789", 8), _word(LOWER, LOWER + "-0123456789", 14))
+option_keys = st.builds(
+    "{}.{}".format, _word(LOWER, LOWER + "-0123456789", 8), _word(LOWER, LOWER + "-0123456789", 14)
+)
 option_values = st.one_of(
     st.booleans(),
     st.integers(min_value=0, max_value=10**9),
@@ -101,7 +103,9 @@ def chained_fits(members, per_node, set_size):
     total = members * per_node
     if total % set_size:
         return False
-    used = [sum(1 for s in range(total // set_size) if (node - s) % members < set_size) for node in range(members)]
+    used = [
+        sum(1 for s in range(total // set_size) if (node - s) % members < set_size) for node in range(members)
+    ]
     return max(used) <= per_node
 
 
@@ -157,7 +161,9 @@ def volumes(draw, name, addresses):
             members = draw(st.permutations(ids))[:members_count]
             spec["nodes"] = list(members)
         use_node = draw(st.booleans())
-        brick_path = f"{root}/{name}" + ("/{node}" if use_node else "") + ("/brick{n}" if per_node > 1 else "/brick")
+        brick_path = (
+            f"{root}/{name}" + ("/{node}" if use_node else "") + ("/brick{n}" if per_node > 1 else "/brick")
+        )
         spec["brick_path"] = brick_path
         if per_node > 1 or draw(st.booleans()):
             spec["bricks_per_node"] = per_node
@@ -170,9 +176,7 @@ def volumes(draw, name, addresses):
         def path(minion, index):
             return brick_path.replace("{node}", minion).replace("{n}", str(index))
 
-        expect["bricks"] = [
-            f"{addresses[m]}:{path(m, i)}" for i in range(1, per_node + 1) for m in members
-        ]
+        expect["bricks"] = [f"{addresses[m]}:{path(m, i)}" for i in range(1, per_node + 1) for m in members]
         expect["ordered"] = layout == "simple"
         expect["per_node"] = {addresses[m]: per_node for m in members}
     else:  # explicit bricks
@@ -217,12 +221,16 @@ def brick_devices(draw, addresses, volume_specs, expects):
     raw = {}
     for minion in draw(st.lists(st.sampled_from(list(addresses)), max_size=3, unique=True)):
         address = addresses[minion]
-        roots = sorted({e["root"] for e in expects.values() if any(b.startswith(address + ":") for b in e["bricks"])})
+        roots = sorted(
+            {e["root"] for e in expects.values() if any(b.startswith(address + ":") for b in e["bricks"])}
+        )
         mounts = draw(st.lists(st.sampled_from(roots), unique=True)) if roots else []
         mounts += [f"/srv/extra{i}" for i in range(draw(st.integers(0 if mounts else 1, 2)))]
         backends = {}
         for index, mount in enumerate(mounts):
-            spec = {"device": draw(st.sampled_from([f"/dev/sd{chr(98 + index)}", f"/dev/disk/by-id/wwn-{index}"]))}
+            spec = {
+                "device": draw(st.sampled_from([f"/dev/sd{chr(98 + index)}", f"/dev/disk/by-id/wwn-{index}"]))
+            }
             if draw(st.booleans()):
                 spec["partition"] = "gpt"
             if draw(st.booleans()):
@@ -245,10 +253,16 @@ def brick_devices(draw, addresses, volume_specs, expects):
                     lvm["size"] = draw(st.sampled_from(["100%FREE", "50G"]))
                 spec["lvm"] = lvm
             if draw(st.booleans()):
-                spec["mkfs_options"] = draw(st.lists(st.sampled_from(["-K", "-m", "reflink=1", "agcount=8"]), max_size=2))
+                spec["mkfs_options"] = draw(
+                    st.lists(st.sampled_from(["-K", "-m", "reflink=1", "agcount=8"]), max_size=2)
+                )
             if draw(st.booleans()):
                 spec["mount_options"] = draw(
-                    st.lists(st.sampled_from(["noatime", "inode64", "nodiratime", "logbsize=256k"]), min_size=1, max_size=3)
+                    st.lists(
+                        st.sampled_from(["noatime", "inode64", "nodiratime", "logbsize=256k"]),
+                        min_size=1,
+                        max_size=3,
+                    )
                 )
             for key in ("wipe", "selinux"):
                 if draw(st.booleans()):
@@ -325,7 +339,11 @@ def valid_pillars(draw):
                 server[key] = draw(st.booleans())
         if draw(st.booleans()):
             server["glusterd_options"] = draw(
-                st.dictionaries(st.sampled_from(["base-port", "max-port", "event-threads"]), st.integers(1, 65535), max_size=2)
+                st.dictionaries(
+                    st.sampled_from(["base-port", "max-port", "event-threads"]),
+                    st.integers(1, 65535),
+                    max_size=2,
+                )
             )
         pillar["server"] = server
     if draw(st.booleans()):
@@ -480,7 +498,17 @@ def test_valid_pillars_validate_and_the_model_is_consistent(case):
 HOSTILE_HOSTS = list(variants("gfs-a.example.com").values())
 HOSTILE_WORDS = list(variants("gvdata0").values())
 HOSTILE_PATHS = list(variants("/data/glusterfs/gv0/brick", "path").values())
-BAD_PATHS = HOSTILE_PATHS + ["data/relative", "/data/../etc", "/", "/data//x", "/data/x/", "", 42, None, ["/data"]]
+BAD_PATHS = HOSTILE_PATHS + [
+    "data/relative",
+    "/data/../etc",
+    "/",
+    "/data//x",
+    "/data/x/",
+    "",
+    42,
+    None,
+    ["/data"],
+]
 NOT_BOOLS = ["yes", "true", 1, 0, None, [True]]
 
 
@@ -502,14 +530,14 @@ def _present(pillar, *, with_key=None, without_key=None, types=None):
 
 def _mounts(pillar):
     return [
-        (client, point)
-        for client, spec in (pillar.get("clients") or {}).items()
-        for point in spec["mounts"]
+        (client, point) for client, spec in (pillar.get("clients") or {}).items() for point in spec["mounts"]
     ]
 
 
 def _backends(pillar):
-    return [(minion, mount) for minion, mounts in (pillar.get("brick_devices") or {}).items() for mount in mounts]
+    return [
+        (minion, mount) for minion, mounts in (pillar.get("brick_devices") or {}).items() for mount in mounts
+    ]
 
 
 def breaks(applies):
@@ -543,7 +571,9 @@ def nodes_not_a_mapping(draw, p, _):
 
 @breaks(lambda p: list(p["nodes"]))
 def node_bad_address(draw, p, minion):
-    bad = draw(st.sampled_from(HOSTILE_HOSTS + ["", 42, ["10.0.0.1"], "-lead.example.com", "a..b", "fe80::1%eth0;x"]))
+    bad = draw(
+        st.sampled_from(HOSTILE_HOSTS + ["", 42, ["10.0.0.1"], "-lead.example.com", "a..b", "fe80::1%eth0;x"])
+    )
     p["nodes"][minion] = {"address": bad} if draw(st.booleans()) and bad is not None else bad
     return f"gluster:nodes:{minion}"
 
@@ -589,7 +619,9 @@ def server_bad(draw, p, key):
         if bad == "key":
             server[key] = {draw(st.sampled_from(HOSTILE_WORDS + ["-x", "a b", ""])): 1}
         elif bad == "value":
-            server[key] = {"base-port": draw(st.sampled_from(["1\nend-volume", "1\x00", "", "a" * 5000, None, ["1"]]))}
+            server[key] = {
+                "base-port": draw(st.sampled_from(["1\nend-volume", "1\x00", "", "a" * 5000, None, ["1"]]))
+            }
         else:
             server[key] = draw(st.sampled_from([["base-port"], "base-port 49152", 49152]))
     else:
@@ -610,7 +642,9 @@ def maintenance_bad(draw, p, key):
         maintenance[key] = draw(st.sampled_from([0, -1, "60", True, None]))
     else:
         maintenance[key] = draw(
-            st.sampled_from(["systemctl stop glusterd", ["systemctl stop glusterd"], [[]], [["pkill", ""]], [["a\x00b"]]])
+            st.sampled_from(
+                ["systemctl stop glusterd", ["systemctl stop glusterd"], [[]], [["pkill", ""]], [["a\x00b"]]]
+            )
         )
     return f"gluster:maintenance:{key}"
 
@@ -649,7 +683,9 @@ def volume_unknown_key(draw, p, name):
 
 @breaks(lambda p: _present(p))
 def volume_bad_type(draw, p, name):
-    p["volumes"][name]["type"] = draw(st.sampled_from(["replicated", "Replicate", "stripe", "dispersed", 3, ["replicate"]]))
+    p["volumes"][name]["type"] = draw(
+        st.sampled_from(["replicated", "Replicate", "stripe", "dispersed", 3, ["replicate"]])
+    )
     return f"gluster:volumes:{name}:type"
 
 
@@ -759,7 +795,15 @@ def explicit_brick_bad(draw, p, name):
     host = bricks[index].rpartition(":")[0]
     bad = draw(
         st.sampled_from(
-            ["no-colon", 42, None, f"{host}:relative/x", f"{host}:/a/../b", "unknown-node:/data/x", f"{host}:"]
+            [
+                "no-colon",
+                42,
+                None,
+                f"{host}:relative/x",
+                f"{host}:/a/../b",
+                "unknown-node:/data/x",
+                f"{host}:",
+            ]
             + [f"{h}:/data/x" for h in HOSTILE_HOSTS[:6]]
             + [f"{host}:{path}" for path in HOSTILE_PATHS if isinstance(path, str)]
         )
@@ -783,7 +827,18 @@ def explicit_brick_twice(draw, p, name):
     return f"gluster:volumes:{name}"
 
 
-@breaks(lambda p: [n for n in _present(p, with_key="bricks") if (p["volumes"][n].get("replica") or p["volumes"][n].get("disperse") or (3 if p["volumes"][n].get("type") == "arbiter" else 1)) > 1])
+@breaks(
+    lambda p: [
+        n
+        for n in _present(p, with_key="bricks")
+        if (
+            p["volumes"][n].get("replica")
+            or p["volumes"][n].get("disperse")
+            or (3 if p["volumes"][n].get("type") == "arbiter" else 1)
+        )
+        > 1
+    ]
+)
 def explicit_set_on_one_host(draw, p, name):
     spec = p["volumes"][name]
     spec["force"] = False
@@ -824,7 +879,9 @@ def volume_bad_rebalance_or_timeout(draw, p, name):
     if key == "rebalance":
         p["volumes"][name][key] = draw(st.sampled_from(["fast", "Full", "", True, None]))
     else:
-        p["volumes"][name][key] = draw(st.sampled_from([-1, "10", 2.5, True, None] + ([0] if key == "migration_timeout" else [])))
+        p["volumes"][name][key] = draw(
+            st.sampled_from([-1, "10", 2.5, True, None] + ([0] if key == "migration_timeout" else []))
+        )
     return f"gluster:volumes:{name}:{key}"
 
 
@@ -840,12 +897,18 @@ def volume_bad_option(draw, p, name):
     options = spec["options"] = dict(spec.get("options") or {})
     what = draw(st.sampled_from(["key", "value", "not-a-mapping"]))
     if what == "not-a-mapping":
-        spec["options"] = draw(st.sampled_from([["performance.cache-size"], "performance.cache-size=64MB", 5]))
+        spec["options"] = draw(
+            st.sampled_from([["performance.cache-size"], "performance.cache-size=64MB", 5])
+        )
     elif what == "key":
         options[draw(st.sampled_from(HOSTILE_WORDS + ["-x", "a b", "", ".x", 5, "x" * 257]))] = "on"
     else:
         key = draw(st.sampled_from(sorted(options) or ["performance.cache-size"]))
-        options[key] = draw(st.sampled_from(["a\nb", "a\rb", "a\x00b", "", "--x", "x" * 4097, None, ["on"], {"a": 1}, "a\u202eb"]))
+        options[key] = draw(
+            st.sampled_from(
+                ["a\nb", "a\rb", "a\x00b", "", "--x", "x" * 4097, None, ["on"], {"a": 1}, "a\u202eb"]
+            )
+        )
     return f"gluster:volumes:{name}:options"
 
 
@@ -879,7 +942,11 @@ def client_bad_mount_point(draw, p, where):
 def client_mount_bad(draw, p, where):
     client, point = where
     mount = p["clients"][client]["mounts"][point]
-    key = draw(st.sampled_from(["not-a-mapping", "unknown", "volume", "options", "server", "persist", "mounted", "fstab"]))
+    key = draw(
+        st.sampled_from(
+            ["not-a-mapping", "unknown", "volume", "options", "server", "persist", "mounted", "fstab"]
+        )
+    )
     path = f"gluster:clients:{client}:mounts:{point}"
     if key == "not-a-mapping":
         p["clients"][client]["mounts"][point] = draw(st.sampled_from(["gv0", ["gv0"], None]))
@@ -892,7 +959,18 @@ def client_mount_bad(draw, p, where):
         mount[key] = draw(st.sampled_from(["no-such-volume", None, 3, *absent]))
     elif key == "options":
         mount[key] = draw(
-            st.sampled_from([["no atime"], ["-o", "remount"], ["ro;reboot"], [5], {"ro": True}, 7, ["x" * 300], [".hidden"]])
+            st.sampled_from(
+                [
+                    ["no atime"],
+                    ["-o", "remount"],
+                    ["ro;reboot"],
+                    [5],
+                    {"ro": True},
+                    7,
+                    ["x" * 300],
+                    [".hidden"],
+                ]
+            )
         )
     elif key == "server":
         mount[key] = draw(st.sampled_from(HOSTILE_HOSTS + [None, 3, ""]))
@@ -961,10 +1039,20 @@ def backend_bad(draw, p, where):
     elif key == "device":
         spec[key] = draw(
             st.sampled_from(
-                ["sdb", "/dev/../etc/passwd", "/dev/sdb;reboot", "/etc/passwd", "/dev/", "/dev/sd\u0430", 3, None,
-                 "/dev/" + "a" * 300, "/dev/sdb\n"]
+                [
+                    "sdb",
+                    "/dev/../etc/passwd",
+                    "/dev/sdb;reboot",
+                    "/etc/passwd",
+                    "/dev/",
+                    "/dev/sd\u0430",
+                    3,
+                    None,
+                    "/dev/" + "a" * 300,
+                    "/dev/sdb\n",
+                ]
             )
-        )  # fmt: skip
+        )
     elif key == "partition":
         spec[key] = draw(st.sampled_from(["mbr", "msdos", True, "GPT"]))
     elif key == "filesystem":
@@ -974,7 +1062,9 @@ def backend_bad(draw, p, where):
     elif key == "fstab":
         spec[key] = draw(st.sampled_from(BAD_PATHS))
     elif key == "mkfs_options":
-        spec[key] = draw(st.sampled_from([["-L", "a b"], ["$(reboot)"], "-K", [5], ["file,name=../x"], ["x" * 300]]))
+        spec[key] = draw(
+            st.sampled_from([["-L", "a b"], ["$(reboot)"], "-K", [5], ["file,name=../x"], ["x" * 300]])
+        )
     elif key == "mount_options":
         spec[key] = draw(st.sampled_from([["-oremount"], ["noatime;reboot"], "noatime", [".x"], ["x" * 300]]))
     elif key == "raid":
@@ -985,7 +1075,9 @@ def backend_bad(draw, p, where):
             )
         )  # fmt: skip
     elif key == "lvm":
-        spec[key] = draw(st.sampled_from(["vg/lv", ["vg", "lv"], {"vg": "vg0"}, {"vg": "vg0", "lv": "lv0", "extra": 1}]))
+        spec[key] = draw(
+            st.sampled_from(["vg/lv", ["vg", "lv"], {"vg": "vg0"}, {"vg": "vg0", "lv": "lv0", "extra": 1}])
+        )
     elif key == "lvm-name":
         lvm = spec["lvm"] = dict(spec.get("lvm") or {"vg": "vg_x", "lv": "lv_x"})
         key = draw(st.sampled_from(["lvm:vg", "lvm:lv"]))
@@ -1040,7 +1132,9 @@ def broken_pillars(draw):
     breakage)``."""
     pillar, _expectation, _minion = draw(valid_pillars())
     pillar = copy.deepcopy(pillar)
-    candidates = [(name, function, target) for name, applies, function in BREAKAGES for target in applies(pillar)]
+    candidates = [
+        (name, function, target) for name, applies, function in BREAKAGES for target in applies(pillar)
+    ]
     kinds = sorted({name for name, _function, _target in candidates})
     while kinds:
         kind = draw(st.sampled_from(kinds))
@@ -1070,39 +1164,82 @@ NODES3 = {"gfs1": "10.0.0.1", "gfs2": "10.0.0.2", "gfs3": "10.0.0.3"}
 # regressions: each used to be accepted, or to crash build_model, before gluster_pillar.py /
 # gluster_validate.py / gluster_storage.py were fixed
 @example(  # a quoted superscript two: "²".isdigit() is true, int("²") raised ValueError
-    ({"nodes": NODES3, "volumes": {"gv0": {"type": "replicate", "replica": "\u00b2", "brick_path": "/data/b"}}},
-     "gluster:volumes:gv0:replica", "regression")
-)  # fmt: skip
+    (
+        {
+            "nodes": NODES3,
+            "volumes": {"gv0": {"type": "replicate", "replica": "\u00b2", "brick_path": "/data/b"}},
+        },
+        "gluster:volumes:gv0:replica",
+        "regression",
+    )
+)
 @example(  # 5000 quoted digits: int() refuses more than 4300 digits (ValueError)
     ({"nodes": NODES3, "volumes": {"gv0": {"brick_path": "/data/b{n}", "bricks_per_node": "2" * 5000}}},
      "gluster:volumes:gv0:bricks_per_node", "regression")
 )  # fmt: skip
 @example(  # a fullwidth three passed as replica 3
-    ({"nodes": NODES3, "volumes": {"gv0": {"type": "replicate", "replica": "\uff13", "brick_path": "/data/b"}}},
-     "gluster:volumes:gv0:replica", "regression")
-)  # fmt: skip
+    (
+        {
+            "nodes": NODES3,
+            "volumes": {"gv0": {"type": "replicate", "replica": "\uff13", "brick_path": "/data/b"}},
+        },
+        "gluster:volumes:gv0:replica",
+        "regression",
+    )
+)
 @example(  # glusterd_options were not checked at all: a newline forges a line of glusterd.vol
-    ({"nodes": NODES3, "server": {"glusterd_options": {"base-port": "49152\n    option rpc-auth-allow-insecure on"}}},
-     "gluster:server:glusterd_options", "regression")
-)  # fmt: skip
+    (
+        {
+            "nodes": NODES3,
+            "server": {"glusterd_options": {"base-port": "49152\n    option rpc-auth-allow-insecure on"}},
+        },
+        "gluster:server:glusterd_options",
+        "regression",
+    )
+)
 @example(  # an IPv6 zone id was any text at all
     ({"nodes": {"gfs1": "fe80::1%eth0;touch /pwned"}}, "gluster:nodes:gfs1", "regression")
 )
 @example(  # a path component longer than NAME_MAX (255)
-    ({"nodes": NODES3, "volumes": {"gv0": {"brick_path": "/data/" + "b" * 300}}}, "gluster:volumes:gv0:brick_path", "regression")
+    (
+        {"nodes": NODES3, "volumes": {"gv0": {"brick_path": "/data/" + "b" * 300}}},
+        "gluster:volumes:gv0:brick_path",
+        "regression",
+    )
 )
 @example(  # a newline in a volume name forged a second problem line
     ({"nodes": NODES3, "volumes": {"gv0\n- gluster:volumes:ok: fine": {"brick_path": "/data/b"}}},
      "gluster:volumes:gv0\n- gluster:volumes:ok: fine", "regression")
 )  # fmt: skip
 @example(  # a 5000-digit RAID stripe unit crashed size_kib() (int() digit limit)
-    ({"nodes": NODES3, "brick_devices": {"gfs1": {"/data/d": {"device": "/dev/sdb", "raid": {"stripe_unit": "1" * 5000 + "k", "data_disks": 2}}}}},
-     "gluster:brick_devices:gfs1:/data/d:raid:stripe_unit", "regression")
-)  # fmt: skip
+    (
+        {
+            "nodes": NODES3,
+            "brick_devices": {
+                "gfs1": {
+                    "/data/d": {
+                        "device": "/dev/sdb",
+                        "raid": {"stripe_unit": "1" * 5000 + "k", "data_disks": 2},
+                    }
+                }
+            },
+        },
+        "gluster:brick_devices:gfs1:/data/d:raid:stripe_unit",
+        "regression",
+    )
+)
 @example(  # mkfs arguments took '..'
-    ({"nodes": NODES3, "brick_devices": {"gfs1": {"/data/d": {"device": "/dev/sdb", "mkfs_options": ["-d", "file,name=../../x"]}}}},
-     "gluster:brick_devices:gfs1:/data/d:mkfs_options", "regression")
-)  # fmt: skip
+    (
+        {
+            "nodes": NODES3,
+            "brick_devices": {
+                "gfs1": {"/data/d": {"device": "/dev/sdb", "mkfs_options": ["-d", "file,name=../../x"]}}
+            },
+        },
+        "gluster:brick_devices:gfs1:/data/d:mkfs_options",
+        "regression",
+    )
+)
 def test_one_breakage_is_reported_at_its_pillar_path(case):
     pillar, path, _kind = case
     _model, problems = gp.build_model(copy.deepcopy(pillar), "gfs1")
@@ -1129,12 +1266,26 @@ RICH = {
             "brick_path": "/data/glusterfs/rep/brick",
             "options": {"performance.cache-size": "64MB", "nfs.disable": True, "network.ping-timeout": 10},
         },
-        "arb": {"type": "arbiter", "bricks": ["gfs1:/bricks/arb/s0", "gfs2.example.com:/bricks/arb/s0", "gfs3:/bricks/arb/s0"]},
-        "ec": {"type": "disperse", "disperse": 3, "redundancy": 1, "nodes": ["gfs2", "gfs3", "gfs4"], "brick_path": "/srv/gluster/ec/b"},
+        "arb": {
+            "type": "arbiter",
+            "bricks": ["gfs1:/bricks/arb/s0", "gfs2.example.com:/bricks/arb/s0", "gfs3:/bricks/arb/s0"],
+        },
+        "ec": {
+            "type": "disperse",
+            "disperse": 3,
+            "redundancy": 1,
+            "nodes": ["gfs2", "gfs3", "gfs4"],
+            "brick_path": "/srv/gluster/ec/b",
+        },
         "drep": {
             "type": "distributed-replicate",
             "replica": 2,
-            "bricks": ["gfs1:/bricks/drep/s0", "gfs2:/bricks/drep/s0", "gfs3:/bricks/drep/s1", "fd00::4:/bricks/drep/s1"],
+            "bricks": [
+                "gfs1:/bricks/drep/s0",
+                "gfs2:/bricks/drep/s0",
+                "gfs3:/bricks/drep/s1",
+                "fd00::4:/bricks/drep/s1",
+            ],
         },
         "ddisp": {
             "type": "distributed-disperse",

@@ -13,7 +13,10 @@ def pillar(quota, **volume):
 
 def test_a_valid_quota():
     model, problems = gp.build_model(
-        pillar({"limits": {"/": "1TB", "/a/b": {"hard": "10GB", "soft": "70%"}}, "object_limits": {"/a": 500}}), "gfs1"
+        pillar(
+            {"limits": {"/": "1TB", "/a/b": {"hard": "10GB", "soft": "70%"}}, "object_limits": {"/a": 500}}
+        ),
+        "gfs1",
     )
     assert problems == []
     assert model["volumes"]["gv0"]["quota"] == {
@@ -37,15 +40,30 @@ def test_no_quota_key_means_no_quota_state():
         ({"limits": {"relative": "1GB"}}, {}, "gluster:volumes:gv0:quota:limits:relative", "absolute path"),
         ({"limits": {"/a/../b": "1GB"}}, {}, "gluster:volumes:gv0:quota:limits:/a/../b", "'..'"),
         ({"limits": {"/a": "1 GB"}}, {}, "gluster:volumes:gv0:quota:limits:/a", "unit"),
-        ({"limits": {"/a": {"hard": "1GB", "soft": 100}}}, {}, "gluster:volumes:gv0:quota:limits:/a", "1 to 99"),
-        ({"limits": {"/a": {"hard": "1GB", "sfot": 80}}}, {}, "gluster:volumes:gv0:quota:limits:/a:sfot", "unknown key"),
+        (
+            {"limits": {"/a": {"hard": "1GB", "soft": 100}}},
+            {},
+            "gluster:volumes:gv0:quota:limits:/a",
+            "1 to 99",
+        ),
+        (
+            {"limits": {"/a": {"hard": "1GB", "sfot": 80}}},
+            {},
+            "gluster:volumes:gv0:quota:limits:/a:sfot",
+            "unknown key",
+        ),
         ({"object_limits": {"/a": "lots"}}, {}, "gluster:volumes:gv0:quota:object_limits:/a", "whole number"),
         ({"limits": ["/a"]}, {}, "gluster:volumes:gv0:quota:limits", "mapping"),
         ({"enabled": "yes"}, {}, "gluster:volumes:gv0:quota:enabled", "true or false"),
         ({"enable": True}, {}, "gluster:volumes:gv0:quota:enable", "unknown key"),
         ({"enabled": False, "limits": {"/a": "1GB"}}, {}, "gluster:volumes:gv0:quota", "need enabled: true"),
         ({"limits": {"/a": "1GB"}}, {"started": False}, "gluster:volumes:gv0:quota", "started volume"),
-        ({}, {"options": {"features.quota": "on"}}, "gluster:volumes:gv0:options:features.quota", "quota:enabled"),
+        (
+            {},
+            {"options": {"features.quota": "on"}},
+            "gluster:volumes:gv0:options:features.quota",
+            "quota:enabled",
+        ),
         ("on", {}, "gluster:volumes:gv0:quota", "mapping"),
     ],
 )

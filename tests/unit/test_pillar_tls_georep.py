@@ -15,8 +15,14 @@ KEY = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY--
 def pillar(tls=None, volume_tls=None, **top):
     raw = {
         "nodes": {"gfs1": "10.0.0.1", "gfs2": "10.0.0.2", "gfs3": "10.0.0.3"},
-        "volumes": {"gv0": {"replica": 3, "brick_path": "/b/gv0"}, "gv1": {"replica": 3, "brick_path": "/b/gv1"}},
-        "clients": {"web1": {"mounts": {"/mnt/gv0": {"volume": "gv0"}}}, "web2": {"mounts": {"/mnt/gv1": {"volume": "gv1"}}}},
+        "volumes": {
+            "gv0": {"replica": 3, "brick_path": "/b/gv0"},
+            "gv1": {"replica": 3, "brick_path": "/b/gv1"},
+        },
+        "clients": {
+            "web1": {"mounts": {"/mnt/gv0": {"volume": "gv0"}}},
+            "web2": {"mounts": {"/mnt/gv1": {"volume": "gv1"}}},
+        },
         **top,
     }
     if tls is not None:
@@ -27,14 +33,22 @@ def pillar(tls=None, volume_tls=None, **top):
 
 
 def test_volume_tls_becomes_its_options():
-    model, problems = gp.build_model(pillar({"ca": CERT, "names": {"gfs2": "gfs2.example.com"}}, {"allow": ["backup"]}), "gfs1")
+    model, problems = gp.build_model(
+        pillar({"ca": CERT, "names": {"gfs2": "gfs2.example.com"}}, {"allow": ["backup"]}), "gfs1"
+    )
     assert problems == []
     assert model["volumes"]["gv0"]["options"] == {
         "client.ssl": "on", "server.ssl": "on", "auth.ssl-allow": "gfs1,gfs2.example.com,gfs3,web1,backup",
     }  # fmt: skip
     assert model["volumes"]["gv0"]["restart"] is False
     assert model["volumes"]["gv1"]["options"] == {} and model["volumes"]["gv1"]["tls"] is None
-    assert model["tls"] == {"ca": CERT, "certificate": None, "key": None, "names": {"gfs2": "gfs2.example.com"}, "management": None}
+    assert model["tls"] == {
+        "ca": CERT,
+        "certificate": None,
+        "key": None,
+        "names": {"gfs2": "gfs2.example.com"},
+        "management": None,
+    }
 
 
 def test_tls_off_and_restart():
@@ -47,7 +61,9 @@ def test_tls_off_and_restart():
 
 
 def test_this_minions_files_and_management():
-    model, problems = gp.build_model(pillar({"ca": CERT + CERT, "certificate": CERT.strip(), "key": KEY, "management": True}), "web1")
+    model, problems = gp.build_model(
+        pillar({"ca": CERT + CERT, "certificate": CERT.strip(), "key": KEY, "management": True}), "web1"
+    )
     assert problems == []
     assert model["tls"]["certificate"] == CERT and model["tls"]["management"] is True  # a final newline added
 
@@ -58,17 +74,37 @@ def test_this_minions_files_and_management():
         ({"ca": "not a pem"}, None, None, "gluster:tls:ca: must be PEM certificate text"),
         ({"ca": CERT, "certificate": CERT}, None, None, "gluster:tls: certificate and key go together"),
         ({"certificate": CERT, "key": KEY}, None, None, "gluster:tls:ca: required with a certificate"),
-        ({"ca": CERT, "certificate": CERT, "key": CERT}, None, None, "gluster:tls:key: must be a PEM private key"),
+        (
+            {"ca": CERT, "certificate": CERT, "key": CERT},
+            None,
+            None,
+            "gluster:tls:key: must be a PEM private key",
+        ),
         ({"management": "yes"}, None, None, "gluster:tls:management: 'yes' must be true or false"),
         ({"names": {"gfs1": "a,b"}}, None, None, "gluster:tls:names:gfs1: 'a,b' must be a common name"),
         ({"cert": CERT}, None, None, "gluster:tls:cert: unknown key"),
-        (None, {"allow": ["a,b"]}, None, "gluster:volumes:gv0:tls:allow:0: 'a,b' must be a certificate common name"),
+        (
+            None,
+            {"allow": ["a,b"]},
+            None,
+            "gluster:volumes:gv0:tls:allow:0: 'a,b' must be a certificate common name",
+        ),
         (None, {"allow": "web1"}, None, "gluster:volumes:gv0:tls:allow: must be a list"),
-        (None, {"enabled": False, "allow": ["x"]}, None, "gluster:volumes:gv0:tls:allow: needs enabled: true"),
+        (
+            None,
+            {"enabled": False, "allow": ["x"]},
+            None,
+            "gluster:volumes:gv0:tls:allow: needs enabled: true",
+        ),
         (None, {"restart": "yes"}, None, "gluster:volumes:gv0:tls:restart: 'yes' must be true or false"),
         (None, {"ca": CERT}, None, "gluster:volumes:gv0:tls:ca: unknown key"),
         (None, "on", None, "gluster:volumes:gv0:tls: must be true, false or a mapping"),
-        (None, True, {"server.ssl": "on"}, "gluster:volumes:gv0:options:server.ssl: set by gluster:volumes:gv0:tls"),
+        (
+            None,
+            True,
+            {"server.ssl": "on"},
+            "gluster:volumes:gv0:options:server.ssl: set by gluster:volumes:gv0:tls",
+        ),
         (None, True, {"auth.ssl-allow": "x"}, "gluster:volumes:gv0:options:auth.ssl-allow: set by"),
     ],
 )
@@ -90,7 +126,12 @@ def test_volume_geo_replication_sessions():
     model, problems = gp.build_model(raw, "gfs1")
     assert problems == []
     assert model["volumes"]["gv0"]["geo_replication"] == {
-        "backup1::gv0-copy": {"ensure": "started", "ssh_port": 2222, "config": {"secondary-access-mount": True}, "force": False},
+        "backup1::gv0-copy": {
+            "ensure": "started",
+            "ssh_port": 2222,
+            "config": {"secondary-access-mount": True},
+            "force": False,
+        },
         "geoaccount@backup2::gv0-far": {"ensure": "paused", "ssh_port": None, "config": {}, "force": True},
         "backup3::gv0-old": {"ensure": "started", "ssh_port": None, "config": {}, "force": False},
     }
@@ -100,13 +141,37 @@ def test_volume_geo_replication_sessions():
 @pytest.mark.parametrize(
     "sessions, started, path",
     [
-        ({"backup1:gv0": {}}, True, "gluster:volumes:gv0:geo_replication:backup1:gv0: secondary 'backup1:gv0' must be host::volume"),
+        (
+            {"backup1:gv0": {}},
+            True,
+            "gluster:volumes:gv0:geo_replication:backup1:gv0: secondary 'backup1:gv0' must be host::volume",
+        ),
         ({"bad host::gv0": {}}, True, "gluster:volumes:gv0:geo_replication:bad host::gv0: secondary host"),
-        ({"b::gv0": {"ensure": "running"}}, True, "gluster:volumes:gv0:geo_replication:b::gv0:ensure: 'running' must be one of"),
-        ({"b::gv0": {}}, False, "gluster:volumes:gv0:geo_replication:b::gv0:ensure: started needs the volume started"),
-        ({"b::gv0": {"ssh_port": 70000}}, True, "gluster:volumes:gv0:geo_replication:b::gv0:ssh_port: 70000 must be a port"),
-        ({"b::gv0": {"config": {"sync jobs": 3}}}, True, "gluster:volumes:gv0:geo_replication:b::gv0:config option 'sync jobs'"),
-        ({"b::gv0": {"config": {"ssh-command": "ssh; rm -rf /"}}}, True, "gluster:volumes:gv0:geo_replication:b::gv0:config ssh-command value"),
+        (
+            {"b::gv0": {"ensure": "running"}},
+            True,
+            "gluster:volumes:gv0:geo_replication:b::gv0:ensure: 'running' must be one of",
+        ),
+        (
+            {"b::gv0": {}},
+            False,
+            "gluster:volumes:gv0:geo_replication:b::gv0:ensure: started needs the volume started",
+        ),
+        (
+            {"b::gv0": {"ssh_port": 70000}},
+            True,
+            "gluster:volumes:gv0:geo_replication:b::gv0:ssh_port: 70000 must be a port",
+        ),
+        (
+            {"b::gv0": {"config": {"sync jobs": 3}}},
+            True,
+            "gluster:volumes:gv0:geo_replication:b::gv0:config option 'sync jobs'",
+        ),
+        (
+            {"b::gv0": {"config": {"ssh-command": "ssh; rm -rf /"}}},
+            True,
+            "gluster:volumes:gv0:geo_replication:b::gv0:config ssh-command value",
+        ),
         ({"b::gv0": {"pem": True}}, True, "gluster:volumes:gv0:geo_replication:b::gv0:pem: unknown key"),
         ([], True, "gluster:volumes:gv0:geo_replication: must be a mapping"),
     ],
@@ -119,12 +184,19 @@ def test_geo_replication_problems_name_their_path(sessions, started, path):
 
 
 # a line gsec_create wrote here (tests/data/capture_gsec.py)
-KEY_LINE = (Path(__file__).parent.parent / "data" / "georep" / "common_secret.pem.pub").read_text().splitlines()[0]
+KEY_LINE = (
+    (Path(__file__).parent.parent / "data" / "georep" / "common_secret.pem.pub").read_text().splitlines()[0]
+)
 
 
 def test_geo_replication_from_sources():
-    raw = pillar(geo_replication_from=[{"minion": "gfs1"}, {"keys": [KEY_LINE], "user": "geoaccount", "config": "/srv/keys"},
-                                       {"minion": ["gfs1", "gfs2"], "tgt_type": "list"}])  # fmt: skip
+    raw = pillar(
+        geo_replication_from=[
+            {"minion": "gfs1"},
+            {"keys": [KEY_LINE], "user": "geoaccount", "config": "/srv/keys"},
+            {"minion": ["gfs1", "gfs2"], "tgt_type": "list"},
+        ]
+    )
     model, problems = gp.build_model(raw, "gfs1")
     assert problems == []
     assert model["georep_from"] == [
@@ -142,11 +214,23 @@ def test_geo_replication_from_sources():
         ([{}], "gluster:geo_replication_from:0: give minion"),
         ([{"minion": "gfs1", "keys": [KEY_LINE]}], "gluster:geo_replication_from:0: give minion"),
         ([{"minion": "gfs1\nx"}], "gluster:geo_replication_from:0:minion: 'gfs1\\nx' must be a minion id"),
-        ([{"minion": "gfs1", "tgt_type": "nodegroup"}], "gluster:geo_replication_from:0:tgt_type: 'nodegroup' is refused"),
-        ([{"keys": ["ssh-rsa AAAA; rm -rf /"]}], "gluster:geo_replication_from:0:keys:0: 'ssh-rsa AAAA; rm -rf /' has no forced command"),
+        (
+            [{"minion": "gfs1", "tgt_type": "nodegroup"}],
+            "gluster:geo_replication_from:0:tgt_type: 'nodegroup' is refused",
+        ),
+        (
+            [{"keys": ["ssh-rsa AAAA; rm -rf /"]}],
+            "gluster:geo_replication_from:0:keys:0: 'ssh-rsa AAAA; rm -rf /' has no forced command",
+        ),
         ([{"keys": []}], "gluster:geo_replication_from:0:keys: must be a list of public key lines"),
-        ([{"minion": "gfs1", "user": "Geo Account"}], "gluster:geo_replication_from:0:user: 'Geo Account' must be a user name"),
-        ([{"minion": "gfs1", "config": "../../etc/passwd"}], "gluster:geo_replication_from:0:config: '../../etc/passwd' must be an authorized_keys path"),
+        (
+            [{"minion": "gfs1", "user": "Geo Account"}],
+            "gluster:geo_replication_from:0:user: 'Geo Account' must be a user name",
+        ),
+        (
+            [{"minion": "gfs1", "config": "../../etc/passwd"}],
+            "gluster:geo_replication_from:0:config: '../../etc/passwd' must be an authorized_keys path",
+        ),
         ([{"minion": "gfs1", "home": "/root"}], "gluster:geo_replication_from:0:home: unknown key"),
     ],
 )
@@ -160,12 +244,17 @@ def test_mountbroker_becomes_glusterd_options():
     model, problems = gp.build_model(raw, "gfs1")
     assert problems == []
     assert model["mountbroker"] == {
-        "root": "/var/mountbroker-root", "group": "geogroup", "manage_users": True,
+        "root": "/var/mountbroker-root",
+        "group": "geogroup",
+        "manage_users": True,
         "users": {"geoaccount": ["gv0-copy", "gv1-copy"], "geo2": ["gv2-copy"]},
-        "glusterd_options": {"mountbroker-root": "/var/mountbroker-root", "geo-replication-log-group": "geogroup",
-                             "mountbroker-geo-replication.geoaccount": "gv0-copy,gv1-copy",
-                             "mountbroker-geo-replication.geo2": "gv2-copy"},
-    }  # fmt: skip
+        "glusterd_options": {
+            "mountbroker-root": "/var/mountbroker-root",
+            "geo-replication-log-group": "geogroup",
+            "mountbroker-geo-replication.geoaccount": "gv0-copy,gv1-copy",
+            "mountbroker-geo-replication.geo2": "gv2-copy",
+        },
+    }
     assert model["server"]["glusterd_options"] == model["mountbroker"]["glusterd_options"]
     assert gp.build_model(pillar(), "gfs1")[0]["mountbroker"] is None
 
@@ -175,18 +264,37 @@ def test_mountbroker_becomes_glusterd_options():
     [
         ([], None, "gluster:mountbroker: must be a mapping"),
         ({}, None, "gluster:mountbroker:users: must be a mapping of user"),
-        ({"users": {"root": ["gv0"]}}, None, "gluster:mountbroker:users:root: must be a system user name other than root"),
+        (
+            {"users": {"root": ["gv0"]}},
+            None,
+            "gluster:mountbroker:users:root: must be a system user name other than root",
+        ),
         ({"users": {"geo": []}}, None, "gluster:mountbroker:users:geo: must be a list of volume names"),
         ({"users": {"geo": ["bad vol"]}}, None, "gluster:mountbroker:users:geo: volume 'bad vol'"),
-        ({"users": {"geo": ["v"]}, "root": "relative/dir"}, None, "gluster:mountbroker:root: 'relative/dir' must be an absolute"),
+        (
+            {"users": {"geo": ["v"]}, "root": "relative/dir"},
+            None,
+            "gluster:mountbroker:root: 'relative/dir' must be an absolute",
+        ),
         ({"users": {"geo": ["v"]}, "root": "/"}, None, "gluster:mountbroker:root: '/' must be an absolute"),
-        ({"users": {"geo": ["v"]}, "group": "geo group"}, None, "gluster:mountbroker:group: 'geo group' must be a group name"),
-        ({"users": {"geo": ["v"]}, "manage_users": "yes"}, None, "gluster:mountbroker:manage_users: 'yes' must be true or false"),
+        (
+            {"users": {"geo": ["v"]}, "group": "geo group"},
+            None,
+            "gluster:mountbroker:group: 'geo group' must be a group name",
+        ),
+        (
+            {"users": {"geo": ["v"]}, "manage_users": "yes"},
+            None,
+            "gluster:mountbroker:manage_users: 'yes' must be true or false",
+        ),
         ({"users": {"geo": ["v"]}, "uid": 1500}, None, "gluster:mountbroker:uid: unknown key"),
-        ({"users": {"geo": ["v"]}}, {"glusterd_options": {"mountbroker-root": "/x"}},
-         "gluster:server:glusterd_options:mountbroker-root: set by gluster:mountbroker"),
+        (
+            {"users": {"geo": ["v"]}},
+            {"glusterd_options": {"mountbroker-root": "/x"}},
+            "gluster:server:glusterd_options:mountbroker-root: set by gluster:mountbroker",
+        ),
     ],
-)  # fmt: skip
+)
 def test_mountbroker_problems_name_their_path(mountbroker, server, path):
     top = {"mountbroker": mountbroker, **({"server": server} if server else {})}
     _model, problems = gp.build_model(pillar(**top), "gfs1")
@@ -195,8 +303,16 @@ def test_mountbroker_problems_name_their_path(mountbroker, server, path):
 
 def test_monitoring_settings():
     model, problems = gp.build_model(pillar(monitoring={"interval": 10, "heal_threshold": 100}), "gfs1")
-    assert problems == [] and model["monitoring"] == {"interval": 10, "checks": ["bricks", "peers"], "heal_threshold": 100}
-    assert gp.build_model(pillar(monitoring=True), "gfs1")[0]["monitoring"] == {"interval": 30, "checks": ["bricks", "peers"], "heal_threshold": 0}
+    assert problems == [] and model["monitoring"] == {
+        "interval": 10,
+        "checks": ["bricks", "peers"],
+        "heal_threshold": 100,
+    }
+    assert gp.build_model(pillar(monitoring=True), "gfs1")[0]["monitoring"] == {
+        "interval": 30,
+        "checks": ["bricks", "peers"],
+        "heal_threshold": 0,
+    }
     assert gp.build_model(pillar(), "gfs1")[0]["monitoring"] is None
 
 
@@ -219,7 +335,11 @@ def test_the_model_shown_has_no_private_key():
     key = "-----BEGIN PRIVATE KEY-----\n" + "A" * 64 + "\n-----END PRIVATE KEY-----\n"
     model = {"tls": {"ca": "CA", "certificate": "CERT", "key": key}, "volumes": {}}
     shown = gp.redacted(model)
-    assert shown["tls"] == {"ca": "CA", "certificate": "CERT", "key": "<secret from gluster:tls:key: not shown>"}
+    assert shown["tls"] == {
+        "ca": "CA",
+        "certificate": "CERT",
+        "key": "<secret from gluster:tls:key: not shown>",
+    }
     assert model["tls"]["key"] == key  # the model itself is left as it was
     assert gp.redacted({"tls": None}) == {"tls": None}
     assert gp.redacted({"tls": {"key": None}}) == {"tls": {"key": None}}

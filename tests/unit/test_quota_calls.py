@@ -24,11 +24,27 @@ GLUSTER = load_loader_module("gluster_quota_calls_unit", "gluster.py")
 def test_usage_limits_parsed():
     limits = gx.parse_quota_list((DATA / "quota_list.xml").read_text())
     assert limits == [
-        {"path": "/", "hard_limit": 1 << 30, "soft_limit_percent": 80, "soft_limit": 858993459, "used": 8 << 20,
-         "available": (1 << 30) - (8 << 20), "soft_exceeded": False, "hard_exceeded": False},
-        {"path": "/data", "hard_limit": 10 << 20, "soft_limit_percent": 70, "soft_limit": 7340032, "used": 8 << 20,
-         "available": 2 << 20, "soft_exceeded": True, "hard_exceeded": False},
-    ]  # fmt: skip
+        {
+            "path": "/",
+            "hard_limit": 1 << 30,
+            "soft_limit_percent": 80,
+            "soft_limit": 858993459,
+            "used": 8 << 20,
+            "available": (1 << 30) - (8 << 20),
+            "soft_exceeded": False,
+            "hard_exceeded": False,
+        },
+        {
+            "path": "/data",
+            "hard_limit": 10 << 20,
+            "soft_limit_percent": 70,
+            "soft_limit": 7340032,
+            "used": 8 << 20,
+            "available": 2 << 20,
+            "soft_exceeded": True,
+            "hard_exceeded": False,
+        },
+    ]
     assert gx.parse_quota_list((DATA / "quota_list_path.xml").read_text()) == limits[1:]
 
 
@@ -41,13 +57,22 @@ def test_object_limits_parsed():
 
 @pytest.mark.parametrize(
     "value, size",
-    [("10GB", 10 << 30), ("512MB", 512 << 20), ("1048576", 1 << 20), (4096, 4096), ("1PB", 1 << 50), ("7B", 7)],
+    [
+        ("10GB", 10 << 30),
+        ("512MB", 512 << 20),
+        ("1048576", 1 << 20),
+        (4096, 4096),
+        ("1PB", 1 << 50),
+        ("7B", 7),
+    ],
 )
 def test_quota_sizes(value, size):
     assert validate.quota_size(value) == size and validate.quota_size_problems(value) == []
 
 
-@pytest.mark.parametrize("value", ["10 GB", "10gb", "1.5GB", "-1MB", "0", "", None, True, "10GiB", "1e9", "１０GB"])
+@pytest.mark.parametrize(
+    "value", ["10 GB", "10gb", "1.5GB", "-1MB", "0", "", None, True, "10GiB", "1e9", "１０GB"]
+)
 def test_bad_quota_sizes(value):
     assert validate.quota_size_problems(value)
 
@@ -158,11 +183,17 @@ def test_quota_plan_against_captured_limits(runner, monkeypatch):
         "unmanaged": [],
         "current": {"/": {"hard": 1 << 30, "soft": 80}, "/data": {"hard": 10 << 20, "soft": 70}},
     }  # the soft limit of / is not given: gluster's 80 is accepted
-    assert plan["object_limits"]["set"] == {} and plan["object_limits"]["current"] == {"/objs": {"hard": 5, "soft": 80}}
+    assert plan["object_limits"]["set"] == {} and plan["object_limits"]["current"] == {
+        "/objs": {"hard": 5, "soft": 80}
+    }
     assert runner.calls == [["volume", "quota", "qv", "list"], ["volume", "quota", "qv", "list-objects"]]
 
     fewer = GLUSTER.quota_plan("qv", limits={"/data": "10MB"})
-    assert fewer["limits"]["set"] == {} and fewer["limits"]["unmanaged"] == ["/"] and fewer["limits"]["remove"] == []
+    assert (
+        fewer["limits"]["set"] == {}
+        and fewer["limits"]["unmanaged"] == ["/"]
+        and fewer["limits"]["remove"] == []
+    )
     assert fewer["object_limits"]["unmanaged"] == ["/objs"]
     reset = GLUSTER.quota_plan("qv", limits={"/data": "10MB"}, reset_unmanaged=True)
     assert reset["limits"]["remove"] == ["/"] and reset["object_limits"]["remove"] == ["/objs"]

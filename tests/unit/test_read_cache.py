@@ -42,7 +42,15 @@ class Gluster:
 BASE = {
     ("volume", "info"): "volume_info_all.xml",
     ("pool", "list"): "pool_list.xml",
-    ("volume", "set", "rep3", "performance.cache-size", "64MB", "features.read-only", "off"): "volume_set.xml",
+    (
+        "volume",
+        "set",
+        "rep3",
+        "performance.cache-size",
+        "64MB",
+        "features.read-only",
+        "off",
+    ): "volume_set.xml",
     ("volume", "set", "rep3", "cache-size", "64MB"): "volume_set.xml",
     ("volume", "set", "rep3", "group", "metadata-cache"): "volume_set.xml",
     ("volume", "set", "rep3", "performance.cache-size", "lots"): "volume_set_bad_value.xml",
@@ -89,9 +97,13 @@ def test_set_start_stop_and_reset_are_recorded_without_reading_again(gluster):
     assert before["status"] == "Created"
     GLUSTER.pool_list()
     GLUSTER.volume_set("rep3", {"performance.cache-size": "64MB", "features.read-only": False})
-    assert GLUSTER.volume_info("rep3")["options"] == dict(before["options"], **{"performance.cache-size": "64MB", "features.read-only": "off"})
+    assert GLUSTER.volume_info("rep3")["options"] == dict(
+        before["options"], **{"performance.cache-size": "64MB", "features.read-only": "off"}
+    )
     GLUSTER.volume_start("rep3")
-    assert GLUSTER.volume_info("rep3")["started"] is True and GLUSTER.volume_info("rep3")["status"] == "Started"
+    assert (
+        GLUSTER.volume_info("rep3")["started"] is True and GLUSTER.volume_info("rep3")["status"] == "Started"
+    )
     GLUSTER.volume_reset("rep3", "performance.cache-size")
     assert "performance.cache-size" not in GLUSTER.volume_info("rep3")["options"]
     GLUSTER.volume_stop("rep3")
@@ -113,15 +125,19 @@ def test_only_reads_may_be_asked_again_after_an_unknown_outcome(gluster):
     GLUSTER.volume_start("rep3")
     GLUSTER.volume_info("rep3")
     assert gluster.read_only == {
-        "volume info": True, "pool list": True,
-        "volume set rep3 performance.cache-size 64MB features.read-only off": False, "volume start rep3": False,
-    }  # fmt: skip
+        "volume info": True,
+        "pool list": True,
+        "volume set rep3 performance.cache-size 64MB features.read-only off": False,
+        "volume start rep3": False,
+    }
 
 
 @pytest.mark.parametrize(
     "write",
     [
-        lambda: GLUSTER.volume_set("rep3", {"cache-size": "64MB"}),  # a short name: gluster stores the full key
+        lambda: GLUSTER.volume_set(
+            "rep3", {"cache-size": "64MB"}
+        ),  # a short name: gluster stores the full key
         lambda: GLUSTER.volume_set("rep3", {"group": "metadata-cache"}),  # a group sets many options
         lambda: GLUSTER.volume_reset("rep3"),  # every option back to its default
     ],
@@ -140,13 +156,19 @@ def test_writes_with_unknown_effects_make_that_volume_alone_read_again(gluster, 
 
 def test_a_created_volume_is_read_alone(gluster):
     bricks = [f"127.1.1.{n}:/tmp/gcap-z4obgcmw/node{n}/bricks/rep{n - 1}" for n in (1, 2, 3)]
-    gluster.answers[("volume", "create", "rep3", "replica", "3", *bricks, "force")] = "volume_create_replica.xml"
+    gluster.answers[("volume", "create", "rep3", "replica", "3", *bricks, "force")] = (
+        "volume_create_replica.xml"
+    )
     gluster.answers[("volume", "info")] = "volume_info_empty.xml"
     assert not GLUSTER.volume_exists("rep3")
     GLUSTER.volume_create("rep3", bricks, replica=3, force=True)
     assert GLUSTER.volume_info("rep3")["bricks"][0]["name"] == bricks[0]
     assert GLUSTER.volume_exists("rep3") and list(GLUSTER.volume_info()) == ["rep3"]
-    assert gluster.calls == ["volume info", f"volume create rep3 replica 3 {' '.join(bricks)} force", "volume info rep3"]
+    assert gluster.calls == [
+        "volume info",
+        f"volume create rep3 replica 3 {' '.join(bricks)} force",
+        "volume info rep3",
+    ]
 
 
 def test_a_deleted_volume_is_gone_after_reading_it_alone(gluster):
@@ -199,7 +221,13 @@ def test_several_stale_volumes_are_read_at_once(gluster):
     GLUSTER.volume_info("rep3")
     GLUSTER.volume_info("dist")
     GLUSTER.volume_info()
-    assert gluster.calls == ["volume info", "volume set rep3 cache-size 64MB", "volume delete rep3", "volume delete dist", "volume info"]
+    assert gluster.calls == [
+        "volume info",
+        "volume set rep3 cache-size 64MB",
+        "volume delete rep3",
+        "volume delete dist",
+        "volume info",
+    ]
 
 
 # ---- threads: gluster.volumes_converged runs the states of several volumes at once ----------

@@ -69,7 +69,11 @@ def test_leaving_sets_of_a_replace_and_of_a_lower_replica():
         {"members": names[2:], "leaving": [names[3]], "replaced": []},
     ]
     # a migrated removal, an add-brick, a heal: no brick leaves a set that stays
-    others = [{"op": "remove-brick", "bricks": names[2:], "migrate": True}, {"op": "add-brick", "bricks": ["x:/y"]}, {"op": "heal"}]
+    others = [
+        {"op": "remove-brick", "bricks": names[2:], "migrate": True},
+        {"op": "add-brick", "bricks": ["x:/y"]},
+        {"op": "heal"},
+    ]
     assert gr.leaving_sets(distrep, others) == []
 
 
@@ -88,7 +92,13 @@ def test_a_working_brick_is_replaced_only_with_allow_replace():
     heal = onto(gx.parse_heal_info(read("heal_summary_healthy.xml")), names)
     up = online(STATUS["rep3"])
     assert all(up[name] for name in names)
-    text = one(refusals(rep3, replace(names[2]), up, heal), "volume rep3", names[2], "online and working", "allow_replace: true")
+    text = one(
+        refusals(rep3, replace(names[2]), up, heal),
+        "volume rep3",
+        names[2],
+        "online and working",
+        "allow_replace: true",
+    )
     assert "typo" in text
     assert refusals(rep3, replace(names[2]), up, heal, allow_replace=True) == []
 
@@ -109,7 +119,10 @@ def test_a_disperse_replacement_is_judged_the_same_way():
     one(refusals(disp, replace(names[0]), up, heal, name="disp"), "volume disp", "allow_replace")
     assert refusals(disp, replace(names[0]), up, heal, allow_replace=True, name="disp") == []
     up[names[1]] = False
-    one(refusals(disp, replace(names[0]), up, heal, allow_replace=True, name="disp"), f"{names[1]} is offline (down)")
+    one(
+        refusals(disp, replace(names[0]), up, heal, allow_replace=True, name="disp"),
+        f"{names[1]} is offline (down)",
+    )
 
 
 # --------------------------------------------------------------------------- a degraded volume
@@ -121,7 +134,11 @@ def test_replace_or_lower_while_another_member_is_down_is_refused():
     heal = by_name(TROUBLE_HEAL)
     for operations in (replace(T1), [{"op": "remove-brick", "bricks": [T1], "replica": 2, "migrate": False}]):
         for allow in (False, True):
-            text = one(refusals(TROUBLE, operations, up, heal, allow_replace=allow), "volume rep3", f"{T3} is offline (down)")
+            text = one(
+                refusals(TROUBLE, operations, up, heal, allow_replace=allow),
+                "volume rep3",
+                f"{T3} is offline (down)",
+            )
             assert "gluster volume start rep3 force" in text
 
 
@@ -135,7 +152,10 @@ def test_a_failed_brick_is_replaced_without_the_flag_when_the_rest_only_waits_fo
     files = gx.parse_heal_info(read("heal_info_brick_down.xml"))[0]["files"]
     assert refusals(TROUBLE, replace(T3), up, heal, listed={T1: files, T2: list(reversed(files))}) == []
     # one copy left misses an entry the other has: it is behind, and the failed one may be a source
-    one(refusals(TROUBLE, replace(T3), up, heal, listed={T1: files, T2: files[1:]}), "1 entries wait for self-heal")
+    one(
+        refusals(TROUBLE, replace(T3), up, heal, listed={T1: files, T2: files[1:]}),
+        "1 entries wait for self-heal",
+    )
 
 
 def test_pending_entries_refuse_the_replacement_of_a_working_brick():
@@ -153,17 +173,32 @@ def test_split_brain_in_the_set_is_refused():
     volume = {"replica_count": 2, "disperse_count": 0, "bricks": [{"name": name} for name in names]}
     up = dict.fromkeys(names, True)
     problems = refusals(volume, replace(names[1]), up, by_name(sb), allow_replace=True, name="sb")
-    assert any("2 entries in split-brain" in p and "gluster.split_brain_resolve" in p for p in problems), problems
+    assert any("2 entries in split-brain" in p and "gluster.split_brain_resolve" in p for p in problems), (
+        problems
+    )
 
 
 def test_without_a_leaving_brick_every_problem_of_every_set_is_named():
     """What ``gluster.volumes_healthy`` (before a rolling restart) asks."""
     sets = [{"members": members, "leaving": [], "replaced": []} for members in gr.all_sets(TROUBLE)]
-    text = one(gr.health_refusals("rep3", sets, online(TROUBLE_STATUS), by_name(TROUBLE_HEAL)), f"{T3} is offline (down)")
+    text = one(
+        gr.health_refusals("rep3", sets, online(TROUBLE_STATUS), by_name(TROUBLE_HEAL)),
+        f"{T3} is offline (down)",
+    )
     assert "replacing" not in text and "removing" not in text
-    healthy = [{"members": members, "leaving": [], "replaced": []} for members in gr.all_sets(VOLUMES["rep3"])]
+    healthy = [
+        {"members": members, "leaving": [], "replaced": []} for members in gr.all_sets(VOLUMES["rep3"])
+    ]
     names = healthy[0]["members"]
-    assert gr.health_refusals("rep3", healthy, online(STATUS["rep3"]), onto(gx.parse_heal_info(read("heal_summary_healthy.xml")), names)) == []
+    assert (
+        gr.health_refusals(
+            "rep3",
+            healthy,
+            online(STATUS["rep3"]),
+            onto(gx.parse_heal_info(read("heal_summary_healthy.xml")), names),
+        )
+        == []
+    )
     # a plain distribute volume: bricks online is all there is
     dist = [{"members": members, "leaving": [], "replaced": []} for members in gr.all_sets(VOLUMES["dist"])]
     down = {name: False for (name,) in gr.all_sets(VOLUMES["dist"])}

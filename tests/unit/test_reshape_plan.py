@@ -368,7 +368,9 @@ def test_replace_two_bricks_of_a_replica_3_set_one_per_run():
     # the first new brick must heal from the rest of its set before the next one goes
     text = problem(plan([A1, A2, A3], [A1, X1, X2], REP3), "2 bricks replaced at once", "replace one per run")
     assert f"[{A1}, {A2}, {A3}]" in text
-    assert operations(plan([A1, A2, A3], [A1, X1, A3], REP3)) == [{"op": "replace-brick", "old": A2, "new": X1}]
+    assert operations(plan([A1, A2, A3], [A1, X1, A3], REP3)) == [
+        {"op": "replace-brick", "old": A2, "new": X1}
+    ]
 
 
 @pytest.mark.parametrize(

@@ -22,11 +22,21 @@ GLUSTER = load_loader_module("gluster_snapshot_calls_unit", "gluster.py")
 
 def test_config_parsed():
     assert gx.parse_snapshot_config((DATA / "snapshot_config_default.xml").read_text()) == {
-        "system": {"hard_limit": 256, "soft_limit_percent": 90, "auto_delete": False, "activate_on_create": False},
+        "system": {
+            "hard_limit": 256,
+            "soft_limit_percent": 90,
+            "auto_delete": False,
+            "activate_on_create": False,
+        },
         "volumes": {"sv": {"hard_limit": 256, "effective_hard_limit": 256, "soft_limit": 230}},
     }
     assert gx.parse_snapshot_config((DATA / "snapshot_config_changed.xml").read_text()) == {
-        "system": {"hard_limit": 256, "soft_limit_percent": 80, "auto_delete": True, "activate_on_create": True},
+        "system": {
+            "hard_limit": 256,
+            "soft_limit_percent": 80,
+            "auto_delete": True,
+            "activate_on_create": True,
+        },
         "volumes": {"sv": {"hard_limit": 10, "effective_hard_limit": 10, "soft_limit": 8}},
     }
 
@@ -85,10 +95,20 @@ def test_the_argv_of_each_snapshot_call(runner):
     GLUSTER.snapshot_restore("before-upgrade")
     GLUSTER.snapshot_clone("gv0-test", "before-upgrade")
     GLUSTER.snapshot_config_set("gv0", hard_limit=50)
-    GLUSTER.snapshot_config_set(hard_limit="100", soft_limit="80%", auto_delete=True, activate_on_create=False)
+    GLUSTER.snapshot_config_set(
+        hard_limit="100", soft_limit="80%", auto_delete=True, activate_on_create=False
+    )
     GLUSTER.snapshot_config_set(activate_on_create=True)
     assert runner.calls == [
-        ["snapshot", "create", "before-upgrade", "gv0", "no-timestamp", "description", "before the 11.1 upgrade"],
+        [
+            "snapshot",
+            "create",
+            "before-upgrade",
+            "gv0",
+            "no-timestamp",
+            "description",
+            "before the 11.1 upgrade",
+        ],
         ["snapshot", "create", "s2", "gv0", "force"],
         ["snapshot", "activate", "s2"],
         ["snapshot", "activate", "s2", "force"],
@@ -107,12 +127,17 @@ def test_the_argv_of_each_snapshot_call(runner):
 
 
 def test_config_plan_names_only_what_differs(runner):
-    plan = GLUSTER.snapshot_config_plan(hard_limit=256, soft_limit=80, auto_delete=False, activate_on_create=True)
+    plan = GLUSTER.snapshot_config_plan(
+        hard_limit=256, soft_limit=80, auto_delete=False, activate_on_create=True
+    )
     assert plan == {
         "current": {"hard_limit": 256, "soft_limit": 90, "auto_delete": False, "activate_on_create": False},
         "set": {"soft_limit": 80, "activate_on_create": True},
     }
-    assert GLUSTER.snapshot_config_plan("sv", hard_limit="10") == {"current": {"hard_limit": 256}, "set": {"hard_limit": 10}}
+    assert GLUSTER.snapshot_config_plan("sv", hard_limit="10") == {
+        "current": {"hard_limit": 256},
+        "set": {"hard_limit": 10},
+    }
     assert runner.calls == [["snapshot", "config"], ["snapshot", "config", "sv"]]
 
 
@@ -146,9 +171,19 @@ def test_bad_input_is_refused_before_gluster_runs(runner, call):
 
 def test_rotation_deletes_only_its_own_oldest():
     """Names and times in the same order (a clock never stepped): the oldest beyond keep."""
-    names = ["hourly-20261126-100000", "daily-20261120-000000", "hourly-20261126-080000", "manual",
-             "hourly-20261126-090000", "hourly-extra-20261126-070000", "hourly-20261126-110000_GMT-2026.11.26-11.00.00"]  # fmt: skip
-    names = [{"name": name, "created": "2026-11-26 %s:00:00" % (name[-6:-4] if name[-6:-4].isdigit() else "00")} for name in names]
+    names = [
+        "hourly-20261126-100000",
+        "daily-20261120-000000",
+        "hourly-20261126-080000",
+        "manual",
+        "hourly-20261126-090000",
+        "hourly-extra-20261126-070000",
+        "hourly-20261126-110000_GMT-2026.11.26-11.00.00",
+    ]
+    names = [
+        {"name": name, "created": "2026-11-26 %s:00:00" % (name[-6:-4] if name[-6:-4].isdigit() else "00")}
+        for name in names
+    ]
     assert GLUSTER.snapshot_rotation(names, "hourly", 2) == ["hourly-20261126-080000"]
     assert GLUSTER.snapshot_rotation(names, "hourly", 5) == []
     assert GLUSTER.snapshot_rotation(names, "daily", 1) == []
@@ -180,10 +215,13 @@ def info_answer(snapshots, volume="sv"):
     elements = "".join(
         f"<snapshot><name>{name}</name><uuid>0f5c6a41-5c2e-4b7e-9d8e-00000000000{i}</uuid>"
         f"<description>snapshot_rotate hourly keep 3</description><createTime>{created}</createTime>"
-        f"<volCount>1</volCount><snapVolume><name>{i}a2b3c4d5e6f{i}</name><status>Stopped</status></snapVolume></snapshot>"
+        f"<volCount>1</volCount><snapVolume><name>{i}a2b3c4d5e6f{i}</name><status>Stopped</status>"
+        "</snapVolume></snapshot>"
         for i, (name, created) in enumerate(snapshots)
-    )  # fmt: skip
-    text = (DATA / "snapshot_info_volume.xml").read_text().replace("<name>sv</name>", f"<name>{volume}</name>")
+    )
+    text = (
+        (DATA / "snapshot_info_volume.xml").read_text().replace("<name>sv</name>", f"<name>{volume}</name>")
+    )
     text = text.replace("<snapCount>0</snapCount>", f"<snapCount>{len(snapshots)}</snapCount>")
     text = text.replace("<count>0</count>", f"<count>{len(snapshots)}</count>")
     return text.replace("<snapshots/>", f"<snapshots>{elements}</snapshots>")
@@ -208,7 +246,9 @@ def test_snapshot_info_parsed():
         info_answer([("s1", "")]),
         info_answer([("s1", "Thu Nov 26 09:00:00 2026")]),
         info_answer([("s1", "2026-11-26 09:00:00")]).replace("<count>1</count>", "<count>2</count>"),
-        info_answer([("s1", "2026-11-26 09:00:00")]).replace("<createTime>2026-11-26 09:00:00</createTime>", ""),
+        info_answer([("s1", "2026-11-26 09:00:00")]).replace(
+            "<createTime>2026-11-26 09:00:00</createTime>", ""
+        ),
     ],
 )
 def test_snapshot_info_without_a_creation_time_is_refused(answer):
@@ -227,7 +267,10 @@ def test_rotation_keeps_the_newest_by_glusters_time_not_by_name():
         ("hourly-extra-20261126-070000", "2026-11-26 07:00:00"),
     )
     assert GLUSTER.snapshot_rotation(snapshots, "hourly", 2) == ["hourly-20261126-110000"]
-    assert GLUSTER.snapshot_rotation(snapshots, "hourly", 1) == ["hourly-20261126-110000", "hourly-20261126-090000"]
+    assert GLUSTER.snapshot_rotation(snapshots, "hourly", 1) == [
+        "hourly-20261126-110000",
+        "hourly-20261126-090000",
+    ]
     assert GLUSTER.snapshot_rotation(snapshots, "hourly", 3) == []
     assert GLUSTER.snapshot_rotation(snapshots, "daily", 1) == []
 
@@ -235,8 +278,11 @@ def test_rotation_keeps_the_newest_by_glusters_time_not_by_name():
 def test_a_clock_stepped_back_never_deletes_the_snapshot_just_taken():
     # three taken at 10, 11, 12; then the clock is stepped back a day: the new one is oldest by
     # name and by gluster's time, and still survives; the oldest of the others goes instead
-    before = [("hourly-20261126-100000", "2026-11-26 10:00:00"), ("hourly-20261126-110000", "2026-11-26 11:00:00"),
-              ("hourly-20261126-120000", "2026-11-26 12:00:00")]  # fmt: skip
+    before = [
+        ("hourly-20261126-100000", "2026-11-26 10:00:00"),
+        ("hourly-20261126-110000", "2026-11-26 11:00:00"),
+        ("hourly-20261126-120000", "2026-11-26 12:00:00"),
+    ]
     taken = ("hourly-20261125-123000", "2026-11-25 12:30:00")
     snapshots = entries(*before, taken)
     assert GLUSTER.snapshot_rotation(snapshots, "hourly", 3, taken=taken[0]) == ["hourly-20261126-100000"]
@@ -247,13 +293,21 @@ def test_a_clock_stepped_back_never_deletes_the_snapshot_just_taken():
     snapshots = entries(*before[1:], taken, following)
     assert GLUSTER.snapshot_rotation(snapshots, "hourly", 3, taken=following[0]) == [taken[0]]
     # the same second twice (two nodes rotating, or a step back onto a taken second): the name decides
-    twins = entries(("hourly-20261126-100001", "2026-11-26 10:00:00"), ("hourly-20261126-100000", "2026-11-26 10:00:00"))
-    assert GLUSTER.snapshot_rotation(twins, "hourly", 1, taken="hourly-20261126-100000") == ["hourly-20261126-100001"]
+    twins = entries(
+        ("hourly-20261126-100001", "2026-11-26 10:00:00"), ("hourly-20261126-100000", "2026-11-26 10:00:00")
+    )
+    assert GLUSTER.snapshot_rotation(twins, "hourly", 1, taken="hourly-20261126-100000") == [
+        "hourly-20261126-100001"
+    ]
 
 
 def test_a_snapshot_just_taken_that_gluster_does_not_list_is_not_counted():
-    snapshots = entries(("hourly-20261126-100000", "2026-11-26 10:00:00"), ("hourly-20261126-110000", "2026-11-26 11:00:00"))
-    assert GLUSTER.snapshot_rotation(snapshots, "hourly", 1, taken="hourly-20261126-120000") == ["hourly-20261126-100000"]
+    snapshots = entries(
+        ("hourly-20261126-100000", "2026-11-26 10:00:00"), ("hourly-20261126-110000", "2026-11-26 11:00:00")
+    )
+    assert GLUSTER.snapshot_rotation(snapshots, "hourly", 1, taken="hourly-20261126-120000") == [
+        "hourly-20261126-100000"
+    ]
     assert GLUSTER.snapshot_rotation(snapshots, "hourly", 2, taken="hourly-20261126-120000") == []
 
 
@@ -274,7 +328,13 @@ def test_rotation_takes_glusters_entries_only(snapshots):
 def test_rotate_orders_by_glusters_time_after_a_clock_step(monkeypatch):
     """The whole rotation with the minion's clock stepped back before the earlier snapshots:
     create, one ``snapshot info volume``, then deletes that never name the new snapshot."""
-    calls, existing = [], [("hourly-20261126-100000", "2026-11-26 10:00:00"), ("hourly-20261126-110000", "2026-11-26 11:00:00")]
+    calls, existing = (
+        [],
+        [
+            ("hourly-20261126-100000", "2026-11-26 10:00:00"),
+            ("hourly-20261126-110000", "2026-11-26 11:00:00"),
+        ],
+    )
 
     def run(config, args, xml=True, counter=None, read_only=False):
         args = list(args)
@@ -289,11 +349,21 @@ def test_rotate_orders_by_glusters_time_after_a_clock_step(monkeypatch):
         return gcli.check_xml(answer, args, CONFIG)
 
     answer_gluster_with(monkeypatch, GLUSTER, run)
-    monkeypatch.setattr(GLUSTER.time, "gmtime", lambda *a: time.struct_time((2026, 11, 25, 9, 0, 0, 2, 329, 0)))
+    monkeypatch.setattr(
+        GLUSTER.time, "gmtime", lambda *a: time.struct_time((2026, 11, 25, 9, 0, 0, 2, 329, 0))
+    )
     result = GLUSTER.snapshot_rotate("gv0", "hourly", 2)
     assert result == {"created": "hourly-20261125-090000", "deleted": ["hourly-20261126-100000"]}, result
     assert calls == [
-        ["snapshot", "create", "hourly-20261125-090000", "gv0", "no-timestamp", "description", "snapshot_rotate hourly keep 2"],
+        [
+            "snapshot",
+            "create",
+            "hourly-20261125-090000",
+            "gv0",
+            "no-timestamp",
+            "description",
+            "snapshot_rotate hourly keep 2",
+        ],
         ["snapshot", "info", "volume", "gv0"],
         ["snapshot", "delete", "hourly-20261126-100000"],
     ]
@@ -301,16 +371,41 @@ def test_rotate_orders_by_glusters_time_after_a_clock_step(monkeypatch):
 
 def test_the_formula_schedule_jobs_of_the_given_volumes_only():
     schedule = {
-        "gluster-snapshot-gv0-hourly": {"function": "gluster.snapshot_rotate", "args": ["gv0", "hourly", 24], "hours": 1},
-        "gluster-snapshot-gv0-daily": {"function": "gluster.snapshot_rotate", "args": ["gv0", "daily", 7], "days": 1},
-        "gluster-snapshot-old-hourly": {"function": "gluster.snapshot_rotate", "args": ["old", "hourly", 2], "hours": 1},
-        "gluster-snapshot-other-hourly": {"function": "gluster.snapshot_rotate", "args": ["other", "hourly", 2]},
+        "gluster-snapshot-gv0-hourly": {
+            "function": "gluster.snapshot_rotate",
+            "args": ["gv0", "hourly", 24],
+            "hours": 1,
+        },
+        "gluster-snapshot-gv0-daily": {
+            "function": "gluster.snapshot_rotate",
+            "args": ["gv0", "daily", 7],
+            "days": 1,
+        },
+        "gluster-snapshot-old-hourly": {
+            "function": "gluster.snapshot_rotate",
+            "args": ["old", "hourly", 2],
+            "hours": 1,
+        },
+        "gluster-snapshot-other-hourly": {
+            "function": "gluster.snapshot_rotate",
+            "args": ["other", "hourly", 2],
+        },
         "gluster-snapshot-gv0-mine": {"function": "cmd.run", "args": ["gv0", "mine"]},  # not ours
-        "my-rotation": {"function": "gluster.snapshot_rotate", "args": ["gv0", "hourly", 3]},  # not ours either
+        "my-rotation": {
+            "function": "gluster.snapshot_rotate",
+            "args": ["gv0", "hourly", 3],
+        },  # not ours either
         "enabled": True,
         "__mine_interval": {"function": "mine.update", "minutes": 60},
     }
     jobs = GLUSTER._formula_schedule_jobs
-    assert jobs(schedule, ["gv0", "old"]) == ["gluster-snapshot-gv0-daily", "gluster-snapshot-gv0-hourly", "gluster-snapshot-old-hourly"]
-    assert jobs(schedule, ["gv0", "old"], ["gluster-snapshot-gv0-hourly"]) == ["gluster-snapshot-gv0-daily", "gluster-snapshot-old-hourly"]
+    assert jobs(schedule, ["gv0", "old"]) == [
+        "gluster-snapshot-gv0-daily",
+        "gluster-snapshot-gv0-hourly",
+        "gluster-snapshot-old-hourly",
+    ]
+    assert jobs(schedule, ["gv0", "old"], ["gluster-snapshot-gv0-hourly"]) == [
+        "gluster-snapshot-gv0-daily",
+        "gluster-snapshot-old-hourly",
+    ]
     assert jobs(schedule, ["gv1"]) == [] and jobs({}, ["gv0"]) == [] and jobs(None, ["gv0"]) == []

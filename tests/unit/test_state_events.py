@@ -62,10 +62,16 @@ def listening_unix(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "local", [{"local": True}, {"file_client": "local"}, {"master_type": "disable"}], ids=["--local", "file_client", "master_type"]
+    "local",
+    [{"local": True}, {"file_client": "local"}, {"master_type": "disable"}],
+    ids=["--local", "file_client", "master_type"],
 )
-def test_masterless_without_a_minion_daemon_sends_nothing_and_waits_for_nothing(monkeypatch, sent, tmp_path, local):
-    monkeypatch.setattr(states, "__opts__", minion_opts(id="gfs1", sock_dir=str(tmp_path), **local), raising=False)
+def test_masterless_without_a_minion_daemon_sends_nothing_and_waits_for_nothing(
+    monkeypatch, sent, tmp_path, local
+):
+    monkeypatch.setattr(
+        states, "__opts__", minion_opts(id="gfs1", sock_dir=str(tmp_path), **local), raising=False
+    )
     started = time.monotonic()
     states._fire("volume/created", volume="gv0")
     assert sent == []
@@ -73,7 +79,9 @@ def test_masterless_without_a_minion_daemon_sends_nothing_and_waits_for_nothing(
 
 
 @pytest.mark.parametrize("minion_id, hash_type", [("gfs1", "sha256"), ("gfs2.lab.test", "md5")])
-def test_masterless_with_the_minions_bus_sends(monkeypatch, sent, tmp_path, listening_unix, minion_id, hash_type):
+def test_masterless_with_the_minions_bus_sends(
+    monkeypatch, sent, tmp_path, listening_unix, minion_id, hash_type
+):
     opts = minion_opts(id=minion_id, sock_dir=str(tmp_path), file_client="local", hash_type=hash_type)
     listening_unix(salts_pull_path(opts))
     monkeypatch.setattr(states, "__opts__", opts, raising=False)
@@ -83,7 +91,9 @@ def test_masterless_with_the_minions_bus_sends(monkeypatch, sent, tmp_path, list
 
 def test_another_minions_bus_is_not_this_ones(monkeypatch, sent, tmp_path, listening_unix):
     listening_unix(salts_pull_path(minion_opts(id="gfs2", sock_dir=str(tmp_path))))
-    monkeypatch.setattr(states, "__opts__", minion_opts(id="gfs1", sock_dir=str(tmp_path), local=True), raising=False)
+    monkeypatch.setattr(
+        states, "__opts__", minion_opts(id="gfs1", sock_dir=str(tmp_path), local=True), raising=False
+    )
     states._fire("volume/started", volume="gv0")
     assert sent == []
 
@@ -101,9 +111,13 @@ def test_tcp_ipc_mode_looks_for_a_listener(monkeypatch, sent, tmp_path):
     assert len(sent) == 1
 
 
-@pytest.mark.parametrize("opts", [{}, {"local": True, "use_master_when_local": True}], ids=["a master", "use_master_when_local"])
+@pytest.mark.parametrize(
+    "opts", [{}, {"local": True, "use_master_when_local": True}], ids=["a master", "use_master_when_local"]
+)
 def test_with_a_master_the_event_is_always_sent(monkeypatch, sent, tmp_path, opts):
-    monkeypatch.setattr(states, "__opts__", minion_opts(id="gfs1", sock_dir=str(tmp_path), **opts), raising=False)
+    monkeypatch.setattr(
+        states, "__opts__", minion_opts(id="gfs1", sock_dir=str(tmp_path), **opts), raising=False
+    )
     states._fire("peer/probed", host="gfs2")
     assert sent == [("gluster/peer/probed", {"host": "gfs2", "minion": "gfs1"})]
 

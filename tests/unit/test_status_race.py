@@ -96,7 +96,9 @@ def test_another_error_of_the_volume_read_alone_is_raised(gluster):
 def test_a_lock_that_outlasts_the_runners_wait_is_an_error_not_a_volume_without_bricks(gluster):
     """(the real runner waits a held lock out before it gives up; this fake gives up at once)"""
     gluster.answers[("volume", "status", "ra")] = "status_race_ra_locked.xml"
-    with pytest.raises(gcli.GlusterLockError, match="Locking failed on|Another transaction is in progress for ra"):
+    with pytest.raises(
+        gcli.GlusterLockError, match="Locking failed on|Another transaction is in progress for ra"
+    ):
         GLUSTER.volume_status()
 
 

@@ -19,7 +19,9 @@ VOLUME_ID = "5e1c0a4b-9d3f-4c2a-8b7e-6f1a2b3c4d5e"
 
 
 def load_module(answers=()):
-    spec = importlib.util.spec_from_file_location("gluster_storage_look", ROOT / "_modules" / "gluster_storage.py")
+    spec = importlib.util.spec_from_file_location(
+        "gluster_storage_look", ROOT / "_modules" / "gluster_storage.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     answers, calls = list(answers), []
@@ -43,7 +45,9 @@ def test_walk_finds_marks_and_glusterfs_trees_down_to_three_levels(tmp_path):
     module, _calls = load_module()
     mark(tmp_path / "brick")
     (tmp_path / "brick" / ".glusterfs" / "indices").mkdir(parents=True)
-    (tmp_path / "bricks" / "gv1" / "brick" / ".glusterfs").mkdir(parents=True)  # a mark lost: the tree says it
+    (tmp_path / "bricks" / "gv1" / "brick" / ".glusterfs").mkdir(
+        parents=True
+    )  # a mark lost: the tree says it
     mark(tmp_path / "a" / "b" / "c")  # level 3
     mark(tmp_path / "x" / "y" / "z" / "deep")  # level 4: below the bound
     (tmp_path / "plain" / "dir").mkdir(parents=True)
@@ -128,7 +132,9 @@ def test_look_that_cannot_unmount_raises_and_keeps_the_directory(tmp_path, monke
     module, calls = load_module([(0, ""), (32, "target is busy"), (32, "target is busy")])
     point = tmp_path / "look"
     monkeypatch.setattr(module.tempfile, "mkdtemp", lambda prefix: (point.mkdir(), str(point))[1])
-    with pytest.raises(CommandExecutionError, match=f"/dev/sdb stays mounted read-only at {point}: unmount it by hand"):
+    with pytest.raises(
+        CommandExecutionError, match=f"/dev/sdb stays mounted read-only at {point}: unmount it by hand"
+    ):
         module._look_inside("/dev/sdb", "xfs")
     assert [argv[:2] for argv in calls] == [["mount", "-t"], ["umount", str(point)], ["umount", "--lazy"]]
     assert point.exists()

@@ -106,7 +106,11 @@ def observe(blocks, device="/dev/sdb", mounts=(), fstab=(), mountpoint_exists=Fa
 
 def looked_clean(blocks):
     """What the read-only look reports for every filesystem among ``blocks``: no brick data."""
-    return {path: {"brick_data": [], "error": None} for path, b in blocks.items() if b.get("blkid", {}).get("TYPE")}
+    return {
+        path: {"brick_data": [], "error": None}
+        for path, b in blocks.items()
+        if b.get("blkid", {}).get("TYPE")
+    }
 
 
 def make_spec(mount=MOUNT, **raw):
@@ -313,16 +317,27 @@ def test_parse_mountinfo_real_line_with_escaped_space():
         # optional fields before the separator; per-mount and superblock options merged
         (
             "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 shared:2 - ext3 /dev/root rw,errors=continue",
-            {"mountpoint": "/mnt2", "device": "98:0", "fstype": "ext3", "source": "/dev/root",
-             "options": ["errors=continue", "noatime", "rw"]},
+            {
+                "mountpoint": "/mnt2",
+                "device": "98:0",
+                "fstype": "ext3",
+                "source": "/dev/root",
+                "options": ["errors=continue", "noatime", "rw"],
+            },
         ),
         # tab and backslash escapes, no superblock options
         (
             r"40 1 8:17 / /srv/a\011b\134c rw - xfs /dev/sd\040b1",
-            {"mountpoint": "/srv/a\tb\\c", "device": "8:17", "fstype": "xfs", "source": "/dev/sd b1", "options": ["rw"]},
+            {
+                "mountpoint": "/srv/a\tb\\c",
+                "device": "8:17",
+                "fstype": "xfs",
+                "source": "/dev/sd b1",
+                "options": ["rw"],
+            },
         ),
     ],
-)  # fmt: skip
+)
 def test_parse_mountinfo_fields(line, expected):
     assert gs.parse_mountinfo(line) == [expected]
 
@@ -359,12 +374,47 @@ def test_parse_fstab():
         "LABEL=my\\040disk /srv/with\\040space xfs noatime,inode64 0 0\n"
     )
     assert gs.parse_fstab(text) == [
-        {"spec": "UUID=1234", "file": "/", "vfstype": "ext4", "options": ["errors=remount-ro"], "dump": "0", "pass": "1"},
-        {"spec": "/dev/sdc", "file": "/srv/three", "vfstype": "xfs", "options": ["defaults"], "dump": "0", "pass": "0"},
-        {"spec": "/dev/sdd", "file": "/srv/four", "vfstype": "ext4", "options": ["noatime", "nodev"], "dump": "0", "pass": "0"},
-        {"spec": "/dev/sde", "file": "/srv/five", "vfstype": "ext4", "options": ["ro"], "dump": "1", "pass": "0"},
-        {"spec": "LABEL=my disk", "file": "/srv/with space", "vfstype": "xfs", "options": XFS_OPTIONS, "dump": "0", "pass": "0"},
-    ]  # fmt: skip
+        {
+            "spec": "UUID=1234",
+            "file": "/",
+            "vfstype": "ext4",
+            "options": ["errors=remount-ro"],
+            "dump": "0",
+            "pass": "1",
+        },
+        {
+            "spec": "/dev/sdc",
+            "file": "/srv/three",
+            "vfstype": "xfs",
+            "options": ["defaults"],
+            "dump": "0",
+            "pass": "0",
+        },
+        {
+            "spec": "/dev/sdd",
+            "file": "/srv/four",
+            "vfstype": "ext4",
+            "options": ["noatime", "nodev"],
+            "dump": "0",
+            "pass": "0",
+        },
+        {
+            "spec": "/dev/sde",
+            "file": "/srv/five",
+            "vfstype": "ext4",
+            "options": ["ro"],
+            "dump": "1",
+            "pass": "0",
+        },
+        {
+            "spec": "LABEL=my disk",
+            "file": "/srv/with space",
+            "vfstype": "xfs",
+            "options": XFS_OPTIONS,
+            "dump": "0",
+            "pass": "0",
+        },
+    ]
 
 
 @pytest.mark.parametrize("text", [None, "", "# only a comment\n\n", "a b\n"])
@@ -446,16 +496,26 @@ def test_valid_full_spec_has_no_problems():
     spec = {
         "device": "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4",
         "partition": "gpt",
-        "lvm": {"vg": "vg_bricks", "lv": "brick1", "size": "1.5T", "thin_pool": "pool1",
-                "pool_size": "90%FREE", "pool_metadata_size": "16G"},
+        "lvm": {
+            "vg": "vg_bricks",
+            "lv": "brick1",
+            "size": "1.5T",
+            "thin_pool": "pool1",
+            "pool_size": "90%FREE",
+            "pool_metadata_size": "16G",
+        },
         "filesystem": "ext4",
         "raid": {"stripe_unit": "256k", "data_disks": 10},
         "mkfs_options": ["-L", "brick1", "-E", "lazy_itable_init=0", "-O", "metadata_csum"],
-        "mount_options": ["noatime", "x-systemd.device-timeout=30", "context=system_u:object_r:glusterd_brick_t:s0"],
+        "mount_options": [
+            "noatime",
+            "x-systemd.device-timeout=30",
+            "context=system_u:object_r:glusterd_brick_t:s0",
+        ],
         "fstab": "/etc/fstab",
         "wipe": False,
         "selinux": True,
-    }  # fmt: skip
+    }
     assert gs.backend_problems(MOUNT, spec, WHERE) == []
 
 
@@ -488,7 +548,8 @@ def test_valid_specs(spec):
 
 
 ALLOWED_KEYS = (
-    "device, filesystem, fstab, lvm, mkfs_options, mount_options, partition, raid, selinux, wipe, wipe_brick_data"
+    "device, filesystem, fstab, lvm, mkfs_options, mount_options, partition, raid, selinux, wipe, "
+    "wipe_brick_data"
 )
 ALLOWED_LVM_KEYS = "lv, pool_metadata_size, pool_size, size, thin_pool, vg"
 BAD_DEVICE = "must be a device path under /dev (letters, digits, . _ : + @ = -)"
@@ -514,19 +575,42 @@ BAD_DEVICE = "must be a device path under /dev (letters, digits, . _ : + @ = -)"
         ({"wipe": "yes"}, ":wipe", "'yes' must be true or false"),
         ({"wipe": 1}, ":wipe", "1 must be true or false"),
         ({"selinux": "off"}, ":selinux", "'off' must be true or false"),
-        ({"wipe": True, "wipe_brick_data": True}, ":wipe_brick_data", "True must be the filesystem UUID blkid shows"),
+        (
+            {"wipe": True, "wipe_brick_data": True},
+            ":wipe_brick_data",
+            "True must be the filesystem UUID blkid shows",
+        ),
         ({"wipe": True, "wipe_brick_data": "/dev/sdb"}, ":wipe_brick_data", "must be the filesystem UUID"),
         ({"wipe": True, "wipe_brick_data": "any"}, ":wipe_brick_data", "must be the filesystem UUID"),
-        ({"wipe": True, "wipe_brick_data": "cabb0d65-fc23;reboot"}, ":wipe_brick_data", "must be the filesystem UUID"),
+        (
+            {"wipe": True, "wipe_brick_data": "cabb0d65-fc23;reboot"},
+            ":wipe_brick_data",
+            "must be the filesystem UUID",
+        ),
         ({"wipe": True, "wipe_brick_data": ""}, ":wipe_brick_data", "must be the filesystem UUID"),
-        ({"wipe_brick_data": "cabb0d65-fc23-4f5f-a6e6-7022244fa64a"}, ":wipe_brick_data", "only with wipe: true"),
-        ({"wipe": False, "wipe_brick_data": "cabb0d65-fc23-4f5f-a6e6-7022244fa64a"}, ":wipe_brick_data",
-         "only with wipe: true"),
+        (
+            {"wipe_brick_data": "cabb0d65-fc23-4f5f-a6e6-7022244fa64a"},
+            ":wipe_brick_data",
+            "only with wipe: true",
+        ),
+        (
+            {"wipe": False, "wipe_brick_data": "cabb0d65-fc23-4f5f-a6e6-7022244fa64a"},
+            ":wipe_brick_data",
+            "only with wipe: true",
+        ),
         ({"fstab": "etc/fstab"}, ":fstab", "fstab 'etc/fstab' must be an absolute path"),
-        ({"raid": {"stripe_unit": "6k", "data_disks": 4}}, ":raid:stripe_unit", "'6k' must be a size like 64k or 256k (a multiple of 4k)"),
+        (
+            {"raid": {"stripe_unit": "6k", "data_disks": 4}},
+            ":raid:stripe_unit",
+            "'6k' must be a size like 64k or 256k (a multiple of 4k)",
+        ),
         ({"raid": {"stripe_unit": "256x", "data_disks": 4}}, ":raid:stripe_unit", "(a multiple of 4k)"),
         ({"raid": {"stripe_unit": "0", "data_disks": 4}}, ":raid:stripe_unit", "(a multiple of 4k)"),
-        ({"raid": {"stripe_unit": "64k", "data_disks": 0}}, ":raid:data_disks", "0 must be the number of data disks (1-256)"),
+        (
+            {"raid": {"stripe_unit": "64k", "data_disks": 0}},
+            ":raid:data_disks",
+            "0 must be the number of data disks (1-256)",
+        ),
         ({"raid": {"stripe_unit": "64k", "data_disks": 257}}, ":raid:data_disks", "(1-256)"),
         ({"raid": {"stripe_unit": "64k", "data_disks": True}}, ":raid:data_disks", "(1-256)"),
         ({"raid": {"stripe_unit": "64k", "data_disks": "4"}}, ":raid:data_disks", "(1-256)"),
@@ -534,22 +618,54 @@ BAD_DEVICE = "must be a device path under /dev (letters, digits, . _ : + @ = -)"
         ({"raid": {"stripe_unit": "64k", "data_disks": 4, "level": 6}}, ":raid", "must be {stripe_unit"),
         ({"raid": ["64k", 4]}, ":raid", "must be {stripe_unit"),
         ({"lvm": "vg_bricks/brick1"}, ":lvm", "must be a mapping {vg, lv, size, thin_pool, ...}"),
-        ({"lvm": {"vg": "vg", "lv": "lv", "stripes": 2}}, ":lvm:stripes", f"unknown key; allowed: {ALLOWED_LVM_KEYS}"),
-        ({"lvm": {"vg": "vg/x", "lv": "lv"}}, ":lvm:vg", "'vg/x' is not a valid LVM name (letters, digits, + _ . -)"),
+        (
+            {"lvm": {"vg": "vg", "lv": "lv", "stripes": 2}},
+            ":lvm:stripes",
+            f"unknown key; allowed: {ALLOWED_LVM_KEYS}",
+        ),
+        (
+            {"lvm": {"vg": "vg/x", "lv": "lv"}},
+            ":lvm:vg",
+            "'vg/x' is not a valid LVM name (letters, digits, + _ . -)",
+        ),
         ({"lvm": {"vg": "vg", "lv": "-lv"}}, ":lvm:lv", "'-lv' is not a valid LVM name"),
         ({"lvm": {"vg": "..", "lv": "lv"}}, ":lvm:vg", "'..' is not a valid LVM name"),
         ({"lvm": {"vg": "vg", "lv": "a" * 128}}, ":lvm:lv", "is not a valid LVM name"),
         ({"lvm": {"vg": "vg"}}, ":lvm:lv", "None is not a valid LVM name"),
-        ({"lvm": {"vg": "vg", "lv": "lv", "thin_pool": "po ol", "size": "1T"}}, ":lvm:thin_pool", "'po ol' is not a valid LVM name"),
-        ({"lvm": {"vg": "vg", "lv": "lv", "size": "lots"}}, ":lvm:size", "'lots' must be a size like 100G or a share like 100%FREE"),
+        (
+            {"lvm": {"vg": "vg", "lv": "lv", "thin_pool": "po ol", "size": "1T"}},
+            ":lvm:thin_pool",
+            "'po ol' is not a valid LVM name",
+        ),
+        (
+            {"lvm": {"vg": "vg", "lv": "lv", "size": "lots"}},
+            ":lvm:size",
+            "'lots' must be a size like 100G or a share like 100%FREE",
+        ),
         ({"lvm": {"vg": "vg", "lv": "lv", "size": "100 G"}}, ":lvm:size", "must be a size like 100G"),
         ({"lvm": {"vg": "vg", "lv": "lv", "size": 100}}, ":lvm:size", "100 must be a size like 100G"),
         ({"lvm": {"vg": "vg", "lv": "lv", "size": "1000%FREE"}}, ":lvm:size", "must be a size like 100G"),
-        ({"lvm": {"vg": "vg", "lv": "lv", "thin_pool": "tp"}}, ":lvm:size", "required with thin_pool (the thin LV's virtual size, e.g. 1T)"),
-        ({"lvm": {"vg": "vg", "lv": "lv", "thin_pool": "tp", "size": "100%FREE"}}, ":lvm:size", "a thin LV needs a fixed virtual size such as 1T, not a share"),
-        ({"lvm": {"vg": "vg", "lv": "lv", "thin_pool": "tp", "size": "1T", "pool_size": "big"}}, ":lvm:pool_size", "'big' must be a size"),
+        (
+            {"lvm": {"vg": "vg", "lv": "lv", "thin_pool": "tp"}},
+            ":lvm:size",
+            "required with thin_pool (the thin LV's virtual size, e.g. 1T)",
+        ),
+        (
+            {"lvm": {"vg": "vg", "lv": "lv", "thin_pool": "tp", "size": "100%FREE"}},
+            ":lvm:size",
+            "a thin LV needs a fixed virtual size such as 1T, not a share",
+        ),
+        (
+            {"lvm": {"vg": "vg", "lv": "lv", "thin_pool": "tp", "size": "1T", "pool_size": "big"}},
+            ":lvm:pool_size",
+            "'big' must be a size",
+        ),
         ({"lvm": {"vg": "vg", "lv": "lv", "pool_size": "100%FREE"}}, ":lvm:pool_size", "only with thin_pool"),
-        ({"lvm": {"vg": "vg", "lv": "lv", "pool_metadata_size": "16G"}}, ":lvm:pool_metadata_size", "only with thin_pool"),
+        (
+            {"lvm": {"vg": "vg", "lv": "lv", "pool_metadata_size": "16G"}},
+            ":lvm:pool_metadata_size",
+            "only with thin_pool",
+        ),
         ({"mkfs_options": "-L brick1"}, ":mkfs_options", "must be a list"),
         ({"mkfs_options": ["-L", "a;b"]}, ":mkfs_options", "mkfs argument 'a;b' is not allowed"),
         ({"mkfs_options": ["$(reboot)"]}, ":mkfs_options", "mkfs argument '$(reboot)' is not allowed"),
@@ -558,12 +674,20 @@ BAD_DEVICE = "must be a device path under /dev (letters, digits, . _ : + @ = -)"
         ({"mkfs_options": [5]}, ":mkfs_options", "mkfs argument 5 is not allowed"),
         ({"mount_options": "noatime"}, ":mount_options", "must be a list"),
         ({"mount_options": ["-oremount"]}, ":mount_options", "mount option '-oremount' is not allowed"),
-        ({"mount_options": ["noatime;reboot"]}, ":mount_options", "mount option 'noatime;reboot' is not allowed"),
-        ({"mount_options": ["noatime,nodev"]}, ":mount_options", "mount option 'noatime,nodev' is not allowed"),
+        (
+            {"mount_options": ["noatime;reboot"]},
+            ":mount_options",
+            "mount option 'noatime;reboot' is not allowed",
+        ),
+        (
+            {"mount_options": ["noatime,nodev"]},
+            ":mount_options",
+            "mount option 'noatime,nodev' is not allowed",
+        ),
         ({"mount_options": ["$(id)"]}, ":mount_options", "is not allowed"),
         ({"mount_options": ["a|b"]}, ":mount_options", "is not allowed"),
     ],
-)  # fmt: skip
+)
 def test_backend_problem_names_the_pillar_path(changes, suffix, fragment):
     spec = dict({"device": "/dev/sdb"}, **changes)
     problems = gs.backend_problems(MOUNT, spec, WHERE)
@@ -575,7 +699,8 @@ def test_backend_problem_names_the_pillar_path(changes, suffix, fragment):
 def test_backend_problem_lvm_vg_path_is_exact():
     problems = gs.backend_problems(MOUNT, {"device": "/dev/sdb", "lvm": {"vg": "bad vg", "lv": "lv"}}, WHERE)
     assert problems == [
-        "gluster:brick_devices:gfs1:/data/b:lvm:vg: 'bad vg' is not a valid LVM name (letters, digits, + _ . -)"
+        "gluster:brick_devices:gfs1:/data/b:lvm:vg: 'bad vg' is not a valid LVM name "
+        "(letters, digits, + _ . -)"
     ]
 
 
@@ -644,18 +769,29 @@ NORMAL = {
         ({}, {}),
         ({"partition": False}, {}),
         ({"filesystem": "ext4"}, {"filesystem": "ext4", "mount_options": ["noatime"]}),
-        ({"partition": "gpt", "wipe": True, "selinux": False}, {"partition": "gpt", "wipe": True, "selinux": False}),
+        (
+            {"partition": "gpt", "wipe": True, "selinux": False},
+            {"partition": "gpt", "wipe": True, "selinux": False},
+        ),
         ({"lvm": THICK}, {"lvm": {"vg": "vg_bricks", "lv": "brick1", "size": "100%FREE"}}),
         ({"lvm": THIN}, {"lvm": dict(THIN, pool_size="100%FREE")}),
         ({"lvm": dict(THIN, pool_size="2T")}, {"lvm": dict(THIN, pool_size="2T")}),
         (
-            {"raid": {"stripe_unit": "64k", "data_disks": 4}, "mkfs_options": ["-K"], "mount_options": ["noatime"],
-             "fstab": "/srv/fstab"},
-            {"raid": {"stripe_unit": "64k", "data_disks": 4}, "mkfs_options": ["-K"], "mount_options": ["noatime"],
-             "fstab": "/srv/fstab"},
+            {
+                "raid": {"stripe_unit": "64k", "data_disks": 4},
+                "mkfs_options": ["-K"],
+                "mount_options": ["noatime"],
+                "fstab": "/srv/fstab",
+            },
+            {
+                "raid": {"stripe_unit": "64k", "data_disks": 4},
+                "mkfs_options": ["-K"],
+                "mount_options": ["noatime"],
+                "fstab": "/srv/fstab",
+            },
         ),
     ],
-)  # fmt: skip
+)
 def test_normalise_fills_defaults(raw, differences):
     assert make_spec(**raw) == dict(NORMAL, **differences)
 
@@ -674,15 +810,37 @@ def test_normalise_copies_the_lvm_mapping():
     "fs, raid, extra, force, argv",
     [
         ("xfs", None, (), False, [*XFS, "/dev/sdb"]),
-        ("xfs", {"stripe_unit": "256k", "data_disks": 10}, (), False, [*XFS, "-d", "su=256k,sw=10", "/dev/sdb"]),
-        ("xfs", {"stripe_unit": "1m", "data_disks": 2}, ["-L", "b1"], True,
-         [*XFS, "-d", "su=1024k,sw=2", "-f", "-L", "b1", "/dev/sdb"]),
+        (
+            "xfs",
+            {"stripe_unit": "256k", "data_disks": 10},
+            (),
+            False,
+            [*XFS, "-d", "su=256k,sw=10", "/dev/sdb"],
+        ),
+        (
+            "xfs",
+            {"stripe_unit": "1m", "data_disks": 2},
+            ["-L", "b1"],
+            True,
+            [*XFS, "-d", "su=1024k,sw=2", "-f", "-L", "b1", "/dev/sdb"],
+        ),
         ("ext4", None, (), False, [*EXT4, "/dev/sdb"]),
-        ("ext4", {"stripe_unit": "64k", "data_disks": 4}, ["-L", "brick1"], True,
-         [*EXT4, "-E", "stride=16,stripe_width=64", "-F", "-L", "brick1", "/dev/sdb"]),  # run for real: see CAPTURE.txt
-        ("ext4", {"stripe_unit": "256k", "data_disks": 10}, (), False, [*EXT4, "-E", "stride=64,stripe_width=640", "/dev/sdb"]),
+        (
+            "ext4",
+            {"stripe_unit": "64k", "data_disks": 4},
+            ["-L", "brick1"],
+            True,
+            [*EXT4, "-E", "stride=16,stripe_width=64", "-F", "-L", "brick1", "/dev/sdb"],
+        ),  # run for real: see CAPTURE.txt
+        (
+            "ext4",
+            {"stripe_unit": "256k", "data_disks": 10},
+            (),
+            False,
+            [*EXT4, "-E", "stride=64,stripe_width=640", "/dev/sdb"],
+        ),
     ],
-)  # fmt: skip
+)
 def test_mkfs_argv(fs, raid, extra, force, argv):
     assert gs.mkfs_argv(fs, "/dev/sdb", raid, extra, force=force) == argv
 
@@ -736,32 +894,111 @@ def test_blank_disk_xfs_exact_plan():
 @pytest.mark.parametrize(
     "device, raw, layers, mkfs_argv, target, fs, options, fstab",
     [
-        pytest.param("/dev/sdb", {"filesystem": "ext4"}, [], [*EXT4, "/dev/sdb"], "/dev/sdb", "ext4", ["noatime"],
-                     "/etc/fstab", id="ext4"),
-        pytest.param("/dev/sdb", {"partition": "gpt"}, [parted("/dev/sdb")], [*XFS, "/dev/sdb1"], "/dev/sdb1", "xfs",
-                     XFS_OPTIONS, "/etc/fstab", id="xfs-gpt"),
-        pytest.param("/dev/nvme0n1", {"partition": "gpt", "filesystem": "ext4"}, [parted("/dev/nvme0n1")],
-                     [*EXT4, "/dev/nvme0n1p1"], "/dev/nvme0n1p1", "ext4", ["noatime"], "/etc/fstab", id="ext4-gpt-nvme"),
-        pytest.param("/dev/sdb", {"raid": {"stripe_unit": "256k", "data_disks": 10}}, [],
-                     [*XFS, "-d", "su=256k,sw=10", "/dev/sdb"], "/dev/sdb", "xfs", XFS_OPTIONS, "/etc/fstab",
-                     id="xfs-raid"),
-        pytest.param("/dev/sdb", {"raid": {"stripe_unit": "1m", "data_disks": 2}, "mkfs_options": ["-L", "brick1", "-K"]},
-                     [], [*XFS, "-d", "su=1024k,sw=2", "-L", "brick1", "-K", "/dev/sdb"], "/dev/sdb", "xfs",
-                     XFS_OPTIONS, "/etc/fstab", id="xfs-raid-1m-mkfs-options"),
-        pytest.param("/dev/sdb", {"filesystem": "ext4", "raid": {"stripe_unit": "64k", "data_disks": 4},
-                                  "mkfs_options": ["-L", "brick1"]},
-                     [], [*EXT4, "-E", "stride=16,stripe_width=64", "-L", "brick1", "/dev/sdb"], "/dev/sdb", "ext4",
-                     ["noatime"], "/etc/fstab", id="ext4-raid-mkfs-options"),
-        pytest.param("/dev/sdb", {"filesystem": "ext4", "partition": "gpt", "raid": {"stripe_unit": 128, "data_disks": 3}},
-                     [parted("/dev/sdb")], [*EXT4, "-E", "stride=32,stripe_width=96", "/dev/sdb1"], "/dev/sdb1", "ext4",
-                     ["noatime"], "/etc/fstab", id="ext4-gpt-raid-kib-number"),
-        pytest.param("/dev/sdb", {"mount_options": ["noatime", "nodiratime", "logbsize=256k"], "fstab": "/srv/fstab.test"},
-                     [], [*XFS, "/dev/sdb"], "/dev/sdb", "xfs", ["noatime", "nodiratime", "logbsize=256k"],
-                     "/srv/fstab.test", id="mount-options-fstab"),
-        pytest.param("/dev/sdb", {"filesystem": "ext4", "mount_options": ["defaults"]}, [], [*EXT4, "/dev/sdb"],
-                     "/dev/sdb", "ext4", ["defaults"], "/etc/fstab", id="ext4-mount-options"),
+        pytest.param(
+            "/dev/sdb",
+            {"filesystem": "ext4"},
+            [],
+            [*EXT4, "/dev/sdb"],
+            "/dev/sdb",
+            "ext4",
+            ["noatime"],
+            "/etc/fstab",
+            id="ext4",
+        ),
+        pytest.param(
+            "/dev/sdb",
+            {"partition": "gpt"},
+            [parted("/dev/sdb")],
+            [*XFS, "/dev/sdb1"],
+            "/dev/sdb1",
+            "xfs",
+            XFS_OPTIONS,
+            "/etc/fstab",
+            id="xfs-gpt",
+        ),
+        pytest.param(
+            "/dev/nvme0n1",
+            {"partition": "gpt", "filesystem": "ext4"},
+            [parted("/dev/nvme0n1")],
+            [*EXT4, "/dev/nvme0n1p1"],
+            "/dev/nvme0n1p1",
+            "ext4",
+            ["noatime"],
+            "/etc/fstab",
+            id="ext4-gpt-nvme",
+        ),
+        pytest.param(
+            "/dev/sdb",
+            {"raid": {"stripe_unit": "256k", "data_disks": 10}},
+            [],
+            [*XFS, "-d", "su=256k,sw=10", "/dev/sdb"],
+            "/dev/sdb",
+            "xfs",
+            XFS_OPTIONS,
+            "/etc/fstab",
+            id="xfs-raid",
+        ),
+        pytest.param(
+            "/dev/sdb",
+            {"raid": {"stripe_unit": "1m", "data_disks": 2}, "mkfs_options": ["-L", "brick1", "-K"]},
+            [],
+            [*XFS, "-d", "su=1024k,sw=2", "-L", "brick1", "-K", "/dev/sdb"],
+            "/dev/sdb",
+            "xfs",
+            XFS_OPTIONS,
+            "/etc/fstab",
+            id="xfs-raid-1m-mkfs-options",
+        ),
+        pytest.param(
+            "/dev/sdb",
+            {
+                "filesystem": "ext4",
+                "raid": {"stripe_unit": "64k", "data_disks": 4},
+                "mkfs_options": ["-L", "brick1"],
+            },
+            [],
+            [*EXT4, "-E", "stride=16,stripe_width=64", "-L", "brick1", "/dev/sdb"],
+            "/dev/sdb",
+            "ext4",
+            ["noatime"],
+            "/etc/fstab",
+            id="ext4-raid-mkfs-options",
+        ),
+        pytest.param(
+            "/dev/sdb",
+            {"filesystem": "ext4", "partition": "gpt", "raid": {"stripe_unit": 128, "data_disks": 3}},
+            [parted("/dev/sdb")],
+            [*EXT4, "-E", "stride=32,stripe_width=96", "/dev/sdb1"],
+            "/dev/sdb1",
+            "ext4",
+            ["noatime"],
+            "/etc/fstab",
+            id="ext4-gpt-raid-kib-number",
+        ),
+        pytest.param(
+            "/dev/sdb",
+            {"mount_options": ["noatime", "nodiratime", "logbsize=256k"], "fstab": "/srv/fstab.test"},
+            [],
+            [*XFS, "/dev/sdb"],
+            "/dev/sdb",
+            "xfs",
+            ["noatime", "nodiratime", "logbsize=256k"],
+            "/srv/fstab.test",
+            id="mount-options-fstab",
+        ),
+        pytest.param(
+            "/dev/sdb",
+            {"filesystem": "ext4", "mount_options": ["defaults"]},
+            [],
+            [*EXT4, "/dev/sdb"],
+            "/dev/sdb",
+            "ext4",
+            ["defaults"],
+            "/etc/fstab",
+            id="ext4-mount-options",
+        ),
     ],
-)  # fmt: skip
+)
 def test_blank_device_plans(device, raw, layers, mkfs_argv, target, fs, options, fstab):
     plan = gs.plan_backend(make_spec(device=device, **raw), observe({device: block("8:16")}, device=device))
     assert plan["problems"] == []
@@ -791,28 +1028,68 @@ def test_spec_device_is_named_and_observed_device_is_used():
 @pytest.mark.parametrize(
     "raw, layers, mkfs_argv",
     [
-        pytest.param({"lvm": THICK}, [pvcreate("/dev/sdb"), vgcreate("/dev/sdb"), thick_lv("-l", "100%FREE")],
-                     [*XFS, LV], id="thick-100%FREE"),
-        pytest.param({"lvm": dict(THICK, size="100G")}, [pvcreate("/dev/sdb"), vgcreate("/dev/sdb"), thick_lv("-L", "100G")],
-                     [*XFS, LV], id="thick-100G"),
-        pytest.param({"lvm": dict(THICK, size="50%VG"), "filesystem": "ext4"},
-                     [pvcreate("/dev/sdb"), vgcreate("/dev/sdb"), thick_lv("-l", "50%VG")], [*EXT4, LV], id="thick-ext4"),
-        pytest.param({"lvm": THICK, "partition": "gpt"},
-                     [parted("/dev/sdb"), pvcreate("/dev/sdb1"), vgcreate("/dev/sdb1"), thick_lv("-l", "100%FREE")],
-                     [*XFS, LV], id="thick-on-gpt"),
-        pytest.param({"lvm": THIN},
-                     [pvcreate("/dev/sdb"), vgcreate("/dev/sdb"), thin_pool("-l", "100%FREE", "--chunksize", "256K"), THIN_LV],
-                     [*XFS, LV], id="thin-jbod"),
-        pytest.param({"lvm": dict(THIN, pool_size="500G", pool_metadata_size="16G"),
-                      "raid": {"stripe_unit": "256k", "data_disks": 10}},
-                     [pvcreate("/dev/sdb", "2560K"), vgcreate("/dev/sdb"),
-                      thin_pool("-L", "500G", "--chunksize", "2560K", "--poolmetadatasize", "16G"), THIN_LV],
-                     [*XFS, "-d", "su=256k,sw=10", LV], id="thin-raid-sizes"),
-        pytest.param({"lvm": dict(THIN, pool_size="80%VG"), "raid": {"stripe_unit": "64k", "data_disks": 4}},
-                     [pvcreate("/dev/sdb"), vgcreate("/dev/sdb"), thin_pool("-l", "80%VG", "--chunksize", "256K"), THIN_LV],
-                     [*XFS, "-d", "su=64k,sw=4", LV], id="thin-raid-full-stripe-256k"),
+        pytest.param(
+            {"lvm": THICK},
+            [pvcreate("/dev/sdb"), vgcreate("/dev/sdb"), thick_lv("-l", "100%FREE")],
+            [*XFS, LV],
+            id="thick-100%FREE",
+        ),
+        pytest.param(
+            {"lvm": dict(THICK, size="100G")},
+            [pvcreate("/dev/sdb"), vgcreate("/dev/sdb"), thick_lv("-L", "100G")],
+            [*XFS, LV],
+            id="thick-100G",
+        ),
+        pytest.param(
+            {"lvm": dict(THICK, size="50%VG"), "filesystem": "ext4"},
+            [pvcreate("/dev/sdb"), vgcreate("/dev/sdb"), thick_lv("-l", "50%VG")],
+            [*EXT4, LV],
+            id="thick-ext4",
+        ),
+        pytest.param(
+            {"lvm": THICK, "partition": "gpt"},
+            [parted("/dev/sdb"), pvcreate("/dev/sdb1"), vgcreate("/dev/sdb1"), thick_lv("-l", "100%FREE")],
+            [*XFS, LV],
+            id="thick-on-gpt",
+        ),
+        pytest.param(
+            {"lvm": THIN},
+            [
+                pvcreate("/dev/sdb"),
+                vgcreate("/dev/sdb"),
+                thin_pool("-l", "100%FREE", "--chunksize", "256K"),
+                THIN_LV,
+            ],
+            [*XFS, LV],
+            id="thin-jbod",
+        ),
+        pytest.param(
+            {
+                "lvm": dict(THIN, pool_size="500G", pool_metadata_size="16G"),
+                "raid": {"stripe_unit": "256k", "data_disks": 10},
+            },
+            [
+                pvcreate("/dev/sdb", "2560K"),
+                vgcreate("/dev/sdb"),
+                thin_pool("-L", "500G", "--chunksize", "2560K", "--poolmetadatasize", "16G"),
+                THIN_LV,
+            ],
+            [*XFS, "-d", "su=256k,sw=10", LV],
+            id="thin-raid-sizes",
+        ),
+        pytest.param(
+            {"lvm": dict(THIN, pool_size="80%VG"), "raid": {"stripe_unit": "64k", "data_disks": 4}},
+            [
+                pvcreate("/dev/sdb"),
+                vgcreate("/dev/sdb"),
+                thin_pool("-l", "80%VG", "--chunksize", "256K"),
+                THIN_LV,
+            ],
+            [*XFS, "-d", "su=64k,sw=4", LV],
+            id="thin-raid-full-stripe-256k",
+        ),
     ],
-)  # fmt: skip
+)
 @pytest.mark.parametrize("lvm_state", [NO_LVM, None], ids=["lvm2", "no-lvm2"])
 def test_lvm_plans_on_a_blank_device(raw, layers, mkfs_argv, lvm_state):
     """lvm2 absent with a blank device plans the same (the execution module installs nothing)."""
@@ -830,17 +1107,32 @@ def test_lvm_plans_on_a_blank_device(raw, layers, mkfs_argv, lvm_state):
 @pytest.mark.parametrize(
     "state, layers",
     [
-        pytest.param({"pvs": {"/dev/sdb": "vg_bricks"}, "vgs": ["vg_bricks"], "lvs": {}},
-                     [thin_pool("-l", "100%FREE", "--chunksize", "256K"), THIN_LV], id="pv-and-vg"),
-        pytest.param({"pvs": {"/dev/sdb": "vg_bricks"}, "vgs": ["vg_bricks"], "lvs": {"vg_bricks/pool1": {}}},
-                     [THIN_LV], id="pool-too"),
-        pytest.param({"pvs": {"/dev/sdb": ""}, "vgs": [], "lvs": {}},
-                     [vgcreate("/dev/sdb"), thin_pool("-l", "100%FREE", "--chunksize", "256K"), THIN_LV], id="orphan-pv"),
-        pytest.param({"pvs": {"/dev/sdb": "vg_bricks", "/dev/sdc": "vg_bricks"}, "vgs": ["vg_bricks", "vg_root"],
-                      "lvs": {"vg_bricks/pool1": {}, "vg_root/root": {}}},
-                     [THIN_LV], id="shared-vg"),
+        pytest.param(
+            {"pvs": {"/dev/sdb": "vg_bricks"}, "vgs": ["vg_bricks"], "lvs": {}},
+            [thin_pool("-l", "100%FREE", "--chunksize", "256K"), THIN_LV],
+            id="pv-and-vg",
+        ),
+        pytest.param(
+            {"pvs": {"/dev/sdb": "vg_bricks"}, "vgs": ["vg_bricks"], "lvs": {"vg_bricks/pool1": {}}},
+            [THIN_LV],
+            id="pool-too",
+        ),
+        pytest.param(
+            {"pvs": {"/dev/sdb": ""}, "vgs": [], "lvs": {}},
+            [vgcreate("/dev/sdb"), thin_pool("-l", "100%FREE", "--chunksize", "256K"), THIN_LV],
+            id="orphan-pv",
+        ),
+        pytest.param(
+            {
+                "pvs": {"/dev/sdb": "vg_bricks", "/dev/sdc": "vg_bricks"},
+                "vgs": ["vg_bricks", "vg_root"],
+                "lvs": {"vg_bricks/pool1": {}, "vg_root/root": {}},
+            },
+            [THIN_LV],
+            id="shared-vg",
+        ),
     ],
-)  # fmt: skip
+)
 def test_lvm_existing_layers_are_skipped(state, layers):
     blocks = {"/dev/sdb": block("8:16", ["LVM2_member"])}
     plan = gs.plan_backend(make_spec(lvm=THIN), observe(blocks, lvm=state))
@@ -882,7 +1174,9 @@ def test_lvm_existing_lv_with_foreign_filesystem_needs_wipe():
         "(set wipe: true for this device to re-create it)",
         LV,
     )
-    wiped = gs.plan_backend(make_spec(lvm=THICK, wipe=True), observe(blocks, lvm=state, inspected=looked_clean(blocks)))
+    wiped = gs.plan_backend(
+        make_spec(lvm=THICK, wipe=True), observe(blocks, lvm=state, inspected=looked_clean(blocks))
+    )
     assert wiped["operations"] == [mkfs([*XFS, "-f", LV]), *new_filesystem_tail()]
 
 
@@ -894,7 +1188,9 @@ def test_lvm_device_with_filesystem_becomes_pv_only_with_wipe():
         "(set wipe: true for this device to wipe it)",
         LV,
     )
-    plan = gs.plan_backend(make_spec(lvm=THICK, wipe=True), observe(blocks, lvm=NO_LVM, inspected=looked_clean(blocks)))
+    plan = gs.plan_backend(
+        make_spec(lvm=THICK, wipe=True), observe(blocks, lvm=NO_LVM, inspected=looked_clean(blocks))
+    )
     assert plan["operations"] == [
         wipe("/dev/sdb"),
         pvcreate("/dev/sdb"),
@@ -909,15 +1205,26 @@ def test_lvm_device_with_filesystem_becomes_pv_only_with_wipe():
 @pytest.mark.parametrize(
     "signatures, state, message",
     [
-        pytest.param(["LVM2_member"], {"pvs": {"/dev/sdb": "vg_other"}, "vgs": ["vg_other"], "lvs": {}},
-                     "/dev/sdb is a physical volume of volume group vg_other; remove it from there first", id="other-vg"),
-        pytest.param([], {"pvs": {"/dev/sdc": "vg_bricks"}, "vgs": ["vg_bricks"], "lvs": {}},
-                     "volume group vg_bricks exists without /dev/sdb; extend it by hand or pick another name",
-                     id="vg-without-pv"),
-        pytest.param(["LVM2_member"], None,
-                     "/dev/sdb carries LVM metadata and the lvm2 tools are not installed to read it", id="no-lvm2"),
+        pytest.param(
+            ["LVM2_member"],
+            {"pvs": {"/dev/sdb": "vg_other"}, "vgs": ["vg_other"], "lvs": {}},
+            "/dev/sdb is a physical volume of volume group vg_other; remove it from there first",
+            id="other-vg",
+        ),
+        pytest.param(
+            [],
+            {"pvs": {"/dev/sdc": "vg_bricks"}, "vgs": ["vg_bricks"], "lvs": {}},
+            "volume group vg_bricks exists without /dev/sdb; extend it by hand or pick another name",
+            id="vg-without-pv",
+        ),
+        pytest.param(
+            ["LVM2_member"],
+            None,
+            "/dev/sdb carries LVM metadata and the lvm2 tools are not installed to read it",
+            id="no-lvm2",
+        ),
     ],
-)  # fmt: skip
+)
 def test_lvm_refusals(signatures, state, message, wipe_it):
     blocks = {"/dev/sdb": block("8:16", signatures)}
     plan = gs.plan_backend(make_spec(lvm=THIN, wipe=wipe_it), observe(blocks, lvm=state))
@@ -932,12 +1239,13 @@ def test_lvm_refusal_for_a_pv_of_another_vg_on_the_partition():
     state = {"pvs": {"/dev/sdb1": "vg_root"}, "vgs": ["vg_root"], "lvs": {}}
     refused(
         gs.plan_backend(make_spec(lvm=THICK, partition="gpt"), observe(blocks, lvm=state)),
-        f"/dev/sdb for {MOUNT}: /dev/sdb1 is a physical volume of volume group vg_root; remove it from there first",
+        f"/dev/sdb for {MOUNT}: /dev/sdb1 is a physical volume of volume group vg_root; "
+        "remove it from there first",
         LV,
     )
 
 
-# --------------------------------------------------------------------------- plans: idempotence (real capture)
+# ---------------------------------------------------------------------- plans: idempotence (real capture)
 
 
 def real_fstab(spec_field=f"UUID={REAL_UUID}", rest="xfs noatime,inode64 0 0"):
@@ -953,29 +1261,77 @@ REAL_OTHER_FSTAB = gs.parse_fstab("UUID=0000 / ext4 defaults 0 1\n")
     "mounts, fstab, exists, expected",
     [
         pytest.param(REAL_MOUNTS, real_fstab(), True, [], id="mounted-and-in-fstab"),
-        pytest.param([], real_fstab(), True, [mount_op(uuid=REAL_UUID, mount=REAL_MOUNT)], id="in-fstab-not-mounted"),
-        pytest.param([], real_fstab(), False, [directory(REAL_MOUNT), mount_op(uuid=REAL_UUID, mount=REAL_MOUNT)],
-                     id="in-fstab-no-directory"),
-        pytest.param([], real_fstab(spec_field=PART), True,
-                     [mount_op(uuid=REAL_UUID, mount=REAL_MOUNT), fstab_op(uuid=REAL_UUID, mount=REAL_MOUNT)],
-                     id="in-fstab-by-device-path"),
-        pytest.param(REAL_MOUNTS, REAL_OTHER_FSTAB, True, [fstab_op(uuid=REAL_UUID, mount=REAL_MOUNT)],
-                     id="mounted-not-in-fstab"),
-        pytest.param(REAL_MOUNTS, real_fstab(rest="xfs defaults 0 0"), True, [fstab_op(uuid=REAL_UUID, mount=REAL_MOUNT)],
-                     id="fstab-other-options"),
-        pytest.param(REAL_MOUNTS, real_fstab(rest="xfs inode64,noatime 0 0"), True,
-                     [fstab_op(uuid=REAL_UUID, mount=REAL_MOUNT)], id="fstab-options-other-order"),
-        pytest.param(REAL_MOUNTS, real_fstab(rest="xfs noatime,inode64 0 2"), True,
-                     [fstab_op(uuid=REAL_UUID, mount=REAL_MOUNT)], id="fstab-other-pass"),
-        pytest.param(REAL_MOUNTS, real_fstab(rest="auto noatime,inode64 0 0"), True,
-                     [fstab_op(uuid=REAL_UUID, mount=REAL_MOUNT)], id="fstab-other-type"),
-        pytest.param(REAL_MOUNTS, real_fstab(rest="xfs"), True, [fstab_op(uuid=REAL_UUID, mount=REAL_MOUNT)],
-                     id="fstab-three-fields"),
-        pytest.param(REAL_MOUNTS, real_fstab(spec_field="UUID=11111111-2222-3333-4444-555555555555"), True,
-                     [fstab_op(uuid=REAL_UUID, mount=REAL_MOUNT)], id="mounted-fstab-old-uuid"),
-        pytest.param(REAL_MOUNTS, real_fstab(rest="xfs noatime,inode64 1 0"), True, [], id="fstab-dump-ignored"),
+        pytest.param(
+            [], real_fstab(), True, [mount_op(uuid=REAL_UUID, mount=REAL_MOUNT)], id="in-fstab-not-mounted"
+        ),
+        pytest.param(
+            [],
+            real_fstab(),
+            False,
+            [directory(REAL_MOUNT), mount_op(uuid=REAL_UUID, mount=REAL_MOUNT)],
+            id="in-fstab-no-directory",
+        ),
+        pytest.param(
+            [],
+            real_fstab(spec_field=PART),
+            True,
+            [mount_op(uuid=REAL_UUID, mount=REAL_MOUNT), fstab_op(uuid=REAL_UUID, mount=REAL_MOUNT)],
+            id="in-fstab-by-device-path",
+        ),
+        pytest.param(
+            REAL_MOUNTS,
+            REAL_OTHER_FSTAB,
+            True,
+            [fstab_op(uuid=REAL_UUID, mount=REAL_MOUNT)],
+            id="mounted-not-in-fstab",
+        ),
+        pytest.param(
+            REAL_MOUNTS,
+            real_fstab(rest="xfs defaults 0 0"),
+            True,
+            [fstab_op(uuid=REAL_UUID, mount=REAL_MOUNT)],
+            id="fstab-other-options",
+        ),
+        pytest.param(
+            REAL_MOUNTS,
+            real_fstab(rest="xfs inode64,noatime 0 0"),
+            True,
+            [fstab_op(uuid=REAL_UUID, mount=REAL_MOUNT)],
+            id="fstab-options-other-order",
+        ),
+        pytest.param(
+            REAL_MOUNTS,
+            real_fstab(rest="xfs noatime,inode64 0 2"),
+            True,
+            [fstab_op(uuid=REAL_UUID, mount=REAL_MOUNT)],
+            id="fstab-other-pass",
+        ),
+        pytest.param(
+            REAL_MOUNTS,
+            real_fstab(rest="auto noatime,inode64 0 0"),
+            True,
+            [fstab_op(uuid=REAL_UUID, mount=REAL_MOUNT)],
+            id="fstab-other-type",
+        ),
+        pytest.param(
+            REAL_MOUNTS,
+            real_fstab(rest="xfs"),
+            True,
+            [fstab_op(uuid=REAL_UUID, mount=REAL_MOUNT)],
+            id="fstab-three-fields",
+        ),
+        pytest.param(
+            REAL_MOUNTS,
+            real_fstab(spec_field="UUID=11111111-2222-3333-4444-555555555555"),
+            True,
+            [fstab_op(uuid=REAL_UUID, mount=REAL_MOUNT)],
+            id="mounted-fstab-old-uuid",
+        ),
+        pytest.param(
+            REAL_MOUNTS, real_fstab(rest="xfs noatime,inode64 1 0"), True, [], id="fstab-dump-ignored"
+        ),
     ],
-)  # fmt: skip
+)
 @pytest.mark.parametrize("wipe_it", [False, True])
 def test_existing_brick_filesystem_is_kept(mounts, fstab, exists, expected, wipe_it):
     """The captured GPT + gluster-brick partition + XFS: never re-created, even with wipe."""
@@ -1062,37 +1418,72 @@ def one_data_partition_blocks():
 @pytest.mark.parametrize(
     "raw, blocks, message",
     [
-        pytest.param({}, {DISK: real_ext4_disk()},
-                     f"{DISK} holds ext4 that was not made for {MOUNT}; refusing to format it "
-                     "(set wipe: true for this device to re-create it)", id="foreign-ext4"),
-        pytest.param({"filesystem": "ext4"}, {DISK: real_ext4_disk()},
-                     f"{DISK} holds ext4 that was not made for {MOUNT}; refusing to format it "
-                     "(set wipe: true for this device to re-create it)", id="same-type-not-ours"),
-        pytest.param({}, {DISK: real_gpt_disk(())},
-                     f"{DISK} holds PMBR, gpt that was not made for {MOUNT}; refusing to format it "
-                     "(set wipe: true for this device to re-create it)", id="partition-table-under-whole-device"),
-        pytest.param({"partition": "gpt"}, two_partition_blocks(real_data_partition()),
-                     f"{DISK} carries PMBR, gpt, partition {PART}, partition {PART2}; refusing to partition it "
-                     "(set wipe: true for this device to wipe it)", id="two-partitions"),
-        pytest.param({"partition": "gpt"}, two_partition_blocks(real_blank_brick_partition()),
-                     f"{DISK} carries PMBR, gpt, partition {PART}, partition {PART2}; refusing to partition it "
-                     "(set wipe: true for this device to wipe it)", id="two-partitions-first-named-gluster-brick"),
-        pytest.param({"partition": "gpt"}, one_data_partition_blocks(),
-                     f"{DISK} carries PMBR, gpt, partition {PART}; refusing to partition it "
-                     "(set wipe: true for this device to wipe it)", id="one-partition-other-name"),
-        pytest.param({"partition": "gpt"}, {DISK: real_ext4_disk()},
-                     f"{DISK} carries ext4; refusing to partition it (set wipe: true for this device to wipe it)",
-                     id="filesystem-where-partition-wanted"),
+        pytest.param(
+            {},
+            {DISK: real_ext4_disk()},
+            f"{DISK} holds ext4 that was not made for {MOUNT}; refusing to format it "
+            "(set wipe: true for this device to re-create it)",
+            id="foreign-ext4",
+        ),
+        pytest.param(
+            {"filesystem": "ext4"},
+            {DISK: real_ext4_disk()},
+            f"{DISK} holds ext4 that was not made for {MOUNT}; refusing to format it "
+            "(set wipe: true for this device to re-create it)",
+            id="same-type-not-ours",
+        ),
+        pytest.param(
+            {},
+            {DISK: real_gpt_disk(())},
+            f"{DISK} holds PMBR, gpt that was not made for {MOUNT}; refusing to format it "
+            "(set wipe: true for this device to re-create it)",
+            id="partition-table-under-whole-device",
+        ),
+        pytest.param(
+            {"partition": "gpt"},
+            two_partition_blocks(real_data_partition()),
+            f"{DISK} carries PMBR, gpt, partition {PART}, partition {PART2}; refusing to partition it "
+            "(set wipe: true for this device to wipe it)",
+            id="two-partitions",
+        ),
+        pytest.param(
+            {"partition": "gpt"},
+            two_partition_blocks(real_blank_brick_partition()),
+            f"{DISK} carries PMBR, gpt, partition {PART}, partition {PART2}; refusing to partition it "
+            "(set wipe: true for this device to wipe it)",
+            id="two-partitions-first-named-gluster-brick",
+        ),
+        pytest.param(
+            {"partition": "gpt"},
+            one_data_partition_blocks(),
+            f"{DISK} carries PMBR, gpt, partition {PART}; refusing to partition it "
+            "(set wipe: true for this device to wipe it)",
+            id="one-partition-other-name",
+        ),
+        pytest.param(
+            {"partition": "gpt"},
+            {DISK: real_ext4_disk()},
+            f"{DISK} carries ext4; refusing to partition it (set wipe: true for this device to wipe it)",
+            id="filesystem-where-partition-wanted",
+        ),
         # the kernel keeps listing old partitions after the table is overwritten (seen on the capture's
         # loop device after mkfs.ext4 on the whole disk): they alone refuse re-partitioning
-        pytest.param({"partition": "gpt"}, stale_partition_blocks(),
-                     f"{DISK} carries partition {PART}; refusing to partition it "
-                     "(set wipe: true for this device to wipe it)", id="stale-kernel-partition"),
-        pytest.param({"partition": "gpt"}, {DISK: real_gpt_disk(), PART: real_xfs_partition()},
-                     f"{PART} holds xfs that was not made for {MOUNT}; refusing to format it "
-                     "(set wipe: true for this device to re-create it)", id="adopted-gpt-foreign-xfs"),
+        pytest.param(
+            {"partition": "gpt"},
+            stale_partition_blocks(),
+            f"{DISK} carries partition {PART}; refusing to partition it "
+            "(set wipe: true for this device to wipe it)",
+            id="stale-kernel-partition",
+        ),
+        pytest.param(
+            {"partition": "gpt"},
+            {DISK: real_gpt_disk(), PART: real_xfs_partition()},
+            f"{PART} holds xfs that was not made for {MOUNT}; refusing to format it "
+            "(set wipe: true for this device to re-create it)",
+            id="adopted-gpt-foreign-xfs",
+        ),
     ],
-)  # fmt: skip
+)
 def test_foreign_content_is_refused_without_wipe(raw, blocks, message):
     spec = make_spec(device=DISK, **raw)
     plan = gs.plan_backend(spec, observe(blocks, device=DISK))
@@ -1112,27 +1503,68 @@ def test_foreign_filesystem_message_names_type():
     "raw, blocks, operations",
     [
         pytest.param({}, {DISK: real_ext4_disk()}, [mkfs([*XFS, "-f", DISK])], id="xfs-over-ext4"),
-        pytest.param({"filesystem": "ext4"}, {DISK: block("7:0", ["xfs"], {"TYPE": "xfs", "UUID": "x"})},
-                     [mkfs([*EXT4, "-F", DISK])], id="ext4-over-xfs"),
-        pytest.param({"filesystem": "ext4", "raid": {"stripe_unit": "64k", "data_disks": 4}, "mkfs_options": ["-L", "brick1"]},
-                     {DISK: real_ext4_disk()},
-                     [mkfs(["mkfs.ext4", "-q", "-E", "stride=16,stripe_width=64", "-F", "-L", "brick1", DISK])],
-                     id="ext4-raid-forced"),
-        pytest.param({"partition": "gpt"}, two_partition_blocks(real_xfs_partition()),
-                     [wipe(PART), wipe(DISK), parted(DISK), mkfs([*XFS, "-f", PART])], id="two-partitions-first-xfs"),
-        pytest.param({"partition": "gpt"}, one_data_partition_blocks(),
-                     [wipe(DISK), parted(DISK), mkfs([*XFS, "-f", PART])], id="partition-without-signature"),
-        pytest.param({"partition": "gpt"}, {DISK: real_ext4_disk()},
-                     [wipe(DISK), parted(DISK), mkfs([*XFS, "-f", PART])], id="filesystem-then-partition"),
-        pytest.param({"partition": "gpt"}, stale_partition_blocks(), [parted(DISK), mkfs([*XFS, "-f", PART])],
-                     id="stale-kernel-partition"),
-        pytest.param({"partition": "gpt", "lvm": THICK}, two_partition_blocks(real_xfs_partition()),
-                     [wipe(PART), wipe(DISK), parted(DISK), pvcreate(PART), vgcreate(PART), thick_lv("-l", "100%FREE"),
-                      mkfs([*XFS, "-f", LV])], id="two-partitions-then-lvm"),
-        pytest.param({"partition": "gpt"}, {DISK: real_gpt_disk(), PART: real_xfs_partition()},
-                     [mkfs([*XFS, "-f", PART])], id="adopted-gpt-foreign-xfs"),
+        pytest.param(
+            {"filesystem": "ext4"},
+            {DISK: block("7:0", ["xfs"], {"TYPE": "xfs", "UUID": "x"})},
+            [mkfs([*EXT4, "-F", DISK])],
+            id="ext4-over-xfs",
+        ),
+        pytest.param(
+            {
+                "filesystem": "ext4",
+                "raid": {"stripe_unit": "64k", "data_disks": 4},
+                "mkfs_options": ["-L", "brick1"],
+            },
+            {DISK: real_ext4_disk()},
+            [mkfs(["mkfs.ext4", "-q", "-E", "stride=16,stripe_width=64", "-F", "-L", "brick1", DISK])],
+            id="ext4-raid-forced",
+        ),
+        pytest.param(
+            {"partition": "gpt"},
+            two_partition_blocks(real_xfs_partition()),
+            [wipe(PART), wipe(DISK), parted(DISK), mkfs([*XFS, "-f", PART])],
+            id="two-partitions-first-xfs",
+        ),
+        pytest.param(
+            {"partition": "gpt"},
+            one_data_partition_blocks(),
+            [wipe(DISK), parted(DISK), mkfs([*XFS, "-f", PART])],
+            id="partition-without-signature",
+        ),
+        pytest.param(
+            {"partition": "gpt"},
+            {DISK: real_ext4_disk()},
+            [wipe(DISK), parted(DISK), mkfs([*XFS, "-f", PART])],
+            id="filesystem-then-partition",
+        ),
+        pytest.param(
+            {"partition": "gpt"},
+            stale_partition_blocks(),
+            [parted(DISK), mkfs([*XFS, "-f", PART])],
+            id="stale-kernel-partition",
+        ),
+        pytest.param(
+            {"partition": "gpt", "lvm": THICK},
+            two_partition_blocks(real_xfs_partition()),
+            [
+                wipe(PART),
+                wipe(DISK),
+                parted(DISK),
+                pvcreate(PART),
+                vgcreate(PART),
+                thick_lv("-l", "100%FREE"),
+                mkfs([*XFS, "-f", LV]),
+            ],
+            id="two-partitions-then-lvm",
+        ),
+        pytest.param(
+            {"partition": "gpt"},
+            {DISK: real_gpt_disk(), PART: real_xfs_partition()},
+            [mkfs([*XFS, "-f", PART])],
+            id="adopted-gpt-foreign-xfs",
+        ),
     ],
-)  # fmt: skip
+)
 def test_wipe_plans(raw, blocks, operations):
     """Filesystems looked into (read-only) and found without brick data: wipe re-creates them."""
     spec = make_spec(device=DISK, wipe=True, **raw)
@@ -1149,7 +1581,9 @@ def test_wipe_plans(raw, blocks, operations):
     if not looked_clean(blocks):  # only partition tables go: nothing to look into
         assert unseen == plan
         return
-    assert unseen["operations"] == [] and unseen["inspect"] == sorted(looked_clean(blocks), key=list(blocks).index)
+    assert unseen["operations"] == [] and unseen["inspect"] == sorted(
+        looked_clean(blocks), key=list(blocks).index
+    )
     assert len(unseen["problems"]) == len(unseen["inspect"])
     for path, problem in zip(unseen["inspect"], unseen["problems"], strict=True):
         assert problem.startswith(f"{DISK} for {MOUNT}: {path} holds the ") and problem.endswith(
@@ -1164,36 +1598,91 @@ OTHER_MOUNT = gs.parse_mountinfo("130 27 8:16 / /srv/other rw,relatime - xfs /de
 @pytest.mark.parametrize(
     "raw, device, blocks, mounts, message, target",
     [
-        pytest.param({}, "/dev/sdb", {"/dev/sdb": block("8:16", ["xfs"], {"TYPE": "xfs"})}, OTHER_MOUNT,
-                     "/dev/sdb is mounted at /srv/other; refusing to touch a mounted device", "/dev/sdb",
-                     id="device-elsewhere"),
-        pytest.param({"partition": "gpt"}, DISK, {DISK: real_gpt_disk(), PART: real_xfs_partition()}, REAL_MOUNTS,
-                     f"{PART} is mounted at {REAL_MOUNT}; refusing to touch a mounted device", PART,
-                     id="partition-elsewhere"),
-        pytest.param({}, DISK, {DISK: real_gpt_disk(), PART: real_xfs_partition()}, REAL_MOUNTS,
-                     f"{PART} is mounted at {REAL_MOUNT}; refusing to touch a mounted device", DISK,
-                     id="partition-elsewhere-whole-device-wanted"),
-        pytest.param({"partition": "gpt"}, DISK, two_partition_blocks(real_xfs_partition()),
-                     gs.parse_mountinfo("131 27 259:1 / /srv/p2 rw - ext4 /dev/loop0p2 rw"),
-                     f"{PART2} is mounted at /srv/p2; refusing to touch a mounted device", PART,
-                     id="second-partition-elsewhere"),
-        pytest.param({"lvm": THICK}, "/dev/sdb", {"/dev/sdb": block("8:16", ["LVM2_member"]), LV: block("253:4", ["xfs"])},
-                     gs.parse_mountinfo("132 27 253:4 / /srv/lv rw - xfs /dev/mapper/vg_bricks-brick1 rw"),
-                     f"{LV} is mounted at /srv/lv; refusing to touch a mounted device", LV, id="lv-elsewhere"),
-        pytest.param({}, "/dev/sdb", {"/dev/sdb": block("8:16")},
-                     gs.parse_mountinfo("133 27 8:32 / /data/b rw - xfs /dev/sdc rw"),
-                     f"{MOUNT} already has /dev/sdc (xfs) mounted on it", "/dev/sdb", id="other-device-on-mount-point"),
-        pytest.param({}, "/dev/sdb", {"/dev/sdb": block("8:16")},
-                     gs.parse_mountinfo("134 27 0:61 / /data/b rw - tmpfs tmpfs rw,size=1024k"),
-                     f"{MOUNT} already has tmpfs (tmpfs) mounted on it", "/dev/sdb", id="tmpfs-on-mount-point"),
-        pytest.param({"lvm": THICK}, "/dev/sdb", {"/dev/sdb": block("8:16")},
-                     gs.parse_mountinfo("135 27 8:32 / /data/b rw - xfs /dev/sdc rw"),
-                     f"{MOUNT} already has /dev/sdc (xfs) mounted on it", LV, id="mount-point-taken-lv-not-made-yet"),
-        pytest.param({}, "/dev/sdb", {"/dev/sdb": block("8:16", ["xfs"], {"TYPE": "xfs"})},
-                     gs.parse_mountinfo("10 1 8:16 / /data/b rw - xfs /dev/sdb rw\n11 10 0:50 / /data/b rw - tmpfs tmpfs rw"),
-                     f"{MOUNT} already has tmpfs (tmpfs) mounted on it", "/dev/sdb", id="ours-covered-by-tmpfs"),
+        pytest.param(
+            {},
+            "/dev/sdb",
+            {"/dev/sdb": block("8:16", ["xfs"], {"TYPE": "xfs"})},
+            OTHER_MOUNT,
+            "/dev/sdb is mounted at /srv/other; refusing to touch a mounted device",
+            "/dev/sdb",
+            id="device-elsewhere",
+        ),
+        pytest.param(
+            {"partition": "gpt"},
+            DISK,
+            {DISK: real_gpt_disk(), PART: real_xfs_partition()},
+            REAL_MOUNTS,
+            f"{PART} is mounted at {REAL_MOUNT}; refusing to touch a mounted device",
+            PART,
+            id="partition-elsewhere",
+        ),
+        pytest.param(
+            {},
+            DISK,
+            {DISK: real_gpt_disk(), PART: real_xfs_partition()},
+            REAL_MOUNTS,
+            f"{PART} is mounted at {REAL_MOUNT}; refusing to touch a mounted device",
+            DISK,
+            id="partition-elsewhere-whole-device-wanted",
+        ),
+        pytest.param(
+            {"partition": "gpt"},
+            DISK,
+            two_partition_blocks(real_xfs_partition()),
+            gs.parse_mountinfo("131 27 259:1 / /srv/p2 rw - ext4 /dev/loop0p2 rw"),
+            f"{PART2} is mounted at /srv/p2; refusing to touch a mounted device",
+            PART,
+            id="second-partition-elsewhere",
+        ),
+        pytest.param(
+            {"lvm": THICK},
+            "/dev/sdb",
+            {"/dev/sdb": block("8:16", ["LVM2_member"]), LV: block("253:4", ["xfs"])},
+            gs.parse_mountinfo("132 27 253:4 / /srv/lv rw - xfs /dev/mapper/vg_bricks-brick1 rw"),
+            f"{LV} is mounted at /srv/lv; refusing to touch a mounted device",
+            LV,
+            id="lv-elsewhere",
+        ),
+        pytest.param(
+            {},
+            "/dev/sdb",
+            {"/dev/sdb": block("8:16")},
+            gs.parse_mountinfo("133 27 8:32 / /data/b rw - xfs /dev/sdc rw"),
+            f"{MOUNT} already has /dev/sdc (xfs) mounted on it",
+            "/dev/sdb",
+            id="other-device-on-mount-point",
+        ),
+        pytest.param(
+            {},
+            "/dev/sdb",
+            {"/dev/sdb": block("8:16")},
+            gs.parse_mountinfo("134 27 0:61 / /data/b rw - tmpfs tmpfs rw,size=1024k"),
+            f"{MOUNT} already has tmpfs (tmpfs) mounted on it",
+            "/dev/sdb",
+            id="tmpfs-on-mount-point",
+        ),
+        pytest.param(
+            {"lvm": THICK},
+            "/dev/sdb",
+            {"/dev/sdb": block("8:16")},
+            gs.parse_mountinfo("135 27 8:32 / /data/b rw - xfs /dev/sdc rw"),
+            f"{MOUNT} already has /dev/sdc (xfs) mounted on it",
+            LV,
+            id="mount-point-taken-lv-not-made-yet",
+        ),
+        pytest.param(
+            {},
+            "/dev/sdb",
+            {"/dev/sdb": block("8:16", ["xfs"], {"TYPE": "xfs"})},
+            gs.parse_mountinfo(
+                "10 1 8:16 / /data/b rw - xfs /dev/sdb rw\n11 10 0:50 / /data/b rw - tmpfs tmpfs rw"
+            ),
+            f"{MOUNT} already has tmpfs (tmpfs) mounted on it",
+            "/dev/sdb",
+            id="ours-covered-by-tmpfs",
+        ),
     ],
-)  # fmt: skip
+)
 def test_mounts_are_refused_even_with_wipe(raw, device, blocks, mounts, message, target, wipe_it):
     spec = make_spec(device=device, wipe=wipe_it, **raw)
     plan = gs.plan_backend(
@@ -1241,10 +1730,14 @@ def test_missing_device(blocks, raw):
     [
         pytest.param({}, [mkfs([*XFS, PART])], PART, id="xfs"),
         pytest.param({"filesystem": "ext4"}, [mkfs([*EXT4, PART])], PART, id="ext4"),
-        pytest.param({"lvm": THICK}, [pvcreate(PART), vgcreate(PART), thick_lv("-l", "100%FREE"), mkfs([*XFS, LV])], LV,
-                     id="lvm"),
+        pytest.param(
+            {"lvm": THICK},
+            [pvcreate(PART), vgcreate(PART), thick_lv("-l", "100%FREE"), mkfs([*XFS, LV])],
+            LV,
+            id="lvm",
+        ),
     ],
-)  # fmt: skip
+)
 def test_existing_gluster_brick_partition_is_adopted(raw, operations, target):
     """The captured GPT with its single gluster-brick partition, before any filesystem: no parted."""
     blocks = {DISK: real_gpt_disk(), PART: real_blank_brick_partition()}
@@ -1344,7 +1837,8 @@ def test_existing_vg_without_this_pv_is_refused(owner):
     plan = gs.plan_backend(make_spec(lvm=THICK), observe(blocks, lvm=state))
     refused(
         plan,
-        f"/dev/sdb for {MOUNT}: volume group vg_bricks exists without /dev/sdb; extend it by hand or pick another name",
+        f"/dev/sdb for {MOUNT}: volume group vg_bricks exists without /dev/sdb; "
+        "extend it by hand or pick another name",
         LV,
     )
 
@@ -1396,7 +1890,8 @@ def brick_data_refusal(path=DISK, fs="xfs", uuid=BRICK_UUID, found="trusted.glus
         "or mount it there, and the next run keeps it"
     )
     return (
-        f"{DISK} for {MOUNT}: {path} holds the {fs} filesystem UUID={uuid} with GlusterFS brick data ({found}); "
+        f"{DISK} for {MOUNT}: {path} holds the {fs} filesystem UUID={uuid} "
+        f"with GlusterFS brick data ({found}); "
         f"wipe: true never formats or wipes brick data: {keep}; to destroy it, set {KEY}: {uuid} "
         "(that filesystem only, once: the new filesystem gets another UUID)"
     )
@@ -1418,27 +1913,45 @@ def test_a_filesystem_holding_brick_data_is_never_destroyed_by_wipe(raw):
     assert first["operations"] == [] and first["inspect"] == [DISK]
     looked = {DISK: {"brick_data": BRICK_FOUND, "error": None}}
     plan = gs.plan_backend(spec, observe(blocks, device=DISK, lvm=lvm, inspected=looked), WHERE)
-    keep = None if raw.get("filesystem", "xfs") == "xfs" else "if it is a brick filesystem, mount it where its volume expects it"
+    keep = (
+        None
+        if raw.get("filesystem", "xfs") == "xfs"
+        else "if it is a brick filesystem, mount it where its volume expects it"
+    )
     assert plan == {
         "operations": [],
         "problems": [brick_data_refusal(keep=keep)],
-        "filesystem_device": gs.partition_path(DISK) if raw.get("partition") else LV if raw.get("lvm") else DISK,
+        "filesystem_device": gs.partition_path(DISK)
+        if raw.get("partition")
+        else LV
+        if raw.get("lvm")
+        else DISK,
     }
 
 
 @pytest.mark.parametrize(
     "found, shown",
     [
-        ([{"path": "/", "volume_id": VOLUME_ID, "glusterfs": False}], f"trusted.glusterfs.volume-id {VOLUME_ID} at /"),
-        ([{"path": "/bricks/gv0/brick", "volume_id": None, "glusterfs": True}], ".glusterfs at /bricks/gv0/brick"),
-        ([{"path": f"/b{i}", "volume_id": None, "glusterfs": True} for i in range(5)],
-         ".glusterfs at /b0; .glusterfs at /b1; .glusterfs at /b2 and 2 more"),
+        (
+            [{"path": "/", "volume_id": VOLUME_ID, "glusterfs": False}],
+            f"trusted.glusterfs.volume-id {VOLUME_ID} at /",
+        ),
+        (
+            [{"path": "/bricks/gv0/brick", "volume_id": None, "glusterfs": True}],
+            ".glusterfs at /bricks/gv0/brick",
+        ),
+        (
+            [{"path": f"/b{i}", "volume_id": None, "glusterfs": True} for i in range(5)],
+            ".glusterfs at /b0; .glusterfs at /b1; .glusterfs at /b2 and 2 more",
+        ),
     ],
-)  # fmt: skip
+)
 def test_brick_data_refusal_names_what_was_found(found, shown):
     blocks = {DISK: real_brick_data_disk()}
     looked = {DISK: {"brick_data": found, "error": "the top 3 levels hold more than 20000 directories"}}
-    plan = gs.plan_backend(make_spec(device=DISK, wipe=True), observe(blocks, device=DISK, inspected=looked), WHERE)
+    plan = gs.plan_backend(
+        make_spec(device=DISK, wipe=True), observe(blocks, device=DISK, inspected=looked), WHERE
+    )
     assert plan["problems"] == [brick_data_refusal(found=shown)]
 
 
@@ -1446,11 +1959,15 @@ def test_a_filesystem_that_could_not_be_looked_into_is_not_destroyed():
     blocks = {DISK: real_ext4_disk()}
     uuid = blocks[DISK]["blkid"]["UUID"]
     looked = {DISK: {"brick_data": [], "error": "a read-only mount failed: wrong fs type"}}
-    plan = gs.plan_backend(make_spec(device=DISK, wipe=True), observe(blocks, device=DISK, inspected=looked), WHERE)
+    plan = gs.plan_backend(
+        make_spec(device=DISK, wipe=True), observe(blocks, device=DISK, inspected=looked), WHERE
+    )
     refused(
         plan,
-        f"{DISK} for {MOUNT}: {DISK} holds the ext4 filesystem UUID={uuid} that could not be looked into for brick "
-        "data (a read-only mount failed: wrong fs type); wipe: true does not destroy what it cannot see: check it "
+        f"{DISK} for {MOUNT}: {DISK} holds the ext4 filesystem UUID={uuid} "
+        "that could not be looked into for brick "
+        "data (a read-only mount failed: wrong fs type); "
+        "wipe: true does not destroy what it cannot see: check it "
         f"by hand, and if it may go, set {KEY}: {uuid}",
         DISK,
     )
@@ -1471,7 +1988,9 @@ def test_the_override_naming_the_filesystem_uuid_formats_it(named):
 
 def test_the_override_releases_one_filesystem_only():
     """Two partitions with brick data, the override names the first: the second still refuses."""
-    first = block(REAL["partition_major_minor"], ["xfs"], {"TYPE": "xfs", "USAGE": "filesystem", "UUID": BRICK_UUID})
+    first = block(
+        REAL["partition_major_minor"], ["xfs"], {"TYPE": "xfs", "USAGE": "filesystem", "UUID": BRICK_UUID}
+    )
     second = block("259:1", ["ext4"], {"TYPE": "ext4", "USAGE": "filesystem", "UUID": OTHER_UUID})
     blocks = two_partition_blocks(first)
     blocks[PART2] = second
@@ -1486,14 +2005,17 @@ def test_the_override_releases_one_filesystem_only():
                            "if it is a brick filesystem, mount it where its volume expects it"),
         PART,
     )  # fmt: skip
-    clean = gs.plan_backend(spec, observe(blocks, device=DISK, inspected=looked_clean({PART2: second})), WHERE)
+    clean = gs.plan_backend(
+        spec, observe(blocks, device=DISK, inspected=looked_clean({PART2: second})), WHERE
+    )
     assert clean["problems"] == []
     assert clean["operations"][:4] == [wipe(PART), wipe(PART2), wipe(DISK), parted(DISK)]
 
 
 def mismatch(held):
     return (
-        f"{DISK} for {MOUNT}: {KEY} names the filesystem UUID {OTHER_UUID}, but the plan would destroy {held}; "
+        f"{DISK} for {MOUNT}: {KEY} names the filesystem UUID {OTHER_UUID}, "
+        f"but the plan would destroy {held}; "
         "refusing to destroy anything: the device name may point to another disk now (name it by "
         "/dev/disk/by-id/...), or that filesystem was re-created already (remove wipe_brick_data)"
     )
@@ -1516,7 +2038,8 @@ def test_an_override_naming_another_filesystem_is_refused_naming_both():
 
 
 def test_the_override_is_inert_once_the_filesystem_is_this_backends_own():
-    """After the format the filesystem has another UUID and is in fstab: kept, the override matches nothing."""
+    """After the format the filesystem has another UUID and is in fstab: kept, the override matches
+    nothing."""
     fstab = gs.parse_fstab(f"UUID={BRICK_UUID} {MOUNT} xfs noatime,inode64 0 0\n")
     spec = make_spec(device=DISK, wipe=True, wipe_brick_data=OTHER_UUID)
     plan = gs.plan_backend(
@@ -1533,7 +2056,9 @@ def test_a_blank_device_with_an_override_is_formatted():
 
 
 def test_without_wipe_brick_data_is_refused_as_any_content_without_a_look():
-    plan = gs.plan_backend(make_spec(device=DISK), observe({DISK: real_brick_data_disk()}, device=DISK), WHERE)
+    plan = gs.plan_backend(
+        make_spec(device=DISK), observe({DISK: real_brick_data_disk()}, device=DISK), WHERE
+    )
     refused(
         plan,
         f"{DISK} for {MOUNT}: {DISK} holds xfs that was not made for {MOUNT}; refusing to format it "

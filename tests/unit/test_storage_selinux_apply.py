@@ -17,7 +17,9 @@ MODIFY = ["semanage", "fcontext", "--modify", "--type", "glusterd_brick_t", f"{M
 
 def load_module(answers):
     """_modules/gluster_storage.py with ``cmd.run_all`` answering from ``answers`` (in order)."""
-    spec = importlib.util.spec_from_file_location("gluster_storage_unit", ROOT / "_modules" / "gluster_storage.py")
+    spec = importlib.util.spec_from_file_location(
+        "gluster_storage_unit", ROOT / "_modules" / "gluster_storage.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     calls = []
@@ -40,8 +42,12 @@ def test_selinux_rule_already_defined_is_modified():
 
 
 def test_selinux_other_failure_is_reported():
-    module, calls = load_module([(1, "ValueError: SELinux policy is not managed or store cannot be accessed.")])
-    with pytest.raises(CommandExecutionError, match="semanage fcontext --add .* failed \\(exit 1\\): ValueError: SELinux"):
+    module, calls = load_module(
+        [(1, "ValueError: SELinux policy is not managed or store cannot be accessed.")]
+    )
+    with pytest.raises(
+        CommandExecutionError, match="semanage fcontext --add .* failed \\(exit 1\\): ValueError: SELinux"
+    ):
         module._apply({"op": "selinux", "argv": ADD}, {"device": "/dev/sdb"}, "u-1")
     assert calls == [ADD]
 
@@ -52,3 +58,17 @@ def test_new_filesystem_uuid_replaces_the_placeholder_in_mount():
     done = module._apply({"op": "mount", "argv": argv}, {"device": "/dev/sdb"}, "1234-abcd")
     assert calls == [["mount", "-t", "xfs", "-o", "noatime,inode64", "UUID=1234-abcd", MOUNT]]
     assert done["argv"] == calls[0]
+
+
+def test_a_step_failing_after_others_names_the_steps_done_in_the_errors_info(monkeypatch):
+    """backend_apply's error carries the steps done (``info["operations"]``): the state reports
+    them as its changes, the cluster having been changed by them."""
+    module, calls = load_module([(0, ""), (1, "ValueError: SELinux policy is not managed")])
+    plan = {"problems": [], "filesystem_device": "/dev/sdb1", "operations": [
+        {"op": "selinux", "argv": ADD}, {"op": "selinux", "argv": ADD}]}  # fmt: skip
+    monkeypatch.setattr(module, "_spec", lambda mount, device, **kwargs: {"device": device})
+    monkeypatch.setattr(module, "_planned", lambda spec: ({"blocks": {}}, plan))
+    with pytest.raises(CommandExecutionError, match="selinux failed after selinux was done") as raised:
+        module.backend_apply(MOUNT, "/dev/sdb")
+    assert raised.value.info == {"operations": [{"op": "selinux", "argv": ADD}]}
+    assert calls == [ADD, ADD]

@@ -3,7 +3,8 @@ workers, each state then reporting the return its worker got.
 
 The execution functions are faked here (an in-memory cluster whose writes take a little time
 and count how many run at once); the real cluster runs are in
-``tests/integration/test_volumes_converged.py`` (same subject; this name differs so that pytest collects both). What must hold:
+``tests/integration/test_volumes_converged.py`` (same subject; this name differs so that pytest
+collects both). What must hold:
 
 - each volume's states return exactly what they return run one after another, and send the
   same events, from the state that reports the change;
@@ -55,11 +56,17 @@ class FakeCluster:
 
     def functions(self):
         return {
-            "gluster.volume_layout_differences": lambda name, *args, **kwargs: [] if name in self.volumes else None,
+            "gluster.volume_layout_differences": lambda name, *args, **kwargs: (
+                [] if name in self.volumes else None
+            ),
             "gluster.peer_wait": self.peer_wait,
             "gluster.volume_create": self.volume_create,
             "gluster.volume_exists": lambda name: name in self.volumes,
-            "gluster.volume_info": lambda name: {"name": name, **self.volumes[name], "options": dict(self.volumes[name]["options"])},
+            "gluster.volume_info": lambda name: {
+                "name": name,
+                **self.volumes[name],
+                "options": dict(self.volumes[name]["options"]),
+            },
             "gluster.volume_options_plan": self.volume_options_plan,
             "gluster.volume_set": self.volume_set,
             "gluster.volume_start": self.volume_start,
@@ -78,7 +85,9 @@ class FakeCluster:
     def peer_wait(self, hosts, timeout=120):
         missing = sorted(set(hosts) & self.down)
         if missing:
-            raise CommandExecutionError(f"peers not ready after {timeout}s: {', '.join(missing)} (disconnected)")
+            raise CommandExecutionError(
+                f"peers not ready after {timeout}s: {', '.join(missing)} (disconnected)"
+            )
         return {host: f"uuid-{host}" for host in hosts}
 
     def volume_create(self, name, bricks, **kwargs):
@@ -122,7 +131,12 @@ def cluster(monkeypatch):
 
 def steps(volume, started=True):
     return {
-        "present": {"bricks": [b.format(v=volume) for b in BRICKS], "replica": 3, "force": True, "wait_for_peers": ["n2", "n3"]},
+        "present": {
+            "bricks": [b.format(v=volume) for b in BRICKS],
+            "replica": 3,
+            "force": True,
+            "wait_for_peers": ["n2", "n3"],
+        },
         "options": {"options": dict(OPTIONS)},
         "started" if started else "stopped": {},
     }
@@ -157,7 +171,10 @@ def test_the_states_return_and_send_what_they_would_one_after_another(cluster):
     ahead = cluster()
     ran = states.volumes_converged("ahead", volumes(*names), workers=3)
     assert ran["result"] is True and ran["changes"] == {}, ran
-    assert "5 volume(s) run ahead by 3 worker(s)" in ran["comment"] and "changed: v1, v2, v3, v4, v5" in ran["comment"]
+    assert (
+        "5 volume(s) run ahead by 3 worker(s)" in ran["comment"]
+        and "changed: v1, v2, v3, v4, v5" in ran["comment"]
+    )
     assert ahead.events == [], "nothing is sent before the states report"
     writes = list(ahead.writes)
     claimed = each_state(volumes(*names))
@@ -205,10 +222,15 @@ def test_existing_volumes_are_left_to_their_own_states(cluster):
     plan = volumes("v1", "v2", "v3")
     plan["v1"]["options"]["options"]["performance.cache-size"] = "128MB"
     ran = states.volumes_converged("ahead", plan, workers=2)
-    assert "1 volume(s) run ahead" in ran["comment"] and "2 volume(s) exist already" in ran["comment"], ran["comment"]
-    assert fake.writes[len(before):] == [("create", "v3"), ("set", "v3"), ("start", "v3")]
+    assert "1 volume(s) run ahead" in ran["comment"] and "2 volume(s) exist already" in ran["comment"], ran[
+        "comment"
+    ]
+    assert fake.writes[len(before) :] == [("create", "v3"), ("set", "v3"), ("start", "v3")]
     own = states.volume_options(name="v1", **plan["v1"]["options"])
-    assert own["changes"]["performance.cache-size"] == {"old": "64MB", "new": "128MB"} and "run ahead" not in own["comment"]
+    assert (
+        own["changes"]["performance.cache-size"] == {"old": "64MB", "new": "128MB"}
+        and "run ahead" not in own["comment"]
+    )
 
 
 def test_never_more_than_workers_volumes_at_once(cluster):
@@ -237,10 +259,14 @@ def test_test_mode_runs_nothing_ahead(cluster, monkeypatch):
     fake = cluster()
     monkeypatch.setitem(states.__opts__, "test", True)
     ran = states.volumes_converged("ahead", volumes("v1", "v2"), workers=3)
-    assert ran["result"] is True and ran["changes"] == {} and "test mode: nothing is run ahead" in ran["comment"]
+    assert (
+        ran["result"] is True and ran["changes"] == {} and "test mode: nothing is run ahead" in ran["comment"]
+    )
     assert fake.writes == [] and states.__context__.get(states.AHEAD_KEY) is None
     predicted = each_state(volumes("v1", "v2"))
-    assert predicted[("present", "v1")]["result"] is None and predicted[("present", "v1")]["changes"]["created"]
+    assert (
+        predicted[("present", "v1")]["result"] is None and predicted[("present", "v1")]["changes"]["created"]
+    )
 
 
 def test_a_volume_whose_peers_are_not_ready_is_left_to_its_own_states(cluster):
@@ -249,7 +275,10 @@ def test_a_volume_whose_peers_are_not_ready_is_left_to_its_own_states(cluster):
     plan["v2"]["present"]["wait_for_peers"] = ["n2", "n9"]
     ran = states.volumes_converged("ahead", plan, workers=3)
     assert ran["result"] is True
-    assert "left to their own states (peers not ready): v2: peers not ready after 0s: n9 (disconnected)" in ran["comment"]
+    assert (
+        "left to their own states (peers not ready): v2: peers not ready after 0s: n9 (disconnected)"
+        in ran["comment"]
+    )
     assert {name for _what, name in fake.writes} == {"v1"}
     # v2's own state waits for the peer as always (and here fails, as without this state)
     own = states.volume_present(name="v2", **plan["v2"]["present"])
@@ -257,7 +286,9 @@ def test_a_volume_whose_peers_are_not_ready_is_left_to_its_own_states(cluster):
 
 
 def test_a_failed_step_ends_its_volume_and_its_state_reports_the_failure(cluster):
-    fake = cluster(refuse={("create", "v2"): "volume create: v2: failed: Host n2 is not in 'Peer in Cluster' state"})
+    fake = cluster(
+        refuse={("create", "v2"): "volume create: v2: failed: Host n2 is not in 'Peer in Cluster' state"}
+    )
     ran = states.volumes_converged("ahead", volumes("v1", "v2"), workers=3)
     assert ran["result"] is True and "failed: v2 (their own states say why)" in ran["comment"]
     assert [what for what, name in fake.writes if name == "v2"] == []
@@ -265,13 +296,19 @@ def test_a_failed_step_ends_its_volume_and_its_state_reports_the_failure(cluster
     own = states.volume_present(name="v2", **volumes("v2")["v2"]["present"])
     assert own["result"] is False and "is not in 'Peer in Cluster' state" in own["comment"]
     assert own["comment"].endswith("(run ahead by gluster.volumes_converged)")
-    assert not any(key.startswith("volume_options") and '"v2"' in key for key in states.__context__[states.AHEAD_KEY])
+    assert not any(
+        key.startswith("volume_options") and '"v2"' in key for key in states.__context__[states.AHEAD_KEY]
+    )
 
 
 def test_an_unexpected_error_fails_this_state_and_the_volume_does_its_own_work(cluster):
     fake = cluster(crash=("set", "v1"))
     ran = states.volumes_converged("ahead", volumes("v1", "v2"), workers=2)
-    assert ran["result"] is False and "unexpected errors" in ran["comment"] and "v1: volume_options: RuntimeError: bug in set" in ran["comment"]
+    assert (
+        ran["result"] is False
+        and "unexpected errors" in ran["comment"]
+        and "v1: volume_options: RuntimeError: bug in set" in ran["comment"]
+    )
     fake.crash = None
     own = states.volume_options(name="v1", options=dict(OPTIONS))
     assert own["result"] is True and "run ahead" not in own["comment"] and own["changes"]
@@ -296,7 +333,11 @@ def test_a_stopped_volume_is_created_and_configured_but_not_started(cluster):
     states.volumes_converged("ahead", plan, workers=2)
     assert fake.volumes["v1"]["started"] is False and fake.volumes["v2"]["started"] is True
     stopped = states.volume_stopped(name="v1")
-    assert stopped["result"] is True and stopped["changes"] == {} and stopped["comment"] == "volume v1 is already stopped"
+    assert (
+        stopped["result"] is True
+        and stopped["changes"] == {}
+        and stopped["comment"] == "volume v1 is already stopped"
+    )
 
 
 @pytest.mark.parametrize(
@@ -306,12 +347,32 @@ def test_a_stopped_volume_is_created_and_configured_but_not_started(cluster):
         ({"v1": {"present": {"bricks": []}}}, True, "workers: True must be a whole number"),
         ({"v1": {"present": {"bricks": []}}}, 17, "workers: 17 must be a whole number from 1 to 16"),
         (["v1"], 3, "volumes: must be a mapping of volume -> steps, not list"),
-        ({"v1": {"reshape": {}}}, 3, "volumes:v1: unknown step(s) reshape; allowed: present, options, started, stopped"),
+        (
+            {"v1": {"reshape": {}}},
+            3,
+            "volumes:v1: unknown step(s) reshape; allowed: present, options, started, stopped",
+        ),
         ({"v1": {"started": {}, "stopped": {}}}, 3, "volumes:v1: started and stopped both given"),
-        ({"v1": {"options": {"name": "v2"}}}, 3, "volumes:v1:options: must be the state's arguments, with name 'v1' or none"),
-        ({"v1": {"options": {"option": {}}}}, 3, "volumes:v1:options: got an unexpected keyword argument 'option' (gluster.volume_options)"),
-        ({"v1": {"present": {}}}, 3, "volumes:v1:present: missing a required argument: 'bricks' (gluster.volume_present)"),
-        ({"v1": "all"}, 3, "volumes:v1: must be a mapping of present, options, started, stopped -> state arguments"),
+        (
+            {"v1": {"options": {"name": "v2"}}},
+            3,
+            "volumes:v1:options: must be the state's arguments, with name 'v1' or none",
+        ),
+        (
+            {"v1": {"options": {"option": {}}}},
+            3,
+            "volumes:v1:options: got an unexpected keyword argument 'option' (gluster.volume_options)",
+        ),
+        (
+            {"v1": {"present": {}}},
+            3,
+            "volumes:v1:present: missing a required argument: 'bricks' (gluster.volume_present)",
+        ),
+        (
+            {"v1": "all"},
+            3,
+            "volumes:v1: must be a mapping of present, options, started, stopped -> state arguments",
+        ),
     ],
 )
 def test_bad_arguments_are_refused_before_anything_runs(cluster, plan, workers, said):
@@ -323,5 +384,12 @@ def test_bad_arguments_are_refused_before_anything_runs(cluster, plan, workers, 
 
 def test_every_problem_is_said_at_once(cluster):
     cluster()
-    ran = states.volumes_converged("ahead", {"v1": {"reshape": {}}, "v2": {"started": {}, "stopped": {}}}, workers=99)
-    assert ran["comment"].count(";") >= 2 and "workers: 99" in ran["comment"] and "volumes:v1" in ran["comment"] and "volumes:v2" in ran["comment"]
+    ran = states.volumes_converged(
+        "ahead", {"v1": {"reshape": {}}, "v2": {"started": {}, "stopped": {}}}, workers=99
+    )
+    assert (
+        ran["comment"].count(";") >= 2
+        and "workers: 99" in ran["comment"]
+        and "volumes:v1" in ran["comment"]
+        and "volumes:v2" in ran["comment"]
+    )

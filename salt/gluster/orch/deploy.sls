@@ -5,6 +5,7 @@
     pillar (pillar of the master's view: pass pillar='{...}' or set the pillar for the master's
     minion id). Before each step the targets wait (gluster.state_runs_wait, up to 900 s) for
     a state run already going there, such as a highstate: Salt refuses a second one. -#}
+{%- set tplroot = tpldir.split('/')[0] %}
 {%- set gluster = salt['pillar.get']('gluster', {}) %}
 {%- set nodes = gluster.get('nodes', {}) | list %}
 {%- set leader = gluster.get('leader', nodes[0] if nodes else None) %}
@@ -30,7 +31,7 @@ gluster-orch-server:
   salt.state:
     - tgt: {{ nodes | json }}
     - tgt_type: list
-    - sls: {{ (['gluster.server', 'gluster.firewall'] if firewall.get('manage') is sameas true else ['gluster.server']) | json }}
+    - sls: {{ ([tplroot ~ '.server', tplroot ~ '.firewall'] if firewall.get('manage') is sameas true else [tplroot ~ '.server']) | json }}
     - require:
       - salt: gluster-orch-server-wait
 {{ wait_free('peers', [leader], 'server') }}
@@ -38,7 +39,7 @@ gluster-orch-server:
 gluster-orch-peers:
   salt.state:
     - tgt: {{ leader | json }}
-    - sls: gluster.peers
+    - sls: {{ tplroot }}.peers
     - require:
       - salt: gluster-orch-peers-wait
 {{ wait_free('bricks', nodes, 'peers') }}
@@ -47,7 +48,7 @@ gluster-orch-bricks:
   salt.state:
     - tgt: {{ nodes | json }}
     - tgt_type: list
-    - sls: gluster.bricks
+    - sls: {{ tplroot }}.bricks
     - require:
       - salt: gluster-orch-bricks-wait
 {{ wait_free('volumes', [leader], 'bricks') }}
@@ -55,7 +56,7 @@ gluster-orch-bricks:
 gluster-orch-volumes:
   salt.state:
     - tgt: {{ leader | json }}
-    - sls: gluster.volumes
+    - sls: {{ tplroot }}.volumes
     - require:
       - salt: gluster-orch-volumes-wait
 {%- if clients %}
@@ -65,7 +66,7 @@ gluster-orch-clients:
   salt.state:
     - tgt: {{ clients | json }}
     - tgt_type: list
-    - sls: gluster.client
+    - sls: {{ tplroot }}.client
     - require:
       - salt: gluster-orch-clients-wait
 {%- endif %}

@@ -12,6 +12,7 @@
     is touched, naming the brick down or the count pending. With gluster_upgrade, once the
     last node has healed, gluster.op_version on the leader raises the cluster's op-version to
     gluster:op_version (max when not set): only then does every node run the new version. -#}
+{%- set tplroot = tpldir.split('/')[0] %}
 {%- set gluster = salt['pillar.get']('gluster', {}) %}
 {%- set nodes = gluster.get('nodes', {}) | list %}
 {%- set leader = gluster.get('leader', nodes[0] if nodes else None) %}
@@ -37,7 +38,7 @@ gluster-rolling-healthy:
 gluster-rolling-{{ node }}:
   salt.state:
     - tgt: {{ node | json }}
-    - sls: gluster.maintenance
+    - sls: {{ tplroot }}.maintenance
     - pillar: {{ {'gluster_upgrade': upgrade} | json }}
     - failhard: true
     - require:
@@ -46,7 +47,7 @@ gluster-rolling-{{ node }}:
 gluster-rolling-{{ node }}-healed:
   salt.state:
     - tgt: {{ leader | json }}
-    - sls: gluster.healed
+    - sls: {{ tplroot }}.healed
     - require:
       - salt: gluster-rolling-{{ node }}
 {%- endfor %}
@@ -55,7 +56,7 @@ gluster-rolling-{{ node }}-healed:
 gluster-rolling-op-version:
   salt.state:
     - tgt: {{ leader | json }}
-    - sls: gluster.op_version
+    - sls: {{ tplroot }}.op_version
     - failhard: true
     - require:
       - salt: gluster-rolling-{{ nodes | last }}-healed

@@ -17,7 +17,19 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "support"))
 from firewall_sandbox import FirewallSandbox  # noqa: E402
 
 UFW_RULES = [
-    ["allow", "proto", "tcp", "from", "10.0.0.0/24", "to", "any", "port", "24007:24008", "comment", "glusterfs"],
+    [
+        "allow",
+        "proto",
+        "tcp",
+        "from",
+        "10.0.0.0/24",
+        "to",
+        "any",
+        "port",
+        "24007:24008",
+        "comment",
+        "glusterfs",
+    ],
     ["allow", "proto", "tcp", "from", "any", "to", "any", "port", "49152:60999", "comment", "glusterfs"],
     ["allow", "proto", "tcp", "from", "2001:db8::/32", "to", "any", "port", "24007:24008"],
     ["allow", "proto", "tcp", "from", "10.0.0.7", "to", "any", "port", "24011"],
@@ -36,10 +48,13 @@ FIREWALLD_PERMANENT = [
     "--add-port=24007-24008/tcp",
     "--add-port=53/udp",
     "--add-port=24010/tcp",
-    '--add-rich-rule=rule family="ipv4" source address="10.0.0.0/24" port port="49152-60999" protocol="tcp" accept',
-    '--add-rich-rule=rule family="ipv6" source address="2001:db8::/32" port port="24007-24008" protocol="tcp" accept',
+    '--add-rich-rule=rule family="ipv4" source address="10.0.0.0/24" port port="49152-60999" '
+    'protocol="tcp" accept',
+    '--add-rich-rule=rule family="ipv6" source address="2001:db8::/32" port port="24007-24008" '
+    'protocol="tcp" accept',
     '--add-rich-rule=rule family="ipv4" source address="10.0.0.7/32" port port="24011" protocol="tcp" accept',
-    '--add-rich-rule=rule family="ipv4" source not address="10.9.0.0/16" port port="24013" protocol="tcp" accept',
+    '--add-rich-rule=rule family="ipv4" source not address="10.9.0.0/16" port port="24013" '
+    'protocol="tcp" accept',
     '--add-rich-rule=rule family="ipv4" source address="10.8.0.0/16" port port="24014" protocol="tcp" drop',
     '--add-rich-rule=rule family="ipv4" source address="10.7.0.0/16" port port="24015" protocol="tcp" '
     'log prefix="gl" level="info" accept limit value="3/m"',
@@ -63,7 +78,9 @@ def capture_ufw():
         write("ufw-status.txt", sandbox.run(["ufw", "status"]).stdout)
         write("ufw-status-verbose.txt", sandbox.run(["ufw", "status", "verbose"]).stdout)
         write("ufw-status-numbered.txt", sandbox.run(["ufw", "status", "numbered"]).stdout)
-        bad = sandbox.run(["ufw", "allow", "proto", "tcp", "from", "10.0.0.0/33", "to", "any", "port", "1"], check=False)
+        bad = sandbox.run(
+            ["ufw", "allow", "proto", "tcp", "from", "10.0.0.0/33", "to", "any", "port", "1"], check=False
+        )
         write("ufw-error-bad-source.txt", f"exit {bad.returncode}\n{bad.stderr}")
 
 
@@ -77,14 +94,42 @@ def capture_firewalld():
         write("firewalld-list-all-fresh.txt", sandbox.run(["firewall-cmd", "--list-all"]).stdout)
         # firewall-cmd refuses --add-port and --add-rich-rule in one call ("not allowed with")
         for kind in ("--add-port=", "--add-rich-rule="):
-            sandbox.run(["firewall-cmd", "--permanent", "--zone=public", *[a for a in FIREWALLD_PERMANENT if a.startswith(kind)]])
-        both = sandbox.run(["firewall-cmd", "--permanent", "--zone=public", *FIREWALLD_PERMANENT[:1], FIREWALLD_PERMANENT[-1]], check=False)
+            sandbox.run(
+                [
+                    "firewall-cmd",
+                    "--permanent",
+                    "--zone=public",
+                    *[a for a in FIREWALLD_PERMANENT if a.startswith(kind)],
+                ]
+            )
+        both = sandbox.run(
+            [
+                "firewall-cmd",
+                "--permanent",
+                "--zone=public",
+                *FIREWALLD_PERMANENT[:1],
+                FIREWALLD_PERMANENT[-1],
+            ],
+            check=False,
+        )
         write("firewalld-error-port-and-rich-rule.txt", f"exit {both.returncode}\n{both.stdout}{both.stderr}")
-        write("firewalld-permanent-list-all.txt", sandbox.run(["firewall-cmd", "--permanent", "--zone=public", "--list-all"]).stdout)
-        write("firewalld-runtime-before-reload.txt", sandbox.run(["firewall-cmd", "--zone=public", "--list-all"]).stdout)
+        write(
+            "firewalld-permanent-list-all.txt",
+            sandbox.run(["firewall-cmd", "--permanent", "--zone=public", "--list-all"]).stdout,
+        )
+        write(
+            "firewalld-runtime-before-reload.txt",
+            sandbox.run(["firewall-cmd", "--zone=public", "--list-all"]).stdout,
+        )
         sandbox.run(["firewall-cmd", "--reload"])
-        write("firewalld-runtime-list-all.txt", sandbox.run(["firewall-cmd", "--zone=public", "--list-all"]).stdout)
-        write("firewalld-trusted-list-all.txt", sandbox.run(["firewall-cmd", "--zone=trusted", "--list-all"]).stdout)
+        write(
+            "firewalld-runtime-list-all.txt",
+            sandbox.run(["firewall-cmd", "--zone=public", "--list-all"]).stdout,
+        )
+        write(
+            "firewalld-trusted-list-all.txt",
+            sandbox.run(["firewall-cmd", "--zone=trusted", "--list-all"]).stdout,
+        )
         bad = sandbox.run(["firewall-cmd", "--permanent", "--zone=nosuch", "--list-all"], check=False)
         write("firewalld-error-invalid-zone.txt", f"exit {bad.returncode}\n{bad.stdout}{bad.stderr}")
     with FirewallSandbox() as sandbox:
