@@ -92,6 +92,7 @@ from saltext_gluster_utils import gluster_health as health_conditions  # noqa: E
 from saltext_gluster_utils import gluster_layout as layouts  # noqa: E402
 from saltext_gluster_utils import gluster_options as options_diff  # noqa: E402
 from saltext_gluster_utils import gluster_pillar as pillar_model  # noqa: E402
+from saltext_gluster_utils import gluster_poll as poll  # noqa: E402
 from saltext_gluster_utils import gluster_reshape as reshape  # noqa: E402
 from saltext_gluster_utils import gluster_storage as storage  # noqa: E402
 from saltext_gluster_utils import gluster_status_view as status_view  # noqa: E402
@@ -447,18 +448,16 @@ def peer_find(host, settle=0):
         settle = -1.0
     if not 0 <= settle <= 86400:  # also refuses NaN
         raise SaltInvocationError("peer_find: settle must be a number of seconds from 0 to 86400")
-    deadline = time.monotonic() + settle
-    delay = 0.25
+    wait = poll.Backoff(settle, first=0.25, cap=2.0, floor=0.05, clock=time.monotonic, sleep=time.sleep)
     while True:
         try:
             pool = pool_list()
             break
         except CommandExecutionError as exc:
-            if not _transient(exc) or time.monotonic() >= deadline:
+            if not _transient(exc) or wait.expired:
                 raise
             log.info("gluster: %s; asking again", exc)
-        time.sleep(min(delay, max(0.05, deadline - time.monotonic())))
-        delay = min(delay * 2, 2.0)
+        wait.pause()
         clear_cache()
     for peer in pool:
         if not peer["self"] and host in peer["hostnames"]:
@@ -877,7 +876,9 @@ def _brick_restart(restarts, volume, brick, limit, window, result):
         result["restarts"] = count + 1
         volume_start(volume, force=True)
         path = brick.rpartition(":")[2]
-        deadline = time.monotonic() + 15
+        wait = poll.Backoff(
+            15, first=0.5, cap=0.5, factor=1, floor=0.5, clock=time.monotonic, sleep=time.sleep
+        )
         while True:
             clear_cache()
             running = [
@@ -885,9 +886,9 @@ def _brick_restart(restarts, volume, brick, limit, window, result):
                 for b in volume_status(volume)["bricks"]
                 if b["peer_uuid"] == own and b["path"] == path and b["online"]
             ]
-            if running or time.monotonic() > deadline:
+            if running or wait.expired:
                 break
-            time.sleep(0.5)
+            wait.pause()
     if not running:
         return dict(
             result,
@@ -1498,20 +1499,17 @@ def state_runs_wait(timeout=600):
 
         salt 'gfs*' gluster.state_runs_wait timeout=300
     """
-    started = time.monotonic()
-    deadline = started + float(timeout)
-    delay = 0.5
+    wait = poll.Backoff(float(timeout), first=0.5, cap=5.0, floor=0.1, clock=time.monotonic, sleep=time.sleep)
     while True:
         running = __salt__["saltutil.is_running"]("state.*")
         if not running:
-            return round(time.monotonic() - started, 1)
-        if time.monotonic() >= deadline:
+            return round(wait.elapsed, 1)
+        if wait.expired:
             runs = ", ".join(
                 f"{run.get('fun')} (jid {run.get('jid')}, pid {run.get('pid')})" for run in running
             )
             raise CommandExecutionError(f"another state run is still running after {timeout}s: {runs}")
-        time.sleep(min(delay, max(0.1, deadline - time.monotonic())))
-        delay = min(delay * 2, 5.0)
+        wait.pause()
 
 
 def _transient(exc):
@@ -1537,8 +1535,9 @@ def peer_wait(hosts, timeout=120):
     """
     hosts = [hosts] if isinstance(hosts, str) else list(hosts)
     _check([p for host in hosts for p in validate.hostname_problems(host)], "peer_wait")
-    deadline = time.monotonic() + float(timeout)
-    delay = 0.25
+    wait = poll.Backoff(
+        float(timeout), first=0.25, cap=2.0, floor=0.05, clock=time.monotonic, sleep=time.sleep
+    )
     while True:
         found, waiting = {}, []
         try:
@@ -1562,13 +1561,12 @@ def peer_wait(hosts, timeout=120):
             waiting = [f"{host} (unknown: {exc})" for host in hosts if host not in found]
         if not waiting:
             return found
-        if time.monotonic() >= deadline:
+        if wait.expired:
             raise CommandExecutionError(
                 f"peers not ready after {timeout}s: {', '.join(waiting)}",
                 info={"waiting": waiting},
             )
-        time.sleep(min(delay, max(0.05, deadline - time.monotonic())))
-        delay = min(delay * 2, 2.0)
+        wait.pause()
         clear_cache()
 
 
@@ -1830,6 +1828,9 @@ def _retry_xattr_probe(write, attempts=3):
     the new brick failed (set and remove a test xattr). That probe changes nothing, and it fails
     when two glusterd probe the same path at once: several glusterd on one machine all count a
     loopback brick as their own (seen for reset-brick and replace-brick in this test harness)."""
+    wait = poll.Backoff(
+        first=1.0, cap=float(attempts), factor=1, step=1.0, clock=time.monotonic, sleep=time.sleep
+    )
     for attempt in range(attempts):
         try:
             return write()
@@ -1841,7 +1842,7 @@ def _retry_xattr_probe(write, attempts=3):
                 or attempt == attempts - 1
             ):
                 raise
-            time.sleep(1 + attempt)
+            wait.pause()  # 1 s, 2 s, 3 s ...
     return None
 
 

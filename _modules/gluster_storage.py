@@ -56,6 +56,7 @@ def _register_utils_package():
 _register_utils_package()
 
 # pylint: disable=wrong-import-position
+from saltext_gluster_utils import gluster_poll as poll  # noqa: E402
 from saltext_gluster_utils import gluster_storage as storage  # noqa: E402
 
 
@@ -328,13 +329,15 @@ def backend_plan(mount, device, **kwargs):
 
 
 def _wait_for_block(path, timeout=PARTITION_WAIT):
-    deadline = time.monotonic() + timeout
+    wait = poll.Backoff(
+        timeout, first=0.2, cap=0.2, factor=1, floor=0.2, clock=time.monotonic, sleep=time.sleep
+    )
     while not _is_block(path):
-        if time.monotonic() >= deadline:
+        if wait.expired:
             raise CommandExecutionError(
                 f"partition {path} did not appear within {timeout:.0f} s after parted"
             )
-        time.sleep(0.2)
+        wait.pause()
 
 
 def _apply(operation, spec, uuid):

@@ -482,7 +482,12 @@ def _when_bricks_ready(deadline, name, function, *args, **kwargs):
     """Run ``function``; while other nodes have not made their brick directories yet (their own
     highstate runs concurrently), or a peer has not connected to every other peer yet, retry
     with back-off until ``deadline``."""
-    delay = 1.0
+    # pylint: disable-next=import-outside-toplevel
+    from saltext_gluster_utils import gluster_poll as poll  # registered by the gluster execution module
+
+    wait = poll.Backoff(
+        deadline=deadline, first=1.0, cap=5.0, floor=0.1, clock=time.monotonic, sleep=time.sleep
+    )
     while True:
         try:
             return __salt__[function](*args, **kwargs)
@@ -490,7 +495,7 @@ def _when_bricks_ready(deadline, name, function, *args, **kwargs):
             text = str(exc)
             peer = PEER_NOT_CONNECTED.search(text)
             bricks = any(marker in text for marker in (*BRICK_NOT_READY, STALE_MARK))
-            if not (peer or bricks) or time.monotonic() >= deadline:
+            if not (peer or bricks) or wait.expired:
                 raise
             if STALE_MARK in text and "gluster_storage.clear_stale_brick_marks" in __salt__:
                 # our own failed attempt marked this node's bricks: only the leader creates,
@@ -498,8 +503,7 @@ def _when_bricks_ready(deadline, name, function, *args, **kwargs):
                 __salt__["gluster_storage.clear_stale_brick_marks"](_brick_paths(args), min_age=0)
             why = peer.group(0) if peer else "brick directories not ready on every node yet"
             log.info("volume %s: %s; retrying", name, why)
-            time.sleep(min(delay, max(0.1, deadline - time.monotonic())))
-            delay = min(delay * 2, 5.0)
+            wait.pause()
 
 
 def _brick_paths(args):
@@ -670,25 +674,25 @@ def _apply(name, op, deadline, settings, resumed):
 
 def _wait_task(read, timeout):
     """Poll a rebalance/remove-brick status with back-off until it stops running or ``timeout``."""
-    deadline = time.monotonic() + timeout
-    patience = time.monotonic() + max(timeout, 30.0)
-    delay = 0.5
+    # pylint: disable-next=import-outside-toplevel
+    from saltext_gluster_utils import gluster_poll as poll  # registered by the gluster execution module
+
+    wait = poll.Backoff(timeout, first=0.5, cap=5.0, floor=0.1, clock=time.monotonic, sleep=time.sleep)
+    patience = wait.started + max(timeout, 30.0)
     while True:
         try:
             status = read()
         except CommandExecutionError as exc:
             # right after "start" the rebalance process may not answer yet ("Brick ops failed ...
             # 'Rebalance' failed"): keep asking for a while before giving up
-            if time.monotonic() >= patience:
+            if wait.clock() >= patience:
                 raise
             log.info("migration status not available yet (%s); asking again", exc)
-            time.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            wait.pause(bounded=False)  # patience may run past the deadline
             continue
-        if not status["running"] or time.monotonic() >= deadline:
+        if not status["running"] or wait.expired:
             return status
-        time.sleep(min(delay, max(0.1, deadline - time.monotonic())))
-        delay = min(delay * 2, 5.0)
+        wait.pause()
 
 
 def _progress(status):
@@ -749,29 +753,29 @@ def _heal_text(summary):
 
 
 def _wait_healed(name, timeout):
-    deadline = time.monotonic() + timeout
-    delay = 1.0
-    triggered = time.monotonic()
+    # pylint: disable-next=import-outside-toplevel
+    from saltext_gluster_utils import gluster_poll as poll  # registered by the gluster execution module
+
+    wait = poll.Backoff(timeout, first=1.0, cap=5.0, floor=0.1, clock=time.monotonic, sleep=time.sleep)
+    triggered = wait.started
     while True:
         try:
             summary = __salt__["gluster.heal_summary"](name)
         except CommandExecutionError:
             # glusterd or the bricks of a node just restarted may not answer yet
-            if time.monotonic() >= deadline:
+            if wait.expired:
                 raise
-            time.sleep(min(delay, max(0.1, deadline - time.monotonic())))
-            delay = min(delay * 2, 5.0)
+            wait.pause()
             continue
-        if summary["healed"] or time.monotonic() >= deadline:
+        if summary["healed"] or wait.expired:
             return summary
-        if time.monotonic() - triggered > 30:
-            triggered = time.monotonic()
+        if wait.clock() - triggered > 30:
+            triggered = wait.clock()
             try:
                 __salt__["gluster.volume_heal"](name)
             except CommandExecutionError:
                 pass
-        time.sleep(min(delay, max(0.1, deadline - time.monotonic())))
-        delay = min(delay * 2, 5.0)
+        wait.pause()
 
 
 def volume_healed(name, timeout=300):
@@ -1271,7 +1275,12 @@ def mount_connected(name, timeout=30):
     """
     ret = _ret(name)
     try:
-        deadline = time.monotonic() + _seconds(timeout)
+        # pylint: disable-next=import-outside-toplevel
+        from saltext_gluster_utils import gluster_poll as poll  # registered by the gluster execution module
+
+        wait = poll.Backoff(
+            _seconds(timeout), first=0.5, cap=0.5, factor=1, floor=0.5, clock=time.monotonic, sleep=time.sleep
+        )
         if __opts__["test"] and not os.path.ismount(name):
             ret["result"] = None
             ret["comment"] = f"would wait up to {timeout}s for the mount {name} to reach every brick"
@@ -1282,11 +1291,11 @@ def mount_connected(name, timeout=30):
             if clients and not missing:
                 ret["comment"] = f"{name} is connected to all {len(clients)} bricks"
                 return ret
-            if time.monotonic() >= deadline:
+            if wait.expired:
                 return _fail(
                     ret, f"{name}: not connected to {', '.join(missing) or 'any brick'} after {timeout}s"
                 )
-            time.sleep(0.5)
+            wait.pause()
     except ERRORS as exc:
         return _fail(ret, f"{name}: {exc}")
 

@@ -142,17 +142,22 @@ class RestartLog:
         os.makedirs(self.directory, mode=0o700, exist_ok=True)
         handle = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
-            deadline = time.monotonic() + timeout
+            # pylint: disable-next=import-outside-toplevel
+            from saltext_gluster_utils import gluster_poll as poll  # a sibling (see the imports above)
+
+            wait = poll.Backoff(
+                timeout, first=0.2, cap=0.2, factor=1, floor=0.2, clock=time.monotonic, sleep=time.sleep
+            )
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except OSError as exc:
-                    if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES) or wait.expired:
                         raise TimeoutError(
                             f"{self.path}: another brick restart still holds the lock after {timeout} s"
                         ) from exc
-                    time.sleep(0.2)
+                    wait.pause()
             yield self
         finally:
             os.close(handle)  # closing drops the lock

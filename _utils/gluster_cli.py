@@ -389,7 +389,14 @@ def run(config, args, xml=True, counter=None, read_only=False):
     """
     argv = build_argv(config, args, xml=xml)
     retries = max(0, int(config.get("lock_retries", 0)))
-    delay = float(config.get("lock_backoff", 0.5))
+    # pylint: disable-next=import-outside-toplevel
+    from saltext_gluster_utils import (
+        gluster_poll as poll,
+    )  # a sibling: Salt's utils loader may load this file alone
+
+    # bounded by the count of retries, not a deadline: each pause the whole delay
+    first = float(config.get("lock_backoff", 0.5))
+    wait = poll.Backoff(first=first, cap=max(10.0, first), floor=0.0, clock=time.monotonic, sleep=time.sleep)
     attempt = 0
     while True:
         if counter is not None:
@@ -424,7 +431,6 @@ def run(config, args, xml=True, counter=None, read_only=False):
                 _describe(args),
                 attempt,
                 retries,
-                delay,
+                wait.delay,
             )
-            time.sleep(delay)
-            delay = min(delay * 2, 10.0)
+            wait.pause()
