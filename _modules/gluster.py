@@ -700,6 +700,8 @@ def volume_get(name, option="all", include_defaults=True):
 def _bricks_list(bricks):
     if isinstance(bricks, str):
         bricks = [b for b in bricks.replace(",", " ").split() if b]
+    if bricks is not None and not isinstance(bricks, (list, tuple)):
+        raise SaltInvocationError(f"bricks must be a list of host:/path, not {bricks!r}")
     return list(bricks or [])
 
 

@@ -60,8 +60,23 @@ def _ret(name):
 
 
 def _fail(ret, comment):
-    ret.update(result=False, comment=comment, changes={})
+    """The state failed: ``changes`` keeps what was recorded as done before the failure (a
+    probe, a create or an add whose read-back failed), and is otherwise empty."""
+    ret.update(result=False, comment=comment)
     return ret
+
+
+def _brick_list_problems(bricks):
+    """``bricks`` as a list of ``host:/absolute/path`` strings, checked the way the real run
+    checks them (so test mode refuses what the run would)."""
+    if not isinstance(bricks, (list, tuple)) or not all(isinstance(b, str) for b in bricks):
+        return [f"bricks must be a list of host:/path strings, not {bricks!r}"]
+    # pylint: disable-next=import-outside-toplevel
+    from saltext_gluster_utils import (
+        gluster_validate as validate,
+    )  # registered by the gluster execution module
+
+    return [problem for brick in bricks for problem in validate.brick_problems(brick)]
 
 
 def _would(ret, comment, changes):
@@ -110,8 +125,10 @@ def peered(name):
             return _would(ret, f"Peer {name} will be added.", {"new": name, "old": None})
         before = __salt__["glusterfs.peer_status"]()
         __salt__["glusterfs.peer"](name)
+        ret["changes"] = {"old": before, "new": name}  # probed: kept should the read-back fail
         found = __salt__["gluster.peer_find"](name)
         if found is None:
+            ret["changes"] = {}  # the probe answered, but the pool has no such peer: nothing to show
             return _fail(ret, f"Host {name} was probed but is not in the list of peers")
         ret["comment"] = f"Host {name} successfully peered (uuid {found['uuid']})"
         ret["changes"] = {"old": before, "new": __salt__["glusterfs.peer_status"]()}
@@ -181,6 +198,7 @@ def volume_present(
             __salt__["glusterfs.create_volume"](
                 name, bricks, False, replica, False, transport, start, force, arbiter
             )
+            ret["changes"] = {"new": sorted([*volumes, name]), "old": volumes}  # kept on a failed read
             ret["changes"] = {"new": __salt__["glusterfs.list_volumes"](), "old": volumes}
             ret["comment"] = f"Volume {name} is {what}"
             return ret
@@ -246,8 +264,10 @@ def add_volume_bricks(name, bricks, force=False):
     """
     _deprecated("add_volume_bricks")
     ret = _ret(name)
-    bricks = [bricks] if isinstance(bricks, str) else list(bricks)
+    bricks = [bricks] if isinstance(bricks, str) else bricks
     try:
+        if not isinstance(bricks, (list, tuple)):
+            return _fail(ret, f"volume {name}: {_brick_list_problems(bricks)[0]}")
         if not __salt__["gluster.volume_exists"](name):  # validates the name first
             return _fail(ret, f"Volume {name} does not exist")
         volumes = __salt__["glusterfs.info"](name)
@@ -259,12 +279,17 @@ def add_volume_bricks(name, bricks, force=False):
             ret["comment"] = f"Bricks already added in volume {name}"
             return ret
         if __opts__["test"]:
+            # the real run's refusals (glusterfs.add_volume_bricks checks them), predicted
+            problems = _brick_list_problems(new)
+            if problems:
+                return _fail(ret, f"volume {name}: {'; '.join(problems)}")
             return _would(
                 ret,
                 f"Bricks {', '.join(new)} will be added to volume {name}",
                 {"new": current + new, "old": current},
             )
         __salt__["glusterfs.add_volume_bricks"](name, new, force=force)
+        ret["changes"] = {"new": current + new, "old": current}  # kept should the read-back fail
         after = [brick["path"] for brick in __salt__["glusterfs.info"](name)[name]["bricks"].values()]
         ret["comment"] = f"Bricks successfully added to volume {name}"
         ret["changes"] = {"new": after, "old": current}
