@@ -442,11 +442,8 @@ def peer_find(host, settle=0):
         salt 'gfs1' gluster.peer_find gfs2.example.com
     """
     _check(validate.hostname_problems(host), "peer_find")
-    try:
-        settle = float(settle or 0)
-    except (TypeError, ValueError):
-        settle = -1.0
-    if not 0 <= settle <= 86400:  # also refuses NaN
+    settle = validate.seconds(settle or 0)
+    if settle is None:
         raise SaltInvocationError("peer_find: settle must be a number of seconds from 0 to 86400")
     wait = poll.Backoff(settle, first=0.25, cap=2.0, floor=0.05, clock=time.monotonic, sleep=time.sleep)
     while True:

@@ -46,11 +46,13 @@ ERRORS = (CommandExecutionError, SaltInvocationError)
 
 def _seconds(value, what="timeout"):
     """``value`` as a number of seconds from 0 to a day (a state argument); refused otherwise."""
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if isinstance(value, bool) or not 0 <= seconds <= 86400:  # also refuses NaN
+    # pylint: disable-next=import-outside-toplevel
+    from saltext_gluster_utils import (
+        gluster_validate as validate,
+    )  # registered by the gluster execution module
+
+    seconds = None if isinstance(value, bool) else validate.seconds(value)
+    if seconds is None:
         raise SaltInvocationError(f"{what} must be a number of seconds from 0 to 86400, not {value!r}")
     return seconds
 

@@ -34,6 +34,19 @@ OPTION_VALUE_MAX = 4096
 TRANSPORTS = ("tcp", "rdma", "tcp,rdma")
 
 
+SECONDS_MAX = 86400  # a day: the longest wait any function or state takes
+
+
+def seconds(value):
+    """``value`` as a number of seconds from 0 to :data:`SECONDS_MAX`, or ``None`` when it is
+    not one (not a number, negative, too long, NaN)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number <= SECONDS_MAX else None  # also refuses NaN
+
+
 def _show(value, limit=60):
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "...'"
