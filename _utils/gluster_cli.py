@@ -389,14 +389,7 @@ def run(config, args, xml=True, counter=None, read_only=False):
     """
     argv = build_argv(config, args, xml=xml)
     retries = max(0, int(config.get("lock_retries", 0)))
-    # pylint: disable-next=import-outside-toplevel
-    from saltext_gluster_utils import (
-        gluster_poll as poll,
-    )  # a sibling: Salt's utils loader may load this file alone
-
-    # bounded by the count of retries, not a deadline: each pause the whole delay
-    first = float(config.get("lock_backoff", 0.5))
-    wait = poll.Backoff(first=first, cap=max(10.0, first), floor=0.0, clock=time.monotonic, sleep=time.sleep)
+    wait = None  # the back-off, made at the first lock retry: every gluster call passes here
     attempt = 0
     while True:
         if counter is not None:
@@ -426,6 +419,17 @@ def run(config, args, xml=True, counter=None, read_only=False):
             attempt += 1
             if counter is not None:
                 _count(counter, "lock_retries")
+            if wait is None:
+                # pylint: disable-next=import-outside-toplevel
+                from saltext_gluster_utils import (
+                    gluster_poll as poll,
+                )  # a sibling: Salt may load this file alone
+
+                # bounded by the count of retries, not a deadline: each pause the whole delay
+                first = float(config.get("lock_backoff", 0.5))
+                wait = poll.Backoff(
+                    first=first, cap=max(10.0, first), floor=0.0, clock=time.monotonic, sleep=time.sleep
+                )
             log.info(
                 "gluster: %s hit a cluster lock; retry %d/%d in %.1fs",
                 _describe(args),
