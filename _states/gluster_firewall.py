@@ -109,14 +109,18 @@ def _where(tool, zone):
     return f"{tool} (zone {zone})" if zone else tool
 
 
-def _opened(plan, chosen, wanted, zone, name):
-    """Of what ``plan`` found missing, what the firewall allows now (after a command failed part
-    way): read again; nothing is claimed when it cannot be read."""
+def _opened(plan, after):
+    """Of what ``plan`` found missing, what the firewall allows in ``after`` (read again once
+    commands ran); nothing is claimed when it could not be read (``after`` None)."""
+    return [m for m in plan["missing"] if after is not None and m not in after["missing"]]
+
+
+def _observe_again(chosen, wanted, zone, name):
+    """The firewall read again after a command failed part way, or None when it cannot be."""
     try:
-        after, _zone = _observe(chosen, wanted, zone, name)
+        return _observe(chosen, wanted, zone, name)[0]
     except (CommandExecutionError, SaltInvocationError):
-        return []
-    return [m for m in plan["missing"] if m not in after["missing"]]
+        return None
 
 
 def ports_open(name, ports, tool="auto", zone=None, sources=None):
@@ -180,14 +184,13 @@ def ports_open(name, ports, tool="auto", zone=None, sources=None):
             if done:  # the commands that ran, and what the firewall allows now of what was missing
                 ret["changes"] = {
                     **changes,
-                    "opened": _opened(plan, chosen, wanted, zone, name),
+                    "opened": _opened(plan, _observe_again(chosen, wanted, zone, name)),
                     "operations": done,
                 }
             raise
         after, _zone = _observe(chosen, wanted, zone, name)
         if after["operations"]:
-            ret["changes"] = {**changes, "opened": [m for m in plan["missing"] if m not in after["missing"]],
-                              "operations": done}  # fmt: skip
+            ret["changes"] = {**changes, "opened": _opened(plan, after), "operations": done}
             ret["result"] = False
             ret["comment"] = (
                 f"{where} still does not allow {', '.join(after['missing'])} after {len(done)} command(s)"
