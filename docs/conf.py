@@ -106,16 +106,16 @@ def _title(text, mark="="):
 def generate(app):  # pylint: disable=unused-argument
     """The execution module's area pages, from ``AREAS``; refuses a public function no area names,
     an area naming a function that does not exist, and a public function without a docstring."""
+    modules = {name: importlib.import_module(f"saltext_gluster.{name}") for name in DOCUMENTED}
     bare = [
         f"{name}.{function}"
-        for name in DOCUMENTED
-        for function in public_functions(importlib.import_module(f"saltext_gluster.{name}"))
-        if not (getattr(importlib.import_module(f"saltext_gluster.{name}"), function).__doc__ or "").strip()
+        for name, documented in modules.items()
+        for function in public_functions(documented)
+        if not (getattr(documented, function).__doc__ or "").strip()
     ]
     if bare:
         raise RuntimeError(f"public functions without a docstring: {bare}")
-    module = importlib.import_module("saltext_gluster._modules.gluster")
-    public = public_functions(module)
+    public = public_functions(modules["_modules.gluster"])
     placed = [name for _page, _title_, _what, names in AREAS for name in names]
     missing = sorted(set(public) - set(placed))
     unknown = sorted(set(placed) - set(public))
