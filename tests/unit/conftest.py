@@ -8,6 +8,7 @@ Test files then simply ``import saltext_gluster_utils.gluster_xml as gx`` and so
 import importlib.util
 import sys
 import types
+from types import SimpleNamespace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -45,3 +46,25 @@ def answer_gluster_with(monkeypatch, module, run):
     monkeypatch.setattr(gluster_cli, "glusterd_identity", lambda config: ("one glusterd",))
     for name in ("__context__", "__opts__", "__pillar__"):
         monkeypatch.setattr(module, name, {}, raising=False)
+
+
+class FakeClock:
+    """``monotonic`` and ``sleep`` for the waits under test: sleeping moves the clock on and
+    nothing waits. ``sleeps`` lists each sleep (rounded to ``places`` when given); past
+    ``limit`` sleeps the test fails, a wait that would never end."""
+
+    def __init__(self, now=1000.0, limit=None, places=None):
+        self.now, self.sleeps, self.limit, self.places = now, [], limit, places
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds if self.places is None else round(seconds, self.places))
+        if self.limit is not None and len(self.sleeps) > self.limit:
+            raise AssertionError(f"still waiting after {self.limit} sleeps")
+        self.now += seconds
+
+    def time_module(self):
+        """A stand-in for a module's ``time`` (``monotonic`` and ``sleep``)."""
+        return SimpleNamespace(monotonic=self.monotonic, sleep=self.sleep)

@@ -8,19 +8,13 @@ import math
 
 import pytest
 
+from conftest import FakeClock
 from saltext_gluster_utils import gluster_poll as poll
 
 
-class Clock:
-    def __init__(self):
-        self.now, self.sleeps = 100.0, []
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(round(seconds, 6))
-        self.now += seconds
+def fake_clock():
+    """The waits' clock, from 100 s; sleeps listed to the microsecond."""
+    return FakeClock(now=100.0, places=6)
 
 
 def backoff(clock, *args, **kwargs):
@@ -34,14 +28,14 @@ def pauses_until_expired(wait):
 
 
 def test_doubling_to_its_cap_then_the_rest_of_the_deadline():
-    clock = Clock()
+    clock = fake_clock()
     wait = pauses_until_expired(backoff(clock, 20, first=0.5, cap=5.0, floor=0.1))
     assert clock.sleeps == [0.5, 1.0, 2.0, 4.0, 5.0, 5.0, 2.5]  # 20 s in all, the last cut short
     assert clock.now == 120.0 and wait.pauses == 7 and wait.elapsed == 20.0
 
 
 def test_a_pause_at_the_deadline_sleeps_the_floor_only():
-    clock = Clock()
+    clock = fake_clock()
     wait = backoff(clock, 1, first=2.0, cap=2.0, floor=0.05)
     clock.now += 1.0  # the attempt itself took the whole timeout
     assert wait.expired
@@ -49,7 +43,7 @@ def test_a_pause_at_the_deadline_sleeps_the_floor_only():
 
 
 def test_not_expired_before_the_deadline_expired_at_it():
-    clock = Clock()
+    clock = fake_clock()
     wait = backoff(clock, 3)
     clock.now += 2.999
     assert not wait.expired
@@ -58,13 +52,13 @@ def test_not_expired_before_the_deadline_expired_at_it():
 
 
 def test_a_fixed_period_with_factor_one():
-    clock = Clock()
+    clock = fake_clock()
     pauses_until_expired(backoff(clock, 2, first=0.5, cap=0.5, factor=1, floor=0.5))
     assert clock.sleeps == [0.5, 0.5, 0.5, 0.5]
 
 
 def test_a_linear_growth_with_step():
-    clock = Clock()
+    clock = fake_clock()
     wait = backoff(clock, first=1.0, cap=5.0, factor=1, step=1.0)
     for _ in range(6):
         wait.pause()
@@ -72,7 +66,7 @@ def test_a_linear_growth_with_step():
 
 
 def test_without_a_deadline_each_pause_is_the_whole_delay():
-    clock = Clock()
+    clock = fake_clock()
     wait = backoff(clock, first=0.5, cap=10.0, floor=0.0)
     assert wait.deadline == math.inf and not wait.expired
     for _ in range(7):
@@ -81,7 +75,7 @@ def test_without_a_deadline_each_pause_is_the_whole_delay():
 
 
 def test_an_absolute_deadline():
-    clock = Clock()
+    clock = fake_clock()
     wait = backoff(clock, deadline=103.0, first=1.0, cap=5.0)
     pauses_until_expired(wait)
     assert clock.sleeps == [1.0, 2.0] and clock.now == 103.0
@@ -90,7 +84,7 @@ def test_an_absolute_deadline():
 def test_unbounded_pause_may_run_past_the_deadline():
     """The rebalance status wait keeps asking past its deadline while the status is not there
     yet (its own patience): those pauses are the whole delay."""
-    clock = Clock()
+    clock = fake_clock()
     wait = backoff(clock, 1, first=2.0, cap=5.0)
     assert wait.pause(bounded=False) == 2.0
     assert wait.pause(bounded=False) == 4.0

@@ -10,7 +10,6 @@ none may be run. Waiting states run on a fake clock.
 
 import os
 from pathlib import Path
-from types import SimpleNamespace
 from unittest.mock import MagicMock
 from unittest.mock import call
 from unittest.mock import create_autospec
@@ -22,6 +21,7 @@ import saltext_gluster_utils.gluster_cli as gcli
 import saltext_gluster_utils.gluster_xml as gx
 from salt.exceptions import CommandExecutionError
 
+from conftest import FakeClock
 from conftest import answer_gluster_with
 from conftest import load_loader_module
 
@@ -186,26 +186,10 @@ def gluster_commands(monkeypatch):
     return commands
 
 
-class Clock:
-    """``time.monotonic`` and ``time.sleep`` of the state module: sleeping moves the clock."""
-
-    def __init__(self):
-        self.now, self.sleeps = 1000.0, []
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        if len(self.sleeps) > 1000:
-            raise AssertionError("still waiting after 1000 sleeps")
-        self.now += seconds
-
-
 @pytest.fixture
 def clock(monkeypatch):
-    fake = Clock()
-    monkeypatch.setattr(STATES, "time", SimpleNamespace(monotonic=fake.monotonic, sleep=fake.sleep))
+    fake = FakeClock(limit=1000)
+    monkeypatch.setattr(STATES, "time", fake.time_module())
     return fake
 
 

@@ -32,6 +32,7 @@ import saltext_gluster_utils.gluster_cli as gcli
 import saltext_gluster_utils.gluster_xml as gx
 from salt.exceptions import CommandExecutionError
 
+from conftest import FakeClock
 from conftest import answer_gluster_with
 from conftest import load_loader_module
 
@@ -209,22 +210,6 @@ def network(monkeypatch):
     return Network(monkeypatch)
 
 
-class Clock:
-    """``time`` of the gluster execution module: sleeping moves the clock, nothing waits."""
-
-    def __init__(self):
-        self.now, self.sleeps = 1000.0, []
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        if len(self.sleeps) > 100:
-            raise AssertionError("still waiting after 100 sleeps")
-        self.now += seconds
-
-
 # the reads the real execution functions may make below a refusal, answered from tests/data
 # (``volume get VOLUME OPTION`` answers in the form of ``volume get all OPTION``)
 READS = {
@@ -242,7 +227,7 @@ class Gluster:
 
     def __init__(self):
         self.commands = []
-        self.clock = Clock()
+        self.clock = FakeClock(limit=100)  # the gluster execution module's time
 
     def run(self, config, args, xml=True, counter=None, read_only=False):
         self.commands.append((tuple(args), read_only))

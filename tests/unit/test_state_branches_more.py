@@ -18,7 +18,6 @@ import base64
 import copy
 import hashlib
 import re
-import types
 from pathlib import Path
 from unittest.mock import create_autospec
 
@@ -32,6 +31,7 @@ from salt.exceptions import SaltInvocationError
 from saltext_gluster_utils import gluster_cli
 from saltext_gluster_utils import gluster_xml as gx
 
+from conftest import FakeClock
 from conftest import load_loader_module
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -156,16 +156,10 @@ def refusal_of(function, *args, **kwargs):
 
 @pytest.fixture(autouse=True)
 def clock(monkeypatch):
-    """The gluster state module's clock: sleeping moves it on, nothing waits."""
-    now = [1000.0]
-    slept = []
-
-    def sleep(seconds):
-        slept.append(seconds)
-        now[0] += seconds
-
-    monkeypatch.setattr(STATES, "time", types.SimpleNamespace(monotonic=lambda: now[0], sleep=sleep))
-    return slept
+    """The gluster state module's clock: sleeping moves it on, nothing waits. The sleeps."""
+    fake = FakeClock()
+    monkeypatch.setattr(STATES, "time", fake.time_module())
+    return fake.sleeps
 
 
 # ---- gluster answers (parsed from captured XML) -------------------------------------------
